@@ -1,0 +1,36 @@
+"""The ``mosy`` command line.
+
+Each command group lives in its own module and registers itself on the shared
+Typer app when imported here.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from mosy_sdmx.cli.app import app
+
+# Command modules, each registering its commands on ``app``.
+_COMMAND_MODULES = (
+    "mosy_sdmx.cli.structures",
+    "mosy_sdmx.cli.data",
+    "mosy_sdmx.cli.validate",
+)
+
+
+def _register() -> None:
+    for name in _COMMAND_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+def main() -> None:
+    """Entry point of the ``mosy`` console script."""
+    _register()
+    app()
+
+
+__all__ = ["app", "main"]

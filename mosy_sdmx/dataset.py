@@ -1,0 +1,103 @@
+"""The columnar dataset every reader returns and every writer takes.
+
+One row per observation in a pandas DataFrame: dimension columns (categorical),
+the time dimension, the measure(s) and attribute columns of every attachment
+level below the dataset (series and group attributes are repeated on each
+observation; categoricals keep that cheap). Facts about the whole dataset live
+beside the frame. No per-observation Python objects are ever built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+
+import pandas as pd
+
+
+class Action(str, Enum):
+    """SDMX dataset actions (SDMX-ML ``action``, SDMX-CSV 2.0 ``ACTION`` column)."""
+
+    INFORMATION = "Information"
+    APPEND = "Append"
+    REPLACE = "Replace"
+    DELETE = "Delete"
+
+    @property
+    def csv_code(self) -> str:
+        """The one-letter form used in SDMX-CSV 2.0 (I, A, R, D)."""
+        return self.value[0]
+
+    @classmethod
+    def parse(cls, value: str | Action | None) -> Action:
+        if value is None or value == "":
+            return cls.INFORMATION
+        if isinstance(value, Action):
+            return value
+        key = value.strip().lower()
+        for member in cls:
+            if key in (member.value.lower(), member.csv_code.lower()):
+                return member
+        # SDMX-ML 2.1 also knows "Merge" as a synonym of append/replace.
+        if key == "merge":
+            return cls.REPLACE
+        raise ValueError(f"unknown SDMX action {value!r}")
+
+
+@dataclass(slots=True)
+class Header:
+    """Message header facts worth keeping across formats."""
+
+    id: str = "MOSY"
+    test: bool = False
+    prepared: datetime | None = None
+    sender: str = "MOSY"
+    receiver: str | None = None
+
+
+@dataclass(slots=True)
+class Dataset:
+    """Observations as columns plus what is said of the dataset as a whole.
+
+    Attributes:
+        data: one row per observation; column names are component ids.
+        structure_urn: URN of the dataflow (preferred) or DSD the data is for.
+        action: what the sender asks the receiver to do with the data.
+        provider: data provider id (e.g. ``PT_NREM``) when known.
+        attributes: dataset-level attribute values, by attribute id.
+        header: message header facts.
+        labels: optional component id -> {code: label}, filled by label-aware
+            formats (SDMX-CSV 2.0 ``labels=both``); never needed to write.
+        source: where the data was read from, for error locations.
+        row_offset: maps DataFrame rows to source positions (e.g. CSV line of
+            row 0); readers that know it set it, validators use it.
+        source_lines: optional source line per row (XML readers), same length
+            as ``data``; validators use it for locations.
+    """
+
+    data: pd.DataFrame
+    structure_urn: str | None = None
+    action: Action = Action.INFORMATION
+    provider: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    header: Header = field(default_factory=Header)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    source: str | None = None
+    row_offset: int | None = None
+    source_lines: pd.Series | None = None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def structure_id(self) -> str | None:
+        """The maintainable id part of ``structure_urn`` (e.g. ``DF_THB_VICTIMS``)."""
+        if not self.structure_urn:
+            return None
+        tail = self.structure_urn.rsplit("=", 1)[-1]
+        return tail.split(":", 1)[-1].split("(", 1)[0]
+
+    def with_data(self, data: pd.DataFrame) -> Dataset:
+        """A copy sharing every dataset-level fact but with other observations."""
+        return replace(self, data=data, source_lines=None)

@@ -1,0 +1,39 @@
+"""THB structures and any other SDMX structures, as sdmx1 model objects.
+
+``load_structures()`` gives the built-in THB structures (from the editable
+files in ``codelists/`` and ``dsd/``); ``load_structures(path)`` any SDMX-ML
+2.1 or 3.0 structure message instead.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from mosy_sdmx.structures.layout import AttachmentLevel, Component, ComponentLayout, ValueKind
+from mosy_sdmx.structures.structure_set import StructureSet, read_structure_file
+
+__all__ = [
+    "AttachmentLevel",
+    "Component",
+    "ComponentLayout",
+    "StructureSet",
+    "ValueKind",
+    "builtin_structures",
+    "load_structures",
+]
+
+
+def load_structures(path: str | Path | None = None) -> StructureSet:
+    """The built-in THB structures, or those of an SDMX-ML structure message."""
+    if path is None:
+        return builtin_structures()
+    return read_structure_file(path)
+
+
+@lru_cache(maxsize=1)
+def builtin_structures() -> StructureSet:
+    """The THB structures built from ``codelists/`` and ``dsd/`` (cached)."""
+    from mosy_sdmx.structures.sources import load_thb_structures
+
+    return load_thb_structures()

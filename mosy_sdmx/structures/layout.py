@@ -1,0 +1,203 @@
+"""A flat, fast summary of a data structure for readers, writers and checks.
+
+sdmx1's model objects are rich but slow to walk per observation; a
+ComponentLayout is built once per dataflow and holds just what the hot paths
+need: component ids in key order, attachment levels and allowed codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from sdmx.model import common
+from sdmx.model.common import FacetValueType
+
+
+class AttachmentLevel(str, Enum):
+    DATASET = "dataset"
+    GROUP = "group"
+    SERIES = "series"
+    OBSERVATION = "observation"
+
+
+class ValueKind(str, Enum):
+    """How a non-coded component's values are typed, coarsely."""
+
+    CODED = "coded"
+    NUMBER = "number"
+    INTEGER = "integer"
+    STRING = "string"
+    TIME = "time"
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    id: str
+    kind: ValueKind
+    codelist: str | None = None
+    codes: frozenset[str] | None = None
+    mandatory: bool = False
+    level: AttachmentLevel | None = None  # attributes only
+    related_dimensions: tuple[str, ...] = ()  # group attributes: the group's dimensions
+    max_length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentLayout:
+    """Components of one DSD (optionally seen through a dataflow).
+
+    ``dimensions`` excludes the time dimension and follows the DSD's key
+    order. ``structure_urn`` is the dataflow URN when built for a dataflow.
+    """
+
+    dsd_urn: str
+    dsd_id: str
+    agency: str
+    version: str
+    dimensions: tuple[str, ...]
+    time_dimension: str | None
+    measures: tuple[str, ...]
+    attributes: tuple[str, ...]
+    components: dict[str, Component] = field(repr=False)
+    structure_urn: str = ""
+    flow_id: str | None = None
+
+    @property
+    def primary_measure(self) -> str:
+        return self.measures[0] if self.measures else "OBS_VALUE"
+
+    def key_columns(self) -> list[str]:
+        """Dimension columns then the time dimension: what identifies an observation."""
+        cols = list(self.dimensions)
+        if self.time_dimension:
+            cols.append(self.time_dimension)
+        return cols
+
+    def attributes_at(self, level: AttachmentLevel) -> list[str]:
+        return [a for a in self.attributes if self.components[a].level is level]
+
+    def all_columns(self) -> list[str]:
+        """Every column a full observation frame may hold, in canonical order."""
+        return (
+            self.key_columns()
+            + list(self.measures)
+            + [a for a in self.attributes if self.components[a].level is not AttachmentLevel.DATASET]
+        )
+
+    def codes(self, component_id: str) -> frozenset[str] | None:
+        comp = self.components.get(component_id)
+        return comp.codes if comp else None
+
+
+_NUMERIC = {
+    FacetValueType.double,
+    FacetValueType.float,
+    FacetValueType.decimal,
+    FacetValueType.incremental,
+}
+_INTEGER = {
+    FacetValueType.integer,
+    FacetValueType.long,
+    FacetValueType.short,
+    FacetValueType.count,
+    FacetValueType.bigInteger,
+    FacetValueType.inclusiveValueRange,
+    FacetValueType.exclusiveValueRange,
+}
+
+
+def _representation(component) -> tuple[ValueKind, str | None, frozenset[str] | None, int | None]:
+    rep = getattr(component, "local_representation", None)
+    if rep is None and getattr(component, "concept_identity", None) is not None:
+        rep = getattr(component.concept_identity, "core_representation", None)
+    if rep is not None and rep.enumerated is not None:
+        cl = rep.enumerated
+        return ValueKind.CODED, cl.id, frozenset(code.id for code in cl), None
+    kind, max_length = ValueKind.STRING, None
+    for facet in getattr(rep, "non_enumerated", []) or []:
+        vt = facet.value_type
+        if vt in _NUMERIC:
+            kind = ValueKind.NUMBER
+        elif vt in _INTEGER:
+            kind = ValueKind.INTEGER
+        elif vt is not None and (
+            "period" in vt.name.lower() or vt.name.startswith(("gregorian", "reporting"))
+            or vt is FacetValueType.dateTime
+        ):
+            kind = ValueKind.TIME
+        if facet.type is not None and facet.type.max_length:
+            max_length = int(facet.type.max_length)
+    return kind, None, None, max_length
+
+
+def _attachment(attr, dimension_ids: list[str], time_id: str | None) -> tuple[AttachmentLevel, tuple[str, ...]]:
+    rel = attr.related_to
+    name = type(rel).__name__
+    if rel is None or name == "NoSpecifiedRelationship":
+        return AttachmentLevel.DATASET, ()
+    if name in ("PrimaryMeasureRelationship", "ObservationRelationship", "MeasureRelationship"):
+        return AttachmentLevel.OBSERVATION, ()
+    if name == "GroupRelationship":
+        group = getattr(rel, "group_key", None)
+        dims = tuple(d.id for d in getattr(group, "components", []) or [])
+        return AttachmentLevel.GROUP, dims
+    dims = tuple(d.id for d in getattr(rel, "dimensions", []) or [])
+    if time_id and time_id in dims:
+        return AttachmentLevel.OBSERVATION, ()
+    if getattr(rel, "group_key", None) is not None:
+        return AttachmentLevel.GROUP, tuple(d.id for d in rel.group_key.components)
+    if set(dims) >= set(dimension_ids):
+        return AttachmentLevel.SERIES, dims
+    return AttachmentLevel.GROUP, dims
+
+
+def build_layout(dsd: common.BaseDataStructureDefinition, dataflow=None) -> ComponentLayout:
+    """Summarise an sdmx1 DSD; a dataflow, when given, names the structure URN."""
+    components: dict[str, Component] = {}
+    dimensions: list[str] = []
+    time_dimension = None
+    for dim in dsd.dimensions.components:
+        kind, cl, codes, max_len = _representation(dim)
+        if isinstance(dim, common.TimeDimension):
+            time_dimension = dim.id
+            kind = ValueKind.TIME
+        else:
+            dimensions.append(dim.id)
+        components[dim.id] = Component(dim.id, kind, cl, codes, True, None, (), max_len)
+    measures: list[str] = []
+    for measure in dsd.measures.components:
+        kind, cl, codes, max_len = _representation(measure)
+        if kind is ValueKind.STRING and not cl:
+            # SDMX 2.1 primary measures are numeric unless a DSD says otherwise.
+            rep = getattr(measure, "local_representation", None)
+            if not getattr(rep, "non_enumerated", None):
+                kind = ValueKind.NUMBER
+        measures.append(measure.id)
+        components[measure.id] = Component(measure.id, kind, cl, codes, False, None, (), max_len)
+    attributes: list[str] = []
+    for attr in dsd.attributes.components:
+        kind, cl, codes, max_len = _representation(attr)
+        level, related = _attachment(attr, dimensions, time_dimension)
+        status = getattr(attr, "usage_status", None)
+        mandatory = status is not None and status.name == "mandatory"
+        attributes.append(attr.id)
+        components[attr.id] = Component(attr.id, kind, cl, codes, mandatory, level, related, max_len)
+    structure_urn = dsd.urn or ""
+    flow_id = None
+    if dataflow is not None:
+        structure_urn = dataflow.urn or structure_urn
+        flow_id = dataflow.id
+    return ComponentLayout(
+        dsd_urn=dsd.urn or "",
+        dsd_id=dsd.id,
+        agency=dsd.maintainer.id if dsd.maintainer else "",
+        version=str(dsd.version) if dsd.version else "1.0",
+        dimensions=tuple(dimensions),
+        time_dimension=time_dimension,
+        measures=tuple(measures),
+        attributes=tuple(attributes),
+        components=components,
+        structure_urn=structure_urn,
+        flow_id=flow_id,
+    )

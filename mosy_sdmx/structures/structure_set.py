@@ -1,0 +1,197 @@
+"""StructureSet: every artefact of a structure message, found by URN or id.
+
+Wraps an sdmx1 ``StructureMessage`` (we reuse sdmx1's information model and
+write no parallel one) and caches the flat ComponentLayout per dataflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+
+import sdmx
+from sdmx.message import StructureMessage
+from sdmx.model import common
+
+from mosy_sdmx.exceptions import ParseError, StructureError, StructureNotFoundError
+from mosy_sdmx.structures.layout import ComponentLayout, build_layout
+
+
+class StructureSet:
+    """All artefacts of one structure message, indexed by URN and by id."""
+
+    def __init__(self, message: StructureMessage, source: str | None = None) -> None:
+        self.message = message
+        self.source = source
+        self._layouts: dict[str, ComponentLayout] = {}
+
+    # -- enumeration -------------------------------------------------------
+    def artefacts(self) -> Iterator[common.MaintainableArtefact]:
+        """Every maintainable artefact, in the message's order of types."""
+        yield from self.message.iter_objects()
+
+    @cached_property
+    def _by_urn(self) -> dict[str, common.MaintainableArtefact]:
+        index = {}
+        for artefact in self.artefacts():
+            urn = artefact.urn or sdmx.urn.make(artefact)
+            index[urn] = artefact
+            # Items (codes, concepts, providers) are addressable by URN too.
+            for item in getattr(artefact, "items", {}).values() if hasattr(artefact, "items") else []:
+                item_urn = getattr(item, "urn", None) or _item_urn(artefact, item)
+                if item_urn:
+                    index[item_urn] = item
+        return index
+
+    def by_urn(self, urn: str):
+        """The artefact or item with this URN; StructureNotFoundError if none."""
+        try:
+            return self._by_urn[urn]
+        except KeyError:
+            raise StructureNotFoundError(
+                "Unknown structure", f"no artefact with URN {urn}", context={"urn": urn}
+            ) from None
+
+    def get(self, ref: str, kind: type | None = None):
+        """Find an artefact by URN or by id (optionally restricted to a class)."""
+        if ref.startswith("urn:"):
+            found = self.by_urn(ref)
+            if kind is None or isinstance(found, kind):
+                return found
+        for artefact in self.artefacts():
+            if artefact.id == ref and (kind is None or isinstance(artefact, kind)):
+                return artefact
+        what = kind.__name__ if kind else "artefact"
+        raise StructureNotFoundError(
+            f"Unknown {what}", f"no {what} with id {ref!r}", context={"id": ref}
+        )
+
+    # -- typed look-ups ----------------------------------------------------
+    @property
+    def dataflows(self) -> dict[str, common.BaseDataflow]:
+        return dict(self.message.dataflow)
+
+    @property
+    def data_structures(self) -> dict[str, common.BaseDataStructureDefinition]:
+        return dict(self.message.structure)
+
+    @property
+    def codelists(self) -> dict[str, common.Codelist]:
+        return dict(self.message.codelist)
+
+    def dataflow(self, ref: str) -> common.BaseDataflow:
+        return self.get(ref, common.BaseDataflow)
+
+    def dsd(self, ref: str) -> common.BaseDataStructureDefinition:
+        return self.get(ref, common.BaseDataStructureDefinition)
+
+    def codelist(self, ref: str) -> common.Codelist:
+        return self.get(ref, common.Codelist)
+
+    def layout(self, ref: str | None = None) -> ComponentLayout:
+        """The ComponentLayout of a dataflow or DSD, by id or URN.
+
+        Without ``ref``, the only dataflow (or DSD) of the set; a set with
+        several raises StructureNotFoundError asking to name one.
+        """
+        if ref is None:
+            ref = self._default_ref()
+        if ref in self._layouts:
+            return self._layouts[ref]
+        try:
+            flow = self.dataflow(ref)
+        except StructureNotFoundError:
+            flow = None
+        if flow is not None:
+            dsd = flow.structure
+            if dsd is None or not list(dsd.dimensions.components):
+                dsd = self.dsd(dsd.id) if dsd is not None else None
+            if dsd is None:
+                raise StructureError(
+                    "Dataflow without structure", f"dataflow {ref} names no DSD"
+                )
+            layout = build_layout(dsd, flow)
+        else:
+            layout = build_layout(self.dsd(ref))
+        self._layouts[ref] = layout
+        return layout
+
+    def _default_ref(self) -> str:
+        flows = list(self.message.dataflow)
+        if len(flows) == 1:
+            return flows[0]
+        dsds = list(self.message.structure)
+        if not flows and len(dsds) == 1:
+            return dsds[0]
+        raise StructureNotFoundError(
+            "Dataflow not named",
+            f"the structures hold {len(flows)} dataflows; name one (--flow ID)",
+            context={"dataflows": flows},
+        )
+
+    # -- data providers ----------------------------------------------------
+    def providers(self) -> dict[str, common.DataProvider]:
+        out: dict[str, common.DataProvider] = {}
+        for artefact in self.artefacts():
+            if type(artefact).__name__ == "DataProviderScheme":
+                out.update({p.id: p for p in artefact})
+        return out
+
+    def provider(self, ref: str) -> common.DataProvider:
+        providers = self.providers()
+        key = ref.rsplit(".", 1)[-1] if ref.startswith("urn:") else ref
+        if key not in providers:
+            raise StructureNotFoundError(
+                "Unknown data provider", f"no data provider {ref!r}", context={"provider": ref}
+            )
+        return providers[key]
+
+    def provider_annotation(self, ref: str, annotation_id: str) -> str | None:
+        """Text of a provider annotation such as COUNTRY or PROVIDER_TYPE."""
+        provider = self.provider(ref)
+        for annotation in provider.annotations:
+            if annotation.id == annotation_id:
+                text = annotation.text
+                value = str(text) if text is not None and str(text) else annotation.title
+                return value or None
+        return None
+
+
+def _item_urn(scheme, item) -> str | None:
+    try:
+        return sdmx.urn.make(item, scheme)
+    except Exception:  # noqa: BLE001 - an item type sdmx1 cannot make URNs for
+        return None
+
+
+def read_structure_file(path: str | Path) -> StructureSet:
+    """Load any SDMX-ML 2.1 or 3.0 structure message, parsed with the hardened parser."""
+    from mosy_sdmx.safe_xml import parse_bytes
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StructureError("Cannot read structure file", f"{path}: {exc.strerror}") from None
+    tree = parse_bytes(data, source_name=str(path))  # raises ParseError on hostile XML
+    root = tree.getroot()
+    local = root.tag.rsplit("}", 1)[-1]
+    if local != "Structure":
+        raise StructureError(
+            "Not an SDMX structure message",
+            f"{path}: the root element is <{local}>, expected <Structure>",
+        )
+    try:
+        import io
+
+        message = sdmx.read_sdmx(io.BytesIO(data), format="XML")
+    except ParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - sdmx1 raises many types on bad input
+        raise StructureError(
+            "Unreadable structure message", f"{path}: {type(exc).__name__}: {exc}"
+        ) from None
+    if not isinstance(message, StructureMessage):
+        raise StructureError("Not an SDMX structure message", f"{path}")
+    return StructureSet(message, source=str(path))
