@@ -36,7 +36,30 @@ _EXPORTS = {
     "Report": "mosy_sdmx.validation",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Action",
+    "ComponentLayout",
+    "DataFormat",
+    "Dataset",
+    "Header",
+    "Location",
+    "MosyError",
+    "ParseError",
+    "Report",
+    "StructureError",
+    "StructureFormat",
+    "StructureNotFoundError",
+    "StructureSet",
+    "UnsupportedFormatError",
+    "export_structures",
+    "from_sdmx1",
+    "load_structures",
+    "read_data",
+    "to_sdmx1",
+    "validate",
+    "validate_file",
+    "write_data",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from mosy_sdmx.dataset import Action, Dataset, Header

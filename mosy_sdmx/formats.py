@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from enum import Enum
+from enum import StrEnum
 
 from mosy_sdmx.exceptions import UnsupportedFormatError
 
 
-class DataFormat(str, Enum):
+class DataFormat(StrEnum):
     """Data message formats; the value is the name used in the API and CLI."""
 
     SDMX_ML_21_GENERIC = "sdmx-ml-2.1-generic"
@@ -55,7 +55,7 @@ class DataFormat(str, Enum):
         )
 
 
-class StructureFormat(str, Enum):
+class StructureFormat(StrEnum):
     """Structure message formats."""
 
     SDMX_ML_21 = "sdmx-ml-2.1"
@@ -132,8 +132,10 @@ def media_type_to_data_format(value: str) -> DataFormat | None:
         fbase, fversion = _normalise_media_type(media)
         if fbase != base:
             continue
-        if version is None or fversion == version or (
-            fversion is not None and fversion.startswith(version + ".")
+        if (
+            version is None
+            or fversion == version
+            or (fversion is not None and fversion.startswith(version + "."))
         ):
             candidates.append(fmt)
     # Without a version, SDMX REST defaults to the newest version of a family.

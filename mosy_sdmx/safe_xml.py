@@ -111,7 +111,7 @@ def check_depth(root: etree._Element, source_name: str | None = None) -> None:
 
 def syntax_error(exc: etree.XMLSyntaxError, source_name: str | None = None) -> ParseError:
     """Turn libxml2's error into a ParseError with line and column."""
-    line, column = (exc.position if getattr(exc, "position", None) else (exc.lineno, None))
+    line, column = exc.position if getattr(exc, "position", None) else (exc.lineno, None)
     message = exc.msg or str(exc)
     message = re.sub(r",\s*line \d+, column \d+$", "", message)
     return ParseError(

@@ -103,7 +103,9 @@ def sdmx_json_validator(kind: str, version: str = "2.0.0"):
 
 
 def assert_valid_json(message: dict, kind: str, version: str = "2.0.0") -> None:
-    errors = sorted(sdmx_json_validator(kind, version).iter_errors(message), key=lambda e: list(e.path))
+    errors = sorted(
+        sdmx_json_validator(kind, version).iter_errors(message), key=lambda e: list(e.path)
+    )
     if errors:
         lines = "\n".join(f"{list(e.path)}: {e.message[:300]}" for e in errors[:10])
         raise AssertionError(f"not valid SDMX-JSON {version} {kind}:\n{lines}")

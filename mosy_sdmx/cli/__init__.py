@@ -13,8 +13,11 @@ from mosy_sdmx.cli.app import app
 # Command modules, each registering its commands on ``app``.
 _COMMAND_MODULES = (
     "mosy_sdmx.cli.structures",
-    "mosy_sdmx.cli.data",
+    "mosy_sdmx.cli.convert",
+    "mosy_sdmx.cli.schema",
+    "mosy_sdmx.cli.template",
     "mosy_sdmx.cli.validate",
+    "mosy_sdmx.cli.protect",
 )
 
 

@@ -34,9 +34,7 @@ StructureOption = Annotated[
         dir_okay=False,
     ),
 ]
-FlowOption = Annotated[
-    str | None, typer.Option("--flow", help="Dataflow id, e.g. DF_THB_VICTIMS.")
-]
+FlowOption = Annotated[str | None, typer.Option("--flow", help="Dataflow id, e.g. DF_THB_VICTIMS.")]
 
 
 def load_structure_option(structure: Path | None):

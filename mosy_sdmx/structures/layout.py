@@ -8,20 +8,20 @@ need: component ids in key order, attachment levels and allowed codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from sdmx.model import common
 from sdmx.model.common import FacetValueType
 
 
-class AttachmentLevel(str, Enum):
+class AttachmentLevel(StrEnum):
     DATASET = "dataset"
     GROUP = "group"
     SERIES = "series"
     OBSERVATION = "observation"
 
 
-class ValueKind(str, Enum):
+class ValueKind(StrEnum):
     """How a non-coded component's values are typed, coarsely."""
 
     CODED = "coded"
@@ -82,7 +82,11 @@ class ComponentLayout:
         return (
             self.key_columns()
             + list(self.measures)
-            + [a for a in self.attributes if self.components[a].level is not AttachmentLevel.DATASET]
+            + [
+                a
+                for a in self.attributes
+                if self.components[a].level is not AttachmentLevel.DATASET
+            ]
         )
 
     def codes(self, component_id: str) -> frozenset[str] | None:
@@ -122,7 +126,8 @@ def _representation(component) -> tuple[ValueKind, str | None, frozenset[str] | 
         elif vt in _INTEGER:
             kind = ValueKind.INTEGER
         elif vt is not None and (
-            "period" in vt.name.lower() or vt.name.startswith(("gregorian", "reporting"))
+            "period" in vt.name.lower()
+            or vt.name.startswith(("gregorian", "reporting"))
             or vt is FacetValueType.dateTime
         ):
             kind = ValueKind.TIME
@@ -131,7 +136,9 @@ def _representation(component) -> tuple[ValueKind, str | None, frozenset[str] | 
     return kind, None, None, max_length
 
 
-def _attachment(attr, dimension_ids: list[str], time_id: str | None) -> tuple[AttachmentLevel, tuple[str, ...]]:
+def _attachment(
+    attr, dimension_ids: list[str], time_id: str | None
+) -> tuple[AttachmentLevel, tuple[str, ...]]:
     rel = attr.related_to
     name = type(rel).__name__
     if rel is None or name == "NoSpecifiedRelationship":
@@ -182,7 +189,9 @@ def build_layout(dsd: common.BaseDataStructureDefinition, dataflow=None) -> Comp
         status = getattr(attr, "usage_status", None)
         mandatory = status is not None and status.name == "mandatory"
         attributes.append(attr.id)
-        components[attr.id] = Component(attr.id, kind, cl, codes, mandatory, level, related, max_len)
+        components[attr.id] = Component(
+            attr.id, kind, cl, codes, mandatory, level, related, max_len
+        )
     structure_urn = dsd.urn or ""
     flow_id = None
     if dataflow is not None:

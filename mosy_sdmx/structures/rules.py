@@ -48,7 +48,9 @@ def _parse_group(raw: dict[str, Any], index: int, source: str) -> AdditiveGroup:
         ) from None
     if not isinstance(parts, list) or not parts:
         raise StructureError(
-            "Broken rules file", f"additivity entry {index + 1}: 'parts' must be a list", location=where
+            "Broken rules file",
+            f"additivity entry {index + 1}: 'parts' must be a list",
+            location=where,
         )
     relation = raw.get("relation", "equal")
     by_attr = raw.get("relation_by_attribute")
@@ -64,7 +66,9 @@ def _parse_group(raw: dict[str, Any], index: int, source: str) -> AdditiveGroup:
                 f"additivity entry {index + 1}: relation {rel!r} is not 'equal' or 'at_most'",
                 location=where,
             )
-    return AdditiveGroup(str(dimension), str(total), tuple(str(p) for p in parts), relation, attr, by_value)
+    return AdditiveGroup(
+        str(dimension), str(total), tuple(str(p) for p in parts), relation, attr, by_value
+    )
 
 
 def load_additive_groups(path: str | Path | None = None) -> tuple[AdditiveGroup, ...]:

@@ -38,7 +38,9 @@ class StructureSet:
             urn = artefact.urn or sdmx.urn.make(artefact)
             index[urn] = artefact
             # Items (codes, concepts, providers) are addressable by URN too.
-            for item in getattr(artefact, "items", {}).values() if hasattr(artefact, "items") else []:
+            for item in (
+                getattr(artefact, "items", {}).values() if hasattr(artefact, "items") else []
+            ):
                 item_urn = getattr(item, "urn", None) or _item_urn(artefact, item)
                 if item_urn:
                     index[item_urn] = item
@@ -108,9 +110,7 @@ class StructureSet:
             if dsd is None or not list(dsd.dimensions.components):
                 dsd = self.dsd(dsd.id) if dsd is not None else None
             if dsd is None:
-                raise StructureError(
-                    "Dataflow without structure", f"dataflow {ref} names no DSD"
-                )
+                raise StructureError("Dataflow without structure", f"dataflow {ref} names no DSD")
             layout = build_layout(dsd, flow)
         else:
             layout = build_layout(self.dsd(ref))
@@ -161,7 +161,7 @@ class StructureSet:
 def _item_urn(scheme, item) -> str | None:
     try:
         return sdmx.urn.make(item, scheme)
-    except Exception:  # noqa: BLE001 - an item type sdmx1 cannot make URNs for
+    except Exception:
         return None
 
 
@@ -188,7 +188,7 @@ def read_structure_file(path: str | Path) -> StructureSet:
         message = sdmx.read_sdmx(io.BytesIO(data), format="XML")
     except ParseError:
         raise
-    except Exception as exc:  # noqa: BLE001 - sdmx1 raises many types on bad input
+    except Exception as exc:
         raise StructureError(
             "Unreadable structure message", f"{path}: {type(exc).__name__}: {exc}"
         ) from None
