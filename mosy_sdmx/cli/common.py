@@ -30,7 +30,7 @@ StructureOption = Annotated[
     Path | None,
     typer.Option(
         "--structure",
-        help="An SDMX-ML 2.1 or 3.0 structure message to use instead of the built-in THB structures.",
+        help="SDMX-ML 2.1 or 3.0 structure message to use instead of the built-in THB structures.",
         dir_okay=False,
     ),
 ]
