@@ -2,15 +2,22 @@
 
 Partners' files and uploaded structure messages are untrusted: no entity is
 resolved, no DTD loaded, nothing fetched from the network, and libxml2's
-protective limits stay on (``huge_tree=False``). A document that declares a
-DTD at all is refused outright, since SDMX messages never need one and
-internal subsets are the vehicle of XXE and "billion laughs" attacks.
+protective limits stay on (``huge_tree=False``: text nodes up to 10 MB, nesting
+up to 256). A document that declares a DTD at all is refused outright, since
+SDMX messages never need one and internal subsets are the vehicle of XXE and
+"billion laughs" attacks. Element nesting is further capped at ``MAX_DEPTH``.
+
+Two ways in: ``parse_bytes`` for small documents (structure messages) and
+``feed_stream`` for data messages, which pushes chunks into a parser-target
+(SAX-style callbacks, no tree) and keeps just enough of the recent input to
+turn an observation's ordinal back into a line and column when it is bad.
 """
 
 from __future__ import annotations
 
 import re
-from typing import IO
+from collections.abc import Callable
+from typing import IO, Any
 
 from lxml import etree
 
@@ -18,8 +25,10 @@ from mosy_sdmx.exceptions import Location, ParseError
 
 #: Deepest element nesting accepted; SDMX messages are ~10 levels deep.
 MAX_DEPTH = 64
+#: Bytes fed to the parser at a time by ``feed_stream``.
+CHUNK_SIZE = 1 << 20
 
-PARSER_OPTIONS = {
+PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,
     "no_network": True,
     "load_dtd": False,
@@ -32,9 +41,11 @@ PARSER_OPTIONS = {
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
-def make_parser() -> etree.XMLParser:
-    """A fresh tree parser with the hardened options."""
-    return etree.XMLParser(**PARSER_OPTIONS)
+def make_parser(target: object | None = None) -> etree.XMLParser:
+    """A fresh parser with the hardened options; with ``target``, a callback parser."""
+    if target is None:
+        return etree.XMLParser(**PARSER_OPTIONS)
+    return etree.XMLParser(target=target, **PARSER_OPTIONS)
 
 
 def iterparse(source: IO[bytes], events=("start", "end"), tag=None, source_name: str | None = None):
@@ -62,8 +73,7 @@ class DoctypeGuard:
         chunk = self._raw.read(size)
         if chunk:
             window = self._tail + chunk
-            match = _DOCTYPE.search(window)
-            if match:
+            if b"<!" in window and _DOCTYPE.search(window):
                 raise refused_dtd(self.source_name)
             self._tail = window[-16:]
             self._offset += len(chunk)
@@ -93,20 +103,24 @@ def parse_bytes(data: bytes, source_name: str | None = None) -> etree._ElementTr
 
 
 def check_depth(root: etree._Element, source_name: str | None = None) -> None:
-    for el in root.iter():
-        depth = 0
-        parent = el
-        while parent is not None:
-            depth += 1
-            parent = parent.getparent()
-        if depth > MAX_DEPTH:
-            raise ParseError(
-                "XML nested too deeply",
-                f"more than {MAX_DEPTH} levels of elements",
-                location=Location(source=source_name, line=el.sourceline),
-            )
-        if len(el) == 0:
+    """Refuse trees nested deeper than MAX_DEPTH, in one walk (no parent chains)."""
+    depth = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        if event == "end":
+            depth -= 1
             continue
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise too_deep(source_name, element.sourceline)
+
+
+def too_deep(source_name: str | None = None, line: int | None = None) -> ParseError:
+    return ParseError(
+        "XML nested too deeply",
+        f"more than {MAX_DEPTH} levels of elements",
+        location=Location(source=source_name, line=line),
+        context={"limit": MAX_DEPTH},
+    )
 
 
 def syntax_error(exc: etree.XMLSyntaxError, source_name: str | None = None) -> ParseError:
@@ -119,3 +133,105 @@ def syntax_error(exc: etree.XMLSyntaxError, source_name: str | None = None) -> P
         message,
         location=Location(source=source_name, line=line, column=column),
     )
+
+
+class InputWindow:
+    """The last two chunks fed to the parser, with line counts and marker counts.
+
+    Callbacks only learn *which* element (its ordinal, e.g. the 70 001st
+    ``<Obs``) is wrong; ``locate`` finds that start tag again in the retained
+    bytes, so positions cost nothing unless something is wrong. libxml2's push
+    parser runs at most a token behind the bytes fed, so the element whose
+    callback just fired lies in the current or previous chunk.
+    """
+
+    def __init__(self, markers: tuple[bytes, ...] = ()) -> None:
+        self.markers = markers
+        self.prev = b""
+        self.cur = b""
+        self.lines_before_prev = 0
+        self.lines_before_cur = 0
+        self.counts_before_prev = dict.fromkeys(markers, 0)
+        self.counts_before_cur = dict.fromkeys(markers, 0)
+
+    def push(self, chunk: bytes) -> None:
+        # Count what *starts* in the outgoing chunk, looking a few bytes into the
+        # new one so a marker split across the boundary is counted exactly once.
+        cur = self.cur
+        self.counts_before_prev = self.counts_before_cur
+        self.counts_before_cur = {
+            m: self.counts_before_prev[m]
+            + cur.count(m)
+            + (cur[-(len(m) - 1) :] + chunk[: len(m) - 1]).count(m)
+            for m in self.markers
+        }
+        crlf_split = 1 if cur.endswith(b"\r") and chunk.startswith(b"\n") else 0
+        self.lines_before_prev = self.lines_before_cur
+        self.lines_before_cur += _line_breaks(cur) - crlf_split
+        self.prev, self.cur = cur, chunk
+
+    def locate(self, marker: bytes, ordinal: int) -> tuple[int | None, int | None]:
+        """(line, column) of the ``ordinal``-th (0-based) ``marker`` in the whole input."""
+        data = self.prev + self.cur
+        skip = ordinal - self.counts_before_prev.get(marker, 0)
+        if skip < 0:
+            return None, None
+        pos = -1
+        for _ in range(skip + 1):
+            pos = data.find(marker, pos + 1)
+            if pos < 0:
+                return None, None
+        line_start = max(data.rfind(b"\n", 0, pos), data.rfind(b"\r", 0, pos)) + 1
+        line = self.lines_before_prev + _line_breaks(data[:pos]) + 1
+        return line, pos - line_start + 1
+
+
+def _line_breaks(data: bytes) -> int:
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def feed_stream(
+    stream: IO[bytes],
+    target: object,
+    *,
+    source_name: str | None = None,
+    window: InputWindow | None = None,
+    after_chunk: Callable[[], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Any:
+    """Push ``stream`` through a hardened callback parser; return ``target.close()``.
+
+    Refuses DTDs, turns libxml2 errors into ParseError with line and column,
+    and calls ``after_chunk`` after each chunk (readers flush columns there,
+    while ``window`` still holds the bytes those observations came from).
+    Errors raised by the target's callbacks propagate unchanged.
+    """
+    parser = make_parser(target)
+    tail = b""
+    seen = False
+    try:
+        while True:
+            chunk = stream.read(chunk_size)
+            if not chunk:
+                break
+            if not seen:
+                if chunk.strip(b" \t\r\n\xef\xbb\xbf"):
+                    seen = True
+                else:
+                    continue
+            probe = tail + chunk
+            if b"<!" in probe and _DOCTYPE.search(probe):
+                raise refused_dtd(source_name)
+            tail = chunk[-16:]
+            if window is not None:
+                window.push(chunk)
+            parser.feed(chunk)
+            if after_chunk is not None:
+                after_chunk()
+        if not seen:
+            raise ParseError(
+                "Empty input", "the file holds no XML", location=Location(source=source_name)
+            )
+        return parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise syntax_error(exc, source_name) from None
