@@ -93,7 +93,9 @@ def _single_zip_member(stream: IO[bytes], head: bytes, name: str):
         raise ParseError("Broken zip archive", str(exc), location=Location(source=name)) from None
     names = [n for n in archive.namelist() if not n.endswith("/")]
     if any(n.startswith("xl/") for n in names) or "[Content_Types].xml" in names:
-        return None  # an Excel workbook: the xlsx reader takes the whole archive
+        # An Excel workbook: the xlsx reader takes the whole archive. The stream
+        # was read to the end above, so hand back what follows the head.
+        return io.BytesIO(data[len(head) :]), head
     if len(names) != 1:
         raise ParseError(
             "Zip archive must hold one data file",
