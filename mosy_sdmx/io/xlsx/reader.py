@@ -1,0 +1,284 @@
+"""Excel workbook (a filled partner template) -> Dataset, column by column.
+
+openpyxl's read-only mode streams the data sheet's rows; they are gathered in
+chunks and transposed into column lists, and each column is typed at once
+(numbers with ``pd.to_numeric``, codes by converting their distinct values
+only). The hidden ``_mosy`` sheet names the dataflow, the provider and each
+column's component, so no structure needs to be given. A workbook without it
+is read when a layout is given and one sheet's first row holds the key columns.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, datetime, time
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from mosy_sdmx.dataset import Dataset
+from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.xlsx.meta import (
+    DATASET_SHEET,
+    META_SHEET,
+    ColumnSpec,
+    WorkbookMeta,
+    column_letter,
+    meta_for,
+)
+from mosy_sdmx.structures import ComponentLayout
+
+#: Rows transposed into columns at a time.
+CHUNK_ROWS = 50_000
+
+
+def read(
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout | None = None,
+    source_name: str | None = None,
+) -> Dataset:
+    """Read a MoSy workbook (template or xlsx writer output) into a Dataset."""
+    source = source_name or "<workbook>"
+    workbook = _open(stream, source)
+    try:
+        meta = _meta(workbook, layout, source)
+        if meta.data_sheet not in workbook.sheetnames:
+            raise ParseError(
+                "No data sheet",
+                f"the workbook has no sheet {meta.data_sheet!r}; is it a MoSy template?",
+                location=Location(source=source, sheet=meta.data_sheet),
+            )
+        frame, rows = _read_data_sheet(workbook[meta.data_sheet], meta, source)
+        attributes = _read_dataset_sheet(workbook, meta, source)
+    finally:
+        workbook.close()
+    contiguous = len(rows) == 0 or rows[-1] - rows[0] == len(rows) - 1
+    return Dataset(
+        data=frame,
+        structure_urn=meta.structure_urn or (layout.structure_urn if layout else None),
+        action=meta.action,
+        provider=meta.provider or None,
+        attributes=attributes,
+        source=source,
+        row_offset=int(rows[0]) if contiguous and len(rows) else None,
+        source_lines=None if contiguous else pd.Series(rows, dtype="int64"),
+    )
+
+
+def _open(stream: BinaryIO, source: str):
+    data = stream.read()
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ParseError(
+            "Not a readable Excel workbook",
+            f"{type(exc).__name__}: {exc}",
+            location=Location(source=source),
+        ) from None
+
+
+def _meta(workbook, layout: ComponentLayout | None, source: str) -> WorkbookMeta:
+    meta = None
+    if META_SHEET in workbook.sheetnames:
+        meta = WorkbookMeta.from_rows(workbook[META_SHEET].iter_rows(values_only=True))
+    if meta is not None:
+        if layout is not None and layout.dsd_urn and meta.dsd_urn not in ("", layout.dsd_urn):
+            raise ParseError(
+                "Workbook is for another structure",
+                f"it was made for {meta.structure_urn or meta.dsd_urn}, "
+                f"not {layout.structure_urn or layout.dsd_urn}",
+                location=Location(source=source, sheet=META_SHEET, cell="B3"),
+            )
+        return meta
+    first = workbook.sheetnames[0] if workbook.sheetnames else None
+    if layout is not None:
+        key = set(layout.key_columns())
+        for sheet in workbook.worksheets:
+            header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            if key <= {_header_id(v) for v in header}:
+                meta = meta_for(layout)
+                meta.data_sheet = sheet.title
+                return meta
+    raise ParseError(
+        "Not a MoSy workbook",
+        "no data sheet found: the workbook is not a MoSy template, and no sheet's first row "
+        "names the dataflow's dimensions",
+        location=Location(source=source, sheet=first, cell="A1"),
+    )
+
+
+def _header_id(value: Any) -> str:
+    """A header cell's component id; ``ID: label`` headers are accepted too."""
+    if value is None:
+        return ""
+    return str(value).split(": ", 1)[0].strip()
+
+
+def _read_data_sheet(sheet, meta: WorkbookMeta, source: str) -> tuple[pd.DataFrame, list[int]]:
+    title, header_row = sheet.title, meta.header_row
+    specs = {c.id: c for c in meta.columns}
+    rows = sheet.iter_rows(min_row=header_row, values_only=True)
+    header = next(rows, None)
+    if header is None or not any(_header_id(v) for v in header):
+        raise ParseError(
+            "Empty data sheet",
+            "the header row is empty",
+            location=Location(source=source, sheet=title, cell=f"A{header_row}"),
+        )
+    positions: dict[str, int] = {}
+    for index, value in enumerate(header):
+        cid = _header_id(value)
+        if not cid:
+            continue
+        where = Location(source=source, sheet=title, cell=f"{column_letter(index)}{header_row}")
+        if cid not in specs:
+            raise ParseError(
+                "Unknown column", f"{cid!r} is not a component of this dataflow", location=where
+            )
+        if cid in positions:
+            raise ParseError("Duplicate column", f"{cid!r} appears twice", location=where)
+        positions[cid] = index
+    for index, spec in enumerate(meta.columns):
+        if spec.required and not spec.fixed and spec.id not in positions:
+            raise ParseError(
+                "Missing column",
+                f"the data sheet has no {spec.id} column",
+                context={"component": spec.id},
+                location=Location(
+                    source=source,
+                    sheet=title,
+                    cell=f"{column_letter(index)}{header_row}",
+                    component=spec.id,
+                ),
+            )
+
+    present = [c for c in meta.columns if c.id in positions]
+    indices = [positions[c.id] for c in present]
+    watched = [i for c, i in zip(present, indices, strict=True) if not c.fixed] or indices
+    raw: list[list[Any]] = [[] for _ in present]
+    excel_rows: list[int] = []
+    chunk: list[tuple] = []
+
+    def flush() -> None:
+        if chunk:
+            for target, values in zip(raw, zip(*chunk, strict=True), strict=True):
+                target.extend(values)
+            chunk.clear()
+
+    width = len(header)
+    for number, row in enumerate(rows, start=header_row + 1):
+        if len(row) < width:
+            row = row + (None,) * (width - len(row))
+        if all(row[i] is None or (isinstance(row[i], str) and not row[i].strip()) for i in watched):
+            continue  # a blank line, or only pre-filled fixed values
+        chunk.append(tuple(row[i] for i in indices))
+        excel_rows.append(number)
+        if len(chunk) >= CHUNK_ROWS:
+            flush()
+    flush()
+    if not excel_rows:
+        raise ParseError(
+            "Empty data sheet",
+            "no observations below the header row",
+            location=Location(source=source, sheet=title, cell=f"A{header_row + 1}"),
+        )
+
+    rows_array = np.asarray(excel_rows, dtype=np.int64)
+    columns: dict[str, pd.Series] = {}
+    for spec, values in zip(present, raw, strict=True):
+        letter = column_letter(positions[spec.id])
+        columns[spec.id] = _typed(values, spec, rows_array, letter, title, source)
+    for spec in meta.columns:
+        if spec.fixed and spec.id not in columns:
+            columns[spec.id] = pd.Series([spec.fixed] * len(rows_array), dtype="category")
+    ordered = [c.id for c in meta.columns if c.id in columns]
+    frame = pd.DataFrame({cid: columns[cid].reset_index(drop=True) for cid in ordered})
+    return frame, excel_rows
+
+
+def _typed(
+    values: list[Any], spec: ColumnSpec, rows: np.ndarray, letter: str, sheet: str, source: str
+) -> pd.Series:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    if spec.numeric:
+        return _numbers(array, spec, rows, letter, sheet, source)
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    texts = np.array([_text(u) for u in uniques] + [None], dtype=object)
+    out = texts[codes]  # code -1 picks the trailing None
+    if spec.fixed:
+        out[pd.isna(out)] = spec.fixed
+    if spec.role == "time" or (spec.kind == "string" and spec.role == "measure"):
+        return pd.Series(out, dtype="str")
+    return pd.Series(out, dtype="category")
+
+
+def _numbers(
+    array: np.ndarray, spec: ColumnSpec, rows: np.ndarray, letter: str, sheet: str, source: str
+) -> pd.Series:
+    blank = pd.isna(array) | np.array(
+        [isinstance(v, str) and not v.strip() for v in array], dtype=bool
+    )
+    is_bool = np.array([isinstance(v, bool) for v in array], dtype=bool)
+    cleaned = array.copy()
+    cleaned[blank] = None
+    numbers = pd.to_numeric(pd.Series(cleaned, dtype=object), errors="coerce").astype("float64")
+    bad = (numbers.isna().to_numpy() & ~blank) | is_bool
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ParseError(
+            "Not a number",
+            f"{spec.id} must be a number, found {array[first]!r}",
+            context={"component": spec.id, "value": str(array[first])},
+            location=Location(
+                source=source, sheet=sheet, cell=f"{letter}{rows[first]}", component=spec.id
+            ),
+        )
+    return numbers
+
+
+def _text(value: Any) -> str | None:
+    """A cell value as the text a partner meant: ``2023`` not ``2023.0``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_dataset_sheet(workbook, meta: WorkbookMeta, source: str) -> dict[str, str]:
+    if DATASET_SHEET not in workbook.sheetnames:
+        return {}
+    allowed = set(meta.dataset_attributes)
+    out: dict[str, str] = {}
+    sheet = workbook[DATASET_SHEET]
+    for number, row in enumerate(sheet.iter_rows(min_row=2, max_col=2, values_only=True), 2):
+        name = _text(row[0]) if row else None
+        if name is None:
+            continue
+        if allowed and name not in allowed:
+            raise ParseError(
+                "Unknown dataset attribute",
+                f"{name!r} is not a dataset-level attribute of this dataflow",
+                location=Location(source=source, sheet=DATASET_SHEET, cell=f"A{number}"),
+            )
+        value = _text(row[1]) if len(row) > 1 else None
+        if value is not None:
+            out[name] = value
+    return out
