@@ -1,0 +1,141 @@
+"""SDMX-ML structure-specific data writers (2.1 StructureSpecificData and 3.0).
+
+The message validates against the official schemas combined with the
+dataflow-specific schema of ``mosy_sdmx.structures.xsd.dataflow_schema`` (what
+``mosy schema --flow ID`` writes): the header's Structure carries the
+``namespace``, the DataSet carries ``xsi:type`` in that namespace, a prefixed
+``structureRef``, ``action`` and (2.1) ``dataScope``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from mosy_sdmx.dataset import Action, Dataset
+from mosy_sdmx.io.sdmx_ml import namespaces as ns
+from mosy_sdmx.io.sdmx_ml._write_body import is_numeric, write_flat, write_series
+from mosy_sdmx.io.sdmx_ml._write_columns import fragments, value_text
+from mosy_sdmx.io.sdmx_ml._write_envelope import (
+    STRUCTURE_ID,
+    STRUCTURE_PREFIX,
+    check_dimension_at_observation,
+    message,
+    ns_for,
+    structure_ref,
+)
+from mosy_sdmx.io.sdmx_ml._write_plan import plan
+from mosy_sdmx.structures.layout import ComponentLayout
+
+
+def write_21(
+    dataset: Dataset,
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout,
+    dimension_at_observation: str = "TIME_PERIOD",
+    **options: Any,
+) -> None:
+    """SDMX-ML 2.1 StructureSpecificData."""
+    _write(dataset, stream, layout, dimension_at_observation, "2.1")
+
+
+def write_30(
+    dataset: Dataset,
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout,
+    dimension_at_observation: str = "TIME_PERIOD",
+    **options: Any,
+) -> None:
+    """SDMX-ML 3.0 structure-specific data."""
+    _write(dataset, stream, layout, dimension_at_observation, "3.0")
+
+
+def dataset_attribute_values(dataset: Dataset, names: tuple[str, ...]) -> dict[str, str]:
+    """Dataset-level attribute values: ``Dataset.attributes``, else a constant column."""
+    out: dict[str, str] = {}
+    for name in names:
+        value = dataset.attributes.get(name)
+        if value is None and name in dataset.data.columns:
+            values = dataset.data[name].dropna().unique()
+            if len(values) == 1:
+                value = values[0]
+        if value is not None and str(value) != "":
+            out[name] = value_text(value)
+    return out
+
+
+def _attr_parts(dataset: Dataset, layout: ComponentLayout, names) -> list:
+    data = dataset.data
+    parts = []
+    for name in names:
+        if name in data.columns:
+            numeric = is_numeric(layout, data[name], name)
+            parts.append(
+                fragments(data[name], lambda t, name=name: f' {name}="{t}"', numeric=numeric)
+            )
+    return parts
+
+
+def _write(
+    dataset: Dataset,
+    stream: BinaryIO,
+    layout: ComponentLayout,
+    dimension_at_observation: str,
+    version: str,
+) -> None:
+    dim_at_obs = check_dimension_at_observation(layout, dimension_at_observation)
+    ref = structure_ref(layout)
+    where = plan(layout, dim_at_obs)
+    message_ns, common_ns, ss_ns = ns_for(version)
+    structure_ns = ref.namespace(dim_at_obs)
+    nsmap = {
+        "message": message_ns,
+        "common": common_ns,
+        "ss": ss_ns,
+        "xsi": ns.XSI,
+        STRUCTURE_PREFIX: structure_ns,
+    }
+    data = dataset.data
+    missing = [d for d in layout.key_columns() if d not in data.columns]
+    if missing and len(data):
+        from mosy_sdmx.exceptions import StructureError
+
+        raise StructureError(
+            "Observations lack dimensions", "no column for " + ", ".join(missing)
+        )
+
+    # Flat: series and group attributes were placed on Obs by the plan.
+    obs_parts: list = ["<Obs"]
+    obs_parts += _attr_parts(dataset, layout, where.obs_dimensions)
+    obs_parts += _attr_parts(dataset, layout, where.measures)
+    obs_parts += _attr_parts(dataset, layout, where.obs_attributes)
+    obs_parts.append("/>\n")
+
+    ds_attrs = {
+        f"{{{ss_ns}}}structureRef": STRUCTURE_ID,
+        ns.XSI_TYPE: f"{STRUCTURE_PREFIX}:DataSetType",
+    }
+    if version == "2.1":
+        ds_attrs[f"{{{ss_ns}}}dataScope"] = "Dataflow" if ref.is_dataflow else "DataStructure"
+    ds_attrs[f"{{{ss_ns}}}action"] = Action.parse(dataset.action).value
+    for name, value in dataset_attribute_values(dataset, where.dataset_attributes).items():
+        ds_attrs[name] = value
+
+    with message(stream, "StructureSpecificData", nsmap, message_ns, common_ns) as env:
+        env.header(dataset, ref, dim_at_obs, version=version, structure_specific=True)
+        with env.xf.element(f"{{{message_ns}}}DataSet", ds_attrs):
+            env.data_provider("DataProvider", dataset.provider, layout.agency, version)
+            env.xf.write("\n")
+            env.flush()
+            if where.flat:
+                write_flat(stream, len(data), obs_parts)
+            else:
+                series_parts: list = ["<Series"]
+                series_parts += _attr_parts(dataset, layout, where.series_dimensions)
+                series_parts += _attr_parts(dataset, layout, where.series_attributes)
+                series_parts.append(">\n")
+                write_series(
+                    stream, data, where.series_dimensions, series_parts, obs_parts, "</Series>\n"
+                )
+
