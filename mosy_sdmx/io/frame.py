@@ -1,0 +1,141 @@
+"""Column helpers shared by the table-like readers (SDMX-CSV, SDMX-JSON).
+
+They turn raw columns into the Dataset contract: numeric measures as float64
+(with the row of the first bad value when one is not a number), dimensions and
+attributes as categoricals, dataset-level attributes lifted out of the frame,
+columns in the structure's order. Everything is column-wise.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mosy_sdmx.dataset import Action
+from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
+
+#: SDMX-CSV 2.0 STRUCTURE column values and the URN class each one names.
+STRUCTURE_CLASSES = {
+    "dataflow": "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=",
+    "datastructure": "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=",
+    "dataprovision": "urn:sdmx:org.sdmx.infomodel.registry.ProvisionAgreement=",
+}
+
+_REF = re.compile(r"^\s*([A-Za-z0-9_@$.\-]+):([A-Za-z0-9_@$\-]+)(?:\(([^)]*)\))?\s*$")
+
+
+def urn_from_ref(kind: str, ref: str) -> str | None:
+    """``dataflow`` + ``ESTAT:NA_MAIN(1.6.0)`` -> the dataflow URN (None if not a ref)."""
+    prefix = STRUCTURE_CLASSES.get(kind.strip().lower())
+    match = _REF.match(ref)
+    if prefix is None or match is None:
+        return None
+    agency, ident, version = match.groups()
+    return f"{prefix}{agency}:{ident}({version or '1.0'})"
+
+
+def ref_from_urn(urn: str) -> tuple[str, str]:
+    """A URN -> (STRUCTURE kind, ``AGENCY:ID(VERSION)``) for SDMX-CSV and links."""
+    kind = "dataflow"
+    for name, prefix in STRUCTURE_CLASSES.items():
+        if urn.startswith(prefix):
+            kind = name
+    tail = urn.rsplit("=", 1)[-1]
+    return kind, tail
+
+
+def to_float(
+    values: pa.ChunkedArray | pa.Array,
+    component: str,
+    *,
+    source: str | None,
+    first_row: int = 1,
+    decimal_comma: bool = False,
+    tolerate: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Cast a string column to float64; empty cells become NaN.
+
+    Returns None when some values are not numbers but every such row is one
+    ``tolerate`` allows (e.g. ``-`` in Delete rows): the caller keeps strings.
+    Otherwise a non-number raises ParseError naming its data row.
+    """
+    if pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
+        return values.to_numpy(zero_copy_only=False).astype("float64", copy=False)
+    trimmed = pc.utf8_trim_whitespace(values)
+    if decimal_comma:
+        trimmed = pc.replace_substring(trimmed, ",", ".")
+    try:
+        cast = pc.cast(trimmed, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    else:
+        return cast.to_numpy(zero_copy_only=False)
+    # Slow path, only on bad input: find which rows fail.
+    as_series = pd.Series(trimmed.to_numpy(zero_copy_only=False), dtype=object)
+    numbers = pd.to_numeric(as_series, errors="coerce")
+    bad = numbers.isna().to_numpy() & as_series.notna().to_numpy()
+    bad &= ~as_series.isin(["NaN", "nan"]).to_numpy()
+    if tolerate is not None and not (bad & ~tolerate).any():
+        return None
+    index = int(np.flatnonzero(bad)[0])
+    raise ParseError(
+        "Not a number",
+        f"{component} must be numeric, found {as_series.iloc[index]!r}",
+        location=Location(
+            source=source, row=first_row + index, line=first_row + index + 1, component=component
+        ),
+        context={"component": component, "value": str(as_series.iloc[index])},
+    )
+
+
+def as_categorical(values: pd.Series) -> pd.Series:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    return values.astype("category")
+
+
+def lift_actions(codes: pd.Series) -> tuple[Action, pd.Series | None]:
+    """One action for the whole dataset, or a per-row ``ACTION`` column if they differ."""
+    try:
+        cats = codes.astype("category")
+        mapping = {c: Action.parse(str(c)).value for c in cats.cat.categories}
+    except ValueError as exc:
+        raise ParseError("Unknown action", str(exc)) from None
+    if len(mapping) <= 1:
+        value = next(iter(mapping.values()), Action.INFORMATION.value)
+        return Action(value), None
+    return Action.INFORMATION, cats.cat.rename_categories(mapping)
+
+
+def finish_frame(
+    df: pd.DataFrame, layout: ComponentLayout | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Order columns by the layout, categorise coded columns, lift dataset attributes."""
+    dataset_attrs: dict[str, str] = {}
+    if layout is None:
+        return df, dataset_attrs
+    for attr in layout.attributes_at(AttachmentLevel.DATASET):
+        if attr not in df.columns:
+            continue
+        uniques = df[attr].dropna().unique()
+        if len(uniques) <= 1:
+            if len(uniques) == 1:
+                dataset_attrs[attr] = str(uniques[0])
+            df = df.drop(columns=attr)
+    order = [c for c in layout.all_columns() if c in df.columns]
+    order += [c for c in layout.attributes if c in df.columns and c not in order]
+    rest = [c for c in df.columns if c not in order]
+    df = df[order + rest]
+    for col in df.columns:
+        comp = layout.components.get(col)
+        if comp is None or col == layout.time_dimension or col in layout.measures:
+            continue
+        if comp.kind in (ValueKind.NUMBER, ValueKind.INTEGER) and comp.level is not None:
+            continue
+        df[col] = as_categorical(df[col])
+    return df, dataset_attrs

@@ -1,0 +1,1 @@
+"""SDMX-CSV 1.0 and 2.0 data messages (reader and writers)."""

@@ -1,0 +1,398 @@
+"""SDMX-CSV 1.0 and 2.0 reader on pyarrow's multi-threaded CSV parser.
+
+The header row is parsed here (it tells the version, the separator and the
+labels mode); the body goes to ``pyarrow.csv`` with coded columns read as
+dictionaries and everything else as strings, then measures are cast to float64
+in one vectorised step. Errors name the data row (row 1 = first row after the
+header); finding it costs a second, single-threaded pass, and only on bad input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import BinaryIO, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from mosy_sdmx.dataset import Action, Dataset
+from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.frame import finish_frame, lift_actions, to_float, urn_from_ref
+from mosy_sdmx.io.sdmx_csv.header import Column, CsvHeader, parse_header, split_label
+from mosy_sdmx.structures import ComponentLayout, ValueKind
+
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_HEAD_LIMIT = 1024 * 1024
+_BLOCK = 4 * 1024 * 1024
+
+Extra = Literal["error", "keep", "ignore"]
+
+
+def read(
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout | None = None,
+    source_name: str | None = None,
+    extra_columns: Extra = "error",
+    **_: object,
+) -> Dataset:
+    """Read SDMX-CSV 1.0 or 2.0 (told apart by the first header term).
+
+    With a ``layout``, a column naming no component of the structure is a
+    ParseError unless ``extra_columns`` is ``"keep"`` or ``"ignore"``, and
+    every dimension must have a column when observations are sent.
+    """
+    line, body = _split_header(stream, source_name)
+    header = parse_header(line, source_name)
+    _check_columns(header, layout, source_name, extra_columns)
+    table = _parse_body(header, body, layout, source_name)
+    return _to_dataset(header, table, layout, source_name, extra_columns)
+
+
+# -- header -----------------------------------------------------------------
+
+
+def _split_header(stream: BinaryIO, source: str | None) -> tuple[str, BinaryIO]:
+    """Read the first line; return it and a stream positioned at the body."""
+    start = stream.tell() if stream.seekable() else None
+    head = stream.read(64 * 1024)
+    while True:
+        cut = _line_end(head)
+        if cut is not None or len(head) >= _HEAD_LIMIT:
+            break
+        more = stream.read(64 * 1024)
+        if not more:
+            break
+        head += more
+    bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    if not head[bom:].strip():
+        raise ParseError("Empty input", "the file holds no data", location=Location(source=source))
+    if cut is None:
+        if len(head) >= _HEAD_LIMIT:
+            raise ParseError(
+                "Header row too long", "no line end in the first MiB", location=Location(source)
+            )
+        cut = (len(head), len(head))
+    try:
+        line = head[bom : cut[0]].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            "Not UTF-8", f"the header row is not UTF-8 ({exc.reason})", location=Location(source, 1)
+        ) from None
+    if start is not None:
+        stream.seek(start + cut[1])
+        return line, stream
+    return line, io.BufferedReader(_Chain(head[cut[1] :], stream), buffer_size=_BLOCK)  # type: ignore[arg-type]
+
+
+def _line_end(data: bytes) -> tuple[int, int] | None:
+    """(end of line, start of next line) of the first line, any line-end style."""
+    n, r = data.find(b"\n"), data.find(b"\r")
+    if n < 0 and r < 0:
+        return None
+    if r >= 0 and (n < 0 or r < n):
+        if r + 1 < len(data) and data[r + 1 : r + 2] == b"\n":
+            return r, r + 2
+        if r + 1 == len(data):
+            return None  # could be \r\n split across reads
+        return r, r + 1
+    return n, n + 1
+
+
+class _Chain(io.RawIOBase):
+    """Already-read bytes followed by the rest of a stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if len(self._head):
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _check_columns(
+    header: CsvHeader, layout: ComponentLayout | None, source: str | None, extra: Extra
+) -> None:
+    if layout is None:
+        return
+    for index, col in enumerate(header.columns):
+        if col.role == "component" and col.id not in layout.components:
+            if extra == "error":
+                known = ", ".join(layout.key_columns() + list(layout.measures))
+                raise ParseError(
+                    "Unknown component",
+                    f"column {col.header!r} is not a component of {layout.dsd_id} "
+                    f"(dimensions and measures: {known})",
+                    location=Location(source=source, line=1, column=index + 1, component=col.id),
+                    context={"component": col.id},
+                )
+            col.role = "custom"
+
+
+# -- body -------------------------------------------------------------------
+
+
+def _column_type(col: Column, layout: ComponentLayout | None) -> pa.DataType:
+    if col.role in ("structure", "structure_id", "action"):
+        return _DICT
+    if col.role in ("name", "key", "structure_name", "custom"):
+        return pa.string()
+    if layout is not None:
+        comp = layout.components.get(col.id)
+        if col.id == layout.time_dimension or col.id in layout.measures:
+            return pa.string()
+        if comp is not None and comp.kind in (ValueKind.NUMBER, ValueKind.INTEGER):
+            return pa.string()
+        return _DICT
+    if col.id in ("TIME_PERIOD", "OBS_VALUE"):
+        return pa.string()
+    return _DICT
+
+
+def _parse_body(
+    header: CsvHeader, body: BinaryIO, layout: ComponentLayout | None, source: str | None
+) -> pa.Table:
+    names = header.internal_names()
+    types = {n: _column_type(c, layout) for n, c in zip(names, header.columns, strict=True)}
+    start = body.tell() if body.seekable() else None
+    invalid: list = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row)
+        return "error"
+
+    def run(threads: bool, stream: BinaryIO) -> pa.Table:
+        return pacsv.read_csv(
+            stream,
+            read_options=pacsv.ReadOptions(
+                column_names=names, use_threads=threads, block_size=_BLOCK
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=header.delimiter,
+                newlines_in_values=True,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+
+    try:
+        return run(True, body)
+    except pa.ArrowInvalid as exc:
+        message = str(exc)
+        if invalid and invalid[0].number is None and start is not None:
+            invalid.clear()
+            body.seek(start)
+            with contextlib.suppress(pa.ArrowInvalid):
+                run(False, body)
+        raise _body_error(message, invalid, header, source) from None
+    except (OSError, EOFError) as exc:
+        raise ParseError("Unreadable input", str(exc), location=Location(source=source)) from None
+
+
+def _body_error(message: str, invalid: list, header: CsvHeader, source: str | None) -> ParseError:
+    if invalid:
+        row = invalid[0]
+        missing = row.actual_columns < row.expected_columns
+        ids = [c.id for c in header.columns]
+        detail = (
+            f"expected {row.expected_columns} fields, found {row.actual_columns}"
+            + (
+                f" (no value for {', '.join(ids[row.actual_columns :][:5])})"
+                if missing and row.actual_columns < len(ids)
+                else ""
+            )
+            + f": {row.text[:120]!r}"
+        )
+        number = row.number
+        return ParseError(
+            "Missing column" if missing else "Too many fields",
+            detail,
+            location=Location(
+                source=source,
+                row=number,
+                line=number + 1 if number is not None else None,
+            ),
+        )
+    if "UTF8" in message or "utf8" in message.lower():
+        return ParseError("Not UTF-8", message, location=Location(source=source))
+    return ParseError("Malformed SDMX-CSV", message, location=Location(source=source))
+
+
+# -- frame --------------------------------------------------------------------
+
+
+def _to_dataset(
+    header: CsvHeader,
+    table: pa.Table,
+    layout: ComponentLayout | None,
+    source: str | None,
+    extra: Extra,
+) -> Dataset:
+    names = header.internal_names()
+    roles = {n: c for n, c in zip(names, header.columns, strict=True)}
+    n_rows = table.num_rows
+
+    structure_urn = _structure_urn(header, table, names, roles, source)
+    action, action_column = Action.INFORMATION, None
+    if "\x00action" in names:
+        action, action_column = lift_actions(_pandas(table["\x00action"]))
+    delete_rows = None
+    if action is Action.DELETE:
+        delete_rows = np.ones(n_rows, dtype=bool)
+    elif action_column is not None:
+        delete_rows = (action_column == Action.DELETE.value).to_numpy()
+
+    decimal_comma = header.delimiter != ","
+    columns: dict[str, pd.Series | np.ndarray] = {}
+    labels: dict[str, dict[str, str]] = {}
+    measures = set(layout.measures) if layout is not None else {"OBS_VALUE"}
+    for name in names:
+        col = roles[name]
+        if col.role == "custom" and extra == "ignore":
+            continue
+        if col.role not in ("component", "custom"):
+            continue
+        data = table[name]
+        if col.role == "component" and col.id in measures:
+            numeric = (
+                layout is None
+                or layout.components[col.id].kind in (ValueKind.NUMBER, ValueKind.INTEGER)
+            )
+            values = None
+            if numeric:
+                values = to_float(
+                    data,
+                    col.id,
+                    source=source,
+                    decimal_comma=decimal_comma,
+                    tolerate=delete_rows if layout is not None else np.ones(n_rows, dtype=bool),
+                )
+            columns[col.id] = values if values is not None else _pandas(data)
+            continue
+        series = _pandas(data)
+        if header.has_labels and col.role == "component" and _is_labelled(col, layout, series):
+            series, found = _split_cells(series)
+            if found:
+                labels[col.id] = found
+        columns[col.id] = series
+    for name in names:  # labels=name: names in the column after the ids
+        col = roles[name]
+        if col.role == "name" and col.name_of in columns:
+            found = _name_column(columns[col.name_of], _pandas(table[name]))
+            if found:
+                labels[col.name_of] = found
+    df = pd.DataFrame(columns, index=pd.RangeIndex(n_rows)) if columns else pd.DataFrame(
+        index=pd.RangeIndex(n_rows)
+    )
+    if action_column is not None:
+        df["ACTION"] = action_column.to_numpy()
+        df["ACTION"] = df["ACTION"].astype("category")
+    _check_dimensions(df, header, layout, source, action)
+    df, ds_attrs = finish_frame(df, layout)
+    return Dataset(
+        data=df,
+        structure_urn=structure_urn or (layout.structure_urn if layout is not None else None),
+        action=action,
+        attributes=ds_attrs,
+        labels=labels,
+        source=source,
+        row_offset=2,
+    )
+
+
+def _pandas(data: pa.ChunkedArray) -> pd.Series:
+    if pa.types.is_dictionary(data.type):
+        data = data.unify_dictionaries() if data.num_chunks > 1 else data
+        return pd.Series(data.to_pandas())
+    return pd.Series(data.to_pandas())
+
+
+def _structure_urn(header, table, names, roles, source) -> str | None:
+    id_name = next((n for n in names if roles[n].role == "structure_id"), None)
+    if id_name is None or table.num_rows == 0:
+        return None
+    ids = _pandas(table[id_name]).astype("category").cat.categories
+    kinds = ["dataflow"]
+    if header.version == "2.0":
+        kinds = list(_pandas(table["\x00structure"]).astype("category").cat.categories)
+    ref = split_label(str(ids[0]))[0] if header.has_labels else str(ids[0])
+    if ": " in ref:
+        ref = ref.split(": ", 1)[0]
+    return urn_from_ref(str(kinds[0]) if kinds else "dataflow", ref)
+
+
+def _is_labelled(col: Column, layout: ComponentLayout | None, series: pd.Series) -> bool:
+    """Coded and time columns carry ``ID: label`` cells under labels=both."""
+    if layout is not None:
+        comp = layout.components.get(col.id)
+        if comp is None:
+            return False
+        return comp.kind in (ValueKind.CODED, ValueKind.TIME)
+    cats = series.astype("category").cat.categories
+    return len(cats) > 0 and bool(pd.Series(cats, dtype=object).str.contains(": ").all())
+
+
+def _split_cells(series: pd.Series) -> tuple[pd.Series, dict[str, str]]:
+    """Split ``ID: label`` cells on the categories only (few), not per row."""
+    cats = series.astype("category")
+    labels: dict[str, str] = {}
+    ids = []
+    for text in cats.cat.categories:
+        ident, label = split_label(str(text))
+        ids.append(ident)
+        if label is not None and label != ident:
+            labels[ident] = label
+    unique = list(dict.fromkeys(ids))
+    positions = np.array([unique.index(i) for i in ids], dtype=np.int64)
+    codes = cats.cat.codes.to_numpy()
+    new_codes = np.where(codes >= 0, positions[np.maximum(codes, 0)] if len(positions) else -1, -1)
+    out = pd.Series(pd.Categorical.from_codes(new_codes, categories=unique), index=series.index)
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        out = out.astype(object).where(out.notna(), None).astype(series.dtype)
+    return out, labels
+
+
+def _name_column(ids: pd.Series, names: pd.Series) -> dict[str, str]:
+    pairs = pd.DataFrame({"id": ids.astype(object), "name": names.astype(object)}).dropna()
+    pairs = pairs.drop_duplicates("id")
+    return {str(i): str(n) for i, n in zip(pairs["id"], pairs["name"], strict=True) if i != n}
+
+
+def _check_dimensions(
+    df: pd.DataFrame,
+    header: CsvHeader,
+    layout: ComponentLayout | None,
+    source: str | None,
+    action: Action,
+) -> None:
+    if layout is None or action is Action.DELETE:
+        return
+    if not any(m in df.columns for m in layout.measures):
+        return  # attribute-only rows for partial keys (SDMX-CSV 2.0)
+    missing = [d for d in layout.key_columns() if d not in df.columns]
+    if missing:
+        raise ParseError(
+            "Missing column",
+            f"no column for {', '.join(missing)}; every dimension of {layout.dsd_id} "
+            "needs one when observations are sent",
+            location=Location(source=source, line=1, component=missing[0]),
+            context={"missing": missing},
+        )
