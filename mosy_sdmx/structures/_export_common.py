@@ -1,0 +1,342 @@
+"""What the three structure serializers share: which artefacts, URNs, texts, facets.
+
+The serializers walk sdmx1 model objects (SDMX 2.1 or 3.0 classes, whichever
+the reader built) and need the same answers to the same questions: is this an
+artefact to write, what is its SDMX-3.0 class and URN, how is a component
+attached, which facets does a representation carry. Answering them once here
+keeps SDMX-ML 3.0 and SDMX-JSON 2.0 consistent with each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sdmx.model import common
+
+log = logging.getLogger(__name__)
+
+#: Maintainable class name (sdmx1, 2.1 or 3.0) -> (kind, package, SDMX 3.0 class).
+#: ``kind`` is the serializers' key; the order is the order of writing.
+MAINTAINABLES: dict[str, tuple[str, str, str]] = {
+    "AgencyScheme": ("agency_scheme", "base", "AgencyScheme"),
+    "DataProviderScheme": ("data_provider_scheme", "base", "DataProviderScheme"),
+    "DataConsumerScheme": ("data_consumer_scheme", "base", "DataConsumerScheme"),
+    "CategoryScheme": ("category_scheme", "categoryscheme", "CategoryScheme"),
+    "Codelist": ("codelist", "codelist", "Codelist"),
+    "ConceptScheme": ("concept_scheme", "conceptscheme", "ConceptScheme"),
+    "DataStructureDefinition": ("data_structure", "datastructure", "DataStructure"),
+    "DataflowDefinition": ("dataflow", "datastructure", "Dataflow"),
+    "Dataflow": ("dataflow", "datastructure", "Dataflow"),
+    "Categorisation": ("categorisation", "categoryscheme", "Categorisation"),
+    "ProvisionAgreement": ("provision_agreement", "registry", "ProvisionAgreement"),
+    "ContentConstraint": ("data_constraint", "registry", "DataConstraint"),
+    "DataConstraint": ("data_constraint", "registry", "DataConstraint"),
+}
+KIND_ORDER = (
+    "agency_scheme",
+    "data_provider_scheme",
+    "data_consumer_scheme",
+    "category_scheme",
+    "codelist",
+    "concept_scheme",
+    "data_structure",
+    "dataflow",
+    "categorisation",
+    "provision_agreement",
+    "data_constraint",
+)
+
+#: Item class name -> (package, class) for URNs of items.
+ITEMS: dict[str, tuple[str, str]] = {
+    "Agency": ("base", "Agency"),
+    "DataProvider": ("base", "DataProvider"),
+    "DataConsumer": ("base", "DataConsumer"),
+    "Code": ("codelist", "Code"),
+    "Concept": ("conceptscheme", "Concept"),
+    "Category": ("categoryscheme", "Category"),
+}
+
+#: FacetType field -> SDMX attribute name (SDMX-ML) / property name (SDMX-JSON).
+FACET_NAMES = {
+    "is_sequence": "isSequence",
+    "min_length": "minLength",
+    "max_length": "maxLength",
+    "min_value": "minValue",
+    "max_value": "maxValue",
+    "start_value": "startValue",
+    "end_value": "endValue",
+    "interval": "interval",
+    "time_interval": "timeInterval",
+    "decimals": "decimals",
+    "pattern": "pattern",
+    "start_time": "startTime",
+    "end_time": "endTime",
+}
+
+_ID_OK = re.compile(r"^[A-Za-z0-9_@$-]+$")
+
+
+def kind_of(artefact: object) -> str | None:
+    entry = MAINTAINABLES.get(type(artefact).__name__)
+    return entry[0] if entry else None
+
+
+def exportable(artefacts: Iterable[common.MaintainableArtefact]) -> Iterator[Any]:
+    """Artefacts defined in full, in a stable order of kinds.
+
+    External-reference stubs (e.g. the category scheme a categorisation points
+    to but the message does not hold) are left out, as sdmx1's writer does.
+    Types no serializer knows are logged and skipped.
+    """
+    by_kind: dict[str, list] = {k: [] for k in KIND_ORDER}
+    for artefact in artefacts:
+        if getattr(artefact, "is_external_reference", None):
+            continue
+        kind = kind_of(artefact)
+        if kind is None:
+            log.warning("structure export skips %s %s", type(artefact).__name__, artefact.id)
+            continue
+        by_kind[kind].append(artefact)
+    for kind in KIND_ORDER:
+        yield from by_kind[kind]
+
+
+def version_of(artefact: Any) -> str:
+    return str(artefact.version) if artefact.version is not None else "1.0"
+
+
+def agency_of(artefact: Any) -> str:
+    maintainer = getattr(artefact, "maintainer", None)
+    return getattr(maintainer, "id", None) or "MOSY"
+
+
+def maintainable_urn(artefact: Any) -> str:
+    """SDMX 3.0 URN of a maintainable (ContentConstraint becomes DataConstraint)."""
+    _, package, cls = MAINTAINABLES[type(artefact).__name__]
+    return (
+        f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}="
+        f"{agency_of(artefact)}:{artefact.id}({version_of(artefact)})"
+    )
+
+
+def item_path(item: Any) -> str:
+    """Dotted id path of an item inside its scheme (nested categories)."""
+    parts = [item.id]
+    parent = getattr(item, "parent", None)
+    while parent is not None and type(parent) is type(item):
+        parts.append(parent.id)
+        parent = getattr(parent, "parent", None)
+    return ".".join(reversed(parts))
+
+
+def item_urn(item: Any, scheme: Any | None = None) -> str:
+    """URN of an item (concept, code, provider, category).
+
+    Items read from a file carry their URN; items built in code get one from
+    their scheme.
+    """
+    scheme = scheme if scheme is not None else _scheme_of(item)
+    if scheme is None or type(scheme).__name__ not in MAINTAINABLES:
+        if getattr(item, "urn", None):
+            return item.urn
+        raise ValueError(f"cannot tell the scheme of {type(item).__name__} {item.id}")
+    package, cls = ITEMS.get(type(item).__name__, (None, type(item).__name__))
+    package = package or MAINTAINABLES[type(scheme).__name__][1]
+    return (
+        f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}="
+        f"{agency_of(scheme)}:{scheme.id}({version_of(scheme)}).{item_path(item)}"
+    )
+
+
+def _scheme_of(item: Any) -> Any | None:
+    try:
+        scheme = item.get_scheme()
+    except AttributeError:
+        return None
+    return scheme if isinstance(scheme, common.ItemScheme) else None
+
+
+def ref_urn(obj: Any) -> str:
+    """URN for a reference to any maintainable or item."""
+    if type(obj).__name__ in MAINTAINABLES:
+        return maintainable_urn(obj)
+    return item_urn(obj)
+
+
+def localisations(text: Any) -> dict[str, str]:
+    """An sdmx1 InternationalString as {lang: text}, empty texts dropped."""
+    if text is None:
+        return {}
+    return {lang: value for lang, value in text.localizations.items() if value}
+
+
+def best_text(texts: dict[str, str], lang: str = "en") -> str | None:
+    if not texts:
+        return None
+    return texts.get(lang) or next(iter(texts.values()))
+
+
+def children(item: Any) -> list:
+    return list(getattr(item, "child", []) or [])
+
+
+def is_top_level(item: Any) -> bool:
+    """True for items without a parent item of their own class."""
+    parent = getattr(item, "parent", None)
+    return not (parent is not None and type(parent) is type(item))
+
+
+def parent_id(item: Any) -> str | None:
+    parent = getattr(item, "parent", None)
+    if parent is not None and type(parent) is type(item):
+        return parent.id
+    return None
+
+
+# -- representations ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextFormat:
+    """A non-enumerated representation: textType and facets, as SDMX names."""
+
+    text_type: str | None
+    facets: dict[str, Any]
+
+
+def text_format(representation: Any) -> TextFormat | None:
+    facets = getattr(representation, "non_enumerated", None) or []
+    if not facets:
+        return None
+    text_type = None
+    values: dict[str, Any] = {}
+    for facet in facets:
+        value_type = getattr(facet, "value_type", None)
+        if value_type is not None and text_type is None:
+            name = value_type.name
+            text_type = name[0].upper() + name[1:]
+        ftype = getattr(facet, "type", None)
+        for field, sdmx_name in FACET_NAMES.items():
+            value = getattr(ftype, field, None)
+            if value is not None:
+                values[sdmx_name] = value
+    return TextFormat(text_type, values)
+
+
+def facet_text(value: Any) -> str:
+    """A facet value as SDMX-ML attribute text."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, timedelta):
+        return f"PT{int(value.total_seconds())}S"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def enumeration(representation: Any) -> Any | None:
+    return getattr(representation, "enumerated", None) if representation else None
+
+
+# -- data structure components ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """How an attribute attaches: dataflow (dataset), dimensions, group or observation."""
+
+    level: str
+    dimensions: tuple[str, ...] = ()
+    group: str | None = None
+
+
+def attachment(attribute: Any) -> Attachment:
+    rel = getattr(attribute, "related_to", None)
+    name = type(rel).__name__
+    if rel is None or name in ("NoSpecifiedRelationship", "DataflowRelationship"):
+        return Attachment("dataflow")
+    if name in ("PrimaryMeasureRelationship", "ObservationRelationship"):
+        return Attachment("observation")
+    if name == "GroupRelationship":
+        return Attachment("group", group=getattr(rel.group_key, "id", None))
+    dims = tuple(d.id for d in getattr(rel, "dimensions", []) or [])
+    if not dims and getattr(rel, "group_key", None) is not None:
+        return Attachment("group", group=rel.group_key.id)
+    if not dims:
+        return Attachment("dataflow")
+    return Attachment("dimensions", dims)
+
+
+def is_mandatory(component: Any) -> bool:
+    status = getattr(component, "usage_status", None) or getattr(component, "usage", None)
+    return getattr(status, "name", str(status)).lower() == "mandatory"
+
+
+def is_time_dimension(component: Any) -> bool:
+    return isinstance(component, common.TimeDimension)
+
+
+def constraint_role(constraint: Any) -> str:
+    role = getattr(getattr(constraint, "role", None), "role", None)
+    return "Actual" if getattr(role, "name", "") == "actual" else "Allowed"
+
+
+def constraint_attachments(constraint: Any) -> list[Any]:
+    """Constrained artefacts, in a stable order."""
+    content = list(getattr(constraint, "content", []) or [])
+    return sorted(content, key=lambda a: (type(a).__name__, a.id))
+
+
+def member_values(selection: Any) -> list[str]:
+    return [str(getattr(v, "value", v)) for v in getattr(selection, "values", [])]
+
+
+# -- header -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderInfo:
+    id: str
+    prepared: datetime
+    sender: str
+    test: bool = False
+
+    @property
+    def prepared_text(self) -> str:
+        return self.prepared.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def header_info(message: Any, sender: str | None = None) -> HeaderInfo:
+    """A fresh header: new id and time, sender kept from the source if it had one."""
+    prepared = datetime.now(UTC).replace(microsecond=0)
+    source_sender = getattr(getattr(getattr(message, "header", None), "sender", None), "id", None)
+    sender = sender or source_sender or "MOSY"
+    if not _ID_OK.match(sender):
+        sender = "MOSY"
+    return HeaderInfo(id=f"MOSY_STR_{prepared:%Y%m%dT%H%M%S}", prepared=prepared, sender=sender)
+
+
+def languages(artefacts: Iterable[Any]) -> list[str]:
+    """Every language used in names and descriptions, English first if present."""
+    found: set[str] = set()
+
+    def visit(obj: Any) -> None:
+        found.update(localisations(getattr(obj, "name", None)))
+        found.update(localisations(getattr(obj, "description", None)))
+
+    for artefact in artefacts:
+        visit(artefact)
+        for item in getattr(artefact, "items", {}).values():
+            visit(item)
+    ordered = sorted(found)
+    if "en" in found:
+        ordered.remove("en")
+        ordered.insert(0, "en")
+    return ordered or ["en"]
