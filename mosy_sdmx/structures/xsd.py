@@ -45,6 +45,7 @@ def dataflow_schema(
     version: str = "2.1",
     *,
     dimension_at_observation: str = "TIME_PERIOD",
+    time_series: bool = False,
     schema_location: str = "",
 ) -> bytes:
     """The structure-specific XSD for a dataflow (or DSD) and dimension at observation.
@@ -55,6 +56,8 @@ def dataflow_schema(
             StructureSet knows the DSD's groups, which then get Group types.
         version: "2.1" or "3.0".
         dimension_at_observation: TIME_PERIOD, another dimension, or AllDimensions.
+        time_series: 2.1 only: the schema of StructureSpecificTimeSeriesData
+            (types restrict the TimeSeries* base types; TIME_PERIOD at observation).
         schema_location: prefix for the official schemas' locations in the
             imports (e.g. a URL ending in ``/``); the importer usually has them.
     """
@@ -73,9 +76,15 @@ def dataflow_schema(
     else:
         layout = layout_or_structures
     check_dimension_at_observation(layout, dimension_at_observation)
+    if time_series and (version != "2.1" or dimension_at_observation != layout.time_dimension):
+        raise StructureError(
+            "No time-series schema",
+            "time-series structure-specific schemas exist for SDMX-ML 2.1 with the time "
+            "dimension at observation only",
+        )
     target = structure_ref(layout).namespace(dimension_at_observation)
     common_ns, ss_ns = _NS[version]
-    builder = _Builder(layout, version, target, common_ns, ss_ns, schema_location)
+    builder = _Builder(layout, version, target, common_ns, ss_ns, schema_location, time_series)
     builder.build(plan(layout, dimension_at_observation), groups)
     return etree.tostring(
         builder.root, xml_declaration=True, encoding="UTF-8", pretty_print=True
@@ -110,8 +119,16 @@ class _Builder:
         common_ns: str,
         ss_ns: str,
         location: str,
+        time_series: bool = False,
     ) -> None:
         self.layout = layout
+        self.time_series = time_series
+        prefix = "dsd:TimeSeries" if time_series else "dsd:"
+        self.bases = {
+            "DataSetType": f"{prefix}DataSetType",
+            "SeriesType": "dsd:TimeSeriesType" if time_series else "dsd:SeriesType",
+            "ObsType": f"{prefix}ObsType",
+        }
         self.version = version
         nsmap = {None: target, "xs": XS, "common": common_ns, "dsd": ss_ns}
         self.root = etree.Element(
@@ -121,7 +138,9 @@ class _Builder:
             elementFormDefault="qualified",
             attributeFormDefault="unqualified",
         )
-        self.el("import", self.root, namespace=common_ns, schemaLocation=f"{location}SDMXCommon.xsd")
+        self.el(
+            "import", self.root, namespace=common_ns, schemaLocation=f"{location}SDMXCommon.xsd"
+        )
         self.el(
             "import",
             self.root,
@@ -229,7 +248,7 @@ class _Builder:
                     self._prohibit_base(present),
                 )
         if not where.flat:
-            restriction = self._complex("SeriesType", "dsd:SeriesType")
+            restriction = self._complex("SeriesType", self.bases["SeriesType"])
             seq = self._annotations(restriction)
             self.el(
                 "element", seq, name="Obs", type="ObsType", form="unqualified",
@@ -242,18 +261,20 @@ class _Builder:
                 where.series_attributes,
                 self._prohibit_base(present, time),
             )
-        restriction = self._complex("ObsType", "dsd:ObsType")
+        restriction = self._complex("ObsType", self.bases["ObsType"])
         self._annotations(restriction)
         obs_values = (*where.measures, *where.obs_attributes)
         present = {*where.obs_dimensions, *obs_values}
         prohibited = self._prohibit_base(present, time)
         if self.version == "2.1" and "OBS_VALUE" not in present:
             prohibited.append("OBS_VALUE")
+        if self.time_series:
+            prohibited.append("type")
         self._attributes(restriction, where.obs_dimensions, obs_values, prohibited)
 
     def _dataset(self, where, groups: list[GroupDef]) -> None:
         self.el("element", self.root, name="DataSet", type="DataSetType")
-        restriction = self._complex("DataSetType", "dsd:DataSetType")
+        restriction = self._complex("DataSetType", self.bases["DataSetType"])
         seq = self._annotations(restriction)
         self.el(
             "element", seq, name="DataProvider", type="common:DataProviderReferenceType",

@@ -116,7 +116,9 @@ def write_text_array(stream: BinaryIO, lines: pa.Array) -> None:
     offsets_buf, data_buf = lines.buffers()[1], lines.buffers()[2]
     width = 8 if lines.type == pa.large_string() else 4
     dtype = np.int64 if width == 8 else np.int32
-    offsets = np.frombuffer(offsets_buf, dtype=dtype, count=len(lines) + 1, offset=lines.offset * width)
+    offsets = np.frombuffer(
+        offsets_buf, dtype=dtype, count=len(lines) + 1, offset=lines.offset * width
+    )
     start, end = int(offsets[0]), int(offsets[-1])
     if data_buf is not None and end > start:
         stream.write(memoryview(data_buf)[start:end])

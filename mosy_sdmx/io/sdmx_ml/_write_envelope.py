@@ -19,9 +19,9 @@ from lxml import etree
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import StructureError
 from mosy_sdmx.io.sdmx_ml import namespaces as ns
+from mosy_sdmx.io.sdmx_ml._write_plan import ALL_DIMENSIONS
 from mosy_sdmx.structures.layout import ComponentLayout
 
-from mosy_sdmx.io.sdmx_ml._write_plan import ALL_DIMENSIONS  # noqa: E402
 #: Prefix under which the structure-specific namespace is declared.
 STRUCTURE_PREFIX = "ns1"
 STRUCTURE_ID = "STR1"
@@ -52,6 +52,12 @@ class StructureRef:
 def structure_ref(layout: ComponentLayout) -> StructureRef:
     """The dataflow (or, without one, the DSD) a layout describes."""
     urn = layout.structure_urn or layout.dsd_urn
+    if not urn and layout.dsd_id and layout.agency:
+        # Structure messages need not state URNs; the DSD's identity makes one.
+        urn = (
+            "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure="
+            f"{layout.agency}:{layout.dsd_id}({layout.version})"
+        )
     match = _URN.search(urn or "")
     if match is None:
         raise StructureError(
@@ -70,6 +76,17 @@ def check_dimension_at_observation(layout: ComponentLayout, value: str) -> str:
             + ", ".join(allowed),
         )
     return value
+
+
+def require_key_columns(layout: ComponentLayout, dataset: Dataset) -> None:
+    """Every dimension needs a column (unless there is nothing to write)."""
+    missing = [d for d in layout.key_columns() if d not in dataset.data.columns]
+    if missing and len(dataset.data):
+        raise StructureError(
+            "Observations lack dimensions",
+            "the data has no column for " + ", ".join(missing),
+            context={"missing": missing},
+        )
 
 
 def _id_text(value: str | None, fallback: str) -> str:
@@ -138,7 +155,10 @@ class Envelope:
         if not provider or not _ID_OK.fullmatch(provider):
             return
         if version == "3.0":
-            urn = f"urn:sdmx:org.sdmx.infomodel.base.DataProvider={agency}:DATA_PROVIDERS(1.0).{provider}"
+            urn = (
+                "urn:sdmx:org.sdmx.infomodel.base.DataProvider="
+                f"{agency}:DATA_PROVIDERS(1.0).{provider}"
+            )
             self.text(tag, urn)
             return
         with self.xf.element(tag):

@@ -21,6 +21,7 @@ from mosy_sdmx.io.sdmx_ml._write_envelope import (
     check_dimension_at_observation,
     message,
     ns_for,
+    require_key_columns,
     structure_ref,
 )
 from mosy_sdmx.io.sdmx_ml._write_plan import plan
@@ -97,13 +98,7 @@ def _write(
         STRUCTURE_PREFIX: structure_ns,
     }
     data = dataset.data
-    missing = [d for d in layout.key_columns() if d not in data.columns]
-    if missing and len(data):
-        from mosy_sdmx.exceptions import StructureError
-
-        raise StructureError(
-            "Observations lack dimensions", "no column for " + ", ".join(missing)
-        )
+    require_key_columns(layout, dataset)
 
     # Flat: series and group attributes were placed on Obs by the plan.
     obs_parts: list = ["<Obs"]

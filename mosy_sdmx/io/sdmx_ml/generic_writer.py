@@ -1,0 +1,116 @@
+"""SDMX-ML 2.1 GenericData writer, from columns.
+
+Generic data needs no dataflow-specific schema: every component is a
+``generic:Value id=... value=...``. An ``Attributes`` wrapper is written only
+on rows that carry at least one attribute value (the schema wants one Value
+at least), decided column-wise like everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+
+from mosy_sdmx.dataset import Action, Dataset
+from mosy_sdmx.io.sdmx_ml import namespaces as ns
+from mosy_sdmx.io.sdmx_ml._write_body import is_numeric, write_flat, write_series
+from mosy_sdmx.io.sdmx_ml._write_columns import Fragments, fragments
+from mosy_sdmx.io.sdmx_ml._write_envelope import (
+    STRUCTURE_ID,
+    check_dimension_at_observation,
+    message,
+    require_key_columns,
+    structure_ref,
+)
+from mosy_sdmx.io.sdmx_ml._write_plan import plan
+from mosy_sdmx.io.sdmx_ml.ss_writer import dataset_attribute_values
+from mosy_sdmx.structures.layout import ComponentLayout
+
+G = "generic:"
+
+
+def write(
+    dataset: Dataset,
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout,
+    dimension_at_observation: str = "TIME_PERIOD",
+    **options: Any,
+) -> None:
+    """SDMX-ML 2.1 GenericData, series-keyed or flat (AllDimensions)."""
+    dim_at_obs = check_dimension_at_observation(layout, dimension_at_observation)
+    ref = structure_ref(layout)
+    where = plan(layout, dim_at_obs)
+    require_key_columns(layout, dataset)
+    data = dataset.data
+    n = len(data)
+
+    def values(names) -> list[Fragments]:
+        out = []
+        for name in names:
+            if name in data.columns:
+                numeric = is_numeric(layout, data[name], name)
+                out.append(
+                    fragments(
+                        data[name],
+                        lambda t, name=name: f'<{G}Value id="{name}" value="{t}"/>',
+                        numeric=numeric,
+                    )
+                )
+        return out
+
+    def attributes(names) -> list:
+        parts = values(names)
+        if not parts:
+            return []
+        has_any = np.zeros(n, dtype=bool)
+        for part in parts:
+            has_any |= part.codes >= 0
+        flag = np.where(has_any, 0, -1)
+        opening = Fragments(flag, pa.array([f"<{G}Attributes>", ""], pa.string()))
+        closing = Fragments(flag, pa.array([f"</{G}Attributes>", ""], pa.string()))
+        return [opening, *parts, closing]
+
+    measure = where.measures[0] if where.measures else None
+    obs_value = []
+    if measure and measure in data.columns:
+        numeric = is_numeric(layout, data[measure], measure)
+        obs_value = [
+            fragments(data[measure], lambda t: f'<{G}ObsValue value="{t}"/>', numeric=numeric)
+        ]
+
+    nsmap = {"message": ns.MESSAGE_21, "common": ns.COMMON_21, "generic": ns.GENERIC_21,
+             "xsi": ns.XSI}  # fmt: skip
+    ds_attrs = {"structureRef": STRUCTURE_ID, "action": Action.parse(dataset.action).value}
+    ds_values = dataset_attribute_values(dataset, where.dataset_attributes)
+
+    with message(stream, "GenericData", nsmap, ns.MESSAGE_21, ns.COMMON_21) as env:
+        env.header(dataset, ref, dim_at_obs, version="2.1", structure_specific=False)
+        with env.xf.element(f"{{{ns.MESSAGE_21}}}DataSet", ds_attrs):
+            env.data_provider(f"{{{ns.GENERIC_21}}}DataProvider", dataset.provider,
+                              layout.agency, "2.1")  # fmt: skip
+            if ds_values:
+                with env.xf.element(f"{{{ns.GENERIC_21}}}Attributes"):
+                    for name, value in ds_values.items():
+                        env.empty(f"{{{ns.GENERIC_21}}}Value", {"id": name, "value": value})
+            env.xf.write("\n")
+            env.flush()
+            if where.flat:
+                parts = [f"<{G}Obs><{G}ObsKey>", *values(where.obs_dimensions),
+                         f"</{G}ObsKey>", *obs_value, *attributes(where.obs_attributes),
+                         f"</{G}Obs>\n"]  # fmt: skip
+                write_flat(stream, n, parts)
+            else:
+                series = [f"<{G}Series><{G}SeriesKey>", *values(where.series_dimensions),
+                          f"</{G}SeriesKey>", *attributes(where.series_attributes),
+                          "\n"]  # fmt: skip
+                obs_dim = [
+                    fragments(data[d], lambda t: f'<{G}ObsDimension value="{t}"/>')
+                    for d in where.obs_dimensions
+                ]
+                obs = [f"<{G}Obs>", *obs_dim, *obs_value, *attributes(where.obs_attributes),
+                       f"</{G}Obs>\n"]  # fmt: skip
+                write_series(stream, data, where.series_dimensions, series, obs,
+                             f"</{G}Series>\n")  # fmt: skip
