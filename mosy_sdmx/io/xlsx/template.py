@@ -40,7 +40,8 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _FIXED_FILL = PatternFill("solid", fgColor="D9D9D9")
 _TITLE_FONT = Font(bold=True, size=14)
 _BOLD = Font(bold=True)
-_UNKNOWN_STATUS = {"M": "missing", "L": "not existing", "O": "not available"}
+#: OBS_STATUS codes that mark an unknown value (SDMX CL_OBS_STATUS).
+_UNKNOWN_STATUS = ("M", "L", "O")
 
 
 @dataclass(slots=True)
@@ -214,9 +215,10 @@ def _write_instructions(sheet, spec: TemplateSpec, meta: WorkbookMeta) -> None:
         steps.append(f"{measure}: a whole number ≥ 0; 0 means none (a known zero).")
     else:
         steps.append(f"{measure}: a number.")
+    status_labels = spec.labels.get("OBS_STATUS", {})
     unknown = [
-        f"{code} ({name})"
-        for code, name in _UNKNOWN_STATUS.items()
+        f"{code} ({status_labels[code]})" if status_labels.get(code) else code
+        for code in _UNKNOWN_STATUS
         if code in (spec.codes.get("OBS_STATUS") or [])
     ]
     if unknown:
