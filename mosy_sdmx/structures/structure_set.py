@@ -157,6 +157,107 @@ class StructureSet:
                 return value or None
         return None
 
+    def provider_country(self, ref: str) -> str | None:
+        """The provider's COUNTRY (a CL_GEO code); None for international bodies."""
+        return self.provider_annotation(ref, "COUNTRY")
+
+    def provider_type(self, ref: str) -> str | None:
+        """The provider's PROVIDER_TYPE (a CL_PROVIDER_TYPE code)."""
+        return self.provider_annotation(ref, "PROVIDER_TYPE")
+
+    def is_public(self, flow: str) -> bool:
+        """Whether a dataflow is public (annotation PUBLIC, set on THB ``_PUB`` flows)."""
+        for annotation in self.dataflow(flow).annotations:
+            if annotation.id == "PUBLIC":
+                return str(annotation.title).lower() == "true"
+        return False
+
+    # -- constraints -------------------------------------------------------
+    @cached_property
+    def _allowed_regions(self) -> dict[tuple[str, str], list[dict[str, frozenset[str]]]]:
+        """Allowed-code regions of every 'allowed' constraint, by (target kind, target id)."""
+        index: dict[tuple[str, str], list[dict[str, frozenset[str]]]] = {}
+        for cc in self.message.constraint.values():
+            role = getattr(getattr(cc, "role", None), "role", None)
+            if role is not None and role.name != "allowable":
+                continue
+            region = _region_codes(cc)
+            if not region:
+                continue
+            for target in getattr(cc, "content", ()) or ():
+                index.setdefault((_target_kind(target), target.id), []).append(region)
+        return index
+
+    def _agreements(self, provider_id: str) -> dict[str, str]:
+        """Dataflow id -> provision agreement id for one provider."""
+        out = {}
+        for pa in self.message.provisionagreement.values():
+            dp, usage = pa.data_provider, pa.structure_usage
+            if dp is not None and usage is not None and dp.id == provider_id:
+                out[usage.id] = pa.id
+        return out
+
+    def allowed_codes(self, flow: str, provider: str | None = None) -> dict[str, frozenset[str]]:
+        """Component id -> codes allowed by the constraints on the dataflow (and its DSD)
+        and, with ``provider``, on the provider and its provision agreement for the flow
+        (REF_AREA per provider, DATA_SOURCE per provider type). Components without a
+        constraint are absent. StructureNotFoundError if the provider has provision
+        agreements but none for this dataflow.
+        """
+        key = (flow, provider)
+        cache = self.__dict__.setdefault("_allowed_cache", {})
+        if key in cache:
+            return cache[key]
+        df = self.dataflow(flow)
+        regions = list(self._allowed_regions.get(("dataflow", df.id), []))
+        if df.structure is not None:
+            regions += self._allowed_regions.get(("dsd", df.structure.id), [])
+        if provider is not None:
+            dp = self.provider(provider)
+            regions += self._allowed_regions.get(("provider", dp.id), [])
+            agreements = self._agreements(dp.id)
+            if df.id in agreements:
+                regions += self._allowed_regions.get(("pa", agreements[df.id]), [])
+            elif agreements:
+                raise StructureNotFoundError(
+                    "No provision agreement",
+                    f"data provider {dp.id} has no provision agreement for dataflow {df.id}",
+                    context={"provider": dp.id, "dataflow": df.id},
+                )
+        result: dict[str, frozenset[str]] = {}
+        for region in regions:
+            for cid, codes in region.items():
+                result[cid] = result[cid] & codes if cid in result else codes
+        cache[key] = result
+        return result
+
+
+def _target_kind(target) -> str:
+    name = type(target).__name__
+    if "Dataflow" in name:
+        return "dataflow"
+    if name == "ProvisionAgreement":
+        return "pa"
+    if name == "DataProvider":
+        return "provider"
+    if "DataStructure" in name:
+        return "dsd"
+    return name
+
+
+def _region_codes(cc) -> dict[str, frozenset[str]]:
+    """Codes per component over a constraint's included cube regions (their union)."""
+    out: dict[str, set[str]] = {}
+    for region in getattr(cc, "data_content_region", None) or []:
+        if not region.included:
+            continue
+        for component, selection in region.member.items():
+            if not getattr(selection, "included", True):
+                continue
+            cid = getattr(component, "id", str(component))
+            out.setdefault(cid, set()).update(str(v.value) for v in selection.values)
+    return {cid: frozenset(codes) for cid, codes in out.items()}
+
 
 def _item_urn(scheme, item) -> str | None:
     try:
