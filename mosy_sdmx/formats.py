@@ -144,70 +144,121 @@ def media_type_to_data_format(value: str) -> DataFormat | None:
 
 _XML_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s>/]")
 _XMLNS = re.compile(rb'xmlns(?::[\w.-]+)?\s*=\s*["\']([^"\']+)["\']')
+_CSV_FIRST = re.compile(rb'^\s*"?(STRUCTURE|DATAFLOW)(?:\[[^\]\r\n]*\])?"?(?:[^\w]|$)', re.I)
+_JSON_KEY = re.compile(
+    rb'"(meta|header|data|dataSets|structure|structures|schema|metadataSets|'
+    rb'dataStructures|dataflows|codelists|conceptSchemes)"\s*:'
+)
+_NOT_DATA = {
+    b"metadataSets": "a metadata",
+    b"dataStructures": "a structure",
+    b"dataflows": "a structure",
+    b"codelists": "a structure",
+    b"conceptSchemes": "a structure",
+}
+_JSON_SCHEMA = re.compile(rb'"schema"\s*:\s*"([^"]*)"')
+_ZIP_MAGIC = b"PK\x03\x04"
+_SIGNATURES = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16", b"\x1f\x8b": "gzip"}
 
 
-def sniff_data_format(head: bytes) -> DataFormat:
+def sniff_data_format(head: bytes, name: str | None = None) -> DataFormat:
     """Tell the data format from the first bytes (a few KiB) of a decompressed input.
 
-    Raises UnsupportedFormatError when nothing matches.
+    SDMX-ML by its root element and namespaces, SDMX-JSON by its top-level
+    members (and ``meta.schema``), SDMX-CSV by its first header term, Excel by
+    the zip signature. ``name`` only improves the error message. Raises
+    UnsupportedFormatError when nothing matches.
     """
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(_ZIP_MAGIC):
         return DataFormat.XLSX
+    for signature, what in _SIGNATURES.items():
+        if head.startswith(signature):
+            raise UnsupportedFormatError(
+                "Unrecognised data format",
+                f"the content is {what}; SDMX messages are read as UTF-8 text, gzip or zip",
+                context={"source": name} if name else None,
+            )
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text.startswith(b"<"):
         return _sniff_xml(text)
     if text.startswith(b"{"):
         return _sniff_json(text)
-    first_line = text.split(b"\n", 1)[0].strip().upper()
-    first_field = first_line.split(b",", 1)[0].split(b";", 1)[0].strip(b'"')
-    if first_field.startswith(b"STRUCTURE"):
-        return DataFormat.SDMX_CSV_20
-    if first_field.startswith(b"DATAFLOW"):
-        return DataFormat.SDMX_CSV_10
+    if _CSV_FIRST.match(text):
+        first = _CSV_FIRST.match(text).group(1).upper()  # type: ignore[union-attr]
+        return DataFormat.SDMX_CSV_20 if first == b"STRUCTURE" else DataFormat.SDMX_CSV_10
+    what = f"{name}: " if name else ""
     raise UnsupportedFormatError(
         "Unrecognised data format",
-        "the content is not SDMX-ML, SDMX-JSON, SDMX-CSV or an Excel workbook",
+        f"{what}the content is not SDMX-ML, SDMX-JSON, SDMX-CSV (first header DATAFLOW or "
+        "STRUCTURE) or an Excel workbook",
+        context={"source": name} if name else None,
     )
 
 
 def _sniff_xml(text: bytes) -> DataFormat:
     pos = 0
-    # Skip the XML declaration, comments and processing instructions.
+    # Skip the XML declaration, comments, doctype and processing instructions.
     while True:
         match = _XML_ROOT.search(text, pos)
         if match is None:
             break
         start = match.start()
+        if text.startswith(b"<!--", start):
+            end = text.find(b"-->", start)
+            pos = end + 3 if end >= 0 else len(text)
+            continue
         if text.startswith(b"<?", start) or text.startswith(b"<!", start):
             end = text.find(b">", start)
             pos = end + 1 if end >= 0 else len(text)
             continue
         root = match.group(1)
-        namespaces = b" ".join(_XMLNS.findall(text[start : start + 4096]))
+        namespaces = b" ".join(_XMLNS.findall(text[start : start + 8192]))
         if root in (b"GenericData", b"GenericTimeSeriesData"):
             return DataFormat.SDMX_ML_21_GENERIC
         if root in (b"StructureSpecificData", b"StructureSpecificTimeSeriesData"):
             if b"/v3_0/" in namespaces or b"/v3_1/" in namespaces:
                 return DataFormat.SDMX_ML_30
             return DataFormat.SDMX_ML_21_SS
-        raise UnsupportedFormatError(
-            "Not an SDMX data message",
-            f"the XML root element is <{root.decode(errors='replace')}>",
-        )
+        if root in (b"Structure", b"Error", b"RegistryInterface"):
+            detail = f"it is an SDMX <{root.decode()}> message, not a data message"
+        else:
+            detail = f"the XML root element is <{root.decode(errors='replace')}>"
+        raise UnsupportedFormatError("Not an SDMX data message", detail)
     raise UnsupportedFormatError("Not an SDMX data message", "no XML root element found")
 
 
 def _sniff_json(text: bytes) -> DataFormat:
-    # SDMX-JSON 2.0 declares its schema in meta.schema and nests structures in
-    # data.structures; 1.0 has a top-level "header" and data.structure.
-    if re.search(rb'"meta"\s*:', text) or re.search(rb'"structures"\s*:', text):
+    """SDMX-JSON 2.0 nests ``data.structures`` (a list); 1.0 has ``data.structure``
+    (or, in the early form ECB serves, top-level ``header``/``structure``/``dataSets``)."""
+    schema = _JSON_SCHEMA.search(text)
+    keys = set(_JSON_KEY.findall(text))
+    kind = next((_NOT_DATA[k] for k in _NOT_DATA if k in keys), None)
+    if schema is not None and re.search(rb"(metadata|structure)-(message|schema)", schema.group(1)):
+        kind = "a metadata" if b"metadata" in schema.group(1) else "a structure"
+    if (kind is not None and b"dataSets" not in keys) or kind == "a metadata":
+        raise UnsupportedFormatError(
+            "Not an SDMX data message", f"it is {kind} message in SDMX-JSON, not a data message"
+        )
+    if schema is not None:
+        url = schema.group(1)
+        if re.search(rb"/2\.\d|2\.\d\.\d", url):
+            return DataFormat.SDMX_JSON_20
+        if re.search(rb"/1\.\d|1\.\d\.\d", url):
+            return DataFormat.SDMX_JSON_10
+    if b"structures" in keys:
         return DataFormat.SDMX_JSON_20
-    if re.search(rb'"header"\s*:', text) or re.search(rb'"dataSets"\s*:', text):
+    if b"header" in keys or b"structure" in keys:
         return DataFormat.SDMX_JSON_10
+    if b"dataSets" in keys:
+        return DataFormat.SDMX_JSON_20 if b"meta" in keys else DataFormat.SDMX_JSON_10
+    if b"meta" in keys and b"data" in keys:
+        return DataFormat.SDMX_JSON_20
     try:
         doc = json.loads(text)
     except ValueError:
         doc = None
-    if isinstance(doc, dict) and "data" in doc:
+    if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
         return DataFormat.SDMX_JSON_20
-    raise UnsupportedFormatError("Not an SDMX-JSON data message", "no 'meta' or 'header' found")
+    raise UnsupportedFormatError(
+        "Not an SDMX-JSON data message", "no 'meta', 'header', 'structure' or 'dataSets' found"
+    )

@@ -7,6 +7,7 @@ reverse. Neither knows anything of the web: the registry passes streams.
 
 from __future__ import annotations
 
+import gzip
 import io
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +23,29 @@ StructureArg = StructureSet | ComponentLayout | str | Path | None
 
 __all__ = ["read_data", "resolve_layout", "write_data"]
 
+#: Formats whose writers take names (labels) from a StructureSet.
+_LABEL_WRITERS = {
+    DataFormat.SDMX_CSV_10,
+    DataFormat.SDMX_CSV_20,
+    DataFormat.SDMX_JSON_10,
+    DataFormat.SDMX_JSON_20,
+}
+
+
+def _structure_set(structure: StructureArg) -> StructureSet | ComponentLayout | None:
+    """Load a structure file named by a path; pass sets and layouts through."""
+    if isinstance(structure, Path) or (
+        isinstance(structure, str)
+        and (structure.endswith(".xml") or "/" in structure or "\\" in structure)
+        and not structure.startswith("urn:")
+    ):
+        from mosy_sdmx.structures import load_structures
+
+        return load_structures(structure)
+    if isinstance(structure, str):
+        return None
+    return structure
+
 
 def resolve_layout(
     structure: StructureArg = None, flow: str | None = None, *, required: bool = True
@@ -31,19 +55,12 @@ def resolve_layout(
     ``structure`` may be a layout, a StructureSet, the path of a structure
     message, or a dataflow id/URN of the built-in THB structures.
     """
-    if isinstance(structure, ComponentLayout):
-        return structure
-    if isinstance(structure, Path) or (
-        isinstance(structure, str)
-        and (structure.endswith(".xml") or "/" in structure)
-        and not structure.startswith("urn:")
-    ):
-        from mosy_sdmx.structures import load_structures
-
-        structure = load_structures(structure)
-    if isinstance(structure, str):
+    if isinstance(structure, str) and _structure_set(structure) is None:
         structure, flow = None, flow or structure
-    if structure is None:
+    loaded = _structure_set(structure)
+    if isinstance(loaded, ComponentLayout):
+        return loaded
+    if loaded is None:
         if flow is None:
             if required:
                 raise StructureNotFoundError(
@@ -52,8 +69,8 @@ def resolve_layout(
             return None
         from mosy_sdmx.structures import builtin_structures
 
-        structure = builtin_structures()
-    return structure.layout(flow)
+        loaded = builtin_structures()
+    return loaded.layout(flow)
 
 
 def read_data(
@@ -72,12 +89,40 @@ def read_data(
             optional for self-describing formats (generic XML, CSV, JSON).
         format: a DataFormat or its name; sniffed from the content when None.
         flow: the dataflow id within ``structure`` (or the built-in THB set).
+        options: passed to the format's reader (e.g. ``extra_columns`` for CSV).
     """
     layout = resolve_layout(structure, flow, required=False)
+    fmt = DataFormat.parse(format) if format is not None else None
     with open_source(source) as (stream, name, head):
-        fmt = DataFormat.parse(format) if format is not None else detect_format(head, name)
+        if fmt is None:
+            fmt = detect_format(head, name)
         reader = reader_for(fmt)
         return reader(stream, layout=layout, source_name=name, **options)
+
+
+def _writer_layout(
+    dataset: Dataset, structure: StructureArg, flow: str | None
+) -> tuple[ComponentLayout, StructureSet | None]:
+    loaded = _structure_set(structure)
+    if isinstance(structure, str) and loaded is None:
+        flow = flow or structure
+    if isinstance(loaded, ComponentLayout):
+        return loaded, None
+    if loaded is None:
+        from mosy_sdmx.structures import builtin_structures
+
+        loaded = builtin_structures()
+        flow = flow or dataset.structure_id
+        if flow is None:
+            raise StructureNotFoundError(
+                "No structure given", "name a dataflow (flow=...) or pass structure=..."
+            )
+    elif flow is None and dataset.structure_id:
+        try:
+            return loaded.layout(dataset.structure_id), loaded
+        except StructureNotFoundError:
+            pass
+    return loaded.layout(flow), loaded
 
 
 def write_data(
@@ -91,11 +136,15 @@ def write_data(
 ) -> bytes | None:
     """Write a Dataset in ``format`` to a path or binary stream.
 
-    With ``target=None`` the message is returned as bytes. The structure
-    defaults to the dataset's own dataflow in the built-in THB structures.
+    With ``target=None`` the message is returned as bytes; a path ending in
+    ``.gz`` is gzip-compressed. The structure defaults to the dataset's own
+    dataflow (in ``structure`` when it is a StructureSet, else the built-in
+    THB structures). Options go to the writer (e.g. ``labels="both"``).
     """
     fmt = DataFormat.parse(format)
-    layout = resolve_layout(structure, flow or (None if structure else dataset.structure_id))
+    layout, structures = _writer_layout(dataset, structure, flow)
+    if fmt in _LABEL_WRITERS and structures is not None:
+        options.setdefault("labels_from", structures)
     writer = writer_for(fmt)
     if target is None:
         buffer = io.BytesIO()
@@ -104,9 +153,16 @@ def write_data(
     if isinstance(target, (str, Path)):
         path = Path(target)
         tmp = path.with_name(f".{path.name}.part")
-        with open(tmp, "wb") as handle:
-            writer(dataset, handle, layout=layout, **options)
-        tmp.replace(path)  # never leave a half-written file under the real name
+        try:
+            with open(tmp, "wb") as handle:
+                if path.suffix.lower() == ".gz":
+                    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=6) as gz:
+                        writer(dataset, gz, layout=layout, **options)
+                else:
+                    writer(dataset, handle, layout=layout, **options)
+            tmp.replace(path)  # never leave a half-written file under the real name
+        finally:
+            tmp.unlink(missing_ok=True)
         return None
     writer(dataset, target, layout=layout, **options)
     return None

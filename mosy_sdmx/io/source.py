@@ -1,12 +1,21 @@
-"""Opening inputs: paths, bytes or binary streams; gzip and zip transparently."""
+"""Opening inputs: paths, bytes or binary streams; gzip and zip transparently.
+
+The stream handed to a reader starts at the first byte of the (decompressed)
+content and is seekable whenever the input allows it, so readers can take a
+second look (e.g. to find the row of a CSV error). A seekable zip archive is
+read in place, never copied into memory; a non-seekable one is spooled to a
+temporary file. Decompression is capped (``MAX_DECOMPRESSED``) against bombs.
+"""
 
 from __future__ import annotations
 
 import gzip
 import io
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -17,22 +26,30 @@ Source = str | Path | bytes | IO[bytes]
 
 #: Bytes looked at to sniff a format.
 SNIFF_BYTES = 64 * 1024
-#: Largest uncompressed member accepted from a zip archive (zip bombs).
-MAX_ZIP_MEMBER = 8 * 1024**3
+#: Most bytes a gzip input or a zip member may unpack to (zip and gzip bombs).
+MAX_DECOMPRESSED = 8 * 1024**3
+#: Largest unpacked/packed ratio accepted for zip members above ``RATIO_FLOOR`` bytes.
+MAX_RATIO = 1000
+RATIO_FLOOR = 64 * 1024**2
+#: Bytes of a non-seekable zip archive kept in memory before spilling to disk.
+SPOOL_MEMORY = 64 * 1024**2
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
 
 
-class _PeekableStream(io.RawIOBase):
+class _Chain(io.RawIOBase):
     """A read-only stream whose first bytes were already read for sniffing."""
 
     def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = head
+        self._head = memoryview(head)
         self._rest = rest
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        if self._head:
+        if len(self._head):
             n = min(len(buffer), len(self._head))
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
@@ -43,59 +60,143 @@ class _PeekableStream(io.RawIOBase):
         return n
 
 
+class _Capped(io.RawIOBase):
+    """Fails with a ParseError once more than ``limit`` bytes were read (bombs)."""
+
+    def __init__(self, inner: IO[bytes], limit: int, name: str, seekable: bool) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._name = name
+        self._count = 0
+        self._seekable = seekable
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._seekable
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self._count = self._inner.seek(offset, whence)
+        return self._count
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        try:
+            data = self._inner.read(len(buffer))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ParseError(
+                "Broken compressed input", str(exc), location=Location(source=self._name)
+            ) from None
+        n = len(data)
+        self._count += n
+        if self._count > self._limit:
+            raise ParseError(
+                "Input too large",
+                f"it unpacks to more than {self._limit} bytes",
+                location=Location(source=self._name),
+                context={"limit": self._limit},
+            )
+        buffer[:n] = data
+        return n
+
+
+def _peek(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
+    """The first bytes and a stream still starting at them."""
+    if stream.seekable():
+        start = stream.tell()
+        head = stream.read(SNIFF_BYTES)
+        stream.seek(start)
+        if start:
+            return head, _Offset(stream, start)
+        return head, stream
+    head = stream.read(SNIFF_BYTES)
+    return head, io.BufferedReader(_Chain(head, stream))  # type: ignore[arg-type]
+
+
+class _Offset(io.RawIOBase):
+    """A seekable stream seen from a start offset (a stream handed in mid-way)."""
+
+    def __init__(self, inner: IO[bytes], start: int) -> None:
+        self._inner = inner
+        self._start = start
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            offset += self._start
+        return self._inner.seek(offset, whence) - self._start
+
+    def tell(self) -> int:
+        return self._inner.tell() - self._start
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 @contextmanager
-def open_source(source: Source) -> Iterator[tuple[BinaryIO, str, bytes]]:
+def open_source(
+    source: Source, *, max_bytes: int = MAX_DECOMPRESSED
+) -> Iterator[tuple[BinaryIO, str, bytes]]:
     """Yield (binary stream, display name, first bytes) for any input.
 
-    Gzip is unwrapped on the fly; a zip archive (not an Excel workbook) must
-    hold exactly one data file, which is streamed out of it.
+    Gzip is unwrapped on the fly; a zip archive that is not an Excel workbook
+    must hold exactly one data file, which is streamed out of it.
     """
-    name = "<bytes>"
-    close: list[IO[bytes]] = []
-    if isinstance(source, (str, Path)):
-        name = str(source)
-        raw: IO[bytes] = open(source, "rb")  # noqa: SIM115 - closed below
-        close.append(raw)
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        raw = io.BytesIO(bytes(source))
-    else:
-        raw = source
-        name = getattr(source, "name", "<stream>")
-        if not isinstance(name, str):
-            name = "<stream>"
-    try:
-        stream: IO[bytes] = raw
-        head = stream.read(SNIFF_BYTES)
-        if head[:2] == b"\x1f\x8b":
-            stream = gzip.GzipFile(fileobj=_PeekableStream(head, raw), mode="rb")  # type: ignore[arg-type]
+    with ExitStack() as stack:
+        name = "<bytes>"
+        if isinstance(source, (str, Path)):
+            name = str(source)
             try:
-                head = stream.read(SNIFF_BYTES)
-            except (OSError, EOFError) as exc:
+                raw: IO[bytes] = stack.enter_context(open(source, "rb"))
+            except OSError as exc:
                 raise ParseError(
-                    "Broken gzip input", str(exc), location=Location(source=name)
+                    "Cannot open input", exc.strerror or str(exc), location=Location(source=name)
                 ) from None
-        if head[:4] == b"PK\x03\x04":
-            member = _single_zip_member(stream, head, name)
-            if member is not None:
-                stream, head = member
-                close.append(stream)
-        yield io.BufferedReader(_PeekableStream(head, stream)), name, head  # type: ignore[misc]
-    finally:
-        for handle in close:
-            handle.close()
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            raw = io.BytesIO(bytes(source))
+        else:
+            raw = source
+            given = getattr(source, "name", None)
+            name = given if isinstance(given, str) else "<stream>"
+        head, stream = _peek(raw)
+        if head[:2] == _GZIP_MAGIC:
+            gz = stack.enter_context(gzip.GzipFile(fileobj=stream, mode="rb"))  # type: ignore[arg-type]
+            capped = _Capped(gz, max_bytes, name, seekable=stream.seekable())
+            head, stream = _peek(io.BufferedReader(capped))
+        if head[:4] == _ZIP_MAGIC:
+            head, stream = _open_zip(stream, name, stack, max_bytes)
+        yield stream, name, head  # type: ignore[misc]
 
 
-def _single_zip_member(stream: IO[bytes], head: bytes, name: str):
-    data = head + stream.read()
+def _open_zip(
+    stream: IO[bytes], name: str, stack: ExitStack, max_bytes: int
+) -> tuple[bytes, IO[bytes]]:
+    if not stream.seekable():
+        spool = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY))  # noqa: SIM115
+        while chunk := stream.read(1024 * 1024):
+            spool.write(chunk)
+        spool.seek(0)
+        stream = spool  # type: ignore[assignment]
+    start = stream.tell()
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+        archive = stack.enter_context(zipfile.ZipFile(stream))
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ParseError("Broken zip archive", str(exc), location=Location(source=name)) from None
     names = [n for n in archive.namelist() if not n.endswith("/")]
     if any(n.startswith("xl/") for n in names) or "[Content_Types].xml" in names:
-        # An Excel workbook: the xlsx reader takes the whole archive. The stream
-        # was read to the end above, so hand back what follows the head.
-        return io.BytesIO(data[len(head) :]), head
+        # An Excel workbook: the xlsx reader takes the whole archive.
+        stream.seek(start)
+        return stream.read(SNIFF_BYTES), _rewound(stream, start)
     if len(names) != 1:
         raise ParseError(
             "Zip archive must hold one data file",
@@ -103,18 +204,37 @@ def _single_zip_member(stream: IO[bytes], head: bytes, name: str):
             location=Location(source=name),
         )
     info = archive.getinfo(names[0])
-    if info.file_size > MAX_ZIP_MEMBER:
+    where = Location(source=f"{name}!{names[0]}")
+    if info.file_size > max_bytes:
         raise ParseError(
             "Zip member too large",
-            f"{names[0]} unpacks to {info.file_size} bytes (limit {MAX_ZIP_MEMBER})",
-            location=Location(source=name),
+            f"{names[0]} unpacks to {info.file_size} bytes (limit {max_bytes})",
+            location=where,
+            context={"limit": max_bytes},
         )
-    member = archive.open(names[0])
-    return member, member.read(SNIFF_BYTES)
+    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise ParseError(
+            "Suspicious zip member",
+            f"{names[0]} unpacks {info.file_size // max(info.compress_size, 1)}-fold "
+            f"(limit {MAX_RATIO})",
+            location=where,
+        )
+    try:
+        member = stack.enter_context(archive.open(info))
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+        raise ParseError("Unreadable zip member", str(exc), location=where) from None
+    # ZipExtFile never yields more than the declared size; the cap guards the rest.
+    capped = _Capped(member, max_bytes, where.source or name, seekable=member.seekable())
+    return _peek(io.BufferedReader(capped))
+
+
+def _rewound(stream: IO[bytes], start: int) -> IO[bytes]:
+    stream.seek(start)
+    return stream if start == 0 else _Offset(stream, start)
 
 
 def detect_format(head: bytes, name: str) -> DataFormat:
     """Sniff the format; an empty input is a ParseError, not a format error."""
-    if not head.strip():
+    if not head.lstrip(b"\xef\xbb\xbf").strip():
         raise ParseError("Empty input", "the file holds no data", location=Location(source=name))
-    return sniff_data_format(head)
+    return sniff_data_format(head, name)
