@@ -1,8 +1,10 @@
-"""Additive groups declared in ``dsd/rules.yaml``: which breakdowns add up.
+"""The THB rules declared in ``dsd/rules.yaml``, beside the DSDs.
 
-The validator checks them (totals equal the sum of their parts) and disclosure
-control protects them (no suppressed cell derivable by subtraction), so both
-read the one declaration here rather than hard-coding THB dataflows.
+Additive groups (which breakdowns add up) are read by the validator (totals
+equal the sum of their parts) and by disclosure control (no suppressed cell
+derivable by subtraction). ``load_rules`` adds the validator's other sections:
+conditional attributes, attribute coherence, allowed data sources per provider
+type, plausibility thresholds. Nothing THB-specific is hard-coded in Python.
 """
 
 from __future__ import annotations
@@ -91,6 +93,194 @@ def load_additive_groups(path: str | Path | None = None) -> tuple[AdditiveGroup,
 @lru_cache(maxsize=1)
 def _builtin_groups() -> tuple[AdditiveGroup, ...]:
     return load_additive_groups(builtin_dir("dsd") / "rules.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionalAttribute:
+    """``attribute`` is required where ``when`` holds and ``unless`` does not."""
+
+    attribute: str
+    when: dict[str, frozenset[str]] = field(default_factory=dict)
+    unless: dict[str, frozenset[str]] = field(default_factory=dict)
+    dsds: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CoherenceRule:
+    """Where ``when`` holds, attributes take only ``require`` codes and no ``forbid`` codes."""
+
+    id: str
+    when: dict[str, frozenset[str]] = field(default_factory=dict)
+    require: dict[str, frozenset[str]] = field(default_factory=dict)
+    forbid: dict[str, frozenset[str]] = field(default_factory=dict)
+    flows: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderedPair:
+    """On one key and period, the value at ``lower`` should not exceed ``upper``."""
+
+    dimension: str
+    lower: str
+    upper: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImplausibleCombination:
+    when: dict[str, frozenset[str]]
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationRules:
+    """Everything ``rules.yaml`` declares, typed; see the file for meanings."""
+
+    additivity: tuple[AdditiveGroup, ...] = ()
+    additivity_same_attributes: tuple[str, ...] = ()
+    missing_status_attribute: str = "OBS_STATUS"
+    missing_status_codes: frozenset[str] = frozenset()
+    count_unit_attribute: str | None = None
+    count_units: frozenset[str] = frozenset()
+    count_agencies: frozenset[str] = frozenset()
+    min_year: int | None = None
+    no_future: bool = False
+    time_agencies: frozenset[str] = frozenset()
+    thb_agencies: frozenset[str] = frozenset()
+    code_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    conditional_attributes: tuple[ConditionalAttribute, ...] = ()
+    attribute_coherence: tuple[CoherenceRule, ...] = ()
+    data_source_by_provider_type: dict[str, frozenset[str]] = field(default_factory=dict)
+    ordered: tuple[OrderedPair, ...] = ()
+    yoy_relative: float | None = None
+    yoy_absolute: float | None = None
+    consolidated_dimension: str | None = None
+    consolidated_code: str | None = None
+    implausible: tuple[ImplausibleCombination, ...] = ()
+
+
+def _codes_map(raw: Any, what: str, source: str) -> dict[str, frozenset[str]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise StructureError("Broken rules file", f"{what} must map components to code lists",
+                             location=Location(source=source))
+    out = {}
+    for comp, codes in raw.items():
+        codes = codes if isinstance(codes, list) else [codes]
+        out[str(comp)] = frozenset(str(c) for c in codes)
+    return out
+
+
+def _strs(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    return tuple(str(x) for x in (raw if isinstance(raw, list) else [raw]))
+
+
+def parse_rules(doc: dict[str, Any], source: str = "rules.yaml") -> ValidationRules:
+    """Build ValidationRules from a parsed rules document (all sections optional)."""
+    try:
+        raw_groups = doc.get("additivity") or []
+        groups = tuple(_parse_group(g, i, source) for i, g in enumerate(raw_groups))
+        missing = doc.get("missing_value_status") or {}
+        counts = doc.get("counts") or {}
+        time = doc.get("time_period") or {}
+        plaus = doc.get("plausibility") or {}
+        yoy = plaus.get("year_on_year") or {}
+        cons = plaus.get("consolidated") or {}
+        conditional = tuple(
+            ConditionalAttribute(
+                attribute=str(c["attribute"]),
+                when=_codes_map(c.get("when"), "when", source),
+                unless=_codes_map(c.get("unless"), "unless", source),
+                dsds=_strs(c.get("dsds")),
+                flows=_strs(c.get("flows")),
+                reason=str(c.get("reason", "")),
+            )
+            for c in doc.get("conditional_attributes") or []
+        )
+        coherence = tuple(
+            CoherenceRule(
+                id=str(c["id"]),
+                when=_codes_map(c.get("when"), "when", source),
+                require=_codes_map(c.get("require"), "require", source),
+                forbid=_codes_map(c.get("forbid"), "forbid", source),
+                flows=_strs(c.get("flows")),
+                reason=str(c.get("reason", "")),
+            )
+            for c in doc.get("attribute_coherence") or []
+        )
+        ordered = tuple(
+            OrderedPair(str(o["dimension"]), str(o["lower"]), str(o["upper"]),
+                        str(o.get("reason", "")))
+            for o in plaus.get("ordered") or []
+        )
+        implausible = tuple(
+            ImplausibleCombination(_codes_map(c["when"], "when", source), str(c.get("reason", "")))
+            for c in plaus.get("implausible_combinations") or []
+        )
+        return ValidationRules(
+            additivity=groups,
+            additivity_same_attributes=_strs(doc.get("additivity_same_attributes")),
+            missing_status_attribute=str(missing.get("attribute", "OBS_STATUS")),
+            missing_status_codes=frozenset(_strs(missing.get("codes"))),
+            count_unit_attribute=counts.get("unit_attribute"),
+            count_units=frozenset(_strs(counts.get("units"))),
+            count_agencies=frozenset(_strs(counts.get("agencies"))),
+            min_year=int(time["min_year"]) if time.get("min_year") is not None else None,
+            no_future=bool(time.get("no_future", False)),
+            time_agencies=frozenset(_strs(time.get("agencies"))),
+            thb_agencies=frozenset(_strs(doc.get("thb_agencies"))),
+            code_aliases={
+                str(k): {str(a): str(b) for a, b in (v or {}).items()}
+                for k, v in (doc.get("code_aliases") or {}).items()
+            },
+            conditional_attributes=conditional,
+            attribute_coherence=coherence,
+            data_source_by_provider_type={
+                str(k): frozenset(_strs(v))
+                for k, v in (doc.get("data_source_by_provider_type") or {}).items()
+            },
+            ordered=ordered,
+            yoy_relative=float(yoy["relative"]) if "relative" in yoy else None,
+            yoy_absolute=float(yoy["absolute"]) if "absolute" in yoy else None,
+            consolidated_dimension=cons.get("dimension"),
+            consolidated_code=cons.get("code"),
+            implausible=implausible,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StructureError(
+            "Broken rules file", f"{type(exc).__name__}: {exc}", location=Location(source=source)
+        ) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise StructureError(
+            "Broken rules file",
+            str(getattr(exc, "problem", exc)),
+            location=Location(source=path.name, line=mark.line + 1 if mark else None),
+        ) from None
+
+
+def load_rules(path: str | Path | None = None) -> ValidationRules:
+    """Every section of a rules file (default: the built-in ``dsd/rules.yaml``)."""
+    if path is None:
+        return _builtin_rules()
+    path = Path(path)
+    return parse_rules(_read_yaml(path), path.name)
+
+
+@lru_cache(maxsize=1)
+def _builtin_rules() -> ValidationRules:
+    return load_rules(builtin_dir("dsd") / "rules.yaml")
 
 
 def groups_for(dimensions: tuple[str, ...] | list[str], groups=None) -> list[AdditiveGroup]:

@@ -1,0 +1,172 @@
+"""The two entry points: ``validate`` a Dataset, ``validate_file`` a path.
+
+Neither raises on bad data. Every check runs inside its own guard, so one
+that trips over broken data becomes a ``check-failed`` issue and the others
+still run. ``validate_file`` turns an unreadable input into a one-issue
+report; it is the only place that touches ``mosy_sdmx.io``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from mosy_sdmx.dataset import Dataset
+from mosy_sdmx.exceptions import (
+    Location,
+    MosyError,
+    ParseError,
+    StructureError,
+    StructureNotFoundError,
+    UnsupportedFormatError,
+)
+from mosy_sdmx.structures.layout import ComponentLayout
+from mosy_sdmx.structures.rules import ValidationRules, load_rules
+from mosy_sdmx.validation.checks import all_checks
+from mosy_sdmx.validation.context import SkipCheck, ValidationContext
+from mosy_sdmx.validation.report import IssueCollector, Report
+
+StructureArg = Any  # StructureSet | ComponentLayout | str | Path | None
+
+DEFAULT_MAX_EXAMPLES = 20
+
+
+def validate(
+    dataset: Dataset,
+    structure: StructureArg = None,
+    provider: str | None = None,
+    *,
+    flow: str | None = None,
+    previous: Dataset | None = None,
+    rules: ValidationRules | str | Path | None = None,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    pick: Iterable[str] | None = None,
+    skip: Iterable[str] | None = None,
+    annotate: bool = False,
+) -> Report:
+    """Check a Dataset against its structure and the THB rules; never raises on bad data.
+
+    Args:
+        dataset: the observations, however they were read.
+        structure: a StructureSet, a ComponentLayout, the path of a structure
+            message, or a dataflow id of the built-in THB structures; None uses
+            the built-in structures and the dataset's own dataflow.
+        provider: data provider id (defaults to ``dataset.provider``); enables
+            the provider's constraints, country and data-source checks.
+        flow: dataflow id within ``structure``.
+        previous: previously stored data, for year-on-year plausibility.
+        rules: ValidationRules or a rules.yaml path (default: the built-in one).
+        max_examples: examples kept per issue code (counts stay exact).
+        pick, skip: report only these codes / leave these codes out.
+        annotate: keep each row's codes (``Report.row_codes``) for an annotated CSV.
+    """
+    provider = provider or dataset.provider
+    collector = IssueCollector(max_examples=max_examples, pick=pick, skip=skip,
+                               keep_rows=annotate)
+    try:
+        structures, layout = _resolve(structure, flow or dataset.structure_id)
+        if not isinstance(rules, ValidationRules):
+            rules = load_rules(rules)
+    except MosyError as exc:
+        return error_report(exc, source=dataset.source, n_obs=len(dataset))
+    ctx = ValidationContext(dataset=dataset, layout=layout, rules=rules, collector=collector,
+                            structures=structures, provider=provider, previous=previous)
+    outcome: dict[str, str] = {}
+    for chk in all_checks():
+        if not any(collector.wants(code) for code in chk.codes):
+            outcome[chk.name] = "skipped: not picked"
+        elif chk.thb_only and not ctx.is_thb:
+            outcome[chk.name] = "not applicable"
+        else:
+            outcome[chk.name] = _run(chk, ctx)
+    return collector.report(len(dataset), outcome)
+
+
+def _run(chk, ctx: ValidationContext) -> str:
+    try:
+        chk(ctx)
+    except SkipCheck as reason:
+        return f"skipped: {reason}"
+    except Exception as exc:
+        ctx.collector.add("check-failed", {"check": chk.name, "error": type(exc).__name__},
+                          Location(source=ctx.dataset.source))
+        return "failed"
+    return "passed"
+
+
+def _resolve(structure: StructureArg, flow: str | None):
+    """(StructureSet or None, ComponentLayout) from the flexible ``structure`` argument."""
+    from mosy_sdmx.structures import StructureSet, load_structures
+
+    if isinstance(structure, ComponentLayout):
+        return None, structure
+    if isinstance(structure, Path) or (
+        isinstance(structure, str) and structure.lower().endswith(".xml")
+    ):
+        structure = load_structures(structure)
+    elif isinstance(structure, str):
+        structure, flow = None, structure
+    if structure is None:
+        from mosy_sdmx.structures import builtin_structures
+
+        structure = builtin_structures()
+    if not isinstance(structure, StructureSet):
+        raise StructureError("Unusable structure argument", type(structure).__name__)
+    return structure, structure.layout(flow)
+
+
+_CODES_BY_ERROR: tuple[tuple[type[MosyError], str], ...] = (
+    (StructureNotFoundError, "unknown-structure"),
+    (StructureError, "broken-structure"),
+    (UnsupportedFormatError, "unsupported-format"),
+    (ParseError, "unreadable-input"),
+)
+
+
+def error_report(exc: MosyError, *, source: str | None = None, n_obs: int = 0) -> Report:
+    """A one-issue, unusable report for input that could not be read or used."""
+    code = "unreadable-input"
+    for cls, name in _CODES_BY_ERROR:
+        if isinstance(exc, cls):
+            code = name
+            break
+    if exc.context.get("reason") == "dtd-refused":
+        code = "refused-input"
+    detail = exc.title + (f": {exc.detail}" if exc.detail else "")
+    location = exc.location or Location(source=source)
+    collector = IssueCollector()
+    collector.add(code, {"detail": detail}, location)
+    return collector.report(n_obs, {}, unusable=True)
+
+
+def validate_file(
+    path: str | Path,
+    structure: StructureArg = None,
+    provider: str | None = None,
+    *,
+    flow: str | None = None,
+    format: str | None = None,
+    **options: Any,
+) -> Report:
+    """Read a data file and validate it; an unreadable file gives a one-issue report.
+
+    ``options`` are those of :func:`validate` (previous, rules, max_examples, ...).
+    """
+    from mosy_sdmx.io import read_data  # the one place validation touches io
+
+    name = Path(path).name
+    try:
+        read_structure = structure
+        if isinstance(structure, str) and not structure.lower().endswith(".xml"):
+            read_structure, flow = None, flow or structure
+        dataset = read_data(path, read_structure, format, flow=flow)
+    except MosyError as exc:
+        return error_report(exc, source=name)
+    except OSError as exc:
+        return error_report(ParseError("Cannot open the file", exc.strerror or "I/O error"),
+                            source=name)
+    except Exception as exc:
+        return error_report(ParseError("The input could not be read", type(exc).__name__),
+                            source=name)
+    return validate(dataset, structure, provider, flow=flow, **options)
