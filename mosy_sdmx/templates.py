@@ -22,21 +22,24 @@ TEMPLATE_FORMATS = ("xlsx", "csv")
 
 def allowed_codes(
     structures: StructureSet, flow: str | None, provider: str | None
-) -> dict[str, frozenset[str] | None]:
-    """Codes ``provider`` may use per component of ``flow`` (all codes without a provider).
+) -> dict[str, frozenset[str]]:
+    """Codes ``provider`` may use, for every coded component of ``flow``.
 
-    Uses ``StructureSet.allowed_codes`` (dataflow constraints, provision
-    agreements, the provider's country) when the structures offer it; else
-    the codelists of the layout. An unknown provider is a StructureNotFoundError.
+    ``StructureSet.allowed_codes`` (dataflow constraints, provision
+    agreements, the provider's country and type) narrows the codelists where
+    it has something to say; other components offer their whole codelist.
+    Unknown flows and providers are StructureNotFoundErrors.
     """
     layout = structures.layout(flow)
     if provider:
         structures.provider(provider)  # unknown provider -> StructureNotFoundError
+    result = {cid: comp.codes for cid, comp in layout.components.items() if comp.codes}
     method = getattr(structures, "allowed_codes", None)
     if method is not None:
-        found = method(layout.flow_id or flow, provider)
-        return {cid: (None if codes is None else frozenset(codes)) for cid, codes in found.items()}
-    return {cid: comp.codes for cid, comp in layout.components.items() if comp.codes is not None}
+        for cid, codes in method(layout.flow_id or flow, provider).items():
+            if cid in result:
+                result[cid] = result[cid] & frozenset(codes)
+    return result
 
 
 def csv_template_header(layout: ComponentLayout) -> list[str]:
