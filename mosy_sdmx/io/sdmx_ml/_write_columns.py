@@ -145,10 +145,10 @@ def group_rows(data: pd.DataFrame, key_columns: Sequence[str]) -> tuple[np.ndarr
             radix = len(uniq)
         key = key * size + (codes + 1)
         radix *= size
-    changes = key[1:] != key[:-1]
-    starts = np.flatnonzero(np.concatenate(([True], changes)))
-    # Already grouped when no key appears in two runs.
-    if len(np.unique(key[starts])) == len(starts):
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    # Already grouped (each key in one run): keep the input order. Only worth
+    # checking when runs are long; shuffled input goes straight to the sort.
+    if len(starts) <= n // 2 and len(np.unique(key[starts])) == len(starts):
         return np.arange(n), starts
     order = np.argsort(key, kind="stable")
     ordered = key[order]
