@@ -47,8 +47,19 @@ _ATTACHMENTS = ("observation", "series", "dataset")
 _USAGE = {"mandatory": UsageStatus.mandatory, "conditional": UsageStatus.conditional}
 
 
+#: sdmx1 names URN classes after its Python classes; SDMX names them otherwise.
+_URN_CLASS = {
+    ".DataflowDefinition=": ".Dataflow=",
+    ".DataStructureDefinition=": ".DataStructure=",
+}
+
+
 def _finish(obj: common.MaintainableArtefact) -> common.MaintainableArtefact:
-    obj.urn = sdmx.urn.make(obj)
+    """Set the standard URN, which sdmx1 leaves unset (and misnames for two classes)."""
+    urn = sdmx.urn.make(obj)
+    for wrong, right in _URN_CLASS.items():
+        urn = urn.replace(wrong, right)
+    obj.urn = urn
     return obj
 
 
