@@ -64,3 +64,23 @@ def test_unknown_format_exits_2(structure_file, tmp_path) -> None:
     result = _run("--structure", structure_file, "-o", str(tmp_path / "x.ods"), "--format", "ods")
     assert result.exit_code == EXIT_UNUSABLE_INPUT
     assert "ods" in result.output
+
+
+def test_the_issue_command_on_the_builtin_thb_structures(tmp_path) -> None:
+    out = tmp_path / "victims.xlsx"
+    result = _run("--flow", "DF_THB_VICTIMS", "--provider", "PT_NREM", "-o", str(out))
+    assert result.exit_code == EXIT_OK, result.output
+    meta = dict(
+        (row[0], row[1])
+        for row in openpyxl.load_workbook(out)["_mosy"].iter_rows(values_only=True)
+        if row[0] != "column"
+    )
+    assert (meta["flow_id"], meta["provider"]) == ("DF_THB_VICTIMS", "PT_NREM")
+
+
+def test_provider_without_agreement_for_the_flow_exits_2(tmp_path) -> None:
+    out = tmp_path / "pub.xlsx"
+    result = _run("--flow", "DF_THB_VICTIMS_PUB", "--provider", "PT_NREM", "-o", str(out))
+    assert result.exit_code == EXIT_UNUSABLE_INPUT
+    assert "PT_NREM" in result.output and "DF_THB_VICTIMS_PUB" in result.output
+    assert not out.exists()
