@@ -2,9 +2,11 @@
 
 sdmx1 writes ``isExternalReference="none"`` for unset flags, empty ids on
 component lists built in code, only ``textType`` of a text format (facets
-such as maxLength are lost) and no provision agreements at all. We let it
-write what it can, then repair the tree and add the provision agreements, so
-the message validates against the official 2.1 schema.
+such as maxLength are lost), no provision agreements at all and no
+constraint attached to one. We let it write the item schemes, structures,
+flows and categorisations, repair the tree, and write constraints and
+provision agreements ourselves, so the message validates against the
+official 2.1 schema.
 """
 
 from __future__ import annotations
@@ -43,10 +45,13 @@ def write_ml21(artefacts: list[Any], header: c.HeaderInfo) -> bytes:
             test=header.test,
         )
     )
-    agreements = []
+    # sdmx1 writes no provision agreement, nor a constraint attached to one:
+    # both are ours, and both come last in the 2.1 schema's sequence.
+    ours: dict[str, list] = {"data_constraint": [], "provision_agreement": []}
     for artefact in artefacts:
-        if c.kind_of(artefact) == "provision_agreement":
-            agreements.append(artefact)  # sdmx1 has no writer for these
+        kind = c.kind_of(artefact)
+        if kind in ours:
+            ours[kind].append(artefact)
         else:
             message.add(artefact)
     try:
@@ -60,11 +65,15 @@ def write_ml21(artefacts: list[Any], header: c.HeaderInfo) -> bytes:
     _repair_flags(root)
     _repair_list_ids(root)
     _repair_text_formats(root, artefacts)
-    if agreements:
-        structures = root.find(_q(NS_MES, "Structures"))
-        box = etree.SubElement(structures, _q(NS_STR, "ProvisionAgreements"))
-        for pa in agreements:
-            _provision_agreement(box, pa)
+    structures = root.find(_q(NS_MES, "Structures"))
+    for kind, tag, write in (
+        ("data_constraint", "Constraints", _constraint),
+        ("provision_agreement", "ProvisionAgreements", _provision_agreement),
+    ):
+        if ours[kind]:
+            box = _sub(structures, NS_STR, tag)
+            for artefact in ours[kind]:
+                write(box, artefact)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -106,9 +115,7 @@ def _repair_text_formats(root: etree._Element, artefacts: list[Any]) -> None:
             if comp is not None:
                 _set_facets(rep, comp.local_representation)
     for el in root.iter(_q(NS_STR, "ConceptScheme")):
-        scheme = by_key.get(
-            ("concept_scheme", el.get("agencyID"), el.get("id"), el.get("version"))
-        )
+        scheme = by_key.get(("concept_scheme", el.get("agencyID"), el.get("id"), el.get("version")))
         if scheme is None:
             continue
         for rep in el.iter(_q(NS_STR, "CoreRepresentation")):
@@ -126,50 +133,120 @@ def _set_facets(rep_el: etree._Element, representation: Any) -> None:
         text_el.set(name, c.facet_text(value))
 
 
-def _provision_agreement(box: etree._Element, pa: Any) -> None:
-    el = etree.SubElement(
+def _sub(parent: etree._Element, ns: str | None, name: str, text: str | None = None, **attrib):
+    tag = _q(ns, name) if ns else name
+    el = etree.SubElement(parent, tag, {k: v for k, v in attrib.items() if v is not None})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _maintainable(box: etree._Element, artefact: Any, tag: str, **extra) -> etree._Element:
+    urn = c.maintainable_urn(artefact).replace(".DataConstraint=", ".ContentConstraint=", 1)
+    el = _sub(
         box,
-        _q(NS_STR, "ProvisionAgreement"),
-        {
-            "urn": f"urn:sdmx:org.sdmx.infomodel.registry.ProvisionAgreement="
-            f"{c.agency_of(pa)}:{pa.id}({c.version_of(pa)})",
-            "isExternalReference": "false",
-            "agencyID": c.agency_of(pa),
-            "id": pa.id,
-            "isFinal": str(bool(pa.is_final)).lower(),
-            "version": c.version_of(pa),
-        },
+        NS_STR,
+        tag,
+        urn=urn,
+        isExternalReference="false",
+        agencyID=c.agency_of(artefact),
+        id=artefact.id,
+        isFinal=str(bool(artefact.is_final)).lower(),
+        version=c.version_of(artefact),
+        **extra,
     )
-    names = c.localisations(pa.name) or {"en": pa.id}
-    for lang, text in names.items():
-        name_el = etree.SubElement(el, _q(NS_COM, "Name"))
-        name_el.text = text
-        name_el.set(_q(NS_XML, "lang"), lang)
-    for lang, text in c.localisations(pa.description).items():
-        desc_el = etree.SubElement(el, _q(NS_COM, "Description"))
-        desc_el.text = text
-        desc_el.set(_q(NS_XML, "lang"), lang)
-    flow = pa.structure_usage
-    usage = etree.SubElement(etree.SubElement(el, _q(NS_STR, "StructureUsage")), "Ref")
-    usage.attrib.update(
-        {
-            "agencyID": c.agency_of(flow),
-            "id": flow.id,
-            "version": c.version_of(flow),
-            "package": "datastructure",
-            "class": "Dataflow",
-        }
+    annotations = list(getattr(artefact, "annotations", []) or [])
+    if annotations:
+        box_el = _sub(el, NS_COM, "Annotations")
+        for a in annotations:
+            a_el = _sub(box_el, NS_COM, "Annotation", id=a.id or None)
+            if a.title:
+                _sub(a_el, NS_COM, "AnnotationTitle", str(a.title))
+            if a.type:
+                _sub(a_el, NS_COM, "AnnotationType", str(a.type))
+            if a.url:
+                _sub(a_el, NS_COM, "AnnotationURL", str(a.url))
+            for lang, text in c.localisations(a.text).items():
+                _sub(a_el, NS_COM, "AnnotationText", text).set(_q(NS_XML, "lang"), lang)
+    for lang, text in (c.localisations(artefact.name) or {"en": artefact.id}).items():
+        _sub(el, NS_COM, "Name", text).set(_q(NS_XML, "lang"), lang)
+    for lang, text in c.localisations(artefact.description).items():
+        _sub(el, NS_COM, "Description", text).set(_q(NS_XML, "lang"), lang)
+    return el
+
+
+def _ref(parent: etree._Element, tag: str, target: Any) -> None:
+    """A <Ref> (2.1 reference by parts) to a maintainable or an item."""
+    holder = _sub(parent, NS_STR, tag)
+    name = type(target).__name__
+    if name in c.MAINTAINABLES:
+        _, package, cls = c.MAINTAINABLES[name]
+        _sub(
+            holder,
+            None,
+            "Ref",
+            agencyID=c.agency_of(target),
+            id=target.id,
+            version=c.version_of(target),
+            package=package,
+            **{"class": "ContentConstraint" if cls == "DataConstraint" else cls},
+        )
+        return
+    scheme = target.get_scheme()
+    package, cls = c.ITEMS[name]
+    _sub(
+        holder,
+        None,
+        "Ref",
+        agencyID=c.agency_of(scheme),
+        maintainableParentID=scheme.id,
+        maintainableParentVersion=c.version_of(scheme),
+        id=target.id,
+        package=package,
+        **{"class": cls},
     )
-    provider = pa.data_provider
-    scheme = provider.get_scheme()
-    ref = etree.SubElement(etree.SubElement(el, _q(NS_STR, "DataProvider")), "Ref")
-    ref.attrib.update(
-        {
-            "agencyID": c.agency_of(scheme),
-            "maintainableParentID": scheme.id,
-            "maintainableParentVersion": c.version_of(scheme),
-            "id": provider.id,
-            "package": "base",
-            "class": "DataProvider",
-        }
-    )
+
+
+def _provision_agreement(box: etree._Element, pa: Any) -> None:
+    el = _maintainable(box, pa, "ProvisionAgreement")
+    _ref(el, "StructureUsage", pa.structure_usage)
+    _ref(el, "DataProvider", pa.data_provider)
+
+
+_ATTACHMENT_TAGS = {
+    "dataflow": "Dataflow",
+    "data_structure": "DataStructure",
+    "provision_agreement": "ProvisionAgreement",
+}
+
+
+def _constraint(box: etree._Element, constraint: Any) -> None:
+    el = _maintainable(box, constraint, "ContentConstraint", type=c.constraint_role(constraint))
+    attached = c.constraint_attachments(constraint)
+    if attached:
+        holder = _sub(el, NS_STR, "ConstraintAttachment")
+        for target in attached:
+            if type(target).__name__ == "DataProvider":
+                _ref(holder, "DataProvider", target)
+            elif c.kind_of(target) in _ATTACHMENT_TAGS:
+                _ref(holder, _ATTACHMENT_TAGS[c.kind_of(target)], target)
+    keys = getattr(constraint, "data_content_keys", None)
+    if keys is not None and len(keys):
+        ks = _sub(el, NS_STR, "DataKeySet", isIncluded=str(keys.included).lower())
+        for key in keys.keys:
+            k = _sub(ks, NS_STR, "Key")
+            for comp, value in key.key_value.items():
+                kv = _sub(k, NS_COM, "KeyValue", id=comp.id)
+                _sub(kv, NS_COM, "Value", str(getattr(value, "value", value)))
+    for region in constraint.data_content_region:
+        cr = _sub(el, NS_STR, "CubeRegion", include=str(region.included).lower())
+        members = list(region.member.items())
+        # KeyValue (dimensions) before Attribute, as the 2.1 schema orders them
+        members.sort(key=lambda m: not isinstance(m[0], sdmx_common.DimensionComponent))
+        for comp, selection in members:
+            is_dim = isinstance(comp, sdmx_common.DimensionComponent)
+            sel = _sub(cr, NS_COM, "KeyValue" if is_dim else "Attribute", id=comp.id)
+            if not getattr(selection, "included", True):
+                sel.set("include", "false")
+            for value in c.member_values(selection):
+                _sub(sel, NS_COM, "Value", value)
