@@ -272,9 +272,9 @@ def _to_dataset(
             continue
         data = table[name]
         if col.role == "component" and col.id in measures:
-            numeric = (
-                layout is None
-                or layout.components[col.id].kind in (ValueKind.NUMBER, ValueKind.INTEGER)
+            numeric = layout is None or layout.components[col.id].kind in (
+                ValueKind.NUMBER,
+                ValueKind.INTEGER,
             )
             values = None
             if numeric:
@@ -299,8 +299,10 @@ def _to_dataset(
             found = _name_column(columns[col.name_of], _pandas(table[name]))
             if found:
                 labels[col.name_of] = found
-    df = pd.DataFrame(columns, index=pd.RangeIndex(n_rows)) if columns else pd.DataFrame(
-        index=pd.RangeIndex(n_rows)
+    df = (
+        pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
+        if columns
+        else pd.DataFrame(index=pd.RangeIndex(n_rows))
     )
     if action_column is not None:
         df["ACTION"] = action_column.to_numpy()

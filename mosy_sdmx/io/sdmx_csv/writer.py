@@ -132,9 +132,11 @@ def _component_columns(dataset: Dataset, layout: ComponentLayout, version: str) 
 def _action_codes(values: pd.Series) -> pd.Series:
     cats = values.astype("category")
     mapping = {c: Action.parse(str(c)).csv_code for c in cats.cat.categories}
-    return cats.cat.rename_categories(mapping) if len(set(mapping.values())) == len(
-        mapping
-    ) else cats.astype(object).map(mapping).astype("category")
+    return (
+        cats.cat.rename_categories(mapping)
+        if len(set(mapping.values())) == len(mapping)
+        else cats.astype(object).map(mapping).astype("category")
+    )
 
 
 def _constant(value: str, n: int) -> pa.Array:
@@ -188,4 +190,3 @@ def _chunk_bytes(table: pa.Table, delimiter: str) -> bytes:
             continue
         return buffer.getvalue()
     raise MosyError("Cannot write SDMX-CSV", "a value could not be written")  # pragma: no cover
-

@@ -1,0 +1,434 @@
+"""SDMX-JSON 1.0 and 2.0 data messages -> Dataset.
+
+Three envelopes are read: 2.0 (``meta`` + ``data.structures[]``), 1.0
+(``meta`` + ``data.structure``) and the early 1.0 form many services still
+send (top-level ``header``/``structure``/``dataSets``). The message is parsed
+with the stdlib ``json``; observations are then gathered into flat lists once
+and every key, value and attribute index is decoded column-wise with numpy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from datetime import datetime
+from itertools import chain
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from mosy_sdmx.dataset import Action, Dataset, Header
+from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.frame import finish_frame
+from mosy_sdmx.structures import ComponentLayout, ValueKind
+
+_HREF = re.compile(r"/(dataflow|datastructure)/([^/]+)/([^/]+)/([^/?#]+)")
+_URN_CLASS = {
+    "dataflow": "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=",
+    "datastructure": "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=",
+}
+
+
+def read(
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout | None = None,
+    source_name: str | None = None,
+    extra_columns: str = "error",
+    **_: object,
+) -> Dataset:
+    """Read any SDMX-JSON data message; several data sets are concatenated.
+
+    Data sets with different actions keep a per-row ``ACTION`` column.
+    """
+    doc = _load(stream, source_name)
+    header_elem, structures, datasets = _envelope(doc, source_name)
+    if not datasets:
+        raise ParseError(
+            "No data set", "the message holds no dataSets", location=Location(source=source_name)
+        )
+    frames, actions, ds_attrs, labels, urn = [], [], {}, {}, None
+    for index, ds in enumerate(datasets):
+        if not isinstance(ds, dict):
+            raise _shape_error(source_name, f"dataSets[{index}] is not an object")
+        struct = structures[_struct_index(ds, len(structures), source_name)]
+        decoded = _Decoded(struct, layout, source_name, extra_columns)
+        frames.append(decoded.frame(ds))
+        actions.append(_action(ds, source_name))
+        ds_attrs.update(decoded.dataset_attributes(ds))
+        for comp, mapping in decoded.labels.items():
+            labels.setdefault(comp, {}).update(mapping)
+        urn = urn or _structure_urn(struct) or _structure_urn(ds)
+    df = _concat(frames)
+    action = actions[0]
+    if len(set(actions)) > 1:
+        per_row = np.repeat([a.value for a in actions], [len(f) for f in frames])
+        df["ACTION"] = pd.Categorical(per_row)
+        action = Action.INFORMATION
+    df, lifted = finish_frame(df, layout)
+    lifted.update(ds_attrs)
+    return Dataset(
+        data=df,
+        structure_urn=urn or (layout.structure_urn if layout is not None else None),
+        action=action,
+        attributes=lifted,
+        header=_header(header_elem),
+        labels=labels,
+        source=source_name,
+    )
+
+
+# -- envelope ---------------------------------------------------------------------
+
+
+def _load(stream: BinaryIO, source: str | None) -> Any:
+    raw = stream.read()
+    if not raw.strip():
+        raise ParseError("Empty input", "the file holds no data", location=Location(source=source))
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            "Malformed JSON",
+            exc.msg,
+            location=Location(source=source, line=exc.lineno, column=exc.colno),
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ParseError("Not UTF-8", str(exc), location=Location(source=source)) from None
+
+
+def _shape_error(source: str | None, detail: str) -> ParseError:
+    return ParseError("Not an SDMX-JSON data message", detail, location=Location(source=source))
+
+
+def _envelope(doc: Any, source: str | None) -> tuple[dict, list[dict], list[dict]]:
+    if not isinstance(doc, dict):
+        raise _shape_error(source, "the top level is not a JSON object")
+    if "header" in doc or "structure" in doc:  # early SDMX-JSON 1.0
+        structure = doc.get("structure")
+        if not isinstance(structure, dict):
+            raise _shape_error(source, "'structure' is missing")
+        return doc.get("header") or {}, [structure], doc.get("dataSets") or []
+    data = doc.get("data")
+    if not isinstance(data, dict):
+        raise _shape_error(source, "neither 'data' nor 'header' found")
+    if isinstance(data.get("structures"), list):
+        structures = data["structures"]
+    elif isinstance(data.get("structure"), dict):
+        structures = [data["structure"]]
+    else:
+        raise _shape_error(source, "'data' has no 'structures' (2.0) or 'structure' (1.0)")
+    if not structures:
+        raise _shape_error(source, "'data.structures' is empty")
+    return doc.get("meta") or {}, structures, data.get("dataSets") or []
+
+
+def _struct_index(ds: dict, count: int, source: str | None) -> int:
+    index = ds.get("structure", 0)
+    if not isinstance(index, int) or not 0 <= index < count:
+        raise _shape_error(source, f"a data set refers to structure {index!r}, which is missing")
+    return index
+
+
+def _action(ds: dict, source: str | None) -> Action:
+    try:
+        return Action.parse(ds.get("action"))
+    except ValueError as exc:
+        raise ParseError("Unknown action", str(exc), location=Location(source=source)) from None
+
+
+def _structure_urn(elem: dict) -> str | None:
+    for link in elem.get("links") or []:
+        if not isinstance(link, dict):
+            continue
+        rel = link.get("rel")
+        if link.get("urn") and rel in ("dataflow", "datastructure"):
+            return str(link["urn"])
+        match = _HREF.search(str(link.get("href") or ""))
+        if match and rel in ("dataflow", "datastructure", None):
+            kind, agency, ident, version = match.groups()
+            return f"{_URN_CLASS[kind]}{agency}:{ident}({version})"
+    return None
+
+
+def _header(elem: dict) -> Header:
+    header = Header()
+    if not isinstance(elem, dict):
+        return header
+    if elem.get("id"):
+        header.id = str(elem["id"])
+    header.test = bool(elem.get("test", False))
+    sender = elem.get("sender")
+    if isinstance(sender, dict) and sender.get("id"):
+        header.sender = str(sender["id"])
+    receivers = elem.get("receivers") or elem.get("receiver")
+    if isinstance(receivers, list) and receivers and isinstance(receivers[0], dict):
+        header.receiver = receivers[0].get("id")
+    prepared = elem.get("prepared")
+    if isinstance(prepared, str):
+        with contextlib.suppress(ValueError):
+            header.prepared = datetime.fromisoformat(prepared.replace("Z", "+00:00"))
+    return header
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    cats = {c for f in frames for c in f.columns if isinstance(f[c].dtype, pd.CategoricalDtype)}
+    df = pd.concat(frames, ignore_index=True)
+    for col in cats & set(df.columns):
+        if not isinstance(df[col].dtype, pd.CategoricalDtype):
+            df[col] = df[col].astype("category")
+    return df
+
+
+# -- one structure ---------------------------------------------------------------------
+
+
+def _value_id(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    for key in ("id", "value", "name"):
+        if key in value:
+            found = value[key]
+            if isinstance(found, dict):  # localised text: take the first language
+                found = next(iter(found.values()), None)
+            return found
+    return None
+
+
+class _Decoded:
+    """A structure's components, ready to decode its data sets column-wise."""
+
+    def __init__(
+        self, struct: dict, layout: ComponentLayout | None, source: str | None, extra: str
+    ) -> None:
+        self.source = source
+        self.layout = layout
+        self.labels: dict[str, dict[str, str]] = {}
+        dims = struct.get("dimensions") or {}
+        attrs = struct.get("attributes") or {}
+        self.dims = {
+            lvl: self._components(dims.get(lvl)) for lvl in ("dataSet", "series", "observation")
+        }
+        self.attrs = {
+            lvl: self._components(attrs.get(lvl))
+            for lvl in ("dataSet", "dimensionGroup", "series", "observation")
+        }
+        measures = (struct.get("measures") or {}).get("observation") or []
+        if measures:
+            self.measures = [str(m.get("id")) for m in measures]
+        else:
+            self.measures = [layout.primary_measure if layout is not None else "OBS_VALUE"]
+        self.time_ids = {
+            c["id"]
+            for lvl in self.dims.values()
+            for c in lvl
+            if c["id"] == "TIME_PERIOD"
+            or (layout is not None and c["id"] == layout.time_dimension)
+            or "TIME_PERIOD" in (c.get("roles") or [c.get("role")])
+        }
+        self._check(layout, extra)
+
+    def _components(self, items: Any) -> list[dict]:
+        out = []
+        for item in items or []:
+            if not isinstance(item, dict) or "id" not in item:
+                raise _shape_error(self.source, "a component has no 'id'")
+            values = [_value_id(v) for v in item.get("values") or []]
+            comp = {"id": str(item["id"]), "values": values, "roles": item.get("roles")}
+            comp["role"] = item.get("role")
+            comp["keyPosition"] = item.get("keyPosition")
+            names = {}
+            for raw, ident in zip(item.get("values") or [], values, strict=True):
+                name = raw.get("name") if isinstance(raw, dict) and "id" in raw else None
+                if isinstance(name, str) and name != ident:
+                    names[str(ident)] = name
+            if names:
+                self.labels[comp["id"]] = names
+            out.append(comp)
+        return out
+
+    def _check(self, layout: ComponentLayout | None, extra: str) -> None:
+        if layout is None or extra != "error":
+            return
+        everything = [c for lvl in (*self.dims.values(), *self.attrs.values()) for c in lvl]
+        for comp in everything:
+            if comp["id"] not in layout.components:
+                raise ParseError(
+                    "Unknown component",
+                    f"{comp['id']} is not a component of {layout.dsd_id}",
+                    location=Location(source=self.source, component=comp["id"]),
+                    context={"component": comp["id"]},
+                )
+        for measure in self.measures:
+            if measure not in layout.components:
+                raise ParseError(
+                    "Unknown component",
+                    f"measure {measure} is not a component of {layout.dsd_id}",
+                    location=Location(source=self.source, component=measure),
+                )
+
+    # -- columns -------------------------------------------------------------------
+    def _column(self, comp: dict, codes: np.ndarray) -> pd.Series:
+        values = comp["values"]
+        is_time = comp["id"] in self.time_ids
+        if len(codes) and (codes.max(initial=-1) >= len(values)):
+            bad = int(codes.max())
+            raise ParseError(
+                "Bad value index",
+                f"{comp['id']} has {len(values)} values, an observation refers to value {bad}",
+                location=Location(source=self.source, component=comp["id"]),
+            )
+        cats = [None if v is None else str(v) for v in values]
+        present = [c for c in cats if c is not None]
+        if is_time or len(set(present)) != len(present) or len(present) != len(cats):
+            table = np.array([*cats, None], dtype=object)
+            out = table[np.where(codes >= 0, codes, len(cats))]
+            series = pd.Series(out, dtype=object)
+            return series.astype("str") if is_time else series.astype("category")
+        return pd.Series(pd.Categorical.from_codes(codes, categories=cats))
+
+    def _attr_column(self, comp: dict, raw: pd.Series) -> pd.Series:
+        numbers = pd.to_numeric(raw, errors="coerce")
+        if bool((numbers.notna() | raw.isna()).all()):
+            codes = numbers.fillna(-1).to_numpy(dtype=np.int64)
+            return self._column(comp, codes)
+        return raw.astype(object).where(raw.notna(), None).astype("category")
+
+    def _measure(self, measure: str, raw: pd.Series) -> np.ndarray | pd.Series:
+        numeric = True
+        if self.layout is not None and measure in self.layout.components:
+            numeric = self.layout.components[measure].kind in (ValueKind.NUMBER, ValueKind.INTEGER)
+        if raw.dtype.kind in "fiu":
+            return raw.to_numpy(dtype="float64")
+        numbers = pd.to_numeric(raw, errors="coerce")
+        bad = numbers.isna() & raw.notna() & ~raw.isin(["NaN"])
+        if not bad.any():
+            return numbers.to_numpy(dtype="float64")
+        if not numeric:
+            return raw.astype(object)
+        index = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ParseError(
+            "Not a number",
+            f"{measure} must be numeric, found {raw.iloc[index]!r}",
+            location=Location(source=self.source, component=measure),
+            context={"observation": index},
+        )
+
+    def frame(self, ds: dict) -> pd.DataFrame:
+        series = ds.get("series")
+        obs_dims, series_dims = self.dims["observation"], self.dims["series"]
+        cols: dict[str, Any] = {}
+        if isinstance(series, dict) and series:
+            keys = list(series.keys())
+            bodies = list(series.values())
+            obs_maps = [(b or {}).get("observations") or {} for b in bodies]
+            counts = np.fromiter(map(len, obs_maps), dtype=np.int64, count=len(obs_maps))
+            obs_keys = list(chain.from_iterable(m.keys() for m in obs_maps))
+            obs_vals = list(chain.from_iterable(m.values() for m in obs_maps))
+            take = np.repeat(np.arange(len(keys)), counts)
+            skeys = _split_keys(keys, len(series_dims), self.source)
+            for j, comp in enumerate(series_dims):
+                cols[comp["id"]] = self._column(comp, skeys[take, j])
+            sattrs = _padded([(b or {}).get("attributes") or [] for b in bodies])
+            for j, comp in enumerate(self.attrs["series"]):
+                raw = sattrs[j] if j in sattrs.columns else pd.Series([None] * len(keys))
+                cols[comp["id"]] = self._attr_column(comp, raw.iloc[take].reset_index(drop=True))
+        else:
+            # Flat data (dimensionAtObservation=AllDimensions): keys span the
+            # series and observation dimensions.
+            observations = ds.get("observations") or {}
+            obs_keys, obs_vals = list(observations.keys()), list(observations.values())
+            obs_dims = series_dims + obs_dims
+        n = len(obs_keys)
+        okeys = _split_keys(obs_keys, len(obs_dims), self.source)
+        for j, comp in enumerate(obs_dims):
+            cols[comp["id"]] = self._column(comp, okeys[:, j])
+        for comp in self.dims["dataSet"]:
+            cols[comp["id"]] = self._column(comp, np.zeros(n, dtype=np.int64))
+        values = _padded(obs_vals)
+        for j, measure in enumerate(self.measures):
+            raw = values[j] if j in values.columns else pd.Series([None] * n, dtype=object)
+            cols[measure] = self._measure(measure, raw)
+        offset = len(self.measures)
+        for j, comp in enumerate(self.attrs["observation"]):
+            raw = values[offset + j] if offset + j in values.columns else pd.Series([None] * n)
+            cols[comp["id"]] = self._attr_column(comp, raw)
+        df = pd.DataFrame(cols, index=pd.RangeIndex(n))
+        self._group_attributes(ds, df)
+        ordered = sorted(
+            (c for lvl in ("dataSet", "series", "observation") for c in self.dims[lvl]),
+            key=lambda c: c.get("keyPosition") if c.get("keyPosition") is not None else 1e9,
+        )
+        order = [c["id"] for c in ordered]
+        return df[order + [c for c in df.columns if c not in order]]
+
+    def _group_attributes(self, ds: dict, df: pd.DataFrame) -> None:
+        """SDMX-JSON 2.0 ``dimensionGroupAttributes``: values for partial keys."""
+        groups = ds.get("dimensionGroupAttributes") or {}
+        comps = self.attrs["dimensionGroup"]
+        if not comps:
+            return
+        dims = sorted(
+            (c for lvl in self.dims.values() for c in lvl),
+            key=lambda c: c.get("keyPosition") if c.get("keyPosition") is not None else 1e9,
+        )
+        result = {c["id"]: np.full(len(df), -1, dtype=np.int64) for c in comps}
+        for key, indices in groups.items():
+            mask = np.ones(len(df), dtype=bool)
+            for dim, part in zip(dims, key.split(":"), strict=False):
+                if part == "":
+                    continue
+                values = dim["values"]
+                wanted = str(values[int(part)]) if int(part) < len(values) else None
+                mask &= (df[dim["id"]].astype(object) == wanted).to_numpy()
+            for comp, index in zip(comps, indices or [], strict=False):
+                if isinstance(index, int):
+                    result[comp["id"]][mask] = index
+        for comp in comps:
+            df[comp["id"]] = self._column(comp, result[comp["id"]]).to_numpy()
+
+    def dataset_attributes(self, ds: dict) -> dict[str, str]:
+        out: dict[str, str] = {}
+        indices = ds.get("attributes") or []
+        for j, comp in enumerate(self.attrs["dataSet"]):
+            value = None
+            if j < len(indices) and indices[j] is not None:
+                index = indices[j]
+                if isinstance(index, int) and 0 <= index < len(comp["values"]):
+                    value = comp["values"][index]
+                elif not isinstance(index, int):
+                    value = index
+            elif not indices and len(comp["values"]) == 1:
+                value = comp["values"][0]
+            if value is not None:
+                out[comp["id"]] = str(value)
+        return out
+
+
+def _split_keys(keys: list[str], width: int, source: str | None) -> np.ndarray:
+    """``["0:1", "1:0"]`` -> int matrix, one join and one conversion for all keys."""
+    if width == 0 or not keys:
+        return np.zeros((len(keys), width), dtype=np.int64)
+    try:
+        flat = np.array(":".join(keys).split(":"), dtype=np.int64)
+        return flat.reshape(len(keys), width)
+    except ValueError:
+        bad = next(
+            k for k in keys if len(k.split(":")) != width or not k.replace(":", "").isdigit()
+        )
+        raise ParseError(
+            "Bad observation key",
+            f"key {bad!r} does not have {width} value indices",
+            location=Location(source=source),
+        ) from None
+
+
+def _padded(rows: list[list]) -> pd.DataFrame:
+    """Ragged lists -> a frame padded with None (C-level, not a Python loop per cell)."""
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows)
