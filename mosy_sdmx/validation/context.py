@@ -58,7 +58,7 @@ class ValidationContext:
     previous: Dataset | None = None
     _enc: dict[str, Encoded] = field(default_factory=dict, repr=False)
     _keys: dict[tuple[str, ...], tuple[np.ndarray, int]] = field(default_factory=dict, repr=False)
-    #: Rows already reported per component, so later checks do not repeat them.
+    #: Rows already reported per component (boolean masks), so later checks skip them.
     flagged: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     #: Results shared between checks (e.g. the measure as floats).
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -109,11 +109,43 @@ class ValidationContext:
     def empty(self, column: str) -> np.ndarray:
         return self.encoded(column).codes < 0
 
-    def others_ids(self, dimension: str, extra: tuple[str, ...] = ()) -> tuple[np.ndarray, int]:
-        """Ids of the observation key without ``dimension`` (plus ``extra`` columns present)."""
-        cols = [c for c in self.layout.key_columns() if c != dimension and c in self.frame.columns]
-        cols += [c for c in extra if c in self.frame.columns]
-        return self.key_ids(cols)
+    def radix_key(self, columns: tuple[str, ...]) -> tuple[np.ndarray, dict[str, int]] | None:
+        """One int64 per row encoding ``columns`` (mixed radix), and each column's weight.
+
+        Not dense, but cheap: the key without one column is ``key - (code + 1) * weight``,
+        so every additive group gets its "other components" key by one subtraction.
+        None when the radix product would overflow int64.
+        """
+        cache_key = ("radix", columns)
+        if cache_key not in self.cache:
+            sizes = [len(self.encoded(c).values) + 1 for c in columns]
+            if float(np.prod(np.array(sizes, dtype=np.float64))) >= 2.0**62:
+                self.cache[cache_key] = None
+            else:
+                key = np.zeros(self.n, dtype=np.int64)
+                weights: dict[str, int] = {}
+                weight = 1
+                for col, size in zip(reversed(columns), reversed(sizes), strict=True):
+                    key += (self.encoded(col).codes.astype(np.int64) + 1) * weight
+                    weights[col] = weight
+                    weight *= size
+                self.cache[cache_key] = (key, weights)
+        return self.cache[cache_key]
+
+    def others_key(self, dimension: str, extra: tuple[str, ...] = ()) -> np.ndarray:
+        """A (sparse) int64 key of the observation key without ``dimension``, plus ``extra``.
+
+        Equal keys mean equal values in every other key column; factorize the rows you need.
+        """
+        cols = tuple(c for c in self.layout.key_columns() if c in self.frame.columns)
+        cols += tuple(c for c in extra if c in self.frame.columns and c not in cols)
+        radix = self.radix_key(cols)
+        if radix is None:
+            return self.key_ids([c for c in cols if c != dimension])[0]
+        key, weights = radix
+        if dimension not in weights:
+            return key
+        return key - (self.encoded(dimension).codes.astype(np.int64) + 1) * weights[dimension]
 
     def key_ids(self, columns: tuple[str, ...] | list[str]) -> tuple[np.ndarray, int]:
         """Dense int ids (0..k-1) of the value combinations of ``columns``."""
@@ -127,8 +159,13 @@ class ValidationContext:
     def flag(self, component: str, rows: np.ndarray) -> None:
         """Remember rows reported for ``component`` so later checks skip them."""
         if rows.size:
-            prev = self.flagged.get(component)
-            self.flagged[component] = rows if prev is None else np.union1d(prev, rows)
+            mask = self.flagged.setdefault(component, np.zeros(self.n, dtype=bool))
+            mask[rows] = True
+
+    def unflagged(self, component: str, mask: np.ndarray) -> np.ndarray:
+        """Row numbers of ``mask`` not yet reported for ``component``."""
+        done = self.flagged.get(component)
+        return np.flatnonzero(mask if done is None else mask & ~done)
 
     def mask_where(self, condition: dict[str, frozenset[str]]) -> np.ndarray | None:
         """Rows where every component holds one of its codes; None if a column is absent."""
@@ -230,11 +267,15 @@ class ValidationContext:
         return f"line {pos['line']}" if "line" in pos else f"row {pos['row']}"
 
 
-def combine_codes(parts: list[tuple[np.ndarray, int]], n: int) -> tuple[np.ndarray, int]:
-    """Dense ids of tuples of integer codes, without building any tuple.
+def combine_codes(
+    parts: list[tuple[np.ndarray, int]], n: int, *, dense: bool = True
+) -> tuple[np.ndarray, int]:
+    """Ids of tuples of integer codes, without building any tuple.
 
     Mixed-radix arithmetic in int64; when the radix product would overflow, the
     running id is re-densified with factorize first (so any number of columns works).
+    With ``dense=False`` the ids may be sparse below the returned bound (saves a
+    hash pass when the bound is small).
     """
     if not parts:
         return np.zeros(n, dtype=np.int64), 1 if n else 0
@@ -248,5 +289,7 @@ def combine_codes(parts: list[tuple[np.ndarray, int]], n: int) -> tuple[np.ndarr
             bound = len(uniques)
         key = key * radix + (codes.astype(np.int64) + 1)
         bound *= radix
+    if not dense:
+        return key, bound
     ids, uniques = pd.factorize(key)
     return ids.astype(np.int64), len(uniques)

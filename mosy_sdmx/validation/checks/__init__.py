@@ -19,17 +19,20 @@ from mosy_sdmx.validation.checks import (  # noqa: F401 - imported to register
 from mosy_sdmx.validation.checks.base import REGISTRY, Check
 
 
-#: Run order by module: structure first (later checks skip rows it flagged),
-#: plausibility last. Import order does not matter.
-ORDER = ("structure", "codes", "keys", "time", "measure", "attributes", "provider",
-         "additivity", "plausibility")
+#: Run order: structure first, plausibility last. Earlier checks flag rows per
+#: component and later ones skip them, so the most specific code wins (a REF_AREA
+#: outside the provider's country is reported as such, not as a constraint breach).
+ORDER = (
+    "components", "empty-values", "codelists", "provider", "provider-scope", "constraints",
+    "lengths", "duplicates", "time-periods", "measure", "conditional-attributes",
+    "attribute-coherence", "additivity", "ordered-values", "consolidated-figure",
+    "implausible-combinations", "year-on-year",
+)
 
 
 def all_checks() -> list[Check]:
-    def stage(chk: Check) -> int:
-        return ORDER.index(chk.func.__module__.rsplit(".", 1)[-1])
-
-    return sorted(REGISTRY, key=stage)
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return sorted(REGISTRY, key=lambda chk: rank.get(chk.name, len(ORDER)))
 
 
 __all__ = ["Check", "all_checks"]

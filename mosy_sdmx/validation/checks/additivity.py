@@ -42,7 +42,7 @@ class GroupFrame:
         is_total = codes == total_code
         is_part = np.isin(codes, part_codes[part_codes >= 0])
         self.rows = np.flatnonzero(is_total | is_part)
-        others, _ = ctx.others_ids(dimension, extra)
+        others = ctx.others_key(dimension, extra)
         self.gid, uniques = pd.factorize(others[self.rows])
         self.k = len(uniques)
         self.is_total = is_total[self.rows]

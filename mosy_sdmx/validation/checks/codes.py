@@ -6,7 +6,7 @@ import difflib
 
 import numpy as np
 
-from mosy_sdmx.exceptions import Location
+from mosy_sdmx.exceptions import Location, StructureNotFoundError
 from mosy_sdmx.structures.layout import ValueKind
 from mosy_sdmx.validation.checks.base import check
 from mosy_sdmx.validation.context import ValidationContext
@@ -40,12 +40,19 @@ def check_codelists(ctx: ValidationContext) -> None:
                     Location(source=ctx.dataset.source, component=comp_id))
 
 
-@check("constraints", "code-not-allowed", "code-not-allowed-for-provider")
+@check("constraints", "code-not-allowed", "code-not-allowed-for-provider",
+       "flow-not-allowed-for-provider")
 def check_constraints(ctx: ValidationContext) -> None:
     flow_allowed = ctx.allowed_codes()
     _apply(ctx, flow_allowed, "code-not-allowed")
-    if ctx.provider:
-        provider_allowed = ctx.allowed_codes(ctx.provider)
+    if ctx.provider and not ctx.provider_unknown:
+        try:
+            provider_allowed = ctx.allowed_codes(ctx.provider)
+        except StructureNotFoundError:
+            ctx.collector.add("flow-not-allowed-for-provider",
+                              {"provider": ctx.provider, "flow": ctx.flow_id},
+                              Location(source=ctx.dataset.source))
+            return
         narrower = {c: codes for c, codes in provider_allowed.items()
                     if codes != flow_allowed.get(c)}
         _apply(ctx, narrower, "code-not-allowed-for-provider")
@@ -62,8 +69,7 @@ def _apply(ctx: ValidationContext, allowed: dict[str, frozenset[str]], code: str
             bad &= np.asarray(enc.values.isin(list(listed)), dtype=bool)
         if not bad.any():
             continue
-        rows = np.flatnonzero((enc.codes >= 0) & bad[np.maximum(enc.codes, 0)])
-        rows = np.setdiff1d(rows, ctx.flagged.get(comp_id, np.empty(0, np.int64)))
+        rows = ctx.unflagged(comp_id, (enc.codes >= 0) & bad[np.maximum(enc.codes, 0)])
         ctx.flag(comp_id, rows)
         ctx.collector.add_rows(code, rows, lambda r, c=comp_id, e=enc: (
             {"component": c, "value": e.value_at(r), "flow": ctx.flow_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from mosy_sdmx.validation.checks.base import check
 from mosy_sdmx.validation.context import ValidationContext
@@ -13,15 +14,11 @@ def check_duplicates(ctx: ValidationContext) -> None:
     cols = [c for c in ctx.layout.key_columns() if c in ctx.frame.columns]
     if not cols or ctx.n < 2:
         return
-    ids, k = ctx.key_ids(cols)
-    if k == ctx.n:
-        return
-    # The first row of each key: scatter row numbers in reverse so the earliest wins.
-    first = np.empty(k, dtype=np.int64)
-    order = np.arange(ctx.n - 1, -1, -1, dtype=np.int64)
-    first[ids[order]] = order
-    rows = np.flatnonzero(first[ids] != np.arange(ctx.n))
+    radix = ctx.radix_key(tuple(cols))
+    ids = radix[0] if radix is not None else ctx.key_ids(cols)[0]
+    rows = np.flatnonzero(pd.Series(ids, copy=False).duplicated(keep="first").to_numpy())
+    # The first occurrence is looked up for the few examples only.
     ctx.collector.add_rows("duplicate-observation", rows, lambda r: (
         {"series_key": ctx.series_key(r), "period": ctx.period(r),
-         "first": ctx.where(int(first[ids[r]]))},
+         "first": ctx.where(int(np.argmax(ids == ids[r])))},
         ctx.location(r, ctx.time)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from mosy_sdmx.exceptions import Location, StructureNotFoundError
 from mosy_sdmx.validation.checks.base import check
 from mosy_sdmx.validation.context import SkipCheck, ValidationContext
@@ -32,7 +30,7 @@ def check_provider_scope(ctx: ValidationContext) -> None:
     if country and ctx.has("REF_AREA"):
         enc = ctx.encoded("REF_AREA")
         bad = (enc.codes >= 0) & ~enc.mask_in({country})
-        rows = _unflagged(ctx, "REF_AREA", bad)
+        rows = ctx.unflagged("REF_AREA", bad)
         ctx.flag("REF_AREA", rows)
         ctx.collector.add_rows("ref-area-not-provider-country", rows, lambda r: (
             {"value": enc.value_at(r), "provider": ctx.provider, "country": country},
@@ -42,14 +40,9 @@ def check_provider_scope(ctx: ValidationContext) -> None:
     if allowed and ctx.has("DATA_SOURCE"):
         enc = ctx.encoded("DATA_SOURCE")
         bad = (enc.codes >= 0) & ~enc.mask_in(allowed)
-        rows = _unflagged(ctx, "DATA_SOURCE", bad)
+        rows = ctx.unflagged("DATA_SOURCE", bad)
         ctx.collector.add_rows("data-source-not-allowed", rows, lambda r: (
             {"value": enc.value_at(r), "provider_type": ptype,
              "allowed": ", ".join(sorted(allowed))},
             ctx.location(r, "DATA_SOURCE")))
 
-
-def _unflagged(ctx: ValidationContext, component: str, mask: np.ndarray) -> np.ndarray:
-    rows = np.flatnonzero(mask)
-    done = ctx.flagged.get(component)
-    return rows if done is None else np.setdiff1d(rows, done, assume_unique=True)

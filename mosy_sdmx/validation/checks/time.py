@@ -43,13 +43,16 @@ def check_time_periods(ctx: ValidationContext) -> None:
     has_freq = ctx.has("FREQ")
     freq = ctx.encoded("FREQ") if has_freq else None
     parts = [(tp.codes, len(tp.values))] + ([(freq.codes, len(freq.values))] if freq else [])
-    ids, k = combine_codes(parts, ctx.n)
-    # A representative row per distinct pair.
-    rep = np.empty(k, dtype=np.int64)
+    ids, k = combine_codes(parts, ctx.n, dense=False)
+    if k > 4 * ctx.n + 1024:  # many distinct pairs: densify first
+        ids, k = combine_codes(parts, ctx.n)
+    # A representative row per distinct pair (-1: the pair does not occur).
+    rep = np.full(k, -1, dtype=np.int64)
     rep[ids[::-1]] = np.arange(ctx.n - 1, -1, -1)
     bad_pair = np.zeros(k, dtype=bool)
     expected: dict[int, tuple[str, str]] = {}
-    for pair, row in enumerate(rep.tolist()):
+    for pair in np.flatnonzero(rep >= 0).tolist():
+        row = int(rep[pair])
         period = tp.value_at(row)
         if period is None:
             continue  # reported as a missing dimension value
