@@ -136,58 +136,65 @@ def syntax_error(exc: etree.XMLSyntaxError, source_name: str | None = None) -> P
 
 
 class InputWindow:
-    """The last two chunks fed to the parser, with line counts and marker counts.
+    """The last chunks fed to the parser, kept so a bad element can be located.
 
-    Callbacks only learn *which* element (its ordinal, e.g. the 70 001st
-    ``<Obs``) is wrong; ``locate`` finds that start tag again in the retained
-    bytes, so positions cost nothing unless something is wrong. libxml2's push
-    parser runs at most a token behind the bytes fed, so the element whose
-    callback just fired lies in the current or previous chunk.
+    Callbacks only learn *which* element is wrong (its ordinal, e.g. the
+    70 001st ``<Obs``); ``locate`` finds that start tag again in the retained
+    bytes, so positions cost nothing unless something is wrong. ``counters``
+    report, per marker, how many such elements the callbacks have seen; the
+    push parser reports a start tag as soon as its ``>`` arrives, so the
+    element of a callback that just fired ends in the newest chunk (or the one
+    before, if libxml2 held a token back).
     """
 
-    def __init__(self, markers: tuple[bytes, ...] = ()) -> None:
-        self.markers = markers
+    KEEP = 4096  # bytes kept from before the previous chunk, for tags straddling it
+
+    def __init__(self, counters: dict[bytes, Callable[[], int]] | None = None) -> None:
+        self.counters = counters or {}
+        self.pre = b""
         self.prev = b""
         self.cur = b""
         self.lines_before_prev = 0
         self.lines_before_cur = 0
-        self.counts_before_prev = dict.fromkeys(markers, 0)
-        self.counts_before_cur = dict.fromkeys(markers, 0)
+        self.seen_before_prev: dict[bytes, int] = dict.fromkeys(self.counters, 0)
+        self.seen_before_cur: dict[bytes, int] = dict.fromkeys(self.counters, 0)
 
     def push(self, chunk: bytes) -> None:
-        # Count what *starts* in the outgoing chunk, looking a few bytes into the
-        # new one so a marker split across the boundary is counted exactly once.
-        cur = self.cur
-        self.counts_before_prev = self.counts_before_cur
-        self.counts_before_cur = {
-            m: self.counts_before_prev[m]
-            + cur.count(m)
-            + (cur[-(len(m) - 1) :] + chunk[: len(m) - 1]).count(m)
-            for m in self.markers
-        }
-        crlf_split = 1 if cur.endswith(b"\r") and chunk.startswith(b"\n") else 0
+        """Record ``chunk`` just before it is fed."""
+        self.seen_before_prev = self.seen_before_cur
+        self.seen_before_cur = {m: count() for m, count in self.counters.items()}
         self.lines_before_prev = self.lines_before_cur
-        self.lines_before_cur += _line_breaks(cur) - crlf_split
-        self.prev, self.cur = cur, chunk
+        self.lines_before_cur += _line_breaks(self.cur)
+        if self.cur.endswith(b"\r") and chunk.startswith(b"\n"):
+            self.lines_before_cur -= 1
+        self.pre = (self.pre + self.prev)[-self.KEEP :]
+        self.prev, self.cur = self.cur, chunk
 
     def locate(self, marker: bytes, ordinal: int) -> tuple[int | None, int | None]:
-        """(line, column) of the ``ordinal``-th (0-based) ``marker`` in the whole input."""
-        data = self.prev + self.cur
-        skip = ordinal - self.counts_before_prev.get(marker, 0)
-        if skip < 0:
-            return None, None
+        """(line, column) of the ``ordinal``-th (0-based) ``marker`` tag of the input."""
+        data = self.pre + self.prev + self.cur
+        base = len(self.pre)
+        skip = ordinal - self.seen_before_prev.get(marker, 0)
         pos = -1
-        for _ in range(skip + 1):
+        while skip >= 0:
             pos = data.find(marker, pos + 1)
             if pos < 0:
                 return None, None
+            if data.find(b">", pos) >= base:  # reported during the kept chunks
+                skip -= 1
         line_start = max(data.rfind(b"\n", 0, pos), data.rfind(b"\r", 0, pos)) + 1
-        line = self.lines_before_prev + _line_breaks(data[:pos]) + 1
+        if pos >= base:
+            line = self.lines_before_prev + _line_breaks(data[base:pos]) + 1
+        else:
+            line = self.lines_before_prev - _line_breaks(data[pos:base]) + 1
         return line, pos - line_start + 1
 
 
 def _line_breaks(data: bytes) -> int:
-    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    lines = data.count(b"\n")
+    if b"\r" in data:
+        lines += data.count(b"\r") - data.count(b"\r\n")
+    return lines
 
 
 def feed_stream(

@@ -1,0 +1,225 @@
+"""Columnar accumulation shared by the SDMX-ML data readers.
+
+Parser callbacks append attribute strings to plain per-column lists; after
+every input chunk the lists are turned into Arrow arrays (dictionary-encoded
+codes, float64 measures) and emptied, so memory holds columns, never one
+object per observation. Series and group rows are few and kept as dicts;
+``build_frame`` broadcasts them onto observations with integer indexing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mosy_sdmx.structures.layout import ComponentLayout, ValueKind
+
+_STR = pa.string()
+
+#: Raised by ``ObsColumns.flush`` for a bad number: (column, ordinal of the observation, value).
+BadNumber = Callable[[str, int, str], Exception]
+
+
+class ObsColumns:
+    """Observation-level columns: open Python lists for the current chunk, Arrow chunks after."""
+
+    def __init__(self, numeric: set[str], bad_number: BadNumber) -> None:
+        self.names: list[str] = []
+        self.lists: dict[str, list] = {}
+        self.chunks: dict[str, list[pa.Array]] = {}
+        self.numeric = numeric
+        self.bad_number = bad_number
+        self.flushed = 0
+        self._pending = 0
+
+    def __len__(self) -> int:
+        return self.flushed + self.pending()
+
+    def pending(self) -> int:
+        return len(self.lists[self.names[0]]) if self.names else self._pending
+
+    def column(self, name: str) -> list:
+        """The open list of ``name``, created (padded with missing values) on first use."""
+        found = self.lists.get(name)
+        if found is not None:
+            return found
+        pending = self.pending()
+        values: list = [None] * pending
+        self.names.append(name)
+        self.lists[name] = values
+        kind = pa.float64() if name in self.numeric else pa.dictionary(pa.int32(), _STR)
+        self.chunks[name] = [pa.nulls(self.flushed, kind)] if self.flushed else []
+        return values
+
+    def flush(self) -> None:
+        """Convert the open lists to Arrow and empty them (in place: callbacks hold them)."""
+        if not self.names:
+            return
+        n = self.pending()
+        if n == 0:
+            return
+        for name in self.names:
+            values = self.lists[name]
+            if len(values) != n:  # a column some observations lack at the end
+                values.extend([None] * (n - len(values)))
+            array = pa.array(values, _STR)
+            if name in self.numeric:
+                array = self._to_number(name, array)
+            else:
+                array = array.dictionary_encode()
+            self.chunks[name].append(array)
+            values.clear()
+        self.flushed += n
+
+    def _to_number(self, name: str, array: pa.Array) -> pa.Array:
+        try:
+            return pc.cast(array, pa.float64())
+        except pa.ArrowInvalid:
+            pass
+        # XML numbers may carry whitespace; an empty value means missing.
+        trimmed = pc.utf8_trim_whitespace(array)
+        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, _STR), trimmed)
+        try:
+            return pc.cast(trimmed, pa.float64())
+        except pa.ArrowInvalid:
+            numbers = pd.to_numeric(trimmed.to_pandas(), errors="coerce")
+            bad = np.flatnonzero(numbers.isna().to_numpy() & trimmed.is_valid().to_numpy())
+            index = int(bad[0])
+            raise self.bad_number(name, self.flushed + index, array[index].as_py()) from None
+
+    def arrays(self) -> dict[str, pa.ChunkedArray]:
+        self.flush()
+        out = {}
+        for name in self.names:
+            kind = pa.float64() if name in self.numeric else pa.dictionary(pa.int32(), _STR)
+            out[name] = pa.chunked_array(self.chunks[name], type=kind)
+        return out
+
+
+@dataclass
+class Collected:
+    """Everything a reader gathered, before it becomes a DataFrame."""
+
+    obs: ObsColumns
+    series_rows: list[dict[str, str]] = field(default_factory=list)
+    series_starts: list[int] = field(default_factory=list)
+    groups: list[tuple[dict[str, str], dict[str, str]]] = field(default_factory=list)
+
+
+def _from_codes(codes: np.ndarray, uniques) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str"))
+
+
+def build_frame(
+    got: Collected,
+    *,
+    layout: ComponentLayout | None,
+    time_dimension: str | None,
+) -> pd.DataFrame:
+    """One row per observation: obs columns, then series and group values broadcast."""
+    n = len(got.obs)
+    columns: dict[str, pd.Series | np.ndarray | pd.Categorical] = {}
+    # Series level: factorize each column over the (few) series, then take per observation.
+    if got.series_rows:
+        starts = np.asarray([*got.series_starts, n], dtype=np.int64)
+        counts = np.diff(starts)
+        index = np.repeat(np.arange(len(got.series_rows), dtype=np.int64), counts)
+        if starts[0] > 0:
+            index = np.concatenate([np.full(starts[0], -1, dtype=np.int64), index])
+        rows = got.series_rows
+        names = [n for n in dict.fromkeys([*rows[0], *set().union(*rows)]) if n[:1] != "{"]
+        table = pd.DataFrame.from_records(rows, columns=names)
+        for name in names:
+            codes, uniques = pd.factorize(table[name], use_na_sentinel=True)
+            codes = np.append(codes, -1)[index]
+            columns[name] = _from_codes(codes, uniques)
+    measures = set(layout.measures) if layout is not None else {"OBS_VALUE"}
+    for name, array in got.obs.arrays().items():
+        if name in measures and array.type != pa.float64():
+            array = _maybe_numbers(array, strict=False) if layout is None else array
+        series = array.to_pandas()
+        if name in columns:  # given at both levels: the observation's value wins
+            series = series.astype(object).where(series.notna(), pd.Series(columns[name]))
+            series = pd.Categorical(series)
+        columns[name] = series
+    frame = pd.DataFrame({k: _values(v) for k, v in columns.items()}, index=pd.RangeIndex(n))
+    dims = set(layout.dimensions) if layout is not None else set(frame.columns)
+    for row, attrs in got.groups:
+        key = {k: v for k, v in row.items() if k in dims}
+        extra = {k: v for k, v in row.items() if k not in dims}
+        _apply_group(frame, key, {**extra, **attrs})
+    return _finish_types(frame, layout, time_dimension)
+
+
+def _maybe_numbers(array: pa.ChunkedArray, strict: bool) -> pa.ChunkedArray:
+    """Numbers when every value is one (self-described messages); else unchanged."""
+    try:
+        return pc.cast(array.cast(_STR), pa.float64())
+    except pa.ArrowInvalid:
+        if strict:
+            raise
+        return array
+
+
+def _values(column):
+    return column.array if isinstance(column, pd.Series) else column
+
+
+def _apply_group(frame: pd.DataFrame, key: dict[str, str], attrs: dict[str, str]) -> None:
+    """Write a group's attribute values on every observation matching its partial key."""
+    mask = np.ones(len(frame), dtype=bool)
+    for dim, code in key.items():
+        if dim not in frame.columns:
+            return
+        mask &= (frame[dim] == code).to_numpy(dtype=bool, na_value=False)
+    if not mask.any():
+        return
+    for name, value in attrs.items():
+        if name in frame.columns:
+            current = frame[name].astype(object)
+            current[mask & current.isna().to_numpy()] = value
+        else:
+            current = pd.Series(np.where(mask, value, None), dtype=object)
+        frame[name] = pd.Categorical(current)
+
+
+def _finish_types(
+    frame: pd.DataFrame,
+    layout: ComponentLayout | None,
+    time_dimension: str | None,
+) -> pd.DataFrame:
+    """Time dimension as strings, measures as numbers (or strings), codes as categoricals."""
+    string_cols = {time_dimension} if time_dimension else set()
+    measures = set(layout.measures) if layout is not None else {"OBS_VALUE"}
+    for name in list(frame.columns):
+        col = frame[name]
+        if name in measures and col.dtype != np.float64:
+            frame[name] = _as_str(col)
+        elif name in string_cols:
+            frame[name] = _as_str(col)
+        elif col.dtype != np.float64 and not isinstance(col.dtype, pd.CategoricalDtype):
+            frame[name] = pd.Categorical(col)
+    if layout is not None:
+        order = [c for c in layout.all_columns() if c in frame.columns]
+        frame = frame[order + [c for c in frame.columns if c not in order]]
+    return frame
+
+
+def _as_str(col: pd.Series) -> pd.Series:
+    return col.astype(object).where(col.notna(), None).astype("str")
+
+
+def numeric_columns(layout: ComponentLayout | None) -> set[str]:
+    """Measures that must be numbers: by the layout, else OBS_VALUE (SDMX's default)."""
+    if layout is None:
+        return set()
+    return {
+        m
+        for m in layout.measures
+        if layout.components[m].kind in (ValueKind.NUMBER, ValueKind.INTEGER)
+    }

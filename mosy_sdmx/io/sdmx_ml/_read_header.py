@@ -1,0 +1,157 @@
+"""The SDMX-ML message header and DataSet facts, shared by the data readers.
+
+Fed element by element from parser callbacks (the header is tiny); it keeps
+what a Dataset records: header facts, the structure each DataSet points at
+(and its dimension at observation level), action and data provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mosy_sdmx.dataset import Action, Header
+from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.sdmx_ml import namespaces as ns
+
+_URN_CLASS = {
+    "Structure": "datastructure.DataStructure",
+    "StructureUsage": "datastructure.Dataflow",
+    "ProvisionAgrement": "registry.ProvisionAgreement",
+    "ProvisionAgreement": "registry.ProvisionAgreement",
+}
+#: Preference when a header names several: the dataflow says most.
+_RANK = {"StructureUsage": 0, "ProvisionAgrement": 1, "ProvisionAgreement": 1, "Structure": 2}
+
+
+@dataclass
+class StructureRef:
+    structure_id: str
+    dimension_at_observation: str | None = None
+    namespace: str | None = None
+    urn: str | None = None
+    rank: int = 99
+
+
+@dataclass
+class HeaderReader:
+    """Collects header facts from (local name, attributes, text) events."""
+
+    source_name: str | None = None
+    header: Header = field(default_factory=Header)
+    structures: dict[str, StructureRef] = field(default_factory=dict)
+    action: Action | None = None
+    provider: str | None = None
+    _current: StructureRef | None = None
+    _ref_kind: str | None = None
+
+    def start(self, local: str, attrib) -> None:
+        if local == "Structure" and "structureID" in attrib:
+            ref = StructureRef(
+                attrib["structureID"],
+                attrib.get("dimensionAtObservation"),
+                attrib.get("namespace"),
+            )
+            self.structures[ref.structure_id] = ref
+            self._current = ref
+        elif local in _URN_CLASS and self._current is not None:
+            self._ref_kind = local
+        elif local == "Ref":
+            if self._ref_kind is not None and self._current is not None:
+                urn = _urn_from_ref(self._ref_kind, attrib)
+                self._offer(urn)
+            elif self._ref_kind == "DataProvider":
+                self.provider = attrib.get("id") or self.provider
+        elif local == "Sender":
+            self.header.sender = attrib.get("id", self.header.sender)
+        elif local == "Receiver":
+            self.header.receiver = attrib.get("id", self.header.receiver)
+        elif local == "DataProvider":
+            self._ref_kind = "DataProvider"
+
+    def end(self, local: str, text: str) -> None:
+        text = text.strip()
+        if local == "ID":
+            self.header.id = text or self.header.id
+        elif local == "Test":
+            self.header.test = text.lower() == "true"
+        elif local == "Prepared" and text:
+            try:
+                self.header.prepared = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                pass
+        elif local == "DataSetAction" and text:
+            self.action = self.parse_action(text, None)
+        elif local == "URN" and text:
+            if self._ref_kind == "DataProvider":
+                self.provider = text.rsplit(".", 1)[-1]
+            else:
+                self._offer(text)
+        elif local in _URN_CLASS and self._ref_kind == local:
+            if text.startswith("urn:"):  # SDMX-ML 3.0: <common:StructureUsage>urn:...</...>
+                self._offer(text)
+            self._ref_kind = None
+        elif local == "DataProvider":
+            if text.startswith("urn:"):
+                self.provider = text.rsplit(".", 1)[-1]
+            self._ref_kind = None
+        elif local == "Structure" and self._ref_kind is None:
+            self._current = None
+
+    def _offer(self, urn: str | None) -> None:
+        ref = self._current
+        if ref is None or urn is None:
+            return
+        kind = self._ref_kind or "Structure"
+        rank = _RANK.get(kind, 3)
+        if ":datastructure.Dataflow=" in urn:
+            rank = 0
+        if rank < ref.rank:
+            ref.urn, ref.rank = urn, rank
+
+    def parse_action(self, value: str, line: int | None) -> Action:
+        try:
+            return Action.parse(value)
+        except ValueError:
+            raise ParseError(
+                "Unknown dataset action",
+                f"{value!r} is not one of Information, Append, Replace, Delete",
+                location=Location(source=self.source_name, line=line),
+            ) from None
+
+    def structure_for(self, structure_ref: str | None) -> StructureRef | None:
+        if structure_ref and structure_ref in self.structures:
+            return self.structures[structure_ref]
+        if len(self.structures) == 1:
+            return next(iter(self.structures.values()))
+        return None
+
+
+def _urn_from_ref(kind: str, attrib) -> str | None:
+    agency, ident = attrib.get("agencyID"), attrib.get("id")
+    if not ident:
+        return None
+    version = attrib.get("version", "1.0")
+    cls = _URN_CLASS.get(kind, "datastructure.DataStructure")
+    klass = attrib.get("class")
+    if klass == "Dataflow":
+        cls = "datastructure.Dataflow"
+    elif klass == "DataStructure":
+        cls = "datastructure.DataStructure"
+    return f"urn:sdmx:org.sdmx.infomodel.{cls}={agency}:{ident}({version})"
+
+
+def check_root(tag: str, expected: tuple[str, ...], source_name: str | None) -> str:
+    """The message's SDMX-ML version ('2.1'/'3.0'); ParseError for a foreign root."""
+    namespace, local = ns.split_tag(tag)
+    version = ns.MESSAGE_VERSIONS.get(namespace)
+    if version is None or local not in expected:
+        found = f"<{local}> in namespace {namespace or '(none)'}"
+        raise ParseError(
+            "Not the expected SDMX-ML data message",
+            f"the root element is {found}; expected {' or '.join(expected)} "
+            f"in the SDMX-ML 2.1 or 3.0 message namespace",
+            location=Location(source=source_name, line=1),
+            context={"root": local, "namespace": namespace},
+        )
+    return version

@@ -1,0 +1,324 @@
+"""SDMX-ML structure-specific data reader (2.1 StructureSpecificData and
+StructureSpecificTimeSeriesData, 3.0 StructureSpecificData).
+
+Components are XML attributes of ``Series``/``Obs``/``Group`` (and of the
+DataSet for dataset-level attributes). A parser target receives each start
+tag as a dict; the hot path for ``<Obs>`` only checks that the attribute set
+is the usual one and appends each value to its column list. Everything else
+(header, series, groups, 3.0 ``Comp`` elements) goes the slow path.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, BinaryIO
+
+from mosy_sdmx.dataset import Dataset
+from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.sdmx_ml import namespaces as ns
+from mosy_sdmx.io.sdmx_ml._read_columns import Collected, ObsColumns, build_frame, numeric_columns
+from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root
+from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, too_deep
+from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout
+
+_ROOTS = ("StructureSpecificData", "StructureSpecificTimeSeriesData")
+_SS_NAMESPACES = (ns.SS_21, ns.SS_30)
+
+
+def read(
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout | None = None,
+    source_name: str | None = None,
+    **options: Any,
+) -> Dataset:
+    """Read a structure-specific data message into a columnar Dataset."""
+    window = InputWindow()
+    reader = _SSReader(layout, source_name, window)
+    window.counters = {
+        b"<Obs": reader.obs.__len__,
+        b"<Series": reader.got.series_rows.__len__,
+        b"<Group": reader.got.groups.__len__,
+    }
+    feed_stream(
+        stream, reader, source_name=source_name, window=window, after_chunk=reader.obs.flush
+    )
+    return reader.dataset()
+
+
+class _SSReader:
+    """Parser target: ``start``/``end``/``data``/``close`` callbacks, no tree."""
+
+    def __init__(
+        self, layout: ComponentLayout | None, source_name: str | None, window: InputWindow
+    ) -> None:
+        self.layout = layout
+        self.source_name = source_name
+        self.window = window
+        self.header = HeaderReader(source_name)
+        self.obs = ObsColumns(numeric_columns(layout), self._bad_number)
+        self.got = Collected(self.obs)
+        self.allowed = set(layout.components) if layout is not None else None
+        self.dataset_attributes: dict[str, str] = {}
+        self.structure_ref: str | None = None
+        self.datasets = 0
+        self.version: str | None = None
+        self.depth = 0
+        self.in_header = False
+        # Text pieces: a bounded deque whose C-level append is the ``data`` callback,
+        # so whitespace between observations costs no Python call and no memory.
+        self.text: deque[str] = deque(maxlen=256)
+        self.data = self.text.append
+        self.comp: tuple[str, str] | None = None  # (level, component id) of a 3.0 <Comp>
+        self.comp_values: list[str] = []
+        self.where = "root"
+        self.start = self._make_start()
+
+    # -- callbacks ---------------------------------------------------------
+    def _make_start(self):
+        """The ``start`` callback, generated for the observation columns seen so far.
+
+        lxml binds ``target.start`` once, so the function object stays and
+        ``_refresh`` swaps its code when an observation brings a new component.
+        The usual ``<Obs>`` (same attribute names as the columns) costs one
+        key-set comparison and one bound ``append`` per column, no loop.
+        """
+        obs = self.obs
+        scope: dict[str, Any] = {"slow": self._start}
+
+        def compile_start() -> Any:
+            names = list(obs.names)
+            appends = [f"        a{i}(attrib[{name!r}])" for i, name in enumerate(names)]
+            source = "\n".join(
+                [
+                    "def start(tag, attrib):",
+                    "    if tag == 'Obs' and attrib.keys() == known:",
+                    *(appends or ["        pass"]),
+                    "    else:",
+                    "        slow(tag, attrib)",
+                ]
+            )
+            scope.update({f"a{i}": obs.lists[name].append for i, name in enumerate(names)})
+            scope["known"] = frozenset(names)
+            exec(source, scope)
+            return scope["start"]
+
+        start = compile_start()
+
+        def refresh() -> None:
+            start.__code__ = compile_start().__code__
+
+        self._refresh = refresh
+        return start
+
+    def _start(self, tag: str, attrib) -> None:
+        if tag == "Obs":
+            self._obs(attrib)
+            return
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise too_deep(self.source_name)
+        if tag == "Series":
+            self._series(attrib)
+            return
+        if tag == "Group":
+            self._group(attrib)
+            return
+        namespace, local = ns.split_tag(tag)
+        if self.version is None:
+            self.version = check_root(tag, _ROOTS, self.source_name)
+            return
+        self.text.clear()
+        if local == "Header" and namespace in ns.MESSAGE_VERSIONS:
+            self.in_header = True
+        elif local == "DataSet" and namespace in ns.MESSAGE_VERSIONS:
+            self._dataset(attrib)
+        elif self.in_header or local in ("DataProvider", "Ref", "URN"):
+            self.header.start(local, attrib)
+        elif local == "Comp":
+            self.comp = (self._comp_level(), attrib.get("id", ""))
+            self.comp_values = []
+
+    def _comp_level(self) -> str:
+        # SDMX-ML 3.0 puts a container's <Comp> before its children, so a <Comp>
+        # after observations of the current series (or flat dataset) is an Obs's.
+        got = self.got
+        if self.where == "series" and len(self.obs) > got.series_starts[-1]:
+            return "obs"
+        if self.where == "dataset" and len(self.obs) > 0:
+            return "obs"
+        return self.where
+
+    def end(self, tag: str) -> None:
+        if tag == "Obs":
+            return
+        self.depth -= 1
+        if tag in ("Series", "Group"):
+            self.where = "dataset"
+            return
+        if tag == "Comp" and self.comp is not None:
+            self._comp_done()
+            return
+        local = ns.split_tag(tag)[1]
+        text = "".join(self.text)
+        self.text.clear()
+        if local == "Header":
+            self.in_header = False
+        elif self.in_header or local in ("DataProvider", "Ref", "URN"):
+            self.header.end(local, text)
+        elif local in ("Value", "Text") and self.comp is not None and text.strip():
+            self.comp_values.append(text.strip())
+
+    def doctype(self, *args) -> None:
+        from mosy_sdmx.safe_xml import refused_dtd
+
+        raise refused_dtd(self.source_name)
+
+    def close(self) -> None:
+        self.obs.flush()
+
+    # -- elements ----------------------------------------------------------
+    def _dataset(self, attrib) -> None:
+        self.datasets += 1
+        if self.datasets > 1:
+            raise ParseError(
+                "Several datasets in one message",
+                "only one DataSet per message is read; split the message",
+                location=Location(source=self.source_name),
+            )
+        self.where = "dataset"
+        for key, value in attrib.items():
+            namespace, local = ns.split_tag(key)
+            if namespace in _SS_NAMESPACES or (not namespace and local in _DATASET_FIELDS):
+                if local == "structureRef":
+                    self.structure_ref = value
+                elif local == "action":
+                    self.header.action = self.header.parse_action(value, None)
+                elif local == "dataProviderID":
+                    self.header.provider = value
+            elif not namespace:
+                self._check_component(local, "dataset", None)
+                self.dataset_attributes[local] = value
+
+    def _series(self, attrib) -> None:
+        self.where = "series"
+        if self.allowed is not None:
+            for key in attrib:
+                if key not in self.allowed:
+                    self._check_component(key, "series", len(self.got.series_rows))
+        self.got.series_rows.append(attrib)  # namespaced keys (xsi:type) are dropped later
+        self.got.series_starts.append(len(self.obs))
+
+    def _group(self, attrib) -> None:
+        self.where = "group"
+        row = {k: v for k, v in attrib.items() if k[:1] != "{"}
+        if self.allowed is not None:
+            for key in row:
+                self._check_component(key, "group", len(self.got.groups))
+        self.got.groups.append((row, {}))
+
+    def _obs(self, attrib) -> None:
+        obs = self.obs
+        ordinal = len(obs)
+        new = False
+        for key in attrib:
+            if key not in obs.lists:
+                if key[:1] == "{":
+                    continue  # xsi:type and the like are not components
+                self._check_component(key, "obs", ordinal)
+                obs.column(key)
+                new = True
+        if new:
+            self._refresh()
+        for name in obs.names:
+            obs.lists[name].append(attrib.get(name))
+
+    def _comp_done(self) -> None:
+        level, comp_id = self.comp or ("", "")
+        self.comp = None
+        value = ";".join(self.comp_values)
+        if level == "obs":
+            column = self.obs.column(comp_id)
+            column[-1] = value
+            self._refresh()
+        elif level == "series" and self.got.series_rows:
+            self.got.series_rows[-1][comp_id] = value
+        elif level == "group" and self.got.groups:
+            self.got.groups[-1][0][comp_id] = value
+        else:
+            self.dataset_attributes[comp_id] = value
+
+    # -- errors ------------------------------------------------------------
+    def _check_component(self, name: str, level: str, ordinal: int | None) -> None:
+        if self.allowed is None or name in self.allowed:
+            return
+        marker = {"obs": b"<Obs", "series": b"<Series", "group": b"<Group"}.get(level)
+        line = column = None
+        if marker is not None and ordinal is not None:
+            line, column = self.window.locate(marker, ordinal)
+        assert self.layout is not None
+        raise ParseError(
+            "Unknown component",
+            f"{name!r} is not a component of {self.layout.dsd_id}",
+            location=Location(source=self.source_name, line=line, column=column, component=name),
+            context={"component": name, "structure": self.layout.dsd_id},
+        )
+
+    def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:
+        line, column = self.window.locate(b"<Obs", ordinal)
+        return ParseError(
+            "Not a number",
+            f"{name} must be numeric, found {value!r}",
+            location=Location(source=self.source_name, line=line, column=column, component=name),
+            context={"component": name, "value": value},
+        )
+
+    # -- result ------------------------------------------------------------
+    def dataset(self) -> Dataset:
+        if self.datasets == 0:
+            raise ParseError(
+                "No dataset",
+                "the message holds no DataSet",
+                location=Location(source=self.source_name),
+            )
+        ref = self.header.structure_for(self.structure_ref)
+        layout = self.layout
+        time_dim = layout.time_dimension if layout else None
+        if time_dim is None:
+            dim_at_obs = ref.dimension_at_observation if ref else None
+            time_dim = "TIME_PERIOD"
+            if dim_at_obs and dim_at_obs not in ("AllDimensions", "TIME_PERIOD"):
+                time_dim = "TIME_PERIOD"
+        frame = build_frame(self.got, layout=layout, time_dimension=time_dim)
+        attributes = dict(self.dataset_attributes)
+        if layout is not None:
+            for name in list(frame.columns):
+                comp = layout.components.get(name)
+                if comp is not None and comp.level is AttachmentLevel.DATASET:
+                    pass
+        urn = (ref.urn if ref else None) or (layout.structure_urn if layout else None) or None
+        return Dataset(
+            data=frame,
+            structure_urn=urn,
+            action=self.header.action or Dataset.__dataclass_fields__["action"].default,
+            provider=self.header.provider,
+            attributes=attributes,
+            header=self.header.header,
+            source=self.source_name,
+        )
+
+
+_DATASET_FIELDS = {
+    "structureRef",
+    "setID",
+    "action",
+    "reportingBeginDate",
+    "reportingEndDate",
+    "validFromDate",
+    "validToDate",
+    "publicationYear",
+    "publicationPeriod",
+    "dataScope",
+    "REPORTING_YEAR_START_DAY",
+    "dataProviderID",
+}
