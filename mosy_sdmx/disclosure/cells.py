@@ -89,8 +89,8 @@ def classify(
     threshold = np.where(rounding, rules.rounding_threshold, rules.threshold)
 
     if "CONF_STATUS" in data.columns:
-        confidential = _as_str(data["CONF_STATUS"]).isin(rules.never_publish).to_numpy()
-        confidential &= data["CONF_STATUS"].notna().to_numpy()
+        flagged = _as_str(data["CONF_STATUS"]).isin(rules.never_publish).to_numpy()
+        confidential = flagged & data["CONF_STATUS"].notna().to_numpy()
     else:
         confidential = np.zeros(n, dtype=bool)
 

@@ -45,10 +45,14 @@ def _empty() -> Membership:
     return Membership(none, none, none, 0)
 
 
-def _codes_of(column: pd.Series) -> np.ndarray:
+def _positions(column: pd.Series, codes: list[str]) -> np.ndarray:
+    """Index of each row's code in ``codes`` (-1 when not a member), column-wise."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.astype(str).to_numpy()
-    return column.astype(str).to_numpy()
+        # Look up the few categories, then map the integer codes: no string per row.
+        lookup = pd.Index(codes).get_indexer(column.cat.categories.astype(str))
+        lookup = np.append(lookup, -1)  # category code -1 (missing) maps to -1
+        return lookup[column.cat.codes.to_numpy()]
+    return pd.Index(codes).get_indexer(column.astype(str))
 
 
 def build_membership(
@@ -69,7 +73,7 @@ def build_membership(
         if group.dimension not in data.columns or group.dimension not in key_columns:
             continue
         codes = [group.total, *group.parts]
-        pos_all = pd.Categorical(_codes_of(data[group.dimension]), categories=codes).codes
+        pos_all = _positions(data[group.dimension], codes)
         idx = np.flatnonzero((pos_all >= 0) & usable)
         if len(idx) < 2:
             continue
