@@ -197,6 +197,8 @@ def _parse_body(
         return run(True, body)
     except pa.ArrowInvalid as exc:
         message = str(exc)
+        if "Empty CSV file" in message:  # a header and no rows: valid, empty
+            return pa.table({n: pa.array([], type=t) for n, t in types.items()})
         if invalid and invalid[0].number is None and start is not None:
             invalid.clear()
             body.seek(start)
