@@ -198,9 +198,7 @@ def _finish_types(
     measures = set(layout.measures) if layout is not None else {"OBS_VALUE"}
     for name in list(frame.columns):
         col = frame[name]
-        if name in measures and col.dtype != np.float64:
-            frame[name] = _as_str(col)
-        elif name in string_cols:
+        if (name in measures and col.dtype != np.float64) or name in string_cols:
             frame[name] = _as_str(col)
         elif col.dtype != np.float64 and not isinstance(col.dtype, pd.CategoricalDtype):
             frame[name] = pd.Categorical(col)

@@ -7,6 +7,7 @@ what a Dataset records: header facts, the structure each DataSet points at
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -76,10 +77,8 @@ class HeaderReader:
         elif local == "Test":
             self.header.test = text.lower() == "true"
         elif local == "Prepared" and text:
-            try:
+            with contextlib.suppress(ValueError):
                 self.header.prepared = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                pass
         elif local == "DataSetAction" and text:
             self.action = self.parse_action(text, None)
         elif local == "URN" and text:

@@ -148,6 +148,8 @@ class Envelope:
                             "Ref",
                             {"agencyID": ref.agency, "id": ref.id, "version": ref.version},
                         )
+            # The provider goes in the header: sdmx1 cannot read a DataSet's DataProvider.
+            self.data_provider(f"{{{m}}}DataProvider", dataset.provider, ref.agency, version)
             self.text(f"{{{m}}}DataSetAction", Action.parse(dataset.action).value)
 
     def data_provider(self, tag: str, provider: str | None, agency: str, version: str) -> None:

@@ -89,8 +89,6 @@ def write(
     with message(stream, "GenericData", nsmap, ns.MESSAGE_21, ns.COMMON_21) as env:
         env.header(dataset, ref, dim_at_obs, version="2.1", structure_specific=False)
         with env.xf.element(f"{{{ns.MESSAGE_21}}}DataSet", ds_attrs):
-            env.data_provider(f"{{{ns.GENERIC_21}}}DataProvider", dataset.provider,
-                              layout.agency, "2.1")  # fmt: skip
             if ds_values:
                 with env.xf.element(f"{{{ns.GENERIC_21}}}Attributes"):
                     for name, value in ds_values.items():

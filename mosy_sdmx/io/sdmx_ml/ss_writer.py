@@ -120,7 +120,6 @@ def _write(
     with message(stream, "StructureSpecificData", nsmap, message_ns, common_ns) as env:
         env.header(dataset, ref, dim_at_obs, version=version, structure_specific=True)
         with env.xf.element(f"{{{message_ns}}}DataSet", ds_attrs):
-            env.data_provider("DataProvider", dataset.provider, layout.agency, version)
             env.xf.write("\n")
             env.flush()
             if where.flat:

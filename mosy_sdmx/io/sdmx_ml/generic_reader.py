@@ -1,0 +1,250 @@
+"""SDMX-ML 2.1 generic data reader (GenericData and GenericTimeSeriesData).
+
+Generic messages describe themselves: every value names its component
+(``<Value id=".." value=".."/>``), so they read without a structure; with a
+layout, unknown components and non-numeric measures are refused. Same
+columnar accumulation as the structure-specific reader, via parser callbacks.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, BinaryIO
+
+from mosy_sdmx.dataset import Dataset
+from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.sdmx_ml import namespaces as ns
+from mosy_sdmx.io.sdmx_ml._read_columns import Collected, ObsColumns, build_frame, numeric_columns
+from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root
+from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, refused_dtd, too_deep
+from mosy_sdmx.structures.layout import ComponentLayout
+
+_ROOTS = ("GenericData", "GenericTimeSeriesData")
+_OBS_END = f"{{{ns.GENERIC_21}}}Obs"
+_KEYS = {"SeriesKey", "GroupKey", "ObsKey", "Attributes"}
+
+
+def read(
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout | None = None,
+    source_name: str | None = None,
+    **options: Any,
+) -> Dataset:
+    """Read a generic data message into a columnar Dataset."""
+    window = InputWindow()
+    reader = _GenericReader(layout, source_name, window)
+    window.counters = {b"Obs>": reader.obs_starts.__len__}
+    feed_stream(
+        stream, reader, source_name=source_name, window=window, after_chunk=reader.obs.flush
+    )
+    return reader.dataset()
+
+
+class _GenericReader:
+    """Parser target for generic data: small state machine over element names."""
+
+    def __init__(
+        self, layout: ComponentLayout | None, source_name: str | None, window: InputWindow
+    ) -> None:
+        self.layout = layout
+        self.source_name = source_name
+        self.window = window
+        self.header = HeaderReader(source_name)
+        self.obs = ObsColumns(numeric_columns(layout), self._bad_number)
+        self.got = Collected(self.obs)
+        self.allowed = set(layout.components) if layout is not None else None
+        self.dataset_attributes: dict[str, str] = {}
+        self.structure_ref: str | None = None
+        self.obs_dimension = "TIME_PERIOD"
+        self.datasets = 0
+        self.version: str | None = None
+        self.depth = 0
+        self.in_header = False
+        self.text: deque[str] = deque(maxlen=256)
+        self.data = self.text.append
+        self.level = "root"  # dataset | group | series | obs
+        self.section: str | None = None  # SeriesKey, GroupKey, ObsKey, Attributes
+        self.current: dict[str, str] = {}
+        self.group_attrs: dict[str, str] = {}
+        self.obs_starts: list[None] = []  # one None per <Obs>: a counter, for locations
+        self.obs_count = 0
+
+    # -- callbacks ---------------------------------------------------------
+    def start(self, tag: str, attrib) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise too_deep(self.source_name)
+        namespace, local = ns.split_tag(tag)
+        if self.version is None:
+            self.version = check_root(tag, _ROOTS, self.source_name)
+            return
+        self.text.clear()
+        if namespace == ns.GENERIC_21:
+            self._generic_start(local, attrib)
+        elif local == "Header":
+            self.in_header = True
+        elif local == "DataSet" and namespace in ns.MESSAGE_VERSIONS:
+            self._dataset(attrib)
+        elif self.in_header or local in ("DataProvider", "Ref", "URN"):
+            self.header.start(local, attrib)
+
+    def _generic_start(self, local: str, attrib) -> None:
+        if local == "Value":
+            self._value(attrib.get("id"), attrib.get("value"))
+        elif local == "Obs":
+            self.level = "obs"
+            self.current = {}
+            self.obs_count += 1
+        elif local == "ObsDimension":
+            self._value(attrib.get("id") or self.obs_dimension, attrib.get("value"))
+        elif local == "ObsValue":
+            self._value(self._measure(), attrib.get("value"))
+        elif local in _KEYS:
+            self.section = local
+        elif local == "Series":
+            self.level = "series"
+            self.got.series_rows.append({})
+            self.got.series_starts.append(len(self.obs))
+        elif local == "Group":
+            self.level = "group"
+            self.got.groups.append(({}, {}))
+        elif local == "DataProvider":
+            self.header.start(local, attrib)
+
+    def _value(self, component: str | None, value: str | None) -> None:
+        if not component:
+            raise ParseError(
+                "Value without component id",
+                "a generic <Value> must name its component (id=...)",
+                location=self._where(),
+            )
+        self._check_component(component)
+        if self.level == "obs":
+            self.current[component] = value
+        elif self.level == "series":
+            self.got.series_rows[-1][component] = value
+        elif self.level == "group":
+            key, attrs = self.got.groups[-1]
+            (key if self.section == "GroupKey" else attrs)[component] = value
+        else:
+            self.dataset_attributes[component] = value
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+        if tag == _OBS_END:
+            self._obs_done()
+            return
+        namespace, local = ns.split_tag(tag)
+        if namespace == ns.GENERIC_21:
+            if local in _KEYS:
+                self.section = None
+            elif local in ("Series", "Group"):
+                self.level = "dataset"
+            elif local == "DataProvider":
+                self.header.end(local, "".join(self.text))
+            return
+        text = "".join(self.text)
+        self.text.clear()
+        if local == "Header":
+            self.in_header = False
+        elif self.in_header or local in ("DataProvider", "Ref", "URN"):
+            self.header.end(local, text)
+
+    def doctype(self, *args) -> None:
+        raise refused_dtd(self.source_name)
+
+    def close(self) -> None:
+        self.obs.flush()
+
+    # -- elements ----------------------------------------------------------
+    def _dataset(self, attrib) -> None:
+        self.datasets += 1
+        if self.datasets > 1:
+            raise ParseError(
+                "Several datasets in one message",
+                "only one DataSet per message is read; split the message",
+                location=Location(source=self.source_name),
+            )
+        self.level = "dataset"
+        self.structure_ref = attrib.get("structureRef")
+        if "action" in attrib:
+            self.header.action = self.header.parse_action(attrib["action"], None)
+        if "dataProviderID" in attrib:
+            self.header.provider = attrib["dataProviderID"]
+        ref = self.header.structure_for(self.structure_ref)
+        dim = ref.dimension_at_observation if ref else None
+        if dim and dim != "AllDimensions":
+            self.obs_dimension = dim
+        elif self.layout is not None and self.layout.time_dimension:
+            self.obs_dimension = self.layout.time_dimension
+
+    def _obs_done(self) -> None:
+        self.level = "series" if self.got.series_rows else "dataset"
+        current = self.current
+        obs = self.obs
+        for name in current:
+            obs.column(name)
+        for name in obs.names:
+            obs.lists[name].append(current.get(name))
+        self.obs_starts.append(None)
+
+    def _measure(self) -> str:
+        return self.layout.primary_measure if self.layout is not None else "OBS_VALUE"
+
+    # -- errors ------------------------------------------------------------
+    def _where(self, ordinal: int | None = None) -> Location:
+        line = column = None
+        if self.level == "obs" or ordinal is not None:
+            line, column = self.window.locate(
+                b"Obs>", self.obs_count - 1 if ordinal is None else ordinal
+            )
+        return Location(source=self.source_name, line=line, column=column)
+
+    def _check_component(self, name: str) -> None:
+        if self.allowed is None or name in self.allowed:
+            return
+        assert self.layout is not None
+        where = self._where()
+        raise ParseError(
+            "Unknown component",
+            f"{name!r} is not a component of {self.layout.dsd_id}",
+            location=Location(
+                source=where.source, line=where.line, column=where.column, component=name
+            ),
+            context={"component": name, "structure": self.layout.dsd_id},
+        )
+
+    def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:
+        where = self._where(ordinal)
+        return ParseError(
+            "Not a number",
+            f"{name} must be numeric, found {value!r}",
+            location=Location(
+                source=where.source, line=where.line, column=where.column, component=name
+            ),
+            context={"component": name, "value": value},
+        )
+
+    # -- result ------------------------------------------------------------
+    def dataset(self) -> Dataset:
+        if self.datasets == 0:
+            raise ParseError(
+                "No dataset",
+                "the message holds no DataSet",
+                location=Location(source=self.source_name),
+            )
+        layout = self.layout
+        time_dim = layout.time_dimension if layout is not None else "TIME_PERIOD"
+        frame = build_frame(self.got, layout=layout, time_dimension=time_dim)
+        ref = self.header.structure_for(self.structure_ref)
+        urn = (ref.urn if ref else None) or (layout.structure_urn if layout else None) or None
+        return Dataset(
+            data=frame,
+            structure_urn=urn,
+            action=self.header.action or Dataset.__dataclass_fields__["action"].default,
+            provider=self.header.provider,
+            attributes=dict(self.dataset_attributes),
+            header=self.header.header,
+            source=self.source_name,
+        )
