@@ -294,6 +294,13 @@ def constraint_attachments(constraint: Any) -> list[Any]:
     return sorted(content, key=lambda a: (type(a).__name__, a.id))
 
 
+def as_bool(value: Any) -> bool:
+    """sdmx1 leaves some XML booleans as the strings "true"/"false"."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
 def member_values(selection: Any) -> list[str]:
     return [str(getattr(v, "value", v)) for v in getattr(selection, "values", [])]
 

@@ -290,7 +290,7 @@ def _data_constraint(constraint: Any) -> dict[str, Any]:
     if keys is not None and len(keys):
         out["dataKeySets"] = [
             {
-                "isIncluded": bool(keys.included),
+                "isIncluded": c.as_bool(keys.included),
                 "keys": [
                     {
                         "keyValues": [
@@ -304,11 +304,11 @@ def _data_constraint(constraint: Any) -> dict[str, Any]:
         ]
     regions = []
     for region in constraint.data_content_region:
-        entry: dict[str, Any] = {"include": bool(region.included)}
+        entry: dict[str, Any] = {"include": c.as_bool(region.included)}
         for comp, selection in region.member.items():
             is_dim = isinstance(comp, c.common.DimensionComponent)
             sel: dict[str, Any] = {"id": comp.id}
-            if not getattr(selection, "included", True):
+            if not c.as_bool(getattr(selection, "included", True)):
                 sel["include"] = False
             values = c.member_values(selection)
             if values:

@@ -232,21 +232,21 @@ def _constraint(box: etree._Element, constraint: Any) -> None:
                 _ref(holder, _ATTACHMENT_TAGS[c.kind_of(target)], target)
     keys = getattr(constraint, "data_content_keys", None)
     if keys is not None and len(keys):
-        ks = _sub(el, NS_STR, "DataKeySet", isIncluded=str(keys.included).lower())
+        ks = _sub(el, NS_STR, "DataKeySet", isIncluded=str(c.as_bool(keys.included)).lower())
         for key in keys.keys:
             k = _sub(ks, NS_STR, "Key")
             for comp, value in key.key_value.items():
                 kv = _sub(k, NS_COM, "KeyValue", id=comp.id)
                 _sub(kv, NS_COM, "Value", str(getattr(value, "value", value)))
     for region in constraint.data_content_region:
-        cr = _sub(el, NS_STR, "CubeRegion", include=str(region.included).lower())
+        cr = _sub(el, NS_STR, "CubeRegion", include=str(c.as_bool(region.included)).lower())
         members = list(region.member.items())
         # KeyValue (dimensions) before Attribute, as the 2.1 schema orders them
         members.sort(key=lambda m: not isinstance(m[0], sdmx_common.DimensionComponent))
         for comp, selection in members:
             is_dim = isinstance(comp, sdmx_common.DimensionComponent)
             sel = _sub(cr, NS_COM, "KeyValue" if is_dim else "Attribute", id=comp.id)
-            if not getattr(selection, "included", True):
+            if not c.as_bool(getattr(selection, "included", True)):
                 sel.set("include", "false")
             for value in c.member_values(selection):
                 _sub(sel, NS_COM, "Value", value)

@@ -7,6 +7,8 @@ version, constraints are DataConstraints, attributes say ``usage``.
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from lxml import etree
@@ -32,6 +34,8 @@ _CONTAINERS = {
     "provision_agreement": ("ProvisionAgreements", "ProvisionAgreement", None),
     "data_constraint": ("DataConstraints", "DataConstraint", None),
 }
+_NCNAME_ID = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+log = logging.getLogger(__name__)
 _ORGANISATION_SCHEMES = {"agency_scheme", "data_provider_scheme", "data_consumer_scheme"}
 
 
@@ -136,7 +140,12 @@ def _item(parent: etree._Element, item: Any, tag: str, nested: bool, kind: str) 
         return
     parent_id = c.parent_id(item)
     if parent_id and kind not in _ORGANISATION_SCHEMES:
-        _sub(el, NS_STR, "Parent", parent_id)
+        if _NCNAME_ID.fullmatch(parent_id):
+            _sub(el, NS_STR, "Parent", parent_id)
+        else:
+            # SDMX-ML 3.0.0 types Code/Parent as an NCName-like id, so a parent such
+            # as "_T" cannot be written (2.1 and SDMX-JSON 2.0 keep it).
+            log.warning("SDMX-ML 3.0 cannot state parent %r of %s %s", parent_id, tag, item.id)
     if kind == "concept_scheme" and getattr(item, "core_representation", None):
         _representation(el, item.core_representation, "CoreRepresentation")
     if kind in _ORGANISATION_SCHEMES:
@@ -306,18 +315,18 @@ def _data_constraint(container: etree._Element, constraint: Any, tag: str) -> No
                 _sub(box, NS_STR, name, c.maintainable_urn(target))
     keys = getattr(constraint, "data_content_keys", None)
     if keys is not None and len(keys):
-        ks = _sub(el, NS_STR, "DataKeySet", isIncluded=str(keys.included).lower())
+        ks = _sub(el, NS_STR, "DataKeySet", isIncluded=str(c.as_bool(keys.included)).lower())
         for key in keys.keys:
             k = _sub(ks, NS_STR, "Key")
             for comp, value in key.key_value.items():
                 kv = _sub(k, NS_STR, "KeyValue", id=comp.id)
                 _sub(kv, NS_STR, "Value", str(getattr(value, "value", value)))
     for region in constraint.data_content_region:
-        cr = _sub(el, NS_STR, "CubeRegion", include=str(region.included).lower())
+        cr = _sub(el, NS_STR, "CubeRegion", include=str(c.as_bool(region.included)).lower())
         for comp, selection in region.member.items():
             is_dim = isinstance(comp, c.common.DimensionComponent)
             sel = _sub(cr, NS_STR, "KeyValue" if is_dim else "Component", id=comp.id)
-            if not getattr(selection, "included", True):
+            if not c.as_bool(getattr(selection, "included", True)):
                 sel.set("include", "false")
             for value in c.member_values(selection):
                 _sub(sel, NS_STR, "Value", value)
