@@ -228,7 +228,8 @@ def _tiny(rng: np.random.Generator) -> pd.DataFrame:
     rows = []
     for s in ("T", "M", "F"):
         for a in ("TOTAL", "A", "B"):
-            v = sum(inner[(x, y)] for x in ("MF" if s == "T" else s) for y in ("AB" if a == "TOTAL" else a))
+            sexes, ages = ("MF" if s == "T" else s), ("AB" if a == "TOTAL" else a)
+            v = sum(inner[(x, y)] for x in sexes for y in ages)
             rows.append({"SEX": s, "AGE": a, "OBS_VALUE": float(v)})
     frame = pd.DataFrame(rows)
     frame["SEX"] = frame["SEX"].astype("category")

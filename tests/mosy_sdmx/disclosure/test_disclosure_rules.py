@@ -212,7 +212,9 @@ def test_country_level_citizenship_is_rounded_in_victims() -> None:
 
 def test_revisions_keep_previously_suppressed_cells_hidden_while_small() -> None:
     previous = frame(SEX_ONLY, OBS_STATUS=["A", "Q", "A", "Q"])
-    revised = frame([("T", "TOTAL", 29), ("M", "TOTAL", 0), ("F", "TOTAL", 9), ("UNK", "TOTAL", 20)])
+    revised = frame(
+        [("T", "TOTAL", 29), ("M", "TOTAL", 0), ("F", "TOTAL", 9), ("UNK", "TOTAL", 20)]
+    )
     _, _, fresh = run(revised)
     assert fresh["OBS_VALUE"].notna().all()
     _, audit, out = run(revised, previous_public=Dataset(previous))
