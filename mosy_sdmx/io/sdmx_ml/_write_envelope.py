@@ -148,12 +148,14 @@ class Envelope:
                             "Ref",
                             {"agencyID": ref.agency, "id": ref.id, "version": ref.version},
                         )
-            # The provider goes in the header: sdmx1 cannot read a DataSet's DataProvider.
-            self.data_provider(f"{{{m}}}DataProvider", dataset.provider, ref.agency, version)
             self.text(f"{{{m}}}DataSetAction", Action.parse(dataset.action).value)
 
     def data_provider(self, tag: str, provider: str | None, agency: str, version: str) -> None:
-        """The data set's DataProvider reference (scheme DATA_PROVIDERS 1.0)."""
+        """The data set's DataProvider reference (scheme DATA_PROVIDERS 1.0).
+
+        Writers emit it only when asked (``data_provider=True``): sdmx1 2.28
+        cannot read a DataProvider anywhere in a data message.
+        """
         if not provider or not _ID_OK.fullmatch(provider):
             return
         if version == "3.0":

@@ -37,9 +37,14 @@ def write(
     *,
     layout: ComponentLayout,
     dimension_at_observation: str = "TIME_PERIOD",
+    data_provider: bool = False,
     **options: Any,
 ) -> None:
-    """SDMX-ML 2.1 GenericData, series-keyed or flat (AllDimensions)."""
+    """SDMX-ML 2.1 GenericData, series-keyed or flat (AllDimensions).
+
+    ``data_provider=True`` adds the DataSet's DataProvider reference (from
+    ``Dataset.provider``); off by default because sdmx1 cannot read it.
+    """
     dim_at_obs = check_dimension_at_observation(layout, dimension_at_observation)
     ref = structure_ref(layout)
     where = plan(layout, dim_at_obs)
@@ -89,6 +94,9 @@ def write(
     with message(stream, "GenericData", nsmap, ns.MESSAGE_21, ns.COMMON_21) as env:
         env.header(dataset, ref, dim_at_obs, version="2.1", structure_specific=False)
         with env.xf.element(f"{{{ns.MESSAGE_21}}}DataSet", ds_attrs):
+            if data_provider:
+                env.data_provider(f"{{{ns.GENERIC_21}}}DataProvider", dataset.provider,
+                                  layout.agency, "2.1")  # fmt: skip
             if ds_values:
                 with env.xf.element(f"{{{ns.GENERIC_21}}}Attributes"):
                     for name, value in ds_values.items():

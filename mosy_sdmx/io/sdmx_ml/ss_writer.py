@@ -36,8 +36,12 @@ def write_21(
     dimension_at_observation: str = "TIME_PERIOD",
     **options: Any,
 ) -> None:
-    """SDMX-ML 2.1 StructureSpecificData."""
-    _write(dataset, stream, layout, dimension_at_observation, "2.1")
+    """SDMX-ML 2.1 StructureSpecificData.
+
+    Options: ``data_provider=True`` adds the DataSet's DataProvider reference
+    (from ``Dataset.provider``); off by default because sdmx1 cannot read it.
+    """
+    _write(dataset, stream, layout, dimension_at_observation, "2.1", **options)
 
 
 def write_30(
@@ -48,8 +52,8 @@ def write_30(
     dimension_at_observation: str = "TIME_PERIOD",
     **options: Any,
 ) -> None:
-    """SDMX-ML 3.0 structure-specific data."""
-    _write(dataset, stream, layout, dimension_at_observation, "3.0")
+    """SDMX-ML 3.0 structure-specific data (options as ``write_21``)."""
+    _write(dataset, stream, layout, dimension_at_observation, "3.0", **options)
 
 
 def dataset_attribute_values(dataset: Dataset, names: tuple[str, ...]) -> dict[str, str]:
@@ -84,6 +88,8 @@ def _write(
     layout: ComponentLayout,
     dimension_at_observation: str,
     version: str,
+    data_provider: bool = False,
+    **_ignored: Any,
 ) -> None:
     dim_at_obs = check_dimension_at_observation(layout, dimension_at_observation)
     ref = structure_ref(layout)
@@ -120,6 +126,8 @@ def _write(
     with message(stream, "StructureSpecificData", nsmap, message_ns, common_ns) as env:
         env.header(dataset, ref, dim_at_obs, version=version, structure_specific=True)
         with env.xf.element(f"{{{message_ns}}}DataSet", ds_attrs):
+            if data_provider:
+                env.data_provider("DataProvider", dataset.provider, layout.agency, version)
             env.xf.write("\n")
             env.flush()
             if where.flat:

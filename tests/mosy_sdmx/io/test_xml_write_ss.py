@@ -46,9 +46,9 @@ def ecb_frame(shuffle: bool = False) -> pd.DataFrame:
     return df
 
 
-def write_bytes(writer, dataset, layout, dao="TIME_PERIOD") -> bytes:
+def write_bytes(writer, dataset, layout, dao="TIME_PERIOD", **options) -> bytes:
     buffer = io.BytesIO()
-    writer(dataset, buffer, layout=layout, dimension_at_observation=dao)
+    writer(dataset, buffer, layout=layout, dimension_at_observation=dao, **options)
     return buffer.getvalue()
 
 
@@ -82,7 +82,7 @@ def xsd_for(ecb_structures, tmp_path, version, dao):
 def test_valid_against_official_and_dataflow_schema(ecb_structures, layout, tmp_path, version, dao):
     df = ecb_frame(shuffle=True)
     ds = Dataset(df, structure_urn=layout.structure_urn, provider="ECB", action=Action.REPLACE)
-    doc = write_bytes(WRITERS[version], ds, layout, dao)
+    doc = write_bytes(WRITERS[version], ds, layout, dao, data_provider=True)
     assert_valid_xml(doc, version, dataflow_xsd=xsd_for(ecb_structures, tmp_path, version, dao))
 
 
@@ -145,7 +145,8 @@ def test_dataset_attributes_and_provider(layout, tmp_path, ecb_structures):
                        "OBS_STATUS": ["A", "A"], "CONF_STATUS": ["F", "F"]})  # fmt: skip
     ds = Dataset(df, structure_urn=thb.structure_urn, provider="MOSY",
                  attributes={"UNIT_MULT": "0", "DECIMALS": "0"})  # fmt: skip
-    doc = write_bytes(write_21, ds, thb)
+    assert etree.fromstring(write_bytes(write_21, ds, thb)).find(".//DataProvider") is None
+    doc = write_bytes(write_21, ds, thb, data_provider=True)
     root = etree.fromstring(doc)
     dataset = root.find(f"{{{ns.MESSAGE_21}}}DataSet")
     assert (dataset.get("UNIT_MULT"), dataset.get("DECIMALS")) == ("0", "0")
