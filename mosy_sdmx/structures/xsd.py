@@ -86,9 +86,7 @@ def dataflow_schema(
     common_ns, ss_ns = _NS[version]
     builder = _Builder(layout, version, target, common_ns, ss_ns, schema_location, time_series)
     builder.build(plan(layout, dimension_at_observation), groups)
-    return etree.tostring(
-        builder.root, xml_declaration=True, encoding="UTF-8", pretty_print=True
-    )
+    return etree.tostring(builder.root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _groups(structures: StructureSet, layout: ComponentLayout) -> list[GroupDef]:
@@ -298,6 +296,4 @@ class _Builder:
                 self.el("element", choice, name="Group", type="GroupType", form="unqualified")
             self.el("element", choice, name=child[0], type=child[1], form="unqualified")
         present = set(where.dataset_attributes)
-        self._attributes(
-            restriction, (), where.dataset_attributes, self._prohibit_base(present)
-        )
+        self._attributes(restriction, (), where.dataset_attributes, self._prohibit_base(present))

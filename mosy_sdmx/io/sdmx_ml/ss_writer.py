@@ -140,4 +140,3 @@ def _write(
                 write_series(
                     stream, data, where.series_dimensions, series_parts, obs_parts, "</Series>\n"
                 )
-
