@@ -310,6 +310,9 @@ def _to_dataset(
         df["ACTION"] = action_column.to_numpy()
         df["ACTION"] = df["ACTION"].astype("category")
     _check_dimensions(df, header, layout, source, action)
+    if layout is not None:  # 1.0 (and streaming 2.0) send every attribute, used or not
+        unused = [a for a in layout.attributes if a in df.columns and df[a].isna().all()]
+        df = df.drop(columns=unused)
     df, ds_attrs = finish_frame(df, layout)
     return Dataset(
         data=df,

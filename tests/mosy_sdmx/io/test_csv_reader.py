@@ -52,7 +52,10 @@ def test_every_specification_example_reads(csv_specimens):
 
 def test_example_01_values_and_custom_column(csv_specimens):
     ds = read_data(csv_specimens / "example-01.csv")
-    assert ds.structure_urn == "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ESTAT:NA_MAIN(1.6.0)"
+    assert (
+        ds.structure_urn
+        == "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ESTAT:NA_MAIN(1.6.0)"
+    )
     assert list(ds.data["OBS_VALUE"]) == [12.4, 10.8]
     assert ds.data["OBS_VALUE"].dtype == np.float64
     assert list(ds.data["ATTR_3"].astype(str)) == ["Normal, special and other values"] * 2
@@ -71,7 +74,15 @@ def test_labels_both_semicolon_and_decimal_comma(csv_specimens):
 
 def test_labels_name_columns(csv_specimens):
     ds = read_data(csv_specimens / "example-06.csv")
-    assert list(ds.data.columns) == ["DIM_1", "DIM_2", "DIM_3", "OBS_VALUE", "ATTR_1", "ATTR_2", "ATTR_3"]
+    assert list(ds.data.columns) == [
+        "DIM_1",
+        "DIM_2",
+        "DIM_3",
+        "OBS_VALUE",
+        "ATTR_1",
+        "ATTR_2",
+        "ATTR_3",
+    ]
     assert ds.labels["DIM_1"] == {"A": "Value A"}
 
 
@@ -92,7 +103,9 @@ def test_line_break_inside_quoted_value(csv_specimens):
 
 def test_sdmx_csv_10():
     ds = read_data(CSV_10.encode())
-    assert ds.structure_urn == "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ESTAT:NA_MAIN(1.6)"
+    assert (
+        ds.structure_urn == "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ESTAT:NA_MAIN(1.6)"
+    )
     assert list(ds.data.columns)[:4] == ["DIM_1", "DIM_2", "DIM_3", "OBS_VALUE"]
     assert list(ds.data["SERIESKEY"].astype(str)) == ["A.B", "A.B"]
 
