@@ -111,7 +111,7 @@ def _resolve(structure: StructureArg, flow: str | None):
         from mosy_sdmx.structures import builtin_structures
 
         structure = builtin_structures()
-    if not isinstance(structure, StructureSet):
+    if not isinstance(structure, StructureSet) and not callable(getattr(structure, "layout", None)):
         raise StructureError("Unusable structure argument", type(structure).__name__)
     return structure, structure.layout(flow)
 
