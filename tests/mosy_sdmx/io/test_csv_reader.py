@@ -14,6 +14,7 @@ from mosy_sdmx.exceptions import ParseError
 from mosy_sdmx.io import read_data
 from mosy_sdmx.io.sdmx_csv.reader import read
 
+DATAFLOW = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow="
 CSV_10 = (
     "DATAFLOW,DIM_1,DIM_2,DIM_3,OBS_VALUE,ATTR_2,ATTR_3,ATTR_1,SERIESKEY\n"
     'ESTAT:NA_MAIN(1.6),A,B,2014-01,12.4,Y,"Normal, special and other values",N,A.B\n'
