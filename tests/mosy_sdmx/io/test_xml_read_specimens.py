@@ -12,6 +12,8 @@ from mosy_sdmx.io.sdmx_ml import generic_reader, ss_reader
 from mosy_sdmx.structures import load_structures
 
 SIZES = ("ng", "rg", "sg")
+DSD_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure"
+FLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow"
 LAYOUTS = ("flat", "ts", "xs", "ts-gf")
 
 
@@ -77,7 +79,7 @@ def test_specimen_matches_sdmx1(specimens, size, layout_name, kind):
     key = [*layout.dimensions, layout.time_dimension]
     _compare(dataset.data, theirs, key)
     # The header names the DSD (rg files say ECB_EXR_RG where the DSD is ECB_EXR_CG).
-    assert dataset.structure_urn.startswith("urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ECB:ECB_EXR_")
+    assert dataset.structure_urn.startswith(f"{DSD_URN}=ECB:ECB_EXR_")
     assert dataset.header.sender == "ECB"
     for dim in layout.dimensions:
         assert isinstance(dataset.data[dim].dtype, pd.CategoricalDtype)
@@ -136,7 +138,7 @@ def test_sdmx_ml_30_simple_attributes(standards):
         dataset = ss_reader.read(stream, layout=None, source_name=path.name)
     raw = path.read_bytes()
     assert len(dataset) == raw.count(b"<Obs ")
-    assert dataset.structure_urn == "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0)"
+    assert dataset.structure_urn == f"{FLOW_URN}=ECB:EXR(1.0)"
     assert dataset.header.receiver == "ANONYMOUS"
     first = dataset.data.iloc[0]
     assert (first["CURRENCY"], first["TIME_PERIOD"]) == ("CAD", "1999")
