@@ -13,7 +13,7 @@ import contextlib
 import json
 import re
 from datetime import datetime
-from itertools import chain
+from itertools import chain, zip_longest
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -431,4 +431,8 @@ def _padded(rows: list[list]) -> pd.DataFrame:
     """Ragged lists -> a frame padded with None (C-level, not a Python loop per cell)."""
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame(rows)
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    if lengths.min() == lengths.max():
+        return pd.DataFrame(rows)
+    columns = zip_longest(*rows, fillvalue=None)
+    return pd.DataFrame({i: pd.Series(col, dtype=object) for i, col in enumerate(columns)})
