@@ -124,28 +124,39 @@ def _item_scheme(container: etree._Element, scheme: Any, tag: str) -> None:
     extra = {"isPartial": "true"} if getattr(scheme, "is_partial", None) else {}
     el = _maintainable(container, scheme, tag, **extra)
     nested = kind == "category_scheme"
+    dropped: list[str] = []
     for item in scheme.items.values():
         if nested and not c.is_top_level(item):
             continue
-        _item(el, item, item_tag, nested, kind)
+        _item(el, item, item_tag, nested, kind, dropped)
+    if dropped:
+        log.warning(
+            "SDMX-ML 3.0 cannot state the parent of %d items of %s (%s...): the parent "
+            "id is not an NCName",
+            len(dropped),
+            scheme.id,
+            ", ".join(dropped[:3]),
+        )
 
 
-def _item(parent: etree._Element, item: Any, tag: str, nested: bool, kind: str) -> None:
+def _item(
+    parent: etree._Element, item: Any, tag: str, nested: bool, kind: str, dropped: list[str]
+) -> None:
     el = _sub(parent, NS_STR, tag, id=item.id)
     _annotations(el, item)
     _names(el, item)
     if nested:
         for child in c.children(item):
-            _item(el, child, tag, nested, kind)
+            _item(el, child, tag, nested, kind, dropped)
         return
     parent_id = c.parent_id(item)
     if parent_id and kind not in _ORGANISATION_SCHEMES:
+        # SDMX-ML 3.0.0 types Code/Parent as an NCName-like id, so a parent such as
+        # "_T" cannot be written (SDMX-ML 2.1 and SDMX-JSON 2.0 keep it).
         if _NCNAME_ID.fullmatch(parent_id):
             _sub(el, NS_STR, "Parent", parent_id)
         else:
-            # SDMX-ML 3.0.0 types Code/Parent as an NCName-like id, so a parent such
-            # as "_T" cannot be written (2.1 and SDMX-JSON 2.0 keep it).
-            log.warning("SDMX-ML 3.0 cannot state parent %r of %s %s", parent_id, tag, item.id)
+            dropped.append(item.id)
     if kind == "concept_scheme" and getattr(item, "core_representation", None):
         _representation(el, item.core_representation, "CoreRepresentation")
     if kind in _ORGANISATION_SCHEMES:
