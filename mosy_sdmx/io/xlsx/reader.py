@@ -71,9 +71,11 @@ def read(
 
 
 def _open(stream: BinaryIO, source: str):
-    data = stream.read()
+    # A zip archive needs seeking; unseekable streams are read into memory first.
+    seekable = getattr(stream, "seekable", lambda: False)()
+    handle = stream if seekable else io.BytesIO(stream.read())
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise ParseError(
             "Not a readable Excel workbook",
