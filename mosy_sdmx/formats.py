@@ -199,10 +199,9 @@ def _sniff_xml(text: bytes) -> DataFormat:
     pos = 0
     # Skip the XML declaration, comments, doctype and processing instructions.
     while True:
-        match = _XML_ROOT.search(text, pos)
-        if match is None:
+        start = text.find(b"<", pos)
+        if start < 0:
             break
-        start = match.start()
         if text.startswith(b"<!--", start):
             end = text.find(b"-->", start)
             pos = end + 3 if end >= 0 else len(text)
@@ -211,6 +210,9 @@ def _sniff_xml(text: bytes) -> DataFormat:
             end = text.find(b">", start)
             pos = end + 1 if end >= 0 else len(text)
             continue
+        match = _XML_ROOT.match(text, start)
+        if match is None:
+            break
         root = match.group(1)
         namespaces = b" ".join(_XMLNS.findall(text[start : start + 8192]))
         if root in (b"GenericData", b"GenericTimeSeriesData"):
