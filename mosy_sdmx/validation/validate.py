@@ -153,6 +153,19 @@ def validate_file(
 
     ``options`` are those of :func:`validate` (previous, rules, max_examples, ...).
     """
+    return read_and_validate(path, structure, provider, flow=flow, format=format, **options)[1]
+
+
+def read_and_validate(
+    path: str | Path,
+    structure: StructureArg = None,
+    provider: str | None = None,
+    *,
+    flow: str | None = None,
+    format: str | None = None,
+    **options: Any,
+) -> tuple[Dataset | None, Report]:
+    """Like :func:`validate_file`, also returning the Dataset (None if unreadable)."""
     from mosy_sdmx.io import read_data  # the one place validation touches io
 
     name = Path(path).name
@@ -162,11 +175,11 @@ def validate_file(
             read_structure, flow = None, flow or structure
         dataset = read_data(path, read_structure, format, flow=flow)
     except MosyError as exc:
-        return error_report(exc, source=name)
+        return None, error_report(exc, source=name)
     except OSError as exc:
-        return error_report(ParseError("Cannot open the file", exc.strerror or "I/O error"),
-                            source=name)
-    except Exception as exc:
-        return error_report(ParseError("The input could not be read", type(exc).__name__),
-                            source=name)
-    return validate(dataset, structure, provider, flow=flow, **options)
+        error = ParseError("Cannot open the file", exc.strerror or "I/O error")
+        return None, error_report(error, source=name)
+    except Exception as exc:  # a reader bug must still give a report
+        error = ParseError("The input could not be read", type(exc).__name__)
+        return None, error_report(error, source=name)
+    return dataset, validate(dataset, structure, provider, flow=flow, **options)

@@ -18,7 +18,6 @@ from mosy_sdmx.validation.checks import (  # noqa: F401 - imported to register
 )
 from mosy_sdmx.validation.checks.base import REGISTRY, Check
 
-
 #: Run order: structure first, plausibility last. Earlier checks flag rows per
 #: component and later ones skip them, so the most specific code wins (a REF_AREA
 #: outside the provider's country is reported as such, not as a constraint breach).

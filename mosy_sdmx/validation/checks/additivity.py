@@ -41,7 +41,11 @@ class GroupFrame:
         codes = enc.codes
         is_total = codes == total_code
         is_part = np.isin(codes, part_codes[part_codes >= 0])
-        self.rows = np.flatnonzero(is_total | is_part)
+        member = is_total | is_part
+        dup = ctx.cache.get("duplicate")
+        if dup is not None:
+            member &= ~dup  # a repeated observation is reported once, as a duplicate
+        self.rows = np.flatnonzero(member)
         others = ctx.others_key(dimension, extra)
         self.gid, uniques = pd.factorize(others[self.rows])
         self.k = len(uniques)

@@ -16,7 +16,9 @@ def check_duplicates(ctx: ValidationContext) -> None:
         return
     radix = ctx.radix_key(tuple(cols))
     ids = radix[0] if radix is not None else ctx.key_ids(cols)[0]
-    rows = np.flatnonzero(pd.Series(ids, copy=False).duplicated(keep="first").to_numpy())
+    dup = pd.Series(ids, copy=False).duplicated(keep="first").to_numpy()
+    ctx.cache["duplicate"] = dup  # later checks ignore the repeats
+    rows = np.flatnonzero(dup)
     # The first occurrence is looked up for the few examples only.
     ctx.collector.add_rows("duplicate-observation", rows, lambda r: (
         {"series_key": ctx.series_key(r), "period": ctx.period(r),
