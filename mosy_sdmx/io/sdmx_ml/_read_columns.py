@@ -87,10 +87,17 @@ class ObsColumns:
         try:
             return pc.cast(trimmed, pa.float64())
         except pa.ArrowInvalid:
-            numbers = pd.to_numeric(trimmed.to_pandas(), errors="coerce")
-            bad = np.flatnonzero(numbers.isna().to_numpy() & trimmed.is_valid().to_numpy())
-            index = int(bad[0])
-            raise self.bad_number(name, self.flushed + index, array[index].as_py()) from None
+            pass
+        # Rare path: find the first offending value for the error message.
+        values = trimmed.to_pylist()
+        for index, value in enumerate(values):
+            if value is None:
+                continue
+            try:
+                float(value)
+            except ValueError:
+                raise self.bad_number(name, self.flushed + index, array[index].as_py()) from None
+        raise AssertionError("unreachable: Arrow refused a column Python accepts")
 
     def arrays(self) -> dict[str, pa.ChunkedArray]:
         self.flush()

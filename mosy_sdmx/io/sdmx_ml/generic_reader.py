@@ -8,6 +8,7 @@ columnar accumulation as the structure-specific reader, via parser callbacks.
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from typing import Any, BinaryIO
 
@@ -34,7 +35,7 @@ def read(
     """Read a generic data message into a columnar Dataset."""
     window = InputWindow()
     reader = _GenericReader(layout, source_name, window)
-    window.counters = {b"Obs>": reader.obs_starts.__len__}
+    window.counters = reader.counters()
     feed_stream(
         stream, reader, source_name=source_name, window=window, after_chunk=reader.obs.flush
     )
@@ -67,10 +68,28 @@ class _GenericReader:
         self.section: str | None = None  # SeriesKey, GroupKey, ObsKey, Attributes
         self.current: dict[str, str] = {}
         self.group_attrs: dict[str, str] = {}
-        self.obs_starts: list[None] = []  # one None per <Obs>: a counter, for locations
-        self.obs_count = 0
+        # For error positions: start tags seen per kind, the generic prefix, and
+        # the ordinal of each observation's <ObsValue> (8 bytes per observation).
+        self.seen = {"Value": 0, "ObsValue": 0}
+        self.prefix = "generic"
+        self.obs_value_at: array[int] = array("q")
+        self._obs_value = -1
+
+    def counters(self) -> dict[bytes, Any]:
+        return {
+            self._marker("Value"): lambda: self.seen["Value"],
+            self._marker("ObsValue"): lambda: self.seen["ObsValue"],
+        }
+
+    def _marker(self, local: str) -> bytes:
+        return (f"<{self.prefix}:{local} " if self.prefix else f"<{local} ").encode()
 
     # -- callbacks ---------------------------------------------------------
+    def start_ns(self, prefix: str | None, uri: str) -> None:
+        if uri == ns.GENERIC_21 and prefix != self.prefix:
+            self.prefix = prefix or ""
+            self.window.counters = self.counters()
+
     def start(self, tag: str, attrib) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
@@ -91,15 +110,18 @@ class _GenericReader:
 
     def _generic_start(self, local: str, attrib) -> None:
         if local == "Value":
+            self.seen["Value"] += 1
             self._value(attrib.get("id"), attrib.get("value"))
         elif local == "Obs":
             self.level = "obs"
             self.current = {}
-            self.obs_count += 1
+            self._obs_value = -1
         elif local == "ObsDimension":
             self._value(attrib.get("id") or self.obs_dimension, attrib.get("value"))
         elif local == "ObsValue":
-            self._value(self._measure(), attrib.get("value"))
+            self._obs_value = self.seen["ObsValue"]
+            self.seen["ObsValue"] += 1
+            self._value(self._measure(), attrib.get("value"), "ObsValue")
         elif local in _KEYS:
             self.section = local
         elif local == "Series":
@@ -112,14 +134,14 @@ class _GenericReader:
         elif local == "DataProvider":
             self.header.start(local, attrib)
 
-    def _value(self, component: str | None, value: str | None) -> None:
+    def _value(self, component: str | None, value: str | None, marker: str = "Value") -> None:
         if not component:
             raise ParseError(
                 "Value without component id",
                 "a generic <Value> must name its component (id=...)",
-                location=self._where(),
+                location=self._where(marker),
             )
-        self._check_component(component)
+        self._check_component(component, marker)
         if self.level == "obs":
             self.current[component] = value
         elif self.level == "series":
@@ -187,25 +209,24 @@ class _GenericReader:
             obs.column(name)
         for name in obs.names:
             obs.lists[name].append(current.get(name))
-        self.obs_starts.append(None)
+        self.obs_value_at.append(self._obs_value)
 
     def _measure(self) -> str:
         return self.layout.primary_measure if self.layout is not None else "OBS_VALUE"
 
     # -- errors ------------------------------------------------------------
-    def _where(self, ordinal: int | None = None) -> Location:
-        line = column = None
-        if self.level == "obs" or ordinal is not None:
-            line, column = self.window.locate(
-                b"Obs>", self.obs_count - 1 if ordinal is None else ordinal
-            )
+    def _where(self, marker: str = "Value", ordinal: int | None = None) -> Location:
+        """Location of the last ``<Value>`` seen, or of the ``ordinal``-th ``marker`` tag."""
+        if ordinal is None:
+            ordinal = self.seen[marker] - 1
+        line, column = self.window.locate(self._marker(marker), ordinal)
         return Location(source=self.source_name, line=line, column=column)
 
-    def _check_component(self, name: str) -> None:
+    def _check_component(self, name: str, marker: str) -> None:
         if self.allowed is None or name in self.allowed:
             return
         assert self.layout is not None
-        where = self._where()
+        where = self._where(marker)
         raise ParseError(
             "Unknown component",
             f"{name!r} is not a component of {self.layout.dsd_id}",
@@ -216,7 +237,8 @@ class _GenericReader:
         )
 
     def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:
-        where = self._where(ordinal)
+        value_at = self.obs_value_at[ordinal] if ordinal < len(self.obs_value_at) else -1
+        where = self._where("ObsValue", value_at) if value_at >= 0 else Location(self.source_name)
         return ParseError(
             "Not a number",
             f"{name} must be numeric, found {value!r}",
