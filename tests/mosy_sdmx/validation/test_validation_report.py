@@ -47,7 +47,7 @@ def test_every_report_validates_against_the_shipped_schema(broken, ecb_reports):
 
 
 def test_json_keys_and_locations(broken):
-    dataset, report, total = broken
+    dataset, report, _ = broken
     doc = report.to_dict()
     assert set(doc) >= {"valid", "stats", "issues"}
     assert doc["valid"] is False
