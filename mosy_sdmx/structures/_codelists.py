@@ -17,6 +17,7 @@ from mosy_sdmx.structures._source_files import (
     CODE_ID,
     NCNAME_ID,
     LineDict,
+    LineList,
     check_id,
     display_name,
     fail,
@@ -132,8 +133,15 @@ def _read_index(folder: Path) -> tuple[list[CodelistSpec], str]:
             source_note=str(entry["source"]) if entry.get("source") else None,
             line=line,
         )
-        for i, inc in enumerate(entry.get("include") or []):
-            inc_line = entry["include"].line_at(i)
+        includes = entry.get("include") or LineList()
+        if not isinstance(includes, LineList):
+            raise fail(
+                f"codelist {cl_id}: 'include' must be a list of '- codelist: ID'",
+                source,
+                entry.line_of("include"),
+            )
+        for i, inc in enumerate(includes):
+            inc_line = includes.line_at(i)
             if not isinstance(inc, dict) or "codelist" not in inc:
                 raise fail(f"codelist {cl_id}: each include needs 'codelist: ID'", source, inc_line)
             exclude = inc.get("exclude") or []

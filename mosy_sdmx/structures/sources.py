@@ -12,6 +12,7 @@ from pathlib import Path
 from sdmx.message import Header, StructureMessage
 from sdmx.model.common import Agency
 
+from mosy_sdmx.exceptions import Location, MosyError, StructureError
 from mosy_sdmx.structures._codelists import load_codelists
 from mosy_sdmx.structures._dsds import constraint_for, load_concepts, load_dsds
 from mosy_sdmx.structures._providers import agency_scheme, load_providers
@@ -27,7 +28,19 @@ def load_thb_structures(
     """Every THB artefact as one StructureSet (default: the built-in folders)."""
     cl_dir = Path(codelists_dir) if codelists_dir is not None else builtin_dir("codelists")
     d_dir = Path(dsd_dir) if dsd_dir is not None else builtin_dir("dsd")
+    try:
+        return _build(cl_dir, d_dir)
+    except MosyError:
+        raise
+    except Exception as exc:  # a case the checks missed: still no bare traceback
+        raise StructureError(
+            "Broken structure source",
+            f"{type(exc).__name__}: {exc}",
+            location=Location(source=f"{cl_dir.name}/ or {d_dir.name}/"),
+        ) from exc
 
+
+def _build(cl_dir: Path, d_dir: Path) -> StructureSet:
     agencies_scheme, agencies = agency_scheme()
     mosy = agencies["MOSY"]
     codelists, _ = load_codelists(cl_dir, agencies)

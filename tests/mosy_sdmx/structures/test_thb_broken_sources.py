@@ -169,3 +169,9 @@ def test_statistician_adds_a_code_and_a_dataflow(sources):
     assert thb.allowed_codes("DF_THB_USE_SERV")["OFFENCE"] == {"USE_SERV"}
     # A new restricted flow gets provision agreements for every provider by default.
     assert thb.allowed_codes("DF_THB_USE_SERV", "PT_NREM")["REF_AREA"] == {"PT"}
+
+
+def test_include_cycle(sources):
+    path = sources[0] / "codelists.yaml"
+    line = _replace(path, "- codelist: CL_GEO_WORLD", "- codelist: CL_CITIZEN")
+    _fails(sources, "codelists/codelists.yaml", line, "include cycle")
