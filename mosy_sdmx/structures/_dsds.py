@@ -307,9 +307,15 @@ class _DsdBuilder:
             related = common.DimensionRelationship(dimensions=list(series_dims))
         else:
             related = v21.NoSpecifiedRelationship()
+        concept = self._concept(entry, cid, line)
+        if attachment == "dataset" and "codelist" in entry and concept.core_representation is None:
+            # sdmx1 resolves values on a DataSet element through the concept's core
+            # representation and fails without one; these concepts (UNIT_MULT,
+            # DECIMALS) take the same codelist wherever they are used.
+            concept.core_representation = rep
         return v21.DataAttribute(
             id=cid,
-            concept_identity=self._concept(entry, cid, line),
+            concept_identity=concept,
             local_representation=rep,
             related_to=related,
             usage_status=_USAGE[usage],
