@@ -73,8 +73,8 @@ def validate_command(
     Exits 0 when valid (warnings allowed), 1 when the data has errors, 2 when the
     input cannot be read at all.
     """
+    from mosy_sdmx.validation.api import read_and_validate
     from mosy_sdmx.validation.render import annotated_csv, render_html, render_text
-    from mosy_sdmx.validation.validate import read_and_validate
 
     structures = load_structure_option(structure)
     previous_data = None

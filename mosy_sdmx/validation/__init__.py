@@ -9,9 +9,9 @@ time, so any Dataset can be validated however it was read.
 
 from __future__ import annotations
 
+from mosy_sdmx.validation.api import validate, validate_file
 from mosy_sdmx.validation.issues import ISSUE_TYPES, IssueType, Severity
 from mosy_sdmx.validation.report import Issue, Report
-from mosy_sdmx.validation.validate import validate, validate_file
 
 __all__ = [
     "ISSUE_TYPES",

@@ -46,9 +46,13 @@ class GroupFrame:
         if dup is not None:
             member &= ~dup  # a repeated observation is reported once, as a duplicate
         self.rows = np.flatnonzero(member)
-        others = ctx.others_key(dimension, extra)
-        self.gid, uniques = pd.factorize(others[self.rows])
-        self.k = len(uniques)
+        # Dense ids of the other key components, shared by groups on one dimension.
+        cache_key = ("others", dimension, extra)
+        if cache_key not in ctx.cache:
+            ids, uniques = pd.factorize(ctx.others_key(dimension, extra))
+            ctx.cache[cache_key] = (ids, len(uniques))
+        ids, self.k = ctx.cache[cache_key]
+        self.gid = ids[self.rows]
         self.is_total = is_total[self.rows]
         self.values = values[self.rows]
         known = ~np.isnan(self.values)
@@ -61,10 +65,14 @@ class GroupFrame:
         p = ~self.is_total
         self.part_sum = np.bincount(self.gid[p & known], weights=self.values[p & known],
                                     minlength=self.k)
-        # Distinct parts reported with a value, per key.
-        n_codes = max(len(enc.values), 1)
-        pairs = pd.unique(self.gid[p & known] * n_codes + codes[self.rows][p & known])
-        self.n_parts = np.bincount(pairs // n_codes, minlength=self.k)
+        # Parts reported with a value, per key. Repeated observations were left out
+        # above when the duplicates check ran; otherwise count distinct pairs.
+        if dup is not None:
+            self.n_parts = np.bincount(self.gid[p & known], minlength=self.k)
+        else:
+            n_codes = max(len(enc.values), 1)
+            pairs = pd.unique(self.gid[p & known] * n_codes + codes[self.rows][p & known])
+            self.n_parts = np.bincount(pairs // n_codes, minlength=self.k)
         self.complete = self.n_parts == len(parts)
         self.n_expected = len(parts)
 

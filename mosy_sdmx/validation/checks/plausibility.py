@@ -19,7 +19,8 @@ def check_ordered(ctx: ValidationContext) -> None:
         if not ctx.has(pair.dimension):
             continue
         # Reuse the additivity machinery: "upper" plays the total, "lower" the only part.
-        gf = GroupFrame(ctx, pair.dimension, pair.upper, (pair.lower,), values)
+        extra = ctx.rules.additivity_same_attributes
+        gf = GroupFrame(ctx, pair.dimension, pair.upper, (pair.lower,), values, extra)
         lower = ~gf.is_total & ~np.isnan(gf.values)
         with np.errstate(invalid="ignore"):
             bad = lower & (gf.values > gf.total_value[gf.gid])
