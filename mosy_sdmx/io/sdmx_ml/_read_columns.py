@@ -113,6 +113,8 @@ class Collected:
     """Everything a reader gathered, before it becomes a DataFrame."""
 
     obs: ObsColumns
+    #: Series values as columns (structure-specific reader) or as dicts (generic reader).
+    series: ObsColumns | None = None
     series_rows: list[dict[str, str]] = field(default_factory=list)
     series_starts: list[int] = field(default_factory=list)
     groups: list[tuple[dict[str, str], dict[str, str]]] = field(default_factory=list)
@@ -132,23 +134,20 @@ def build_frame(
     n = len(got.obs)
     columns: dict[str, pd.Series | np.ndarray | pd.Categorical] = {}
     # Series level: factorize each column over the (few) series, then take per observation.
-    if got.series_rows:
+    n_series = len(got.series) if got.series is not None else len(got.series_rows)
+    if n_series:
         starts = np.asarray([*got.series_starts, n], dtype=np.int64)
-        counts = np.diff(starts)
-        index = np.repeat(np.arange(len(got.series_rows), dtype=np.int64), counts)
-        if starts[0] > 0:
+        index = np.repeat(np.arange(n_series, dtype=np.int64), np.diff(starts))
+        if starts[0] > 0:  # observations before the first series (flat ones)
             index = np.concatenate([np.full(starts[0], -1, dtype=np.int64), index])
-        rows = got.series_rows
-        names = [n for n in dict.fromkeys([*rows[0], *set().union(*rows)]) if n[:1] != "{"]
-        table = pd.DataFrame.from_records(rows, columns=names)
-        for name in names:
-            codes, uniques = pd.factorize(table[name], use_na_sentinel=True)
-            codes = np.append(codes, -1)[index]
-            columns[name] = _from_codes(codes, uniques)
+        for name, (codes, uniques) in _series_codes(got).items():
+            columns[name] = _from_codes(np.append(codes, -1)[index], uniques)
     measures = set(layout.measures) if layout is not None else {"OBS_VALUE"}
     for name, array in got.obs.arrays().items():
         if name in measures and array.type != pa.float64():
             array = _maybe_numbers(array, strict=False) if layout is None else array
+        if name == time_dimension or (name in measures and array.type != pa.float64()):
+            array = array.cast(_STR)  # strings, not categories
         series = array.to_pandas()
         if name in columns:  # given at both levels: the observation's value wins
             series = series.astype(object).where(series.notna(), pd.Series(columns[name]))
@@ -161,6 +160,24 @@ def build_frame(
         extra = {k: v for k, v in row.items() if k not in dims}
         _apply_group(frame, key, {**extra, **attrs})
     return _finish_types(frame, layout, time_dimension)
+
+
+def _series_codes(got: Collected) -> dict[str, tuple[np.ndarray, pd.Index]]:
+    """Per series-level component: (code per series, distinct values)."""
+    out = {}
+    if got.series is not None and len(got.series):
+        for name, array in got.series.arrays().items():
+            cat = array.to_pandas().array
+            out[name] = (np.asarray(cat.codes, dtype=np.int64), cat.categories)
+        return out
+    rows = got.series_rows
+    names = [n for n in dict.fromkeys([*rows[0], *set().union(*rows)]) if n[:1] != "{"]
+    for name in names:
+        codes, uniques = pd.factorize(
+            pd.Series([row.get(name) for row in rows], dtype=object), use_na_sentinel=True
+        )
+        out[name] = (codes, uniques)
+    return out
 
 
 def _maybe_numbers(array: pa.ChunkedArray, strict: bool) -> pa.ChunkedArray:

@@ -35,13 +35,18 @@ def read(
     """Read a structure-specific data message into a columnar Dataset."""
     window = InputWindow()
     reader = _SSReader(layout, source_name, window)
+
+    def flush() -> None:
+        reader.obs.flush()
+        reader.series.flush()
+
     window.counters = {
         b"<Obs": reader.obs.__len__,
-        b"<Series": reader.got.series_rows.__len__,
+        b"<Series": reader.series.__len__,
         b"<Group": reader.got.groups.__len__,
     }
     feed_stream(
-        stream, reader, source_name=source_name, window=window, after_chunk=reader.obs.flush
+        stream, reader, source_name=source_name, window=window, after_chunk=flush
     )
     return reader.dataset()
 
@@ -57,7 +62,8 @@ class _SSReader:
         self.window = window
         self.header = HeaderReader(source_name)
         self.obs = ObsColumns(numeric_columns(layout), self._bad_number)
-        self.got = Collected(self.obs)
+        self.series = ObsColumns(set(), self._bad_number)
+        self.got = Collected(self.obs, series=self.series)
         self.allowed = set(layout.components) if layout is not None else None
         self.dataset_attributes: dict[str, str] = {}
         self.structure_ref: str | None = None
@@ -76,30 +82,43 @@ class _SSReader:
 
     # -- callbacks ---------------------------------------------------------
     def _make_start(self):
-        """The ``start`` callback, generated for the observation columns seen so far.
+        """The ``start`` callback, generated for the columns seen so far.
 
         lxml binds ``target.start`` once, so the function object stays and
-        ``_refresh`` swaps its code when an observation brings a new component.
-        The usual ``<Obs>`` (same attribute names as the columns) costs one
-        key-set comparison and one bound ``append`` per column, no loop.
+        ``_refresh`` swaps its code when a series or observation brings a new
+        component. The usual ``<Obs>``/``<Series>`` (same attribute names as
+        before) costs one key-set comparison and one bound ``append`` per
+        column, no loop; anything else goes to ``_start``.
         """
-        obs = self.obs
-        scope: dict[str, Any] = {"slow": self._start}
+        obs, series = self.obs, self.series
+        scope: dict[str, Any] = {
+            "slow": self._start,
+            "obs_count": obs.__len__,
+            "series_start": self.got.series_starts.append,
+        }
+
+        def body(prefix: str, names: list[str]) -> list[str]:
+            return [f"        {prefix}{i}(attrib[{name!r}])" for i, name in enumerate(names)]
 
         def compile_start() -> Any:
-            names = list(obs.names)
-            appends = [f"        a{i}(attrib[{name!r}])" for i, name in enumerate(names)]
+            o_names, s_names = list(obs.names), list(series.names)
             source = "\n".join(
                 [
                     "def start(tag, attrib):",
-                    "    if tag == 'Obs' and attrib.keys() == known:",
-                    *(appends or ["        pass"]),
-                    "    else:",
-                    "        slow(tag, attrib)",
+                    "    if tag == 'Obs' and attrib.keys() == o_known:",
+                    *body("o", o_names),
+                    "        return",
+                    "    if tag == 'Series' and attrib.keys() == s_known:",
+                    *body("s", s_names),
+                    "        series_start(obs_count())",
+                    "        return",
+                    "    slow(tag, attrib)",
                 ]
             )
-            scope.update({f"a{i}": obs.lists[name].append for i, name in enumerate(names)})
-            scope["known"] = frozenset(names)
+            scope.update({f"o{i}": obs.lists[n].append for i, n in enumerate(o_names)})
+            scope.update({f"s{i}": series.lists[n].append for i, n in enumerate(s_names)})
+            scope["o_known"] = frozenset(o_names) if o_names else None
+            scope["s_known"] = frozenset(s_names) if s_names else None
             exec(source, scope)
             return scope["start"]
 
@@ -176,6 +195,7 @@ class _SSReader:
 
     def close(self) -> None:
         self.obs.flush()
+        self.series.flush()
 
     # -- elements ----------------------------------------------------------
     def _dataset(self, attrib) -> None:
@@ -202,12 +222,16 @@ class _SSReader:
 
     def _series(self, attrib) -> None:
         self.where = "series"
-        if self.allowed is not None:
-            for key in attrib:
-                if key not in self.allowed:
-                    self._check_component(key, "series", len(self.got.series_rows))
-        self.got.series_rows.append(attrib)  # namespaced keys (xsi:type) are dropped later
+        series = self.series
+        ordinal = len(series)
+        for key in attrib:
+            if key not in series.lists and key[:1] != "{":  # xsi:type is no component
+                self._check_component(key, "series", ordinal)
+                series.column(key)
+        for name in series.names:
+            series.lists[name].append(attrib.get(name))
         self.got.series_starts.append(len(self.obs))
+        self._refresh()
 
     def _group(self, attrib) -> None:
         self.where = "group"
@@ -241,8 +265,9 @@ class _SSReader:
             column = self.obs.column(comp_id)
             column[-1] = value
             self._refresh()
-        elif level == "series" and self.got.series_rows:
-            self.got.series_rows[-1][comp_id] = value
+        elif level == "series" and len(self.series):
+            self.series.column(comp_id)[-1] = value
+            self._refresh()
         elif level == "group" and self.got.groups:
             self.got.groups[-1][0][comp_id] = value
         else:
