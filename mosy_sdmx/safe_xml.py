@@ -167,7 +167,8 @@ class InputWindow:
         self.lines_before_cur += _line_breaks(self.cur)
         if self.cur.endswith(b"\r") and chunk.startswith(b"\n"):
             self.lines_before_cur -= 1
-        self.pre = (self.pre + self.prev)[-self.KEEP :]
+        keep = self.KEEP
+        self.pre = self.prev[-keep:] if len(self.prev) >= keep else (self.pre + self.prev)[-keep:]
         self.prev, self.cur = self.cur, chunk
 
     def locate(self, marker: bytes, ordinal: int) -> tuple[int | None, int | None]:
@@ -226,8 +227,9 @@ def feed_stream(
                     seen = True
                 else:
                     continue
-            probe = tail + chunk
-            if b"<!" in probe and _DOCTYPE.search(probe):
+            # Search the chunk and the seam with the previous one, never a joined copy.
+            seam = tail + chunk[:16]
+            if (b"<!" in chunk or b"<!" in seam) and _DOCTYPE.search(seam + chunk):
                 raise refused_dtd(source_name)
             tail = chunk[-16:]
             if window is not None:
