@@ -29,7 +29,7 @@ namespace="urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=MOSY:DF_THB_CASES(
   </message:Header>
   <message:DataSet ss:structureRef="S1" xsi:type="ns1:DataSetType" ss:dataScope="DataStructure" \
 ss:action="Replace">
-"""
+"""  # noqa: E501
 FOOTER = "  </message:DataSet>\n</message:StructureSpecificData>\n"
 
 DIMS = {
@@ -69,7 +69,10 @@ def thb_ss_xml(n_obs: int, years: int = 10, bad_value_at: int | None = None) -> 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    path = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/thb_ss_{n}.xml")
+    import tempfile
+
+    default = Path(tempfile.gettempdir()) / f"thb_ss_{n}.xml"
+    path = Path(sys.argv[2]) if len(sys.argv) > 2 else default
     if not path.exists():
         path.write_bytes(thb_ss_xml(n))
     from mosy_sdmx.io.sdmx_ml.ss_reader import read
