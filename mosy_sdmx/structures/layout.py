@@ -141,7 +141,7 @@ def _attachment(
 ) -> tuple[AttachmentLevel, tuple[str, ...]]:
     rel = attr.related_to
     name = type(rel).__name__
-    if rel is None or name == "NoSpecifiedRelationship":
+    if rel is None or name in ("NoSpecifiedRelationship", "DataflowRelationship"):
         return AttachmentLevel.DATASET, ()
     if name in ("PrimaryMeasureRelationship", "ObservationRelationship", "MeasureRelationship"):
         return AttachmentLevel.OBSERVATION, ()

@@ -267,8 +267,14 @@ def _item_urn(scheme, item) -> str | None:
 
 
 def read_structure_file(path: str | Path) -> StructureSet:
-    """Load any SDMX-ML 2.1 or 3.0 structure message, parsed with the hardened parser."""
+    """Load any SDMX-ML 2.1 or 3.0 structure message, parsed with the hardened parser.
+
+    sdmx1 builds the model from the hardened tree, through the reader adapter in
+    ``_sdmx1_v30`` (valid constructs sdmx1 2.28 cannot read alone, such as the
+    SDMX-ML 3.0 our own exports write).
+    """
     from mosy_sdmx.safe_xml import parse_bytes
+    from mosy_sdmx.structures._sdmx1_v30 import read_message
 
     path = Path(path)
     try:
@@ -284,9 +290,7 @@ def read_structure_file(path: str | Path) -> StructureSet:
             f"{path}: the root element is <{local}>, expected <Structure>",
         )
     try:
-        import io
-
-        message = sdmx.read_sdmx(io.BytesIO(data), format="XML")
+        message = read_message(root)
     except ParseError:
         raise
     except Exception as exc:
