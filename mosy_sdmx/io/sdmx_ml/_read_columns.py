@@ -226,10 +226,43 @@ def _finish_types(
             frame[name] = _as_str(col)
         elif col.dtype != np.float64 and not isinstance(col.dtype, pd.CategoricalDtype):
             frame[name] = pd.Categorical(col)
+    _restore_ampersands(frame)
     if layout is not None:
         order = [c for c in layout.all_columns() if c in frame.columns]
         frame = frame[order + [c for c in frame.columns if c not in order]]
     return frame
+
+
+#: libxml2 hands attribute values to a parser target with every "&" kept as the
+#: character reference "&#38;" when entity substitution is off (our hardened
+#: setting). A raw "&" cannot occur in well-formed XML, so the reference always
+#: stands for "&" and replacing it is exact.
+ESCAPED_AMPERSAND = "&#38;"
+
+
+def unescape_attribute(value: str) -> str:
+    """An XML attribute value as the sender wrote it (see ESCAPED_AMPERSAND)."""
+    return value.replace(ESCAPED_AMPERSAND, "&") if ESCAPED_AMPERSAND in value else value
+
+
+def _restore_ampersands(frame: pd.DataFrame) -> None:
+    """Undo ESCAPED_AMPERSAND column-wise: on categories only, or on the few string rows."""
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            categories = col.cat.categories
+            if categories.dtype == object or pd.api.types.is_string_dtype(categories.dtype):
+                affected = categories.str.contains(ESCAPED_AMPERSAND, regex=False)
+                if affected.any():
+                    frame[name] = col.cat.rename_categories(
+                        [unescape_attribute(c) for c in categories]
+                    )
+        elif pd.api.types.is_string_dtype(col.dtype):
+            affected = col.str.contains(ESCAPED_AMPERSAND, regex=False, na=False)
+            if affected.any():
+                frame.loc[affected, name] = col[affected].str.replace(
+                    ESCAPED_AMPERSAND, "&", regex=False
+                )
 
 
 def _as_str(col: pd.Series) -> pd.Series:

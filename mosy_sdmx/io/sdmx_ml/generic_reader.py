@@ -15,7 +15,13 @@ from typing import Any, BinaryIO
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.sdmx_ml import namespaces as ns
-from mosy_sdmx.io.sdmx_ml._read_columns import Collected, ObsColumns, build_frame, numeric_columns
+from mosy_sdmx.io.sdmx_ml._read_columns import (
+    Collected,
+    ObsColumns,
+    build_frame,
+    numeric_columns,
+    unescape_attribute,
+)
 from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root
 from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, refused_dtd, too_deep
 from mosy_sdmx.structures.layout import ComponentLayout
@@ -266,7 +272,7 @@ class _GenericReader:
             structure_urn=urn,
             action=self.header.action or Dataset.__dataclass_fields__["action"].default,
             provider=self.header.provider,
-            attributes=dict(self.dataset_attributes),
+            attributes={k: unescape_attribute(v) for k, v in self.dataset_attributes.items()},
             header=self.header.header,
             source=self.source_name,
         )

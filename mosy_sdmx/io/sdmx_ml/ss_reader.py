@@ -16,7 +16,13 @@ from typing import Any, BinaryIO
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.sdmx_ml import namespaces as ns
-from mosy_sdmx.io.sdmx_ml._read_columns import Collected, ObsColumns, build_frame, numeric_columns
+from mosy_sdmx.io.sdmx_ml._read_columns import (
+    Collected,
+    ObsColumns,
+    build_frame,
+    numeric_columns,
+    unescape_attribute,
+)
 from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root
 from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, too_deep
 from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout
@@ -315,7 +321,7 @@ class _SSReader:
             if dim_at_obs and dim_at_obs not in ("AllDimensions", "TIME_PERIOD"):
                 time_dim = "TIME_PERIOD"
         frame = build_frame(self.got, layout=layout, time_dimension=time_dim)
-        attributes = dict(self.dataset_attributes)
+        attributes = {k: unescape_attribute(v) for k, v in self.dataset_attributes.items()}
         if layout is not None:
             for name in list(frame.columns):
                 comp = layout.components.get(name)
