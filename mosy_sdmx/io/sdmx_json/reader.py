@@ -10,6 +10,7 @@ and every key, value and attribute index is decoded column-wise with numpy.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import re
 from datetime import datetime
@@ -43,6 +44,19 @@ def read(
 
     Data sets with different actions keep a per-row ``ACTION`` column.
     """
+    # Millions of small containers would otherwise trigger many full GC passes.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(stream, layout, source_name, extra_columns)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _read(
+    stream: BinaryIO, layout: ComponentLayout | None, source_name: str | None, extra_columns: str
+) -> Dataset:
     doc = _load(stream, source_name)
     header_elem, structures, datasets = _envelope(doc, source_name)
     if not datasets:
