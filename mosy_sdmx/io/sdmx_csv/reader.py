@@ -252,7 +252,7 @@ def _to_dataset(
     roles = {n: c for n, c in zip(names, header.columns, strict=True)}
     n_rows = table.num_rows
 
-    structure_urn = _structure_urn(header, table, names, roles, source)
+    structure_urn, structure_ids = _structure_urn(header, table, names, roles)
     action, action_column = Action.INFORMATION, None
     if "\x00action" in names:
         action, action_column = lift_actions(_pandas(table["\x00action"]))
@@ -306,6 +306,9 @@ def _to_dataset(
         if columns
         else pd.DataFrame(index=pd.RangeIndex(n_rows))
     )
+    if structure_ids is not None:
+        df["STRUCTURE_ID"] = structure_ids.to_numpy()
+        df["STRUCTURE_ID"] = df["STRUCTURE_ID"].astype("category")
     if action_column is not None:
         df["ACTION"] = action_column.to_numpy()
         df["ACTION"] = df["ACTION"].astype("category")
@@ -332,18 +335,22 @@ def _pandas(data: pa.ChunkedArray) -> pd.Series:
     return pd.Series(data.to_pandas())
 
 
-def _structure_urn(header, table, names, roles, source) -> str | None:
+def _structure_urn(header, table, names, roles) -> tuple[str | None, pd.Series | None]:
+    """The first row's structure URN; a per-row STRUCTURE_ID column if rows differ."""
     id_name = next((n for n in names if roles[n].role == "structure_id"), None)
     if id_name is None or table.num_rows == 0:
-        return None
-    ids = _pandas(table[id_name]).astype("category").cat.categories
-    kinds = ["dataflow"]
+        return None, None
+    refs = _pandas(table[id_name]).astype("category")
+    plain = [c.split(": ", 1)[0] for c in map(str, refs.cat.categories)]
+    if len(set(plain)) != len(plain):
+        refs = refs.astype(object).map(lambda c: str(c).split(": ", 1)[0]).astype("category")
+    else:
+        refs = refs.cat.rename_categories(plain)
+    kind = "dataflow"
     if header.version == "2.0":
-        kinds = list(_pandas(table["\x00structure"]).astype("category").cat.categories)
-    ref = split_label(str(ids[0]))[0] if header.has_labels else str(ids[0])
-    if ": " in ref:
-        ref = ref.split(": ", 1)[0]
-    return urn_from_ref(str(kinds[0]) if kinds else "dataflow", ref)
+        kind = str(table["\x00structure"][0].as_py() or "dataflow")
+    urn = urn_from_ref(kind, str(refs.iloc[0]))
+    return urn, (refs if len(refs.cat.categories) > 1 else None)
 
 
 def _is_labelled(col: Column, layout: ComponentLayout | None, series: pd.Series) -> bool:

@@ -217,3 +217,14 @@ def test_dataset_level_attribute_lifted_out_of_the_frame():
     ds = read_data(thb_csv(rows, header), thb_layout())
     assert ds.attributes == {"UNIT_MULT": "0"}
     assert "UNIT_MULT" not in ds.data.columns
+
+
+def test_rows_for_several_structures_keep_their_structure_id(csv_specimens):
+    ds = read_data(csv_specimens / "example-09A.csv")
+    assert ds.structure_urn == DATAFLOW + "ESTAT:DF_NA_MAIN(1.6.0)"
+    assert list(ds.data["STRUCTURE_ID"].astype(str)) == [
+        "ESTAT:DF_NA_MAIN(1.6.0)",
+        "ESTAT:DSD_NA_MAIN(1.7.0)",
+        "ESTAT:DPA_NA_MAIN(1.8.0)",
+    ]
+    assert "STRUCTURE_ID" not in read_data(csv_specimens / "example-01.csv").data.columns
