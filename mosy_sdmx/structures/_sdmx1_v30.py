@@ -15,7 +15,8 @@ Quirks of sdmx1 2.28 handled here (each parser below names its own):
    containers are unknown (NotImplementedError).
 2. SDMX-ML 3.0 ``<str:AttributeRelationship><str:Dataflow/>`` (attribute
    attached to the dataset) is parsed as a dataflow *definition*: a phantom
-   flow, or a failure. ``<str:Group>`` alone is dropped (no relationship).
+   flow, or a failure. ``<str:Group>`` alone is dropped (no relationship), and
+   ``<str:Measure>`` fails (sdmx1 looks up ``common.Measure``, which is absent).
 3. SDMX-ML 3.0 ``<str:Component>`` (an attribute or measure) in a CubeRegion
    is unknown.
 4. Both versions: a constraint attached to a ProvisionAgreement (or a
@@ -31,12 +32,12 @@ Quirks of sdmx1 2.28 handled here (each parser below names its own):
 8. An item whose ``urn`` names another item (as the official SDMX 3.0 sample
    geospatial_geographiccodelist.xml does) aborts the whole message; the id
    wins and the URN is rebuilt.
-10. SDMX-ML 3.0 ``usage="mandatory"`` on an attribute is ignored (sdmx1
-    reads only 2.1's ``assignmentStatus``): every attribute reads as optional.
 9. Importing ``sdmx.reader.xml.v30`` fails for good once sdmx1 has read any
    2.1 structure-specific data message first: that registers parsers for the
    data's own namespace on the 2.1 table, which the 3.0 module copies and
    cannot map (ValueError). ``ensure_v30_reader`` imports it safely.
+10. SDMX-ML 3.0 ``usage="mandatory"`` on an attribute is ignored (sdmx1
+    reads only 2.1's ``assignmentStatus``): every attribute reads as optional.
 """
 
 from __future__ import annotations
@@ -215,9 +216,7 @@ def _register_v30(reader: type) -> None:
         usage = elem.get("usage")
         if usage and hasattr(component, "usage_status"):
             mandatory = usage.strip().lower() == "mandatory"
-            component.usage_status = common.UsageStatus[
-                "mandatory" if mandatory else "conditional"
-            ]
+            component.usage_status = common.UsageStatus["mandatory" if mandatory else "conditional"]
         return component
 
     # Quirk 2a (sdmx1 2.28): <str:Dataflow/> in an AttributeRelationship (or a
@@ -238,7 +237,7 @@ def _register_v30(reader: type) -> None:
         for ref in rdr.pop_all(rdr.Reference):
             if issubclass(ref.target_cls, common.DimensionComponent):
                 dimensions.append(dsd.dimensions.get(ref.target_id))
-            elif ref.target_cls is common.Measure:
+            elif issubclass(ref.target_cls, model_v30.Measure):  # sdmx1: common.Measure, absent
                 return model_v30.ObservationRelationship()
             elif ref.target_cls is common.GroupDimensionDescriptor:
                 group_key = dsd.group_dimensions[ref.target_id]
@@ -323,8 +322,8 @@ def _relink_constraints(message: Message) -> None:
 def _own_component(dsd, component):
     for name in ("dimensions", "attributes", "measures"):
         component_list = getattr(dsd, name, None)
-        if component_list is not None and component in component_list.components:
-            return component
+        if component_list is not None and any(c is component for c in component_list.components):
+            return component  # identity: sdmx1 components compare equal by id alone
     for name in ("dimensions", "attributes", "measures"):
         found = _get(getattr(dsd, name, None), component.id)
         if found is not None:
