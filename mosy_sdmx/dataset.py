@@ -73,7 +73,12 @@ class Dataset:
         row_offset: maps DataFrame rows to source positions (e.g. CSV line of
             row 0); readers that know it set it, validators use it.
         source_lines: optional source line per row (XML readers), same length
-            as ``data``; validators use it for locations.
+            as ``data``; validators use it for locations. With ``source_sheet``
+            set they are the sheet's row numbers instead (rows with gaps).
+        source_sheet: the worksheet the rows were read from (Excel input); rows
+            are then Excel row numbers (``row_offset`` is row 0's).
+        source_columns: component id -> column letter in ``source_sheet``, so a
+            problem can be named by its cell (``F7``).
     """
 
     data: pd.DataFrame
@@ -86,6 +91,8 @@ class Dataset:
     source: str | None = None
     row_offset: int | None = None
     source_lines: pd.Series | None = None
+    source_sheet: str | None = None
+    source_columns: dict[str, str] | None = None
 
     def __len__(self) -> int:
         return len(self.data)

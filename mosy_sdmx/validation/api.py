@@ -9,6 +9,7 @@ report; it is the only place that touches ``mosy_sdmx.io``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -182,4 +183,40 @@ def read_and_validate(
     except Exception as exc:  # a reader bug must still give a report
         error = ParseError("The input could not be read", type(exc).__name__)
         return None, error_report(error, source=name)
-    return dataset, validate(dataset, structure, provider, flow=flow, **options)
+    report = validate(dataset, structure, provider, flow=flow, **options)
+    if dataset.source_lines is None and dataset.row_offset is None:
+        add_xml_lines(report, path, format)
+    return dataset, report
+
+
+def add_xml_lines(report: Report, source: str | Path | bytes, format: str | None = None) -> None:
+    """Give the examples of an SDMX-ML input their line and column, in place.
+
+    The readers keep no per-observation positions; the few example rows are
+    found again by one byte scan of the file (stopping after the last one).
+    Other formats, and inputs that cannot be read again, are left as they are.
+    """
+    rows = sorted({i.row for i in report.issues if i.row is not None})
+    if not rows or not isinstance(source, (str, Path, bytes)):
+        return
+    from mosy_sdmx.formats import DataFormat
+    from mosy_sdmx.io.sdmx_ml.locate import locate_observations
+    from mosy_sdmx.io.source import detect_format, open_source
+
+    try:
+        if format is not None:
+            fmt = DataFormat.parse(format)
+        else:
+            with open_source(source) as (_, name, head):
+                fmt = detect_format(head, name)
+        if not fmt.is_xml:
+            return
+        found = locate_observations(source, rows)
+    except (MosyError, OSError):
+        return
+    report.issues = [
+        replace(i, location=replace(i.location, line=found[i.row][0], column=found[i.row][1],
+                                    row=None))
+        if i.row in found else i
+        for i in report.issues
+    ]

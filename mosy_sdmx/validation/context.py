@@ -243,28 +243,47 @@ class ValidationContext:
             return None if v is None else str(v)
         return None
 
-    def position(self, row: int) -> dict[str, Any]:
-        """Source position of a frame row: XML line, or CSV/sheet row (1-based)."""
-        ds = self.dataset
-        if ds.source_lines is not None and row < len(ds.source_lines):
-            return {"line": int(ds.source_lines.iloc[row])}
-        if ds.row_offset is not None:
-            return {"row": int(ds.row_offset) + row}
-        return {"row": row + 1}
+    def position(self, row: int, component: str | None = None) -> dict[str, Any]:
+        """Source position of a frame row: XML line, CSV row, or sheet, row and cell.
 
-    def location(self, row: int, component: str | None = None) -> Location:
+        Rows are 1-based; a sheet's rows are Excel's row numbers. The cell is
+        given when ``component`` has a column in the sheet.
+        """
+        ds = self.dataset
+        number: int | None = None
+        if ds.source_lines is not None and row < len(ds.source_lines):
+            number = int(ds.source_lines.iloc[row])
+            if ds.source_sheet is None:
+                return {"line": number}
+        elif ds.row_offset is not None:
+            number = int(ds.row_offset) + row
+        if ds.source_sheet is None:
+            return {"row": row + 1 if number is None else number}
+        if number is None:
+            return {"sheet": ds.source_sheet}
+        letter = (ds.source_columns or {}).get(component) if component else None
+        cell = {"cell": f"{letter}{number}"} if letter else {}
+        return {"sheet": ds.source_sheet, "row": number, **cell}
+
+    def location(self, row: int, component: str | None = None, *,
+                 whole_row: bool = False) -> Location:
+        """Where a row's problem sits; ``whole_row`` for issues of the entire row (no cell)."""
         return Location(
             source=self.dataset.source,
             component=component,
             series_key=self.series_key(row),
             period=self.period(row),
-            **self.position(row),
+            **self.position(row, None if whole_row else component),
         )
 
     def where(self, row: int) -> str:
         """A short human form of a row's position, for messages."""
         pos = self.position(row)
-        return f"line {pos['line']}" if "line" in pos else f"row {pos['row']}"
+        if "line" in pos:
+            return f"line {pos['line']}"
+        if "sheet" in pos and "row" in pos:
+            return f"row {pos['row']} of sheet {pos['sheet']}"
+        return f"row {pos['row']}"
 
 
 def combine_codes(

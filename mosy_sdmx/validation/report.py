@@ -32,6 +32,8 @@ class Issue:
     severity: Severity
     message: str
     location: Location = field(default_factory=Location)
+    #: The frame row of the example, so a file reader can add its position later.
+    row: int | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,7 +136,7 @@ class IssueCollector:
         kind = ISSUE_TYPES[code]
         for r in np.sort(rows)[:room].tolist():
             fields, location = describe(r)
-            self.examples.append(Issue(code, kind.severity, kind.render(fields), location))
+            self.examples.append(Issue(code, kind.severity, kind.render(fields), location, r))
         self._kept[code] = self._kept.get(code, 0) + min(room, rows.size)
 
     def add(self, code: str, fields: Fields, location: Location | None = None) -> None:

@@ -53,7 +53,7 @@ def read(
                 f"the workbook has no sheet {meta.data_sheet!r}; is it a MoSy template?",
                 location=Location(source=source, sheet=meta.data_sheet),
             )
-        frame, rows = _read_data_sheet(workbook[meta.data_sheet], meta, source)
+        frame, rows, letters = _read_data_sheet(workbook[meta.data_sheet], meta, source)
         attributes = _read_dataset_sheet(workbook, meta, source)
     finally:
         workbook.close()
@@ -67,6 +67,8 @@ def read(
         source=source,
         row_offset=int(rows[0]) if contiguous and len(rows) else None,
         source_lines=None if contiguous else pd.Series(rows, dtype="int64"),
+        source_sheet=meta.data_sheet,
+        source_columns=letters,
     )
 
 
@@ -121,7 +123,10 @@ def _header_id(value: Any) -> str:
     return str(value).split(": ", 1)[0].strip()
 
 
-def _read_data_sheet(sheet, meta: WorkbookMeta, source: str) -> tuple[pd.DataFrame, list[int]]:
+def _read_data_sheet(
+    sheet, meta: WorkbookMeta, source: str
+) -> tuple[pd.DataFrame, list[int], dict[str, str]]:
+    """The observations, their Excel row numbers, and each component's column letter."""
     title, header_row = sheet.title, meta.header_row
     specs = {c.id: c for c in meta.columns}
     rows = sheet.iter_rows(min_row=header_row, values_only=True)
@@ -200,7 +205,8 @@ def _read_data_sheet(sheet, meta: WorkbookMeta, source: str) -> tuple[pd.DataFra
             columns[spec.id] = pd.Series([spec.fixed] * len(rows_array), dtype="category")
     ordered = [c.id for c in meta.columns if c.id in columns]
     frame = pd.DataFrame({cid: columns[cid].reset_index(drop=True) for cid in ordered})
-    return frame, excel_rows
+    letters = {cid: column_letter(index) for cid, index in positions.items()}
+    return frame, excel_rows, letters
 
 
 def _typed(

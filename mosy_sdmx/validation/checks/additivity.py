@@ -99,7 +99,7 @@ def _check_group(ctx: ValidationContext, group: AdditiveGroup, values: np.ndarra
         return ({"dimension": group.dimension, "total": group.total,
                  "total_value": gf.total_value[g], "parts": parts_text,
                  "parts_value": gf.part_sum[g], "series_key": ctx.series_key(r),
-                 "period": ctx.period(r)}, ctx.location(r, group.dimension))
+                 "period": ctx.period(r)}, ctx.location(r, group.dimension, whole_row=True))
 
     ctx.collector.add_rows("total-not-sum-of-parts", gf.total_row[not_sum], describe_total)
     ctx.collector.add_rows("total-exceeds-parts", gf.total_row[exceeds], describe_total)
@@ -115,7 +115,7 @@ def _check_group(ctx: ValidationContext, group: AdditiveGroup, values: np.ndarra
         return ({"dimension": group.dimension, "part": enc.value_at(r),
                  "part_value": values[r], "total": group.total,
                  "total_value": gf.total_value[g], "series_key": ctx.series_key(r),
-                 "period": ctx.period(r)}, ctx.location(r, group.dimension))
+                 "period": ctx.period(r)}, ctx.location(r, group.dimension, whole_row=True))
 
     ctx.collector.add_rows("part-exceeds-total", gf.rows[over], describe_part)
 
@@ -131,6 +131,8 @@ def _relations(ctx: ValidationContext, group: AdditiveGroup, gf: GroupFrame) -> 
         rel = group.relation_for(None if fixed is None else str(fixed))
         return np.full(gf.k, 0 if rel == "equal" else 1, dtype=np.int8)
     enc = ctx.encoded(attr)
+    if not len(enc.values):  # the column is there but empty (e.g. a filled template)
+        return np.full(gf.k, group.relation_for(None) == "at_most", dtype=np.int8)
     per_value = np.array([0 if group.relation_for(str(v)) == "equal" else 1
                           for v in enc.values], dtype=np.int8)
     codes = enc.codes[gf.rows]

@@ -23,4 +23,4 @@ def check_duplicates(ctx: ValidationContext) -> None:
     ctx.collector.add_rows("duplicate-observation", rows, lambda r: (
         {"series_key": ctx.series_key(r), "period": ctx.period(r),
          "first": ctx.where(int(np.argmax(ids == ids[r])))},
-        ctx.location(r, ctx.time)))
+        ctx.location(r, ctx.time, whole_row=True)))
