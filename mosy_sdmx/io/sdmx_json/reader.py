@@ -19,6 +19,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mosy_sdmx.dataset import Action, Dataset, Header
 from mosy_sdmx.exceptions import Location, ParseError
@@ -424,13 +426,21 @@ class _Decoded:
 
 
 def _split_keys(keys: list[str], width: int, source: str | None) -> np.ndarray:
-    """``["0:1", "1:0"]`` -> int matrix, one join and one conversion for all keys."""
+    """``["0:1", "1:0"]`` -> int matrix, split and parsed by Arrow in one pass."""
     if width == 0 or not keys:
         return np.zeros((len(keys), width), dtype=np.int64)
     try:
-        flat = np.array(":".join(keys).split(":"), dtype=np.int64)
+        parts = pc.split_pattern(pa.array(keys, pa.string()), ":")
+        if (
+            pc.min(pc.list_value_length(parts)).as_py() != width
+            or pc.max(pc.list_value_length(parts)).as_py() != width
+        ):
+            raise ValueError("ragged keys")
+        flat = pc.cast(parts.flatten(), pa.int64()).to_numpy()
+        if flat.min(initial=0) < 0:
+            raise ValueError("negative index")
         return flat.reshape(len(keys), width)
-    except ValueError:
+    except (ValueError, pa.ArrowInvalid):
         bad = next(
             k for k in keys if len(k.split(":")) != width or not k.replace(":", "").isdigit()
         )
