@@ -266,7 +266,12 @@ def _restore_ampersands(frame: pd.DataFrame) -> None:
 
 
 def _as_str(col: pd.Series) -> pd.Series:
+    if col.dtype == _STR_DTYPE:  # already strings (Arrow-backed): no round trip via objects
+        return col
     return col.astype(object).where(col.notna(), None).astype("str")
+
+
+_STR_DTYPE = pd.StringDtype(na_value=np.nan)
 
 
 def numeric_columns(layout: ComponentLayout | None) -> set[str]:
