@@ -38,14 +38,39 @@ def _components(rows: np.ndarray, gids: np.ndarray) -> np.ndarray:
 
 
 def _determined_columns(matrix: np.ndarray) -> np.ndarray:
-    k = matrix.shape[1]
-    singular = np.linalg.svd(matrix, compute_uv=False)
-    rank = int((singular > _TOL * max(1.0, singular[0] if len(singular) else 1.0)).sum())
-    if rank >= k:
-        return np.ones(k, dtype=bool)
-    _, _, vt = np.linalg.svd(matrix)
-    null = vt[rank:]
-    return np.all(np.abs(null) < 1e-7, axis=0)
+    """Columns j with e_j in the row space of ``matrix`` (reduced row echelon form).
+
+    In the RREF, e_j lies in the row space iff column j is a pivot whose row
+    has no other non-zero entry. Gauss-Jordan with partial pivoting is done
+    with element-wise numpy operations: LAPACK's threaded routines are far
+    slower on these many small matrices when the machine is busy.
+    """
+    a = matrix.astype(float, copy=True)
+    m, k = a.shape
+    row = 0
+    pivot_rows, pivot_cols = [], []
+    for col in range(k):
+        if row >= m:
+            break
+        p = row + int(np.argmax(np.abs(a[row:, col])))
+        if abs(a[p, col]) < _TOL:
+            continue
+        if p != row:
+            a[[row, p]] = a[[p, row]]
+        a[row, col:] /= a[row, col]
+        factors = a[:, col].copy()
+        factors[row] = 0.0
+        hit = np.flatnonzero(np.abs(factors) > _TOL)
+        if len(hit):
+            a[hit, col:] -= np.multiply.outer(factors[hit], a[row, col:])
+        pivot_rows.append(row)
+        pivot_cols.append(col)
+        row += 1
+    determined = np.zeros(k, dtype=bool)
+    if pivot_rows:
+        alone = (np.abs(a[pivot_rows]) > 1e-7).sum(axis=1) == 1
+        determined[np.asarray(pivot_cols)[alone]] = True
+    return determined
 
 
 def determined_cells(
