@@ -17,7 +17,12 @@ import typer
 
 from mosy_sdmx.cli.app import app
 from mosy_sdmx.cli.common import FlowOption, StructureOption, err_console, handle_errors
-from mosy_sdmx.exceptions import Location, ParseError, UnsupportedFormatError
+from mosy_sdmx.exceptions import (
+    Location,
+    ParseError,
+    StructureNotFoundError,
+    UnsupportedFormatError,
+)
 from mosy_sdmx.formats import DataFormat
 
 #: Inputs at least this large get a progress bar.
@@ -116,12 +121,17 @@ def convert_command(
         from mosy_sdmx.io import resolve_layout
 
         layout = resolve_layout(None, flow)
-    dataset = _read(input, layout, fmt_in, quiet, read_data)
     csv_out = fmt_out in (DataFormat.SDMX_CSV_10, DataFormat.SDMX_CSV_20)
     options = {"labels": labels} if csv_out else {}
     write_flow = flow or (layout.flow_id if layout is not None else None)
     target = None if output == "-" else output
-    data = write_data(dataset, target, fmt_out, structures, flow=write_flow, **options)
+    try:
+        dataset = _read(input, layout, fmt_in, quiet, read_data)
+        data = write_data(dataset, target, fmt_out, structures, flow=write_flow, **options)
+    except StructureNotFoundError as exc:
+        if structure is None:  # the built-in THB structures do not describe this data
+            exc.detail = f"{exc.detail}; name the structure message with --structure FILE"
+        raise
     if data is not None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -139,3 +139,13 @@ def test_progress_reader_reports_position():
 )
 def test_output_format_from_suffix(name, expected):
     assert convert_module.output_format(name, None) is expected
+
+
+def test_structure_specific_xml_without_structure_asks_for_one(specimens, tmp_path):
+    result = run(str(specimens / "ECB_EXR" / "sg-ts-ss.xml"), str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_UNUSABLE_INPUT
+    assert "--structure" in result.output and "Traceback" not in result.output
+    structure = str(specimens / "ECB_EXR" / "sg-structure-full.xml")
+    args = (str(specimens / "ECB_EXR" / "sg-ts-ss.xml"), str(tmp_path / "out.csv"))
+    assert run(*args, "--structure", structure).exit_code == EXIT_OK
+    assert len(read_data(tmp_path / "out.csv")) == 12
