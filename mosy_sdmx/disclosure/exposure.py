@@ -7,7 +7,7 @@ group equation over the suppressed cells only (published values are known
 constants); a suppressed cell is determined iff every solution of the
 homogeneous system leaves it unchanged, i.e. iff its coordinate vanishes on
 the null space. The system splits into connected components of suppressed
-cells linked by shared groups; each is small and gets one SVD.
+cells linked by shared groups; each is small and gets one Gauss-Jordan pass.
 
 Not covered: bounds from non-negativity (e.g. two hidden cells summing to 0)
 and from rounded neighbours, which are treated as exact here (conservative).
