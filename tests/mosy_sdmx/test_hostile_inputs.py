@@ -45,7 +45,7 @@ JSON_FORMATS = (DataFormat.SDMX_JSON_10, DataFormat.SDMX_JSON_20)
 #: A comment longer than any sniffing window (source.SNIFF_BYTES is 64 KiB).
 BIG_COMMENT = b"<!--" + b"padding " * 9000 + b"-->\n"
 #: Seconds a child process gets for entity expansion or a decompression bomb.
-CHILD_TIMEOUT = 15
+CHILD_TIMEOUT = 10
 #: Address space of that child: far below what a bomb would need if not bounded.
 CHILD_MEMORY = 3 * 1024**3
 
