@@ -6,22 +6,27 @@ chunks and transposed into column lists, and each column is typed at once
 only). The hidden ``_mosy`` sheet names the dataflow, the provider and each
 column's component, so no structure needs to be given. A workbook without it
 is read when a layout is given and one sheet's first row holds the key columns.
+
+The archive is vetted by ``archive.check_archive`` (no DTD, no bomb) before
+openpyxl parses anything, and whatever openpyxl, expat or zipfile raise while
+a sheet is read becomes a ParseError naming that sheet.
 """
 
 from __future__ import annotations
 
 import io
-import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from mosy_sdmx.dataset import Dataset
-from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.exceptions import Location, MosyError, ParseError
+from mosy_sdmx.io.xlsx.archive import check_archive, diagnose
 from mosy_sdmx.io.xlsx.meta import (
     DATASET_SHEET,
     META_SHEET,
@@ -44,19 +49,27 @@ def read(
 ) -> Dataset:
     """Read a MoSy workbook (template or xlsx writer output) into a Dataset."""
     source = source_name or "<workbook>"
-    workbook = _open(stream, source)
+    # A zip archive needs seeking; unseekable streams are read into memory first.
+    seekable = getattr(stream, "seekable", lambda: False)()
+    handle = stream if seekable else io.BytesIO(stream.read())
+    with sheet_errors(source, handle=handle):
+        check_archive(handle, source)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     try:
-        meta = _meta(workbook, layout, source)
+        meta = _meta(workbook, layout, source, handle)
         if meta.data_sheet not in workbook.sheetnames:
             raise ParseError(
                 "No data sheet",
                 f"the workbook has no sheet {meta.data_sheet!r}; is it a MoSy template?",
                 location=Location(source=source, sheet=meta.data_sheet),
             )
-        frame, rows, letters = _read_data_sheet(workbook[meta.data_sheet], meta, source)
-        attributes = _read_dataset_sheet(workbook, meta, source)
+        with sheet_errors(source, meta.data_sheet, handle):
+            frame, rows, letters = _read_data_sheet(workbook[meta.data_sheet], meta, source)
+        with sheet_errors(source, DATASET_SHEET, handle):
+            attributes = _read_dataset_sheet(workbook, meta, source)
     finally:
-        workbook.close()
+        with sheet_errors(source):
+            workbook.close()
     contiguous = len(rows) == 0 or rows[-1] - rows[0] == len(rows) - 1
     return Dataset(
         data=frame,
@@ -72,24 +85,40 @@ def read(
     )
 
 
-def _open(stream: BinaryIO, source: str):
-    # A zip archive needs seeking; unseekable streams are read into memory first.
-    seekable = getattr(stream, "seekable", lambda: False)()
-    handle = stream if seekable else io.BytesIO(stream.read())
+@contextmanager
+def sheet_errors(
+    source: str, sheet: str | None = None, handle: BinaryIO | None = None
+) -> Iterator[None]:
+    """Turn anything but a MosyError raised inside into a ParseError at ``sheet``.
+
+    openpyxl reports broken parts with expat, zipfile and plain Python errors;
+    none of them may escape ``read_data``. With ``handle``, the archive is
+    parsed again by the hardened parser to name the broken sheet and position;
+    otherwise the error's own text is kept, which names a position in the XML,
+    never file contents a DTD could have pulled in (DTDs are refused before
+    openpyxl runs).
+    """
     try:
-        return load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        yield
+    except MosyError:
+        raise
+    except Exception as exc:
+        found = diagnose(handle, source) if handle is not None else None
+        if found is not None:
+            raise found from None
+        what = "the workbook" if sheet is None else f"sheet {sheet!r}"
         raise ParseError(
             "Not a readable Excel workbook",
-            f"{type(exc).__name__}: {exc}",
-            location=Location(source=source),
+            f"{what} is broken: {type(exc).__name__}: {str(exc)[:200]}",
+            location=Location(source=source, sheet=sheet),
         ) from None
 
 
-def _meta(workbook, layout: ComponentLayout | None, source: str) -> WorkbookMeta:
+def _meta(workbook, layout: ComponentLayout | None, source: str, handle) -> WorkbookMeta:
     meta = None
     if META_SHEET in workbook.sheetnames:
-        meta = WorkbookMeta.from_rows(workbook[META_SHEET].iter_rows(values_only=True))
+        with sheet_errors(source, META_SHEET, handle):
+            meta = WorkbookMeta.from_rows(workbook[META_SHEET].iter_rows(values_only=True))
     if meta is not None:
         if layout is not None and layout.dsd_urn and meta.dsd_urn not in ("", layout.dsd_urn):
             raise ParseError(
@@ -102,11 +131,15 @@ def _meta(workbook, layout: ComponentLayout | None, source: str) -> WorkbookMeta
     first = workbook.sheetnames[0] if workbook.sheetnames else None
     if layout is not None:
         key = set(layout.key_columns())
-        for sheet in workbook.worksheets:
-            header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        for title in workbook.sheetnames:
+            with sheet_errors(source, title, handle):
+                sheet = workbook[title]
+                if not hasattr(sheet, "iter_rows"):
+                    continue  # a chartsheet
+                header = next(sheet.iter_rows(max_row=1, values_only=True), ())
             if key <= {_header_id(v) for v in header}:
                 meta = meta_for(layout)
-                meta.data_sheet = sheet.title
+                meta.data_sheet = title
                 return meta
     raise ParseError(
         "Not a MoSy workbook",
