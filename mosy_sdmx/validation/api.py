@@ -8,6 +8,7 @@ report; it is the only place that touches ``mosy_sdmx.io``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -181,12 +182,35 @@ def read_and_validate(
         error = ParseError("Cannot open the file", exc.strerror or "I/O error")
         return None, error_report(error, source=name)
     except Exception as exc:  # a reader bug must still give a report
-        error = ParseError("The input could not be read", type(exc).__name__)
+        error = ParseError("The input could not be read", unexpected_error_text(exc))
         return None, error_report(error, source=name)
     report = validate(dataset, structure, provider, flow=flow, **options)
     if dataset.source_lines is None and dataset.row_offset is None:
         add_xml_lines(report, path, format)
     return dataset, report
+
+
+#: Longest part of an unexpected exception's message shown in a report.
+MAX_ERROR_TEXT = 160
+_QUOTED = re.compile(r"b?'[^']*'|b?\"[^\"]*\"")
+_UNSAFE = re.compile(r"[^\w .,:;()&#=+\-/<>\[\]']")
+
+
+def unexpected_error_text(exc: BaseException) -> str:
+    """What went wrong, for a report: the exception class and a sanitised message.
+
+    A message can quote the input (``invalid literal ...: 'value'``), and an
+    input can quote a local file an entity pulled in; so quoted text is
+    replaced by an ellipsis, only the first line is kept, odd characters are
+    dropped and the length is capped.
+    """
+    first = (str(exc).splitlines() or [""])[0]
+    first = _QUOTED.sub("'...'", first)
+    first = _UNSAFE.sub("", first).strip()
+    if len(first) > MAX_ERROR_TEXT:
+        first = first[:MAX_ERROR_TEXT].rstrip() + "..."
+    name = type(exc).__name__
+    return f"{name}: {first}" if first else name
 
 
 def add_xml_lines(report: Report, source: str | Path | bytes, format: str | None = None) -> None:

@@ -26,7 +26,8 @@ def report_schema() -> dict[str, Any]:
 
 
 def _location_text(loc: dict[str, Any]) -> str:
-    order = ("source", "sheet", "cell", "line", "row", "component", "series_key", "period")
+    order = ("source", "sheet", "cell", "line", "column", "row", "component", "series_key",
+             "period")
     names = {"series_key": "series"}
     return ", ".join(
         f"{names.get(k, k)} {loc[k]}" if k != "source" else str(loc[k]) for k in order if k in loc
