@@ -195,24 +195,47 @@ def sniff_data_format(head: bytes, name: str | None = None) -> DataFormat:
     )
 
 
-def _sniff_xml(text: bytes) -> DataFormat:
+def xml_prolog_incomplete(head: bytes) -> bool:
+    """True when ``head`` is XML whose prolog (comments, DOCTYPE, PIs) runs past its end."""
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if not text.startswith(b"<"):
+        return False
+    return _xml_root_start(text) is None
+
+
+def _xml_root_start(text: bytes) -> int | None:
+    """Offset of the root element's ``<``, skipping the prolog; None if not in ``text``."""
     pos = 0
-    # Skip the XML declaration, comments, doctype and processing instructions.
     while True:
         start = text.find(b"<", pos)
         if start < 0:
-            break
+            return None
         if text.startswith(b"<!--", start):
             end = text.find(b"-->", start)
-            pos = end + 3 if end >= 0 else len(text)
+            if end < 0:
+                return None
+            pos = end + 3
+            continue
+        if text.startswith(b"<!DOCTYPE", start) and b"[" in text[start : text.find(b">", start)]:
+            end = text.find(b"]", start)
+            end = text.find(b">", end) if end >= 0 else -1
+            if end < 0:
+                return None
+            pos = end + 1
             continue
         if text.startswith(b"<?", start) or text.startswith(b"<!", start):
             end = text.find(b">", start)
-            pos = end + 1 if end >= 0 else len(text)
+            if end < 0:
+                return None
+            pos = end + 1
             continue
-        match = _XML_ROOT.match(text, start)
-        if match is None:
-            break
+        return start
+
+
+def _sniff_xml(text: bytes) -> DataFormat:
+    start = _xml_root_start(text)
+    match = _XML_ROOT.match(text, start) if start is not None else None
+    if match is not None:
         root = match.group(1)
         namespaces = b" ".join(_XMLNS.findall(text[start : start + 8192]))
         if root in (b"GenericData", b"GenericTimeSeriesData"):

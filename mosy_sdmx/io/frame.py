@@ -49,6 +49,12 @@ def ref_from_urn(urn: str) -> tuple[str, str]:
     return kind, tail
 
 
+def short_text(value: object, limit: int = 40) -> str:
+    """A value as text fit for an error message (hostile inputs can be megabytes)."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[: limit - 10]}...{text[-5:]}"
+
+
 def to_float(
     values: pa.ChunkedArray | pa.Array,
     component: str,
@@ -85,11 +91,11 @@ def to_float(
     index = int(np.flatnonzero(bad)[0])
     raise ParseError(
         "Not a number",
-        f"{component} must be numeric, found {as_series.iloc[index]!r}",
+        f"{component} must be numeric, found {short_text(as_series.iloc[index])!r}",
         location=Location(
             source=source, row=first_row + index, line=first_row + index + 1, component=component
         ),
-        context={"component": component, "value": str(as_series.iloc[index])},
+        context={"component": component, "value": short_text(as_series.iloc[index], 200)},
     )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, BinaryIO
 
 from mosy_sdmx.exceptions import Location, ParseError
-from mosy_sdmx.formats import DataFormat, sniff_data_format
+from mosy_sdmx.formats import DataFormat, sniff_data_format, xml_prolog_incomplete
 
 Source = str | Path | bytes | IO[bytes]
 
@@ -28,8 +28,11 @@ Source = str | Path | bytes | IO[bytes]
 SNIFF_BYTES = 64 * 1024
 #: Most bytes a gzip input or a zip member may unpack to (zip and gzip bombs).
 MAX_DECOMPRESSED = 8 * 1024**3
-#: Largest unpacked/packed ratio accepted for zip members above ``RATIO_FLOOR`` bytes.
-MAX_RATIO = 1000
+#: Most bytes read to find an XML root element behind a long prolog.
+MAX_SNIFF_BYTES = 4 * 1024 * 1024
+#: Largest unpacked/packed ratio accepted beyond ``RATIO_FLOOR`` unpacked bytes. Deflate
+#: tops out near 1032:1; real SDMX messages stay far below 200:1.
+MAX_RATIO = 200
 RATIO_FLOOR = 64 * 1024**2
 #: Bytes of a non-seekable zip archive kept in memory before spilling to disk.
 SPOOL_MEMORY = 64 * 1024**2
@@ -63,12 +66,20 @@ class _Chain(io.RawIOBase):
 class _Capped(io.RawIOBase):
     """Fails with a ParseError once more than ``limit`` bytes were read (bombs)."""
 
-    def __init__(self, inner: IO[bytes], limit: int, name: str, seekable: bool) -> None:
+    def __init__(
+        self,
+        inner: IO[bytes],
+        limit: int,
+        name: str,
+        seekable: bool,
+        packed: _Counted | None = None,
+    ) -> None:
         self._inner = inner
         self._limit = limit
         self._name = name
         self._count = 0
         self._seekable = seekable
+        self._packed = packed
 
     def readable(self) -> bool:
         return True
@@ -99,21 +110,73 @@ class _Capped(io.RawIOBase):
                 location=Location(source=self._name),
                 context={"limit": self._limit},
             )
+        packed = self._packed.count if self._packed is not None else 0
+        if (
+            self._packed is not None
+            and self._count > RATIO_FLOOR
+            and self._count > MAX_RATIO * max(packed, 1)
+        ):
+            raise ParseError(
+                "Suspicious compressed input",
+                f"it unpacks more than {MAX_RATIO}-fold (a decompression bomb?)",
+                location=Location(source=self._name),
+                context={"ratio_limit": MAX_RATIO},
+            )
         buffer[:n] = data
         return n
 
 
-def _peek(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
+def _peek(stream: IO[bytes], size: int = SNIFF_BYTES) -> tuple[bytes, IO[bytes]]:
     """The first bytes and a stream still starting at them."""
     if stream.seekable():
         start = stream.tell()
-        head = stream.read(SNIFF_BYTES)
+        head = _read_up_to(stream, size)
         stream.seek(start)
         if start:
             return head, _Offset(stream, start)
         return head, stream
-    head = stream.read(SNIFF_BYTES)
+    head = _read_up_to(stream, size)
     return head, io.BufferedReader(_Chain(head, stream))  # type: ignore[arg-type]
+
+
+def _read_up_to(stream: IO[bytes], size: int) -> bytes:
+    """``size`` bytes unless the input ends first (raw streams may return less)."""
+    parts, got = [], 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+class _Counted(io.RawIOBase):
+    """Counts the compressed bytes a decompressor has consumed (for ratio checks)."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self._inner = inner
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return self._inner.seekable()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        position = self._inner.seek(offset, whence)
+        self.count = position
+        return position
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
 
 
 class _Offset(io.RawIOBase):
@@ -170,11 +233,15 @@ def open_source(
             name = given if isinstance(given, str) else "<stream>"
         head, stream = _peek(raw)
         if head[:2] == _GZIP_MAGIC:
-            gz = stack.enter_context(gzip.GzipFile(fileobj=stream, mode="rb"))  # type: ignore[arg-type]
-            capped = _Capped(gz, max_bytes, name, seekable=stream.seekable())
+            packed = _Counted(stream)
+            gz = stack.enter_context(gzip.GzipFile(fileobj=packed, mode="rb"))  # type: ignore[arg-type]
+            capped = _Capped(gz, max_bytes, name, seekable=stream.seekable(), packed=packed)
             head, stream = _peek(io.BufferedReader(capped))
         if head[:4] == _ZIP_MAGIC:
             head, stream = _open_zip(stream, name, stack, max_bytes)
+        if xml_prolog_incomplete(head):
+            # A long leading comment or DOCTYPE: look further for the root element.
+            head, stream = _peek(stream, MAX_SNIFF_BYTES)
         yield stream, name, head  # type: ignore[misc]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from typing import BinaryIO, Literal
 
 import numpy as np
@@ -199,6 +200,9 @@ def _parse_body(
         message = str(exc)
         if "Empty CSV file" in message:  # a header and no rows: valid, empty
             return pa.table({n: pa.array([], type=t) for n, t in types.items()})
+        if "UTF8" in message and start is not None:
+            body.seek(start)
+            raise _utf8_error(body, message, header, source) from None
         if invalid and invalid[0].number is None and start is not None:
             invalid.clear()
             body.seek(start)
@@ -207,6 +211,30 @@ def _parse_body(
         raise _body_error(message, invalid, header, source) from None
     except (OSError, EOFError) as exc:
         raise ParseError("Unreadable input", str(exc), location=Location(source=source)) from None
+
+
+def _utf8_error(body: BinaryIO, message: str, header: CsvHeader, source: str | None):
+    """Find the first data row that is not UTF-8 (error path only: a second pass)."""
+    match = re.search(r"column #(\d+)", message)
+    column = int(match.group(1)) if match else None
+    component = header.columns[column].id if column is not None else None
+    for number, line in enumerate(body, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return ParseError(
+                "Not UTF-8",
+                f"data row {number} has bytes that are not UTF-8 ({exc.reason}); "
+                "save the file as UTF-8",
+                location=Location(
+                    source=source,
+                    row=number,
+                    line=number + 1,
+                    column=column + 1 if column is not None else None,
+                    component=component,
+                ),
+            )
+    return ParseError("Not UTF-8", message, location=Location(source=source))
 
 
 def _body_error(message: str, invalid: list, header: CsvHeader, source: str | None) -> ParseError:

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from mosy_sdmx.dataset import Action, Dataset, Header
 from mosy_sdmx.exceptions import Location, ParseError
-from mosy_sdmx.io.frame import finish_frame
+from mosy_sdmx.io.frame import finish_frame, short_text
 from mosy_sdmx.structures import ComponentLayout, ValueKind
 
 _HREF = re.compile(r"/(dataflow|datastructure)/([^/]+)/([^/]+)/([^/?#]+)")
@@ -104,7 +104,7 @@ def _load(stream: BinaryIO, source: str | None) -> Any:
     if not raw.strip():
         raise ParseError("Empty input", "the file holds no data", location=Location(source=source))
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise ParseError(
             "Malformed JSON",
@@ -113,6 +113,18 @@ def _load(stream: BinaryIO, source: str | None) -> Any:
         ) from None
     except UnicodeDecodeError as exc:
         raise ParseError("Not UTF-8", str(exc), location=Location(source=source)) from None
+    except RecursionError:
+        raise ParseError(
+            "JSON nested too deeply",
+            "the message nests arrays or objects too deeply",
+            location=Location(source=source),
+        ) from None
+
+
+def _parse_int(text: str) -> int | str:
+    # Python refuses int() on more than 4300 digits; such a value is no count anyway,
+    # so it stays text and is refused where a number is required.
+    return int(text) if len(text) <= 40 else text
 
 
 def _shape_error(source: str | None, detail: str) -> ParseError:
@@ -329,7 +341,7 @@ class _Decoded:
         index = int(np.flatnonzero(bad.to_numpy())[0])
         raise ParseError(
             "Not a number",
-            f"{measure} must be numeric, found {raw.iloc[index]!r}",
+            f"{measure} must be numeric, found {short_text(raw.iloc[index])!r}",
             location=Location(source=self.source, component=measure),
             context={"observation": index},
         )

@@ -192,6 +192,14 @@ class _Structure:
             raise MosyError(
                 "Cannot write SDMX-JSON", f"the data has no column for {', '.join(missing)}"
             )
+        for key in [*dims, *([time] if time else [])]:
+            if df[key].isna().any():
+                row = int(np.flatnonzero(df[key].isna().to_numpy())[0])
+                raise MosyError(
+                    "Cannot write SDMX-JSON",
+                    f"observation {row + 1} has no value for the dimension {key}",
+                    context={"component": key, "row": row + 1},
+                )
         if flat or time is None:
             self.series_dims: list[_Comp] = []
             self.obs_dims = [_Comp(d, df[d]) for d in dims] + (

@@ -34,10 +34,10 @@ def thb_dataset(n_series: int = 12, years: int = 4, seed: int = 1) -> Dataset:
     frame = series.loc[series.index.repeat(years)].reset_index(drop=True)
     frame["TIME_PERIOD"] = np.tile([str(2015 + y) for y in range(years)], len(series))
     frame["OBS_VALUE"] = rng.integers(0, 400, len(frame)).astype("float64")
-    frame.loc[1, "OBS_VALUE"] = np.nan
+    frame.loc[1 % len(frame), "OBS_VALUE"] = np.nan
     status = sorted(layout.components["OBS_STATUS"].codes or [])
     frame["OBS_STATUS"] = np.array(status)[rng.integers(0, len(status), len(frame))]
-    frame.loc[2, "OBS_STATUS"] = None
+    frame.loc[2 % len(frame), "OBS_STATUS"] = None
     unit = sorted(layout.components["UNIT_MEASURE"].codes or [])
     frame["UNIT_MEASURE"] = unit[0]
     frame["COMMENT_OBS"] = None

@@ -228,3 +228,13 @@ def test_rows_for_several_structures_keep_their_structure_id(csv_specimens):
         "ESTAT:DPA_NA_MAIN(1.8.0)",
     ]
     assert "STRUCTURE_ID" not in read_data(csv_specimens / "example-01.csv").data.columns
+
+
+def test_invalid_utf8_names_row_and_component():
+    rows = good_rows(4)
+    rows[2] = rows[2].replace(",POL,", ",P\xe9L,")
+    data = thb_csv(rows).replace("P\xe9L".encode(), b"P\xe9L")
+    with pytest.raises(ParseError) as err:
+        read_data(data, thb_layout())
+    assert err.value.title == "Not UTF-8"
+    assert err.value.location.row == 3 and err.value.location.component == "DATA_SOURCE"

@@ -124,3 +124,20 @@ def test_workbook_keeps_its_archive():
         assert stream.read() == workbook
     assert head[:4] == b"PK\x03\x04"
     assert source_module.detect_format(head, "x") is DataFormat.XLSX
+
+
+def test_gzip_ratio_bomb_is_refused_early(monkeypatch):
+    monkeypatch.setattr(source_module, "RATIO_FLOOR", 256 * 1024)
+    bomb = gzip.compress(b"STRUCTURE,STRUCTURE_ID\n" + b"0" * 20_000_000)
+    with pytest.raises(ParseError, match="Suspicious compressed input"):
+        read_data(bomb)
+
+
+def test_root_element_behind_a_long_prolog_is_found(specimens):
+    data = (specimens / "ECB_EXR" / "sg-ts.xml").read_bytes()
+    declaration, rest = data.split(b"?>", 1)
+    padded = declaration + b"?>\n<!--" + b" long comment " * 10_000 + b"-->" + rest
+    with open_source(padded) as (stream, _, head):
+        assert len(head) > 100_000
+        assert source_module.detect_format(head, "x") is DataFormat.SDMX_ML_21_GENERIC
+        assert stream.read() == padded

@@ -145,3 +145,22 @@ def test_single_action_kept():
     ds.action = Action.APPEND
     back = read_data(write_data(ds, None, "sdmx-json-1.0"), thb_layout())
     assert back.action is Action.APPEND and "ACTION" not in back.data.columns
+
+
+def test_deeply_nested_json_is_a_parse_error():
+    data = b'{"meta": {}, "data": {"dataSets": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}}"
+    with pytest.raises(ParseError, match="nested too deeply"):
+        read_data(data, format="sdmx-json-2.0")
+
+
+def test_absurdly_long_integer_is_refused_as_not_a_number():
+    ds = thb_dataset(n_series=1, years=1)
+    text = write_data(ds, None, "sdmx-json-2.0")
+    doc = json.loads(text)
+    series = next(iter(doc["data"]["dataSets"][0]["series"].values()))
+    first = next(iter(series["observations"]))
+    series["observations"][first][0] = 0  # a known spot for the long number
+    raw = json.dumps(doc).replace(f'"{first}": [0', f'"{first}": [1' + "0" * 5000)
+    with pytest.raises(ParseError, match="OBS_VALUE") as err:
+        read_data(raw.encode(), thb_layout())
+    assert len(str(err.value)) < 400
