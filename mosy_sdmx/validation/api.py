@@ -217,10 +217,12 @@ def add_xml_lines(report: Report, source: str | Path | bytes, format: str | None
     """Give the examples of an SDMX-ML input their line and column, in place.
 
     The readers keep no per-observation positions; the few example rows are
-    found again by one byte scan of the file (stopping after the last one).
+    found again by one byte scan of the file (stopping after the last one),
+    together with the first occurrences duplicate-observation messages name.
     Other formats, and inputs that cannot be read again, are left as they are.
     """
-    rows = sorted({i.row for i in report.issues if i.row is not None})
+    firsts = _first_occurrences(report)
+    rows = sorted({i.row for i in report.issues if i.row is not None} | set(firsts.values()))
     if not rows or not isinstance(source, (str, Path, bytes)):
         return
     from mosy_sdmx.formats import DataFormat
@@ -238,9 +240,35 @@ def add_xml_lines(report: Report, source: str | Path | bytes, format: str | None
         found = locate_observations(source, rows)
     except (MosyError, OSError):
         return
-    report.issues = [
-        replace(i, location=replace(i.location, line=found[i.row][0], column=found[i.row][1],
-                                    row=None))
-        if i.row in found else i
-        for i in report.issues
-    ]
+    issues = []
+    for index, issue in enumerate(report.issues):
+        if issue.row in found:
+            line, column = found[issue.row]
+            issue = replace(issue, location=replace(issue.location, line=line, column=column,
+                                                    row=None))
+        if firsts.get(index) in found:
+            line, column = found[firsts[index]]
+            issue = replace(issue, message=_with_first(issue.message, line, column))
+        issues.append(issue)
+    report.issues = issues
+
+
+def _first_occurrences(report: Report) -> dict[int, int]:
+    """Issue index -> frame row of the first occurrence its message names by ordinal."""
+    from mosy_sdmx.validation.checks.keys import FIRST_OBSERVATION
+
+    out = {}
+    for index, issue in enumerate(report.issues):
+        if issue.code == "duplicate-observation":
+            matches = list(FIRST_OBSERVATION.finditer(issue.message))
+            if matches:
+                out[index] = int(matches[-1].group(1)) - 1
+    return out
+
+
+def _with_first(message: str, line: int, column: int) -> str:
+    from mosy_sdmx.validation.checks.keys import FIRST_OBSERVATION
+
+    last = list(FIRST_OBSERVATION.finditer(message))[-1]
+    located = f"(first at line {line}, column {column})"
+    return message[: last.start()] + located + message[last.end():]
