@@ -11,6 +11,7 @@ is the usual one and appends each value to its column list. Everything else
 from __future__ import annotations
 
 from collections import deque
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from mosy_sdmx.dataset import Dataset
@@ -45,6 +46,7 @@ def read(
     def flush() -> None:
         reader.obs.flush()
         reader.series.flush()
+        reader._rebase()
 
     window.counters = {
         b"<Obs": reader.obs.__len__,
@@ -93,8 +95,9 @@ class _SSReader:
         lxml binds ``target.start`` once, so the function object stays and
         ``_refresh`` swaps its code when a series or observation brings a new
         component. The usual ``<Obs>``/``<Series>`` (same attribute names as
-        before) costs one key-set comparison and one bound ``append`` per
-        column, no loop; anything else goes to ``_start``.
+        before) costs a length check, one ``itemgetter`` call (a KeyError means
+        another attribute set) and one bound ``append`` per column, no loop;
+        anything else goes to ``_start``.
         """
         obs, series = self.obs, self.series
         scope: dict[str, Any] = {
@@ -103,28 +106,44 @@ class _SSReader:
             "series_start": self.got.series_starts.append,
         }
 
-        def body(prefix: str, names: list[str]) -> list[str]:
-            return [f"        {prefix}{i}(attrib[{name!r}])" for i, name in enumerate(names)]
+        def fast(tag: str, prefix: str, names: list[str], then: list[str]) -> list[str]:
+            """``if`` block: exactly ``names`` present (count + lookups), append each."""
+            if not names:
+                return []
+            values = ", ".join(f"{prefix}v{i}" for i in range(len(names)))
+            get = f"{values}, = {prefix}_get(attrib)" if len(names) > 1 else (
+                f"{values} = attrib[{names[0]!r}]"
+            )
+            return [
+                f"    if tag == {tag!r} and len(attrib) == {len(names)}:",
+                "        try:",
+                f"            {get}",
+                "        except KeyError:",
+                "            return slow(tag, attrib)",
+                *[f"        {prefix}{i}({prefix}v{i})" for i in range(len(names))],
+                *then,
+                "        return",
+            ]
 
         def compile_start() -> Any:
             o_names, s_names = list(obs.names), list(series.names)
+            # A series starts at the observation count: flushed (a global of the
+            # generated code, updated by ``flush``) plus the open first column.
+            count = "o_base + o_len()" if o_names else "obs_count()"
             source = "\n".join(
                 [
                     "def start(tag, attrib):",
-                    "    if tag == 'Obs' and attrib.keys() == o_known:",
-                    *body("o", o_names),
-                    "        return",
-                    "    if tag == 'Series' and attrib.keys() == s_known:",
-                    *body("s", s_names),
-                    "        series_start(obs_count())",
-                    "        return",
+                    *fast("Obs", "o", o_names, []),
+                    *fast("Series", "s", s_names, [f"        series_start({count})"]),
                     "    slow(tag, attrib)",
                 ]
             )
             scope.update({f"o{i}": obs.lists[n].append for i, n in enumerate(o_names)})
             scope.update({f"s{i}": series.lists[n].append for i, n in enumerate(s_names)})
-            scope["o_known"] = frozenset(o_names) if o_names else None
-            scope["s_known"] = frozenset(s_names) if s_names else None
+            scope["o_get"] = itemgetter(*o_names) if len(o_names) > 1 else None
+            scope["s_get"] = itemgetter(*s_names) if len(s_names) > 1 else None
+            scope["o_len"] = obs.lists[o_names[0]].__len__ if o_names else None
+            scope["o_base"] = obs.flushed
             exec(source, scope)
             return scope["start"]
 
@@ -133,7 +152,11 @@ class _SSReader:
         def refresh() -> None:
             start.__code__ = compile_start().__code__
 
+        def rebase() -> None:
+            scope["o_base"] = obs.flushed
+
         self._refresh = refresh
+        self._rebase = rebase
         return start
 
     def _start(self, tag: str, attrib) -> None:
