@@ -31,9 +31,9 @@ MAX_DECOMPRESSED = 8 * 1024**3
 #: Most bytes read to find an XML root element behind a long prolog.
 MAX_SNIFF_BYTES = 4 * 1024 * 1024
 #: Largest unpacked/packed ratio accepted beyond ``RATIO_FLOOR`` unpacked bytes. Deflate
-#: tops out near 1032:1; real SDMX messages stay far below 200:1.
-MAX_RATIO = 200
-RATIO_FLOOR = 64 * 1024**2
+#: tops out near 1032:1; THB-shaped SDMX-ML and SDMX-CSV compress about 20:1 with gzip.
+MAX_RATIO = 100
+RATIO_FLOOR = 16 * 1024**2
 #: Bytes of a non-seekable zip archive kept in memory before spilling to disk.
 SPOOL_MEMORY = 64 * 1024**2
 
