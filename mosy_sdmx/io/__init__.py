@@ -15,6 +15,7 @@ from typing import IO, Any
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import StructureNotFoundError
 from mosy_sdmx.formats import DataFormat
+from mosy_sdmx.io.peek import peek_structure_id
 from mosy_sdmx.io.source import Source, detect_format, open_source
 from mosy_sdmx.io.table import reader_for, writer_for
 from mosy_sdmx.structures import ComponentLayout, StructureSet
@@ -91,13 +92,45 @@ def read_data(
         flow: the dataflow id within ``structure`` (or the built-in THB set).
         options: passed to the format's reader (e.g. ``extra_columns`` for CSV).
     """
-    layout = resolve_layout(structure, flow, required=False)
+    loaded = _structure_set(structure)
+    named_flow = flow or (structure if isinstance(structure, str) and loaded is None else None)
+    if named_flow is not None or isinstance(loaded, ComponentLayout):
+        layout = resolve_layout(structure, flow)
+        loaded = None
+    else:
+        layout = None
     fmt = DataFormat.parse(format) if format is not None else None
     with open_source(source) as (stream, name, head):
         if fmt is None:
             fmt = detect_format(head, name)
+        if layout is None and fmt is not DataFormat.XLSX:
+            # A workbook names its dataflow on its own metadata sheet; its reader looks.
+            layout = _layout_named_by_message(loaded, peek_structure_id(head, fmt))
         reader = reader_for(fmt)
         return reader(stream, layout=layout, source_name=name, **options)
+
+
+def _layout_named_by_message(
+    structures: StructureSet | None, structure_id: str | None
+) -> ComponentLayout | None:
+    """The layout of the dataflow the message names: in ``structures`` when given
+    (it must be there, or the set's only dataflow), else in the built-in THB set
+    when it knows the id (else None: the reader describes the data itself)."""
+    if structures is None:
+        if structure_id is None:
+            return None
+        from mosy_sdmx.structures import builtin_structures
+
+        try:
+            return builtin_structures().layout(structure_id)
+        except StructureNotFoundError:
+            return None
+    if structure_id is not None:
+        try:
+            return structures.layout(structure_id)
+        except StructureNotFoundError:
+            pass
+    return structures.layout()  # the only dataflow, or a clear "name one" error
 
 
 def _writer_layout(
