@@ -112,11 +112,24 @@ def sdmx1(op: str, files: Files, out: Path) -> Timed | None:
         return read_csv
     if op in ("write-xml", "write-csv"):
         message = sdmx.read_sdmx(files["sdmx-ml-2.1-ss"], structure=dsd)
+        _plain_attribute_values(message.data[0])
+        message.data[0].described_by = structures.dataflow[FLOW]  # to_csv needs the flow
         n = len(message.data[0].obs)
         if op == "write-xml":
             return lambda: out.write_bytes(sdmx.to_xml(message)) and n
         return lambda: sdmx.to_csv(message.data[0], path=out, attributes="o") or n
     return None  # sdmx1 has no data validation
+
+
+def _plain_attribute_values(dataset) -> None:
+    """Untimed set-up: sdmx1 2.28 reads coded attribute values as Code objects but
+    its XML writer fails on them (KeyError: Code); give it their ids."""
+    holders = [dataset.attrib, *(s.attrib for s in dataset.series)]
+    holders += [obs.attached_attribute for obs in dataset.obs]
+    for values in holders:
+        for value in values.values():
+            if not isinstance(value.value, str):
+                value.value = str(getattr(value.value, "id", value.value))
 
 
 TOOLS = {"mosy": mosy, "pysdmx": pysdmx, "sdmxthon": sdmxthon, "sdmx1": sdmx1}

@@ -11,6 +11,7 @@ official 2.1 schema.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sdmx
@@ -65,6 +66,7 @@ def write_ml21(artefacts: list[Any], header: c.HeaderInfo) -> bytes:
     _repair_flags(root)
     _repair_list_ids(root)
     _repair_text_formats(root, artefacts)
+    _repair_enumeration_refs(root)
     structures = root.find(_q(NS_MES, "Structures"))
     for kind, tag, write in (
         ("data_constraint", "Constraints", _constraint),
@@ -83,6 +85,33 @@ def _repair_flags(root: etree._Element) -> None:
         for name in ("isExternalReference", "isFinal", "isPartial"):
             if el.get(name) == "none":
                 el.set(name, "false")
+
+
+_CODELIST_URN = re.compile(
+    r"^urn:sdmx:org\.sdmx\.infomodel\.codelist\.Codelist=([^:]+):([^(]+)\(([^)]+)\)$"
+)
+
+
+def _repair_enumeration_refs(root: etree._Element) -> None:
+    """sdmx1 writes a concept's core representation as ``<Enumeration><URN>``.
+
+    Valid, but sdmxthon (2.6) cannot resolve it and fails with KeyError 'Ref';
+    the ``<Ref>`` form, which sdmx1 itself uses for local representations, is
+    read by every 2.1 tool.
+    """
+    for enum in root.iter(_q(NS_STR, "Enumeration")):
+        urn = enum.find("URN")
+        match = _CODELIST_URN.match((urn.text or "").strip()) if urn is not None else None
+        if match is None:
+            continue
+        agency, cl_id, version = match.groups()
+        enum.remove(urn)
+        etree.SubElement(
+            enum,
+            "Ref",
+            {"id": cl_id, "version": version, "agencyID": agency, "package": "codelist",
+             "class": "Codelist"},
+        )
 
 
 def _repair_list_ids(root: etree._Element) -> None:
