@@ -92,6 +92,7 @@ def refused_dtd(source_name: str | None = None) -> ParseError:
 
 def parse_bytes(data: bytes, source_name: str | None = None) -> etree._ElementTree:
     """Parse a whole (small) document, e.g. a structure message, safely."""
+    check_text_start(data, source_name)
     if _DOCTYPE.search(data):
         raise refused_dtd(source_name)
     try:
@@ -100,6 +101,24 @@ def parse_bytes(data: bytes, source_name: str | None = None) -> etree._ElementTr
         raise syntax_error(exc, source_name) from None
     check_depth(root, source_name)
     return root.getroottree()
+
+
+def check_text_start(data: bytes, source_name: str | None = None) -> None:
+    """Refuse input that is not XML text at all (binary data, another format).
+
+    libxml2 stops at the first NUL byte and calls such a file "empty", which
+    misleads whoever sent it.
+    """
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        return  # genuinely empty: libxml2's own message says so
+    if b"\x00" in head or not head.startswith(b"<"):
+        kind = "binary data" if b"\x00" in head else "text that is not XML"
+        raise ParseError(
+            "Not an XML document",
+            f"the file starts with {kind}; an SDMX-ML message starts with '<'",
+            location=Location(source=source_name, line=1, column=1),
+        )
 
 
 def check_depth(root: etree._Element, source_name: str | None = None) -> None:
@@ -158,11 +177,18 @@ class InputWindow:
         self.lines_before_cur = 0
         self.seen_before_prev: dict[bytes, int] = dict.fromkeys(self.counters, 0)
         self.seen_before_cur: dict[bytes, int] = dict.fromkeys(self.counters, 0)
+        #: Start tags (Clark notation) a reader's callbacks have seen, for
+        #: ``locate_start_tag``; snapshotted per chunk like ``counters``.
+        self.tag_counts: dict[str, int] = {}
+        self.tags_before_prev: dict[str, int] = {}
+        self.tags_before_cur: dict[str, int] = {}
 
     def push(self, chunk: bytes) -> None:
         """Record ``chunk`` just before it is fed."""
         self.seen_before_prev = self.seen_before_cur
         self.seen_before_cur = {m: count() for m, count in self.counters.items()}
+        self.tags_before_prev = self.tags_before_cur
+        self.tags_before_cur = dict(self.tag_counts)
         self.lines_before_prev = self.lines_before_cur
         self.lines_before_cur += _line_breaks(self.cur)
         if self.cur.endswith(b"\r") and chunk.startswith(b"\n"):
@@ -183,6 +209,28 @@ class InputWindow:
                 return None, None
             if data.find(b">", pos) >= base:  # reported during the kept chunks
                 skip -= 1
+        return self._position(data, base, pos)
+
+    def locate_start_tag(self, tag: str, ordinal: int) -> tuple[int | None, int | None]:
+        """(line, column) of the ``ordinal``-th (0-based) start tag named ``tag``.
+
+        ``tag`` is in Clark notation and any prefix matches; the reader's
+        callbacks count start tags in ``tag_counts``. Only for error paths.
+        """
+        local = tag.rsplit("}", 1)[-1].encode()
+        pattern = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + re.escape(local) + rb"[\s/>]")
+        data = self.pre + self.prev + self.cur
+        base = len(self.pre)
+        skip = ordinal - self.tags_before_prev.get(tag, 0)
+        for match in pattern.finditer(data):
+            if data.find(b">", match.start()) < base:
+                continue  # reported before the kept chunks
+            if skip == 0:
+                return self._position(data, base, match.start())
+            skip -= 1
+        return None, None
+
+    def _position(self, data: bytes, base: int, pos: int) -> tuple[int, int]:
         line_start = max(data.rfind(b"\n", 0, pos), data.rfind(b"\r", 0, pos)) + 1
         if pos >= base:
             line = self.lines_before_prev + _line_breaks(data[base:pos]) + 1

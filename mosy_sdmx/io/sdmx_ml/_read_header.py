@@ -140,8 +140,16 @@ def _urn_from_ref(kind: str, attrib) -> str | None:
     return f"urn:sdmx:org.sdmx.infomodel.{cls}={agency}:{ident}({version})"
 
 
-def check_root(tag: str, expected: tuple[str, ...], source_name: str | None) -> str:
-    """The message's SDMX-ML version ('2.1'/'3.0'); ParseError for a foreign root."""
+def check_root(
+    tag: str,
+    expected: tuple[str, ...],
+    source_name: str | None,
+    position: tuple[int | None, int | None] = (None, None),
+) -> str:
+    """The message's SDMX-ML version ('2.1'/'3.0'); ParseError for a foreign root.
+
+    ``position`` is the root element's (line, column), when the reader knows it.
+    """
     namespace, local = ns.split_tag(tag)
     version = ns.MESSAGE_VERSIONS.get(namespace)
     if version is None or local not in expected:
@@ -150,7 +158,7 @@ def check_root(tag: str, expected: tuple[str, ...], source_name: str | None) -> 
             "Not the expected SDMX-ML data message",
             f"the root element is {found}; expected {' or '.join(expected)} "
             f"in the SDMX-ML 2.1 or 3.0 message namespace",
-            location=Location(source=source_name, line=1),
+            location=Location(source=source_name, line=position[0], column=position[1]),
             context={"root": local, "namespace": namespace},
         )
     return version

@@ -97,12 +97,16 @@ class _GenericReader:
             self.window.counters = self.counters()
 
     def start(self, tag: str, attrib) -> None:
+        counts = self.window.tag_counts
+        counts[tag] = counts.get(tag, 0) + 1
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise too_deep(self.source_name)
+            line, _ = self.window.locate_start_tag(tag, counts[tag] - 1)
+            raise too_deep(self.source_name, line)
         namespace, local = ns.split_tag(tag)
         if self.version is None:
-            self.version = check_root(tag, _ROOTS, self.source_name)
+            position = self.window.locate_start_tag(tag, 0)
+            self.version = check_root(tag, _ROOTS, self.source_name, position)
             return
         self.text.clear()
         if namespace == ns.GENERIC_21:

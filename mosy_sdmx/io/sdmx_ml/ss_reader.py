@@ -163,18 +163,22 @@ class _SSReader:
         if tag == "Obs":
             self._obs(attrib)
             return
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise too_deep(self.source_name)
-        if tag == "Series":
+        if tag == "Series":  # as on the fast path, a Series never counts in depth
             self._series(attrib)
             return
+        counts = self.window.tag_counts
+        counts[tag] = counts.get(tag, 0) + 1
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            line, _ = self.window.locate_start_tag(tag, counts[tag] - 1)
+            raise too_deep(self.source_name, line)
         if tag == "Group":
             self._group(attrib)
             return
         namespace, local = ns.split_tag(tag)
         if self.version is None:
-            self.version = check_root(tag, _ROOTS, self.source_name)
+            position = self.window.locate_start_tag(tag, 0)
+            self.version = check_root(tag, _ROOTS, self.source_name, position)
             return
         self.text.clear()
         if local == "Header" and namespace in ns.MESSAGE_VERSIONS:
@@ -200,8 +204,11 @@ class _SSReader:
     def end(self, tag: str) -> None:
         if tag == "Obs":
             return
+        if tag == "Series":
+            self.where = "dataset"
+            return
         self.depth -= 1
-        if tag in ("Series", "Group"):
+        if tag == "Group":
             self.where = "dataset"
             return
         if tag == "Comp" and self.comp is not None:
