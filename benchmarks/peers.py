@@ -48,12 +48,17 @@ def pysdmx(op: str, files: Files, out: Path) -> Timed | None:
     from pysdmx.io.format import Format
 
     structure = str(files["structure"])
+
+    def read(name: str):
+        # validate=False: like mosy (and sdmxthon here), no XSD validation of the input.
+        return get_datasets(str(files[name]), structure, validate=False)[0]
+
     if op == "read-xml":
-        return lambda: len(get_datasets(str(files["sdmx-ml-2.1-ss"]), structure)[0].data)
+        return lambda: len(read("sdmx-ml-2.1-ss").data)
     if op == "read-csv":
-        return lambda: len(get_datasets(str(files["sdmx-csv-2.0"]), structure)[0].data)
+        return lambda: len(read("sdmx-csv-2.0").data)
     if op in ("write-xml", "write-csv"):
-        dataset = get_datasets(str(files["sdmx-ml-2.1-ss"]), structure)[0]
+        dataset = read("sdmx-ml-2.1-ss")
         fmt = Format.DATA_SDMX_ML_2_1_STR if op == "write-xml" else Format.DATA_SDMX_CSV_1_0_0
 
         def write() -> int:
