@@ -81,7 +81,7 @@ def _bad_files(tmp_path):
     broken.write_text("<Structure>\n  <Header>\n</Structure>\n", encoding="utf-8")
     return {
         "data-message": (ECB_DATA, "Not an SDMX structure message"),
-        "not-xml": (text, "Malformed XML"),
+        "not-xml": (text, "Not an XML document"),
         "xxe": (xxe, "Refused XML input"),
         "broken": (broken, "line 3"),
     }
