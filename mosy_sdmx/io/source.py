@@ -41,8 +41,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-class _Chain(io.RawIOBase):
-    """A read-only stream whose first bytes were already read for sniffing."""
+class ChainedStream(io.RawIOBase):
+    """A read-only stream of bytes already read (for sniffing) followed by the rest."""
 
     def __init__(self, head: bytes, rest: IO[bytes]) -> None:
         self._head = memoryview(head)
@@ -136,7 +136,7 @@ def _peek(stream: IO[bytes], size: int = SNIFF_BYTES) -> tuple[bytes, IO[bytes]]
             return head, _Offset(stream, start)
         return head, stream
     head = _read_up_to(stream, size)
-    return head, io.BufferedReader(_Chain(head, stream))  # type: ignore[arg-type]
+    return head, io.BufferedReader(ChainedStream(head, stream))  # type: ignore[arg-type]
 
 
 def _read_up_to(stream: IO[bytes], size: int) -> bytes:

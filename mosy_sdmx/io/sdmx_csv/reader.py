@@ -23,6 +23,7 @@ from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.frame import finish_frame, lift_actions, to_float, urn_from_ref
 from mosy_sdmx.io.sdmx_csv.header import Column, CsvHeader, parse_header, split_label
+from mosy_sdmx.io.source import ChainedStream
 from mosy_sdmx.structures import ComponentLayout, ValueKind
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -86,7 +87,7 @@ def _split_header(stream: BinaryIO, source: str | None) -> tuple[str, BinaryIO]:
     if start is not None:
         stream.seek(start + cut[1])
         return line, stream
-    return line, io.BufferedReader(_Chain(head[cut[1] :], stream), buffer_size=_BLOCK)  # type: ignore[arg-type]
+    return line, io.BufferedReader(ChainedStream(head[cut[1] :], stream), buffer_size=_BLOCK)  # type: ignore[arg-type]
 
 
 def _line_end(data: bytes) -> tuple[int, int] | None:
@@ -101,27 +102,6 @@ def _line_end(data: bytes) -> tuple[int, int] | None:
             return None  # could be \r\n split across reads
         return r, r + 1
     return n, n + 1
-
-
-class _Chain(io.RawIOBase):
-    """Already-read bytes followed by the rest of a stream."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = memoryview(head)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        if len(self._head):
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def _check_columns(
