@@ -12,11 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mosy_sdmx.exceptions import Location, StructureError
 from mosy_sdmx.structures.resources import builtin_dir
-from mosy_sdmx.structures.rules import AdditiveGroup, load_additive_groups
+from mosy_sdmx.structures.rules import AdditiveGroup, load_additive_groups, read_settings_yaml
 
 ANNOTATION_TYPE = "DISCLOSURE_CONTROL"
 
@@ -147,15 +145,7 @@ def load_disclosure_rules(
     if path is None and groups_path is None:
         return _builtin_rules()
     path = Path(path) if path is not None else builtin_dir("dsd") / "disclosure.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise StructureError(
-            "Broken disclosure rules",
-            str(getattr(exc, "problem", exc)),
-            location=Location(source=str(path), line=mark.line + 1 if mark else None),
-        ) from None
+    doc = read_settings_yaml(path, "Broken disclosure rules")
     rules = _from_document(doc, str(path))
     return rules.with_groups(load_additive_groups(groups_path))
 

@@ -78,15 +78,7 @@ def load_additive_groups(path: str | Path | None = None) -> tuple[AdditiveGroup,
     if path is None:
         return _builtin_groups()
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise StructureError(
-            "Broken rules file",
-            str(getattr(exc, "problem", exc)),
-            location=Location(source=str(path), line=mark.line + 1 if mark else None),
-        ) from None
+    doc = read_settings_yaml(path, "Broken rules file")
     return tuple(_parse_group(g, i, str(path)) for i, g in enumerate(doc.get("additivity", [])))
 
 
@@ -258,16 +250,26 @@ def parse_rules(doc: dict[str, Any], source: str = "rules.yaml") -> ValidationRu
         ) from None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_settings_yaml(path: Path, title: str) -> dict[str, Any]:
+    """A YAML settings file (rules, disclosure) as a mapping.
+
+    Broken YAML, or a document that is not a mapping, is a StructureError
+    titled ``title`` that names the file and, where YAML knows it, the line.
+    """
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise StructureError(
-            "Broken rules file",
+            title,
             str(getattr(exc, "problem", exc)),
-            location=Location(source=path.name, line=mark.line + 1 if mark else None),
+            location=Location(source=str(path), line=mark.line + 1 if mark else None),
         ) from None
+    if not isinstance(doc, dict):
+        raise StructureError(
+            title, "the file must hold a mapping of sections", location=Location(source=str(path))
+        )
+    return doc
 
 
 def load_rules(path: str | Path | None = None) -> ValidationRules:
@@ -275,7 +277,7 @@ def load_rules(path: str | Path | None = None) -> ValidationRules:
     if path is None:
         return _builtin_rules()
     path = Path(path)
-    return parse_rules(_read_yaml(path), path.name)
+    return parse_rules(read_settings_yaml(path, "Broken rules file"), path.name)
 
 
 @lru_cache(maxsize=1)
