@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lxml import etree
 from sdmx.model import common
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,30 @@ def ref_urn(obj: Any) -> str:
     if type(obj).__name__ in MAINTAINABLES:
         return maintainable_urn(obj)
     return item_urn(obj)
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def write_xml_annotations(parent: etree._Element, obj: Any, ns_common: str) -> None:
+    """``<common:Annotations>`` of an artefact, item or component.
+
+    SDMX-ML 2.1 and 3.0 spell annotations alike; only the namespace of
+    ``common`` differs, so both serializers call this with theirs.
+    """
+    annotations = list(getattr(obj, "annotations", []) or [])
+    if not annotations:
+        return
+    box = etree.SubElement(parent, f"{{{ns_common}}}Annotations")
+    for a in annotations:
+        el = etree.SubElement(box, f"{{{ns_common}}}Annotation", {"id": a.id} if a.id else {})
+        for tag, value in (("AnnotationTitle", a.title), ("AnnotationType", a.type),
+                           ("AnnotationURL", a.url)):
+            if value:
+                etree.SubElement(el, f"{{{ns_common}}}{tag}").text = str(value)
+        for lang, text in localisations(a.text).items():
+            text_el = etree.SubElement(el, f"{{{ns_common}}}AnnotationText", {XML_LANG: lang})
+            text_el.text = text
 
 
 def localisations(text: Any) -> dict[str, str]:

@@ -184,19 +184,7 @@ def _maintainable(box: etree._Element, artefact: Any, tag: str, **extra) -> etre
         version=c.version_of(artefact),
         **extra,
     )
-    annotations = list(getattr(artefact, "annotations", []) or [])
-    if annotations:
-        box_el = _sub(el, NS_COM, "Annotations")
-        for a in annotations:
-            a_el = _sub(box_el, NS_COM, "Annotation", id=a.id or None)
-            if a.title:
-                _sub(a_el, NS_COM, "AnnotationTitle", str(a.title))
-            if a.type:
-                _sub(a_el, NS_COM, "AnnotationType", str(a.type))
-            if a.url:
-                _sub(a_el, NS_COM, "AnnotationURL", str(a.url))
-            for lang, text in c.localisations(a.text).items():
-                _sub(a_el, NS_COM, "AnnotationText", text).set(_q(NS_XML, "lang"), lang)
+    c.write_xml_annotations(el, artefact, NS_COM)
     for lang, text in (c.localisations(artefact.name) or {"en": artefact.id}).items():
         _sub(el, NS_COM, "Name", text).set(_q(NS_XML, "lang"), lang)
     for lang, text in c.localisations(artefact.description).items():

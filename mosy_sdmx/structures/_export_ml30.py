@@ -72,20 +72,7 @@ def write_ml30(artefacts: list[Any], header: c.HeaderInfo) -> bytes:
 
 
 def _annotations(parent: etree._Element, obj: Any) -> None:
-    annotations = list(getattr(obj, "annotations", []) or [])
-    if not annotations:
-        return
-    box = _sub(parent, NS_COM, "Annotations")
-    for a in annotations:
-        el = _sub(box, NS_COM, "Annotation", id=a.id or None)
-        if a.title:
-            _sub(el, NS_COM, "AnnotationTitle", str(a.title))
-        if a.type:
-            _sub(el, NS_COM, "AnnotationType", str(a.type))
-        if a.url:
-            _sub(el, NS_COM, "AnnotationURL", str(a.url))
-        for lang, text in c.localisations(a.text).items():
-            _sub(el, NS_COM, "AnnotationText", text).set(_q(NS_XML, "lang"), lang)
+    c.write_xml_annotations(parent, obj, NS_COM)
 
 
 def _names(parent: etree._Element, obj: Any) -> None:
