@@ -109,3 +109,18 @@ def assert_valid_json(message: dict, kind: str, version: str = "2.0.0") -> None:
     if errors:
         lines = "\n".join(f"{list(e.path)}: {e.message[:300]}" for e in errors[:10])
         raise AssertionError(f"not valid SDMX-JSON {version} {kind}:\n{lines}")
+
+
+@pytest.fixture(params=["streamed", "whole"])
+def both_xml_paths(request, monkeypatch) -> str:
+    """Run an SDMX-ML reading test on both structure-specific paths.
+
+    Files of a megabyte or more are read whole (``_fast_body``); test files are
+    small, so ``whole`` lowers that threshold to zero and the test also checks
+    the whole-buffer path, which must give the same data and the same errors.
+    """
+    from mosy_sdmx.io.sdmx_ml import _fast_body
+
+    threshold = 0 if request.param == "whole" else 1 << 62
+    monkeypatch.setattr(_fast_body, "MIN_BYTES", threshold)
+    return request.param

@@ -37,6 +37,8 @@ from mosy_sdmx import (
 )
 from mosy_sdmx.structures import builtin_structures, load_structures
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 FLOW = "DF_THB_VICTIMS"
 MARKER = "MOSY-HOSTILE-SECRET-5c1e"
 XML_FORMATS = (DataFormat.SDMX_ML_21_GENERIC, DataFormat.SDMX_ML_21_SS, DataFormat.SDMX_ML_30)
@@ -304,7 +306,12 @@ CHILD = textwrap.dedent(
             out.append([entry, path, "mosy-error", json.dumps(exc.to_dict(), default=str)])
         except BaseException as exc:
             out.append([entry, path, "bug", type(exc).__name__ + ": " + str(exc)[:300]])
-    print(json.dumps(out))
+    print(json.dumps(out), flush=True)
+    # Skip interpreter teardown: under the address-space cap, Arrow's global thread
+    # pools can abort while being destroyed ("terminate called without an active
+    # exception"), after every result is printed. A crash while reading still shows.
+    import os
+    os._exit(0)
     """
 ).format(memory=CHILD_MEMORY, flow=FLOW)
 

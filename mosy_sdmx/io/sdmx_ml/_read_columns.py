@@ -67,14 +67,28 @@ class ObsColumns:
             values = self.lists[name]
             if len(values) != n:  # a column some observations lack at the end
                 values.extend([None] * (n - len(values)))
-            array = strings_to_arrow(values)
-            if name in self.numeric:
-                array = self._to_number(name, array)
-            else:
-                array = array.dictionary_encode()
-            self.chunks[name].append(array)
+            self.chunks[name].append(self._convert(name, strings_to_arrow(values)))
             values.clear()
         self.flushed += n
+
+    def append_arrays(self, arrays: dict[str, pa.Array]) -> None:
+        """Add a batch of values gathered elsewhere (every column, same length)."""
+        self.flush()
+        n = None
+        for name, array in arrays.items():
+            self.column(name)
+            self.chunks[name].append(self._convert(name, array))
+            n = len(array)
+        if n is None:
+            return
+        for name in self.names:
+            if name not in arrays:  # a column this batch lacks: missing values
+                kind = pa.float64() if name in self.numeric else pa.dictionary(pa.int32(), _STR)
+                self.chunks[name].append(pa.nulls(n, kind))
+        self.flushed += n
+
+    def _convert(self, name: str, array: pa.Array) -> pa.Array:
+        return self._to_number(name, array) if name in self.numeric else array.dictionary_encode()
 
     def _to_number(self, name: str, array: pa.Array) -> pa.Array:
         try:

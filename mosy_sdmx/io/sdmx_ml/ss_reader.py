@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.sdmx_ml import _fast_body
 from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml._read_columns import (
     Collected,
@@ -25,7 +26,7 @@ from mosy_sdmx.io.sdmx_ml._read_columns import (
     unescape_attribute,
 )
 from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root
-from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, too_deep
+from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, make_parser, too_deep
 from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout
 
 _ROOTS = ("StructureSpecificData", "StructureSpecificTimeSeriesData")
@@ -40,6 +41,12 @@ def read(
     **options: Any,
 ) -> Dataset:
     """Read a structure-specific data message into a columnar Dataset."""
+    buffer = _fast_body.whole_buffer(stream)
+    if buffer is not None:
+        dataset = _read_whole(buffer, layout, source_name)
+        if dataset is not None:
+            return dataset
+        stream.seek(0)
     window = InputWindow()
     reader = _SSReader(layout, source_name, window)
 
@@ -57,6 +64,102 @@ def read(
         stream, reader, source_name=source_name, window=window, after_chunk=flush
     )
     return reader.dataset()
+
+
+def _read_whole(
+    buffer: Any, layout: ComponentLayout | None, source_name: str | None
+) -> Dataset | None:
+    """The whole-buffer path (see ``_fast_body``), or None to stream instead."""
+    outline = _fast_body.outline(buffer)
+    if outline is None:
+        return None
+    gate = _fast_body.Gate(buffer)
+    try:
+        dataset = _read_regions(buffer, outline, layout, source_name)
+    except _fast_body.FALLBACK_ERRORS:
+        dataset = None
+    if dataset is None:
+        gate.cancel()
+        return None
+    return dataset if gate.passed() else None
+
+
+def _read_regions(
+    buffer: Any,
+    outline: _fast_body.Outline,
+    layout: ComponentLayout | None,
+    source_name: str | None,
+) -> Dataset | None:
+    reader = _SSReader(layout, source_name, InputWindow())
+    head = bytes(memoryview(buffer)[: outline.cut])
+    make_parser(reader).feed(head)
+    if reader.datasets != 1 or reader.depth != 2 or len(reader.obs) or len(reader.series):
+        return None  # not the DataSet's content next: let the streaming path judge
+    scan = _fast_body.scan(buffer, outline)
+    obs = _fast_body.learn_shape(buffer, scan, ord("O"), b"Obs")
+    series = _fast_body.learn_shape(buffer, scan, ord("S"), b"Series")
+    names = {
+        name
+        for shape in (obs, series)
+        if shape is not None
+        for name in (*shape.names, *(shape.loose_names or ()))
+    }
+    if reader.allowed is not None and not reader.allowed.issuperset(names):
+        return None  # the streaming path names the unknown component and its line
+    callbacks: _PrimedParser | None = None
+    for region in scan.regions:
+        found = _fast_body.read_region(buffer, scan, region, obs, series)
+        if found is None:
+            callbacks = callbacks or _PrimedParser(reader, head)
+            if not callbacks.feed(_fast_body.region_bytes(buffer, scan, region),
+                                  _fast_body.region_counts(scan, region)):
+                return None
+            continue
+        obs_columns, series_columns, first_obs = found
+        base = len(reader.obs)
+        known = len(reader.obs.names) + len(reader.series.names)
+        reader.obs.append_arrays(obs_columns)
+        reader.series.append_arrays(series_columns)
+        reader.got.series_starts.extend((first_obs + base).tolist())
+        reader._rebase()
+        if len(reader.obs.names) + len(reader.series.names) != known:
+            reader._refresh()
+    reader.close()
+    return reader.dataset()
+
+
+class _PrimedParser:
+    """Callbacks for the regions the patterns do not read: a parser that has seen
+    the head (namespaces, open elements) in silence, then feeds the reader."""
+
+    def __init__(self, reader: _SSReader, head: bytes) -> None:
+        self.reader = reader
+        self.live = False
+        self.parser = make_parser(self)
+        self.parser.feed(head)
+        self.live = True
+
+    def start(self, tag: str, attrib) -> None:
+        if self.live:
+            self.reader.start(tag, attrib)
+
+    def end(self, tag: str) -> None:
+        if self.live:
+            self.reader.end(tag)
+
+    def data(self, text: str) -> None:
+        if self.live:
+            self.reader.data(text)
+
+    def close(self) -> None:
+        return None
+
+    def feed(self, region: bytes, counts: tuple[int, int]) -> bool:
+        """Feed one region; False unless the reader saw every element it announces."""
+        reader = self.reader
+        before = len(reader.obs), len(reader.series)
+        self.parser.feed(region)
+        return (len(reader.obs) - before[0], len(reader.series) - before[1]) == counts
 
 
 class _SSReader:

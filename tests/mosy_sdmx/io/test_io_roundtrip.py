@@ -11,6 +11,8 @@ from mosy_sdmx.formats import DataFormat, sniff_data_format
 from mosy_sdmx.io import read_data, write_data
 from mosy_sdmx.io.table import readable_formats, writable_formats
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 
 @pytest.fixture(scope="module")
 def source():

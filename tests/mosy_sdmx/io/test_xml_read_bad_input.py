@@ -16,6 +16,8 @@ from mosy_sdmx.structures.layout import (
     ValueKind,
 )
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 DIMS = {
     "FREQ": ["A"],
     "REF_AREA": ["AT", "BE", "CY", "DE", "EE"],

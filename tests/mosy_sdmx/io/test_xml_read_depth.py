@@ -14,6 +14,8 @@ from mosy_sdmx import read_data, write_data
 from mosy_sdmx.exceptions import ParseError
 from mosy_sdmx.safe_xml import MAX_DEPTH
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 FORMATS = ["sdmx-ml-2.1-ss", "sdmx-ml-3.0", "sdmx-ml-2.1-generic"]
 
 

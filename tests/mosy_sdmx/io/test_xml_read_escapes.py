@@ -12,6 +12,8 @@ import pytest
 from mosy_sdmx import Dataset, read_data, write_data
 from mosy_sdmx.structures import builtin_structures
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 TRICKY = ['a&b', '<tag> & "quoted"', "literal &#38; stays", "tab\there", "plain"]
 
 

@@ -10,6 +10,8 @@ import pytest
 from mosy_sdmx.io.sdmx_ml import ss_reader
 from mosy_sdmx.io.sdmx_ml._read_columns import strings_to_arrow
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 MSG21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 SS21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
 AREAS = ["AT", "BE", "CY", "DE", "EE", "FR", "GR"]

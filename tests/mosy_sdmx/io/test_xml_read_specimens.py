@@ -11,6 +11,8 @@ import sdmx
 from mosy_sdmx.io.sdmx_ml import generic_reader, ss_reader
 from mosy_sdmx.structures import load_structures
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 SIZES = ("ng", "rg", "sg")
 DSD_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure"
 FLOW_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow"

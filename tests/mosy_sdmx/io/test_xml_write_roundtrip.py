@@ -11,6 +11,8 @@ import pytest
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.io.sdmx_ml import generic_reader, generic_writer, ss_reader, ss_writer
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 DIMS = ["FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"]
 CASES = {
     "generic": (generic_writer.write, generic_reader.read),

@@ -20,6 +20,8 @@ from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml.ss_writer import write_21, write_30
 from mosy_sdmx.structures.xsd import dataflow_schema
 
+pytestmark = pytest.mark.usefixtures("both_xml_paths")
+
 ECB_STRUCTURE = SPECIMENS / "ECB_EXR" / "1" / "structure-full.xml"
 DIMS = ["FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"]
 WRITERS = {"2.1": write_21, "3.0": write_30}
