@@ -43,6 +43,10 @@ class ObsColumns:
     def pending(self) -> int:
         return len(self.lists[self.names[0]]) if self.names else self._pending
 
+    def add_empty_row(self) -> None:
+        """Count a row that has no column yet (an element without attributes)."""
+        self._pending += 1
+
     def column(self, name: str) -> list:
         """The open list of ``name``, created (padded with missing values) on first use."""
         found = self.lists.get(name)
@@ -58,7 +62,9 @@ class ObsColumns:
 
     def flush(self) -> None:
         """Convert the open lists to Arrow and empty them (in place: callbacks hold them)."""
-        if not self.names:
+        if not self.names:  # rows without any column: missing values once columns come
+            self.flushed += self._pending
+            self._pending = 0
             return
         n = self.pending()
         if n == 0:
@@ -71,21 +77,19 @@ class ObsColumns:
             values.clear()
         self.flushed += n
 
-    def append_arrays(self, arrays: dict[str, pa.Array]) -> None:
-        """Add a batch of values gathered elsewhere (every column, same length)."""
+    def append_arrays(self, arrays: dict[str, pa.Array], length: int) -> None:
+        """Add ``length`` rows gathered elsewhere; columns not in ``arrays`` are missing."""
         self.flush()
-        n = None
+        if not length:
+            return
         for name, array in arrays.items():
             self.column(name)
             self.chunks[name].append(self._convert(name, array))
-            n = len(array)
-        if n is None:
-            return
         for name in self.names:
-            if name not in arrays:  # a column this batch lacks: missing values
+            if name not in arrays:
                 kind = pa.float64() if name in self.numeric else pa.dictionary(pa.int32(), _STR)
-                self.chunks[name].append(pa.nulls(n, kind))
-        self.flushed += n
+                self.chunks[name].append(pa.nulls(length, kind))
+        self.flushed += length
 
     def _convert(self, name: str, array: pa.Array) -> pa.Array:
         return self._to_number(name, array) if name in self.numeric else array.dictionary_encode()

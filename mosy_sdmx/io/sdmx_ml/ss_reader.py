@@ -109,17 +109,17 @@ def _read_regions(
     callbacks: _PrimedParser | None = None
     for region in scan.regions:
         found = _fast_body.read_region(buffer, scan, region, obs, series)
+        counts = _fast_body.region_counts(scan, region)
         if found is None:
             callbacks = callbacks or _PrimedParser(reader, head)
-            if not callbacks.feed(_fast_body.region_bytes(buffer, scan, region),
-                                  _fast_body.region_counts(scan, region)):
+            if not callbacks.feed(_fast_body.region_bytes(buffer, scan, region), counts):
                 return None
             continue
         obs_columns, series_columns, first_obs = found
         base = len(reader.obs)
         known = len(reader.obs.names) + len(reader.series.names)
-        reader.obs.append_arrays(obs_columns)
-        reader.series.append_arrays(series_columns)
+        reader.obs.append_arrays(obs_columns, counts[0])
+        reader.series.append_arrays(series_columns, counts[1])
         reader.got.series_starts.extend((first_obs + base).tolist())
         reader._rebase()
         if len(reader.obs.names) + len(reader.series.names) != known:
@@ -369,6 +369,8 @@ class _SSReader:
                 series.column(key)
         for name in series.names:
             series.lists[name].append(attrib.get(name))
+        if not series.names:
+            series.add_empty_row()
         self.got.series_starts.append(len(self.obs))
         self._refresh()
 
@@ -395,6 +397,8 @@ class _SSReader:
             self._refresh()
         for name in obs.names:
             obs.lists[name].append(attrib.get(name))
+        if not obs.names:
+            obs.add_empty_row()
 
     def _comp_done(self) -> None:
         level, comp_id = self.comp or ("", "")
