@@ -90,6 +90,12 @@ def whole_buffer(stream: BinaryIO) -> Any | None:
         return None
 
 
+def release(buffer: Any) -> None:
+    """Let the kernel drop a mapped file's pages from this process (they are read)."""
+    if isinstance(buffer, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        buffer.madvise(mmap.MADV_DONTNEED)
+
+
 # -- the document's outline ---------------------------------------------------
 
 

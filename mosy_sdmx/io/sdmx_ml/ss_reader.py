@@ -75,13 +75,19 @@ def _read_whole(
         return None
     gate = _fast_body.Gate(buffer)
     try:
-        dataset = _read_regions(buffer, outline, layout, source_name)
+        reader = _read_regions(buffer, outline, layout, source_name)
     except _fast_body.FALLBACK_ERRORS:
-        dataset = None
-    if dataset is None:
+        reader = None
+    if reader is None:
         gate.cancel()
         return None
-    return dataset if gate.passed() else None
+    if not gate.passed():
+        return None
+    _fast_body.release(buffer)  # the columns are copies: the file's pages can go
+    try:
+        return reader.dataset()
+    except _fast_body.FALLBACK_ERRORS:
+        return None
 
 
 def _read_regions(
@@ -89,7 +95,7 @@ def _read_regions(
     outline: _fast_body.Outline,
     layout: ComponentLayout | None,
     source_name: str | None,
-) -> Dataset | None:
+) -> _SSReader | None:
     reader = _SSReader(layout, source_name, InputWindow())
     head = bytes(memoryview(buffer)[: outline.cut])
     make_parser(reader).feed(head)
@@ -125,7 +131,7 @@ def _read_regions(
         if len(reader.obs.names) + len(reader.series.names) != known:
             reader._refresh()
     reader.close()
-    return reader.dataset()
+    return reader
 
 
 class _PrimedParser:
