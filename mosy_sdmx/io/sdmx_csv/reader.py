@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import mmap
 import re
 from typing import BinaryIO, Literal
 
@@ -149,13 +150,21 @@ def _parse_body(
     names = header.internal_names()
     types = {n: _column_type(c, layout) for n, c in zip(names, header.columns, strict=True)}
     start = body.tell() if body.seekable() else None
+    # Numbers straight to float64 (comma-separated files only: with ";" a decimal
+    # comma may be used); a value Arrow cannot read sends them back to strings,
+    # where ``to_float`` trims, tolerates and names the row of a bad one.
+    columns = zip(names, header.columns, strict=True)
+    numbers = [n for n, c in columns if _parsed_as_number(c, layout)]
+    if header.delimiter != "," or start is None:
+        numbers = []
+    quoted = _may_hold_quotes(body, start)
     invalid: list = []
 
     def on_invalid(row) -> str:
         invalid.append(row)
         return "error"
 
-    def run(threads: bool, stream: BinaryIO) -> pa.Table:
+    def run(threads: bool, stream: BinaryIO, as_numbers: list[str]) -> pa.Table:
         return pacsv.read_csv(
             stream,
             read_options=pacsv.ReadOptions(
@@ -163,19 +172,30 @@ def _parse_body(
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=header.delimiter,
-                newlines_in_values=True,
+                # Only a quoted value can hold a line break; without any quote
+                # Arrow may cut blocks at line ends, which is much quicker.
+                newlines_in_values=quoted,
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=types,
+                column_types={**types, **dict.fromkeys(as_numbers, pa.float64())},
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
                 null_values=[""],
             ),
+            memory_pool=_POOL,
         )
 
     try:
-        return run(True, body)
+        if numbers:
+            try:
+                return run(True, body, numbers)
+            except pa.ArrowInvalid as exc:
+                if "conversion error to double" not in str(exc):
+                    raise
+                invalid.clear()
+                body.seek(start)
+        return run(True, body, [])
     except pa.ArrowInvalid as exc:
         message = str(exc)
         if "Empty CSV file" in message:  # a header and no rows: valid, empty
@@ -187,10 +207,44 @@ def _parse_body(
             invalid.clear()
             body.seek(start)
             with contextlib.suppress(pa.ArrowInvalid):
-                run(False, body)
+                run(False, body, [])
         raise _body_error(message, invalid, header, source) from None
     except (OSError, EOFError) as exc:
         raise ParseError("Unreadable input", str(exc), location=Location(source=source)) from None
+
+
+def _parsed_as_number(col: Column, layout: ComponentLayout | None) -> bool:
+    if layout is None or col.role != "component" or col.id not in layout.measures:
+        return False
+    return layout.components[col.id].kind in (ValueKind.NUMBER, ValueKind.INTEGER)
+
+
+def _may_hold_quotes(body: BinaryIO, start: int | None) -> bool:
+    """False only when the body of a plain file has no double quote at all."""
+    try:
+        fd = body.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return True
+    if start is None:
+        return True
+    try:
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
+            return mapped.find(b'"', start) >= 0
+    except (OSError, ValueError):
+        return True
+
+
+def _memory_pool() -> pa.MemoryPool | None:
+    """jemalloc where Arrow has it: a fresh process pays far less to first touch
+    its memory than with the default mimalloc (0.37 s against 0.52 s to parse
+    1M THB rows here; the same once warm)."""
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        return None
+
+
+_POOL = _memory_pool()
 
 
 def _utf8_error(body: BinaryIO, message: str, header: CsvHeader, source: str | None):
