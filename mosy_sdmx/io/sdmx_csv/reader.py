@@ -313,11 +313,12 @@ def _to_dataset(
     names = header.internal_names()
     roles = {n: c for n, c in zip(names, header.columns, strict=True)}
     n_rows = table.num_rows
+    table = _Converted(table)
 
     structure_urn, structure_ids = _structure_urn(header, table, names, roles)
     action, action_column = Action.INFORMATION, None
     if "\x00action" in names:
-        action, action_column = lift_actions(_pandas(table["\x00action"]))
+        action, action_column = lift_actions(table.pandas("\x00action"))
     delete_rows = None
     if action is Action.DELETE:
         delete_rows = np.ones(n_rows, dtype=bool)
@@ -349,9 +350,9 @@ def _to_dataset(
                     decimal_comma=decimal_comma,
                     tolerate=delete_rows if layout is not None else np.ones(n_rows, dtype=bool),
                 )
-            columns[col.id] = values if values is not None else _pandas(data)
+            columns[col.id] = values if values is not None else table.pandas(name)
             continue
-        series = _pandas(data)
+        series = table.pandas(name)
         if header.has_labels and col.role == "component" and _is_labelled(col, layout, series):
             series, found = _split_cells(series)
             if found:
@@ -360,7 +361,7 @@ def _to_dataset(
     for name in names:  # labels=name: names in the column after the ids
         col = roles[name]
         if col.role == "name" and col.name_of in columns:
-            found = _name_column(columns[col.name_of], _pandas(table[name]))
+            found = _name_column(columns[col.name_of], table.pandas(name))
             if found:
                 labels[col.name_of] = found
     df = (
@@ -390,11 +391,31 @@ def _to_dataset(
     )
 
 
-def _pandas(data: pa.ChunkedArray) -> pd.Series:
-    if pa.types.is_dictionary(data.type):
-        data = data.unify_dictionaries() if data.num_chunks > 1 else data
-        return pd.Series(data.to_pandas())
-    return pd.Series(data.to_pandas())
+class _Converted:
+    """The parsed table, its text columns turned into pandas all at once.
+
+    One ``Table.to_pandas`` converts the columns on Arrow's threads (dictionary
+    columns become categoricals); numbers stay Arrow for ``to_float``.
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self.num_rows = table.num_rows
+        names = table.column_names
+        text = [
+            i
+            for i, field in enumerate(table.schema)
+            if field.type != pa.float64() and names.count(field.name) == 1
+        ]
+        self._frame = table.select(text).to_pandas(use_threads=True) if text else None
+
+    def __getitem__(self, name: str) -> pa.ChunkedArray:
+        return self.table[name]
+
+    def pandas(self, name: str) -> pd.Series:
+        if self._frame is not None and name in self._frame.columns:
+            return self._frame[name]
+        return pd.Series(self.table[name].to_pandas())
 
 
 def _structure_urn(header, table, names, roles) -> tuple[str | None, pd.Series | None]:
@@ -402,7 +423,7 @@ def _structure_urn(header, table, names, roles) -> tuple[str | None, pd.Series |
     id_name = next((n for n in names if roles[n].role == "structure_id"), None)
     if id_name is None or table.num_rows == 0:
         return None, None
-    refs = _pandas(table[id_name]).astype("category")
+    refs = table.pandas(id_name).astype("category")
     plain = [c.split(": ", 1)[0] for c in map(str, refs.cat.categories)]
     if len(set(plain)) != len(plain):
         refs = refs.astype(object).map(lambda c: str(c).split(": ", 1)[0]).astype("category")
