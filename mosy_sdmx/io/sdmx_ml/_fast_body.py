@@ -10,9 +10,9 @@ attribute optional) pulls the values out at C speed, straight into Arrow.
 The body is cut into regions of whole series. numpy finds every ``<``; the
 byte after it tells series, observations and end tags apart, which also gives
 each series its first observation. A region is taken by the patterns only if
-they account for every one of its tags and it holds no ``&`` (XML would
-expand it); any other region goes through the reader's usual callbacks,
-so an odd observation costs one region, not the file.
+they account for every one of its tags (entity and character references in
+values are expanded as XML does); any other region goes through the reader's
+usual callbacks, so an odd observation costs one region, not the file.
 
 The hardened parser still decides what is XML: it parses the whole document
 on a second thread (lxml releases the GIL while libxml2 works and no callback
@@ -55,8 +55,12 @@ _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 _DEFAULT_NAMESPACE = re.compile(rb"\sxmlns\s*=")
 _FIRST = re.compile(rb"<(?:Series|Obs)\s")
 _NAME = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
-_ATTRIBUTE = re.compile(rb"\s(" + _NAME + rb')="([^"&<\t\n\r]*)"')
-_VALUE = rb'="([^"&<\t\n\r]*)"'
+_ATTRIBUTE = re.compile(rb"\s(" + _NAME + rb')="([^"<\t\n\r]*)"')
+#: A value: no tab or line break (XML would turn them into spaces), no "<" (not XML).
+_VALUE = rb'="([^"<\t\n\r]*)"'
+#: What an "&" can start in a well-formed attribute value without a DTD.
+_REFERENCE = re.compile(rb"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));")
+_NAMED = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
 _TAIL = re.compile(
     rb"</(?:" + _NAME + rb":)?DataSet>\s*</(?:" + _NAME + rb":)?"
     rb"(?:StructureSpecificData|StructureSpecificTimeSeriesData)>\s*\Z"
@@ -202,7 +206,7 @@ def _regions(kinds: np.ndarray) -> list[tuple[int, int]]:
 # -- element patterns -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Shape:
     """How an element's attributes are written, as patterns that read them.
 
@@ -216,6 +220,7 @@ class Shape:
     exact: re.Pattern[bytes]
     loose_names: tuple[str, ...] | None = None
     loose: re.Pattern[bytes] | None = None
+    prefer_loose: bool = False
 
 
 def learn_shape(buffer: Any, scan: Scan, kind: int, tag: bytes) -> Shape | None:
@@ -296,8 +301,7 @@ def read_region(
     the region) when the patterns account for every tag of the region, else None."""
     first, last = region
     low, high = _bounds(scan, region)
-    if np.searchsorted(scan.amps, low) != np.searchsorted(scan.amps, high):
-        return None
+    references = np.searchsorted(scan.amps, low) != np.searchsorted(scan.amps, high)
     kinds = scan.kinds[first:last]
     is_obs, is_series = kinds == _OBS, kinds == _SERIES
     n_obs, n_series = int(is_obs.sum()), int(is_series.sum())
@@ -306,8 +310,8 @@ def read_region(
         return None
     if len(ends) and not _all_series_ends(buffer, scan.tags[first:last][ends]):
         return None
-    obs_columns = _read_all(buffer, low, high, obs, n_obs)
-    series_columns = _read_all(buffer, low, high, series, n_series)
+    obs_columns = _read_all(buffer, low, high, obs, n_obs, references)
+    series_columns = _read_all(buffer, low, high, series, n_series, references)
     if obs_columns is None or series_columns is None:
         return None
     first_obs = (np.cumsum(is_obs) - is_obs)[is_series]
@@ -341,41 +345,54 @@ def _all_series_ends(buffer: Any, positions: np.ndarray) -> bool:
 
 
 def _read_all(
-    buffer: Any, low: int, high: int, shape: Shape | None, count: int
+    buffer: Any, low: int, high: int, shape: Shape | None, count: int, references: bool
 ) -> dict[str, pa.Array] | None:
-    """Columns of the ``count`` elements in [low, high), if a pattern reads them all."""
+    """Columns of the ``count`` elements in [low, high), if a pattern reads them all.
+
+    The pattern that last worked goes first: once attributes start to be left
+    out, they usually are all along.
+    """
     if not count:
         return {}
     if shape is None:
         return None
-    rows = shape.exact.findall(buffer, low, high)
-    if len(rows) == count:
-        return _columns(rows, shape.names, optional=False)
-    if shape.loose is None or shape.loose_names is None:
-        return None
-    rows = shape.loose.findall(buffer, low, high)
-    if len(rows) == count:
-        return _columns(rows, shape.loose_names, optional=True)
+    tries = [(shape.exact, shape.names, False)]
+    if shape.loose is not None and shape.loose_names is not None:
+        tries.append((shape.loose, shape.loose_names, True))
+        if shape.prefer_loose:
+            tries.reverse()
+    for pattern, names, optional in tries:
+        rows = pattern.findall(buffer, low, high)
+        if len(rows) == count:
+            shape.prefer_loose = optional
+            return _columns(rows, names, optional=optional, references=references)
     return None
 
 
-def _columns(rows: list, names: tuple[str, ...], *, optional: bool) -> dict[str, pa.Array]:
+def _columns(
+    rows: list, names: tuple[str, ...], *, optional: bool, references: bool
+) -> dict[str, pa.Array]:
     if len(names) == 1:
-        return {names[0]: bytes_to_arrow(rows, optional)}
+        return {names[0]: bytes_to_arrow(rows, optional, references)}
     return {
-        name: bytes_to_arrow(list(map(itemgetter(i), rows)), optional)
+        name: bytes_to_arrow(list(map(itemgetter(i), rows)), optional, references)
         for i, name in enumerate(names)
     }
 
 
-def bytes_to_arrow(values: list[bytes], empty_is_missing: bool = False) -> pa.Array:
+def bytes_to_arrow(
+    values: list[bytes], empty_is_missing: bool = False, references: bool = False
+) -> pa.Array:
     """An Arrow string array from UTF-8 byte strings (no NUL: XML forbids it).
 
     With ``empty_is_missing``, an empty value is an attribute that took no part
-    in the match (the caller made sure no attribute is written empty).
+    in the match (the caller made sure no attribute is written empty). With
+    ``references``, entity and character references are expanded as XML does.
     """
     n = len(values)
     joined = b"\0".join(values)
+    if references and b"&" in joined:
+        joined = _REFERENCE.sub(_expand, joined)
     ends = np.flatnonzero(np.frombuffer(joined, dtype=np.uint8) == 0)
     data = joined.replace(b"\0", b"")
     offsets = np.empty(n + 1, dtype=np.int32)
@@ -390,6 +407,17 @@ def bytes_to_arrow(values: list[bytes], empty_is_missing: bool = False) -> pa.Ar
     return pa.StringArray.from_buffers(
         n, pa.py_buffer(offsets), pa.py_buffer(data), validity
     )
+
+
+def _expand(match: re.Match[bytes]) -> bytes:
+    """A reference's text, with "&" written as libxml2 hands it to the callbacks
+    (``_read_columns.ESCAPED_AMPERSAND``, undone for both paths alike)."""
+    decimal, hexadecimal, name = match.groups()
+    if name is not None:
+        text = _NAMED[name]
+    else:
+        text = chr(int(decimal) if decimal is not None else int(hexadecimal, 16)).encode()
+    return b"&#38;" if text == b"&" else text
 
 
 # -- the gate -----------------------------------------------------------------

@@ -158,11 +158,21 @@ def test_a_flat_body_is_read_by_the_patterns(monkeypatch):
 
 
 def test_one_odd_observation_costs_only_its_region(monkeypatch):
-    body = series_body(6, 5).replace('OBS_VALUE="21"', 'OBS_VALUE="M&amp;E"')
+    body = series_body(6, 5).replace(
+        '<Obs TIME_PERIOD="2001" OBS_VALUE="21"', "<Obs\tTIME_PERIOD='2001' OBS_VALUE='21'"
+    )
     spy = RegionSpy(monkeypatch)
     got = assert_same(message(body))
-    assert "M&E" in got[1]["OBS_VALUE"][1]
+    assert 21.0 in got[1]["OBS_VALUE"][1]
     assert spy.left == 1 and spy.read >= 4
+
+
+def test_references_in_values_are_expanded_by_the_patterns(monkeypatch):
+    body = series_body(6, 5).replace('OBS_STATUS="A"', 'OBS_STATUS="M&amp;E &#233;&#x41;&lt;"', 3)
+    spy = RegionSpy(monkeypatch)
+    got = assert_same(message(body))
+    assert got[1]["OBS_STATUS"][1][:4] == ["M&E éA<"] * 3 + ["A"]
+    assert spy.left == 0
 
 
 def test_groups_before_the_series_go_through_the_callbacks(monkeypatch):
@@ -288,9 +298,9 @@ def test_files_are_mapped_and_streams_are_not(tmp_path):
 
 # -- any document ---------------------------------------------------------------
 
-_VALUES = st.sampled_from(
-    ["A", "F", "2020", "2020-Q1", "12", "0.5", "", " x ", "é", "M&amp;E", "a'b", "a>b", "&#65;"]
-)
+_PLAIN = ["A", "F", "2020", "2020-Q1", "12", "0.5", "", " x ", "é", "a'b", "a>b"]
+_REFERENCES = ["M&amp;E", "&#65;", "&lt;&gt;&quot;&apos;", "&#10;&#x9;", "&#x26;#38;", "&amp;#38;"]
+_VALUES = st.sampled_from([*_PLAIN, *_REFERENCES])
 _OBS_NAMES = ["TIME_PERIOD", "OBS_VALUE", "OBS_STATUS", "NOTE"]
 _SERIES_NAMES = ["REF_AREA", "SEX", "TITLE"]
 
