@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import mmap
+import os
 import re
 from typing import BinaryIO, Literal
 
@@ -221,16 +221,18 @@ def _parsed_as_number(col: Column, layout: ComponentLayout | None) -> bool:
 
 def _may_hold_quotes(body: BinaryIO, start: int | None) -> bool:
     """False only when the body of a plain file has no double quote at all."""
+    if start is None or not isinstance(getattr(body, "raw", body), io.FileIO):
+        return True  # decompressed, in memory or a pipe: not worth a second pass
+    fd, offset = body.fileno(), start
     try:
-        fd = body.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        return True
-    if start is None:
-        return True
-    try:
-        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
-            return mapped.find(b'"', start) >= 0
-    except (OSError, ValueError):
+        while True:  # pread: the stream's position stays where Arrow will start
+            chunk = os.pread(fd, _BLOCK, offset)
+            if not chunk:
+                return False
+            if b'"' in chunk:
+                return True
+            offset += len(chunk)
+    except OSError:
         return True
 
 

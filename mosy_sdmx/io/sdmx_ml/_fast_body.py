@@ -25,7 +25,6 @@ document to the streaming path, which also reports every error.
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import re
 import threading
@@ -70,34 +69,32 @@ _OBS, _SERIES = ord("O"), ord("S")
 _SERIES_END = np.frombuffer(b"</Series>", dtype=np.uint8)
 
 
-def whole_buffer(stream: BinaryIO) -> Any | None:
-    """The stream's entire content without copying it (mmap or bytes), or None.
+def whole_buffer(stream: BinaryIO) -> bytes | None:
+    """The stream's entire content, or None (the stream left where it was).
 
-    Only a regular file or an in-memory stream positioned at its start
-    qualifies; compressed and network streams keep the streaming path.
+    Only a regular file of at least ``MIN_BYTES`` or an in-memory stream
+    positioned at its start qualifies; compressed and network streams keep
+    the streaming path. A file is read, not mapped: a mapping would crash the
+    process (SIGBUS) if someone truncated the file meanwhile.
     """
     if isinstance(stream, io.BytesIO):
         # getvalue() hands back the bytes the stream was made from, uncopied.
         return stream.getvalue() if stream.tell() == 0 else None
+    if not isinstance(getattr(stream, "raw", stream), io.FileIO):
+        return None  # decompressed or piped: stream it
     try:
         if stream.tell() != 0:
             return None
-        fd = stream.fileno()
-        size = os.fstat(fd).st_size
-    except (AttributeError, OSError, io.UnsupportedOperation, ValueError):
+        size = os.fstat(stream.fileno()).st_size
+    except (OSError, ValueError):
         return None
     if size < max(MIN_BYTES, 1):
         return None
-    try:
-        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
+    data = stream.read()
+    if len(data) != size:  # the file changed under us: stream what is there
+        stream.seek(0)
         return None
-
-
-def release(buffer: Any) -> None:
-    """Let the kernel drop a mapped file's pages from this process (they are read)."""
-    if isinstance(buffer, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
-        buffer.madvise(mmap.MADV_DONTNEED)
+    return data
 
 
 # -- the document's outline ---------------------------------------------------
@@ -444,6 +441,8 @@ class Gate:
             parser.close()
         except BaseException as exc:  # reported to the caller, who falls back
             self.error = exc
+        finally:
+            self._buffer = None
 
     def passed(self) -> bool:
         self._thread.join()

@@ -41,12 +41,9 @@ def read(
     **options: Any,
 ) -> Dataset:
     """Read a structure-specific data message into a columnar Dataset."""
-    buffer = _fast_body.whole_buffer(stream)
-    if buffer is not None:
-        dataset = _read_whole(buffer, layout, source_name)
-        if dataset is not None:
-            return dataset
-        stream.seek(0)
+    dataset = _read_whole(stream, layout, source_name)
+    if dataset is not None:
+        return dataset
     window = InputWindow()
     reader = _SSReader(layout, source_name, window)
 
@@ -67,27 +64,32 @@ def read(
 
 
 def _read_whole(
-    buffer: Any, layout: ComponentLayout | None, source_name: str | None
+    stream: BinaryIO, layout: ComponentLayout | None, source_name: str | None
 ) -> Dataset | None:
-    """The whole-buffer path (see ``_fast_body``), or None to stream instead."""
+    """The whole-buffer path (see ``_fast_body``), or None (the stream rewound) to stream."""
+    buffer = _fast_body.whole_buffer(stream)
+    if buffer is None:
+        return None
     outline = _fast_body.outline(buffer)
-    if outline is None:
-        return None
-    gate = _fast_body.Gate(buffer)
-    try:
-        reader = _read_regions(buffer, outline, layout, source_name)
-    except _fast_body.FALLBACK_ERRORS:
-        reader = None
-    if reader is None:
-        gate.cancel()
-        return None
-    if not gate.passed():
-        return None
-    _fast_body.release(buffer)  # the columns are copies: the file's pages can go
-    try:
-        return reader.dataset()
-    except _fast_body.FALLBACK_ERRORS:
-        return None
+    reader = None
+    if outline is not None:
+        gate = _fast_body.Gate(buffer)
+        try:
+            reader = _read_regions(buffer, outline, layout, source_name)
+        except _fast_body.FALLBACK_ERRORS:
+            reader = None
+        if reader is None:
+            gate.cancel()
+        elif not gate.passed():
+            reader = None
+    del buffer  # the columns are copies: the file's bytes can go before the frame is built
+    if reader is not None:
+        try:
+            return reader.dataset()
+        except _fast_body.FALLBACK_ERRORS:
+            pass
+    stream.seek(0)
+    return None
 
 
 def _read_regions(

@@ -73,3 +73,24 @@ def test_a_bad_number_in_a_file_is_located_like_in_a_stream(tmp_path):
     from_file, from_stream = from_file_and_stream(tmp_path, thb_csv(rows), thb_layout())
     assert from_file == from_stream
     assert from_file["title"] == "Not a number" and from_file["location"]["row"] == 3
+
+
+def test_a_gzipped_file_is_never_searched_for_quotes(tmp_path, monkeypatch):
+    import gzip
+
+    seen = []
+    original = reader._may_hold_quotes
+
+    def spy(*args):
+        seen.append(original(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(reader, "_may_hold_quotes", spy)
+    header = THB_HEADER + ",COMMENT_OBS"
+    rows = [r + ",plain" for r in good_rows(3)]
+    rows[1] = rows[1].replace(",plain", ',"two\nlines"')
+    path = tmp_path / "data.csv.gz"
+    path.write_bytes(gzip.compress(thb_csv(rows, header), mtime=0))
+    frame = read_data(path, structure=thb_layout()).data
+    assert seen == [True]  # the packed bytes say nothing about quotes: assume some
+    assert list(frame["COMMENT_OBS"].astype(object)) == ["plain", "two\nlines", "plain"]

@@ -281,14 +281,15 @@ def test_the_checking_thread_never_outlives_a_read():
     assert not [t for t in threading.enumerate() if t.name == "mosy-xml-gate"]
 
 
-def test_files_are_mapped_and_streams_are_not(tmp_path):
+def test_whole_files_are_read_and_streams_are_not(tmp_path):
     path = tmp_path / "big.xml"
     path.write_bytes(message(series_body(2000, 10)))
     assert path.stat().st_size > _fast_body.MIN_BYTES
     with open(path, "rb") as handle:
-        assert _fast_body.whole_buffer(handle) is not None
+        assert _fast_body.whole_buffer(handle) == path.read_bytes()
         handle.seek(10)
         assert _fast_body.whole_buffer(handle) is None
+        assert handle.tell() == 10
     assert _fast_body.whole_buffer(io.BufferedReader(io.BytesIO(b"x" * 10))) is None
     data = b"abc"
     assert _fast_body.whole_buffer(io.BytesIO(data)) is data
