@@ -38,10 +38,13 @@ import pyarrow as pa
 from lxml import etree
 
 from mosy_sdmx.exceptions import ParseError
+from mosy_sdmx.io.source import ChainedStream
 from mosy_sdmx.safe_xml import make_parser
 
 #: Smaller inputs are not worth a thread: the streaming path reads them in milliseconds.
 MIN_BYTES = 1 << 20
+#: Larger inputs are streamed, so memory stays bounded (about 6M THB observations).
+MAX_BYTES = 512 << 20
 #: Observations per region (the unit of batching and of falling back).
 REGION_OBS = 1 << 16
 #: Bytes scanned, or handed to the validating parser, at a time.
@@ -69,32 +72,47 @@ _OBS, _SERIES = ord("O"), ord("S")
 _SERIES_END = np.frombuffer(b"</Series>", dtype=np.uint8)
 
 
-def whole_buffer(stream: BinaryIO) -> bytes | None:
-    """The stream's entire content, or None (the stream left where it was).
+@dataclass
+class Whole:
+    """The input's content in one piece, when it was worth taking, and the
+    stream to read instead whenever the fast path declines."""
 
-    Only a regular file of at least ``MIN_BYTES`` or an in-memory stream
-    positioned at its start qualifies; compressed and network streams keep
-    the streaming path. A file is read, not mapped: a mapping would crash the
-    process (SIGBUS) if someone truncated the file meanwhile.
+    data: bytes | None
+    stream: BinaryIO | None
+
+    def release(self) -> None:
+        """Forget the content (the caller keeps no other reference to it)."""
+        self.data = None
+        self.stream = None
+
+
+def take_whole(stream: BinaryIO) -> Whole:
+    """Read the input whole if it is from ``MIN_BYTES`` to ``MAX_BYTES`` long.
+
+    A regular file is read, not mapped: a mapping would crash the process
+    (SIGBUS) if someone truncated the file meanwhile. Other streams (unpacked
+    gzip or zip, uploads) are read up to ``MAX_BYTES``; a longer one is
+    streamed on from what was read. In-memory bytes are used as they are.
     """
     if isinstance(stream, io.BytesIO):
         # getvalue() hands back the bytes the stream was made from, uncopied.
-        return stream.getvalue() if stream.tell() == 0 else None
-    if not isinstance(getattr(stream, "raw", stream), io.FileIO):
-        return None  # decompressed or piped: stream it
-    try:
-        if stream.tell() != 0:
-            return None
-        size = os.fstat(stream.fileno()).st_size
-    except (OSError, ValueError):
-        return None
-    if size < max(MIN_BYTES, 1):
-        return None
-    data = stream.read()
-    if len(data) != size:  # the file changed under us: stream what is there
-        stream.seek(0)
-        return None
-    return data
+        return Whole(stream.getvalue() if stream.tell() == 0 else None, stream)
+    if isinstance(getattr(stream, "raw", stream), io.FileIO):
+        try:
+            at = stream.tell()
+            size = os.fstat(stream.fileno()).st_size - at
+        except (OSError, ValueError):
+            return Whole(None, stream)
+        if not max(MIN_BYTES, 1) <= size <= MAX_BYTES:
+            return Whole(None, stream)
+        data = stream.read()
+        stream.seek(at)
+        # A file that changed under us is streamed as it now is.
+        return Whole(data if len(data) == size else None, stream)
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        return Whole(None, io.BufferedReader(ChainedStream(data, stream)))  # type: ignore[arg-type]
+    return Whole(data if len(data) >= MIN_BYTES else None, io.BytesIO(data))
 
 
 # -- the document's outline ---------------------------------------------------

@@ -41,9 +41,12 @@ def read(
     **options: Any,
 ) -> Dataset:
     """Read a structure-specific data message into a columnar Dataset."""
-    dataset = _read_whole(stream, layout, source_name)
+    whole = _fast_body.take_whole(stream)
+    dataset = _read_whole(whole, layout, source_name)
     if dataset is not None:
         return dataset
+    assert whole.stream is not None
+    stream = whole.stream
     window = InputWindow()
     reader = _SSReader(layout, source_name, window)
 
@@ -64,32 +67,29 @@ def read(
 
 
 def _read_whole(
-    stream: BinaryIO, layout: ComponentLayout | None, source_name: str | None
+    whole: _fast_body.Whole, layout: ComponentLayout | None, source_name: str | None
 ) -> Dataset | None:
-    """The whole-buffer path (see ``_fast_body``), or None (the stream rewound) to stream."""
-    buffer = _fast_body.whole_buffer(stream)
+    """The whole-buffer path (see ``_fast_body``), or None to stream ``whole.stream``."""
+    buffer = whole.data
     if buffer is None:
         return None
     outline = _fast_body.outline(buffer)
-    reader = None
-    if outline is not None:
-        gate = _fast_body.Gate(buffer)
-        try:
-            reader = _read_regions(buffer, outline, layout, source_name)
-        except _fast_body.FALLBACK_ERRORS:
-            reader = None
-        if reader is None:
-            gate.cancel()
-        elif not gate.passed():
-            reader = None
-    del buffer  # the columns are copies: the file's bytes can go before the frame is built
-    if reader is not None:
-        try:
-            return reader.dataset()
-        except _fast_body.FALLBACK_ERRORS:
-            pass
-    stream.seek(0)
-    return None
+    if outline is None:
+        return None
+    gate = _fast_body.Gate(buffer)
+    try:
+        reader = _read_regions(buffer, outline, layout, source_name)
+    except _fast_body.FALLBACK_ERRORS:
+        reader = None
+    if reader is None:
+        gate.cancel()
+        return None
+    if not gate.passed():
+        return None
+    # The columns are copies: the input's bytes can go before the frame is built.
+    del buffer
+    whole.release()
+    return reader.dataset()
 
 
 def _read_regions(

@@ -281,20 +281,51 @@ def test_the_checking_thread_never_outlives_a_read():
     assert not [t for t in threading.enumerate() if t.name == "mosy-xml-gate"]
 
 
-def test_whole_files_are_read_and_streams_are_not(tmp_path):
+def test_inputs_are_taken_whole_within_bounds(tmp_path, monkeypatch):
+    data = message(series_body(2000, 10))
     path = tmp_path / "big.xml"
-    path.write_bytes(message(series_body(2000, 10)))
-    assert path.stat().st_size > _fast_body.MIN_BYTES
+    path.write_bytes(data)
+    assert len(data) > _fast_body.MIN_BYTES
     with open(path, "rb") as handle:
-        assert _fast_body.whole_buffer(handle) == path.read_bytes()
-        handle.seek(10)
-        assert _fast_body.whole_buffer(handle) is None
-        assert handle.tell() == 10
-    assert _fast_body.whole_buffer(io.BufferedReader(io.BytesIO(b"x" * 10))) is None
-    data = b"abc"
-    assert _fast_body.whole_buffer(io.BytesIO(data)) is data
+        whole = _fast_body.take_whole(handle)
+        assert whole.data == data and whole.stream is handle and handle.tell() == 0
+        monkeypatch.setattr(_fast_body, "MAX_BYTES", len(data) - 1)
+        assert _fast_body.take_whole(handle).data is None and handle.tell() == 0
+    # A stream that is not a file (unpacked gzip, an upload) is read up to the bound,
+    # and streamed on from what was read beyond it.
+    piped = io.BufferedReader(io.BytesIO(data))
+    whole = _fast_body.take_whole(piped)
+    assert whole.data is None and whole.stream.read() == data
+    monkeypatch.setattr(_fast_body, "MAX_BYTES", len(data))
+    whole = _fast_body.take_whole(io.BufferedReader(io.BytesIO(data)))
+    assert whole.data == data and whole.stream.read() == data
+    assert _fast_body.take_whole(io.BytesIO(data)).data is data
+
+
+def test_a_gzipped_file_is_read_by_the_patterns(tmp_path, monkeypatch):
+    import gzip
+
+    data = message(series_body(3000, 10))
+    path = tmp_path / "big.xml.gz"
+    path.write_bytes(gzip.compress(data))
+    spy = RegionSpy(monkeypatch)
     frame = read_data(path, structure=None, format="sdmx-ml-2.1-ss").data
-    assert len(frame) == 20_000
+    assert len(frame) == 30_000 and spy.read >= 1 and spy.left == 0
+    streamed = outcome(data, whole=False)
+    assert sorted(frame.columns) == list(streamed[1])
+    assert frame["OBS_VALUE"].tolist() == streamed[1]["OBS_VALUE"][1]
+
+
+def test_an_input_beyond_the_bound_is_streamed(tmp_path, monkeypatch):
+    import gzip
+
+    data = message(series_body(3000, 10))
+    path = tmp_path / "big.xml.gz"
+    path.write_bytes(gzip.compress(data))
+    monkeypatch.setattr(_fast_body, "MAX_BYTES", len(data) // 2)
+    spy = RegionSpy(monkeypatch)
+    frame = read_data(path, structure=None, format="sdmx-ml-2.1-ss").data
+    assert len(frame) == 30_000 and spy.read == spy.left == 0
 
 
 # -- any document ---------------------------------------------------------------
