@@ -124,3 +124,13 @@ def both_xml_paths(request, monkeypatch) -> str:
     threshold = 0 if request.param == "whole" else 1 << 62
     monkeypatch.setattr(_fast_body, "MIN_BYTES", threshold)
     return request.param
+
+
+@pytest.fixture(params=["calamine", "openpyxl"])
+def both_books(request, monkeypatch) -> str:
+    """Run an Excel reading test with calamine and with openpyxl, the reference."""
+    from mosy_sdmx.io.xlsx import books
+
+    chosen = books.CalamineBook if request.param == "calamine" else books.OpenpyxlBook
+    monkeypatch.setattr(books, "BOOK", chosen)
+    return request.param

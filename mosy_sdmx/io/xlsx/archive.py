@@ -1,16 +1,16 @@
-"""Vetting a workbook archive before openpyxl parses any of it.
+"""Vetting a workbook archive before any sheet of it is parsed.
 
-openpyxl parses sheet XML with the standard library's expat, which accepts a
-DTD, expands internal entities ("billion laughs") and reports a reference to
-an external one as a bare ``xml.etree`` error. So every member is streamed
+The workbook readers (calamine, and openpyxl with the standard library's
+expat, which accepts a DTD and expands internal entities, "billion laughs")
+are not our hardened parser. So every member is streamed
 once, bounded, through ``safe_xml``'s DTD guard first: a workbook that
 declares a DTD or entity anywhere is refused like any other XML input, and
 members that would unpack absurdly (zip bombs) are refused before they are
 inflated. Excel writes every part as UTF-8; a part in another encoding could
 hide a DOCTYPE from a byte scan, so it is refused too.
 
-Well-formedness is left to openpyxl on the happy path (a second full parse
-would cost ~5 s per GB); when openpyxl fails, ``diagnose`` parses the parts
+Well-formedness is left to the workbook reader on the happy path (a second
+full parse would cost ~5 s per GB); when it fails, ``diagnose`` parses the parts
 again with the hardened parser to say which sheet is broken and where.
 """
 
@@ -39,7 +39,7 @@ _ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
 def check_archive(handle: BinaryIO, source: str) -> None:
     """Refuse a workbook with a DTD, a non-UTF-8 part or a bomb-like member.
 
-    ``handle`` must be seekable; it is left at its start for openpyxl.
+    ``handle`` must be seekable; it is left at its start for the workbook reader.
     """
     start = handle.tell()
     try:
@@ -92,7 +92,7 @@ def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -
         if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and not head.startswith(
             _WIDE_STARTS
         ):
-            return  # not XML (an image, a binary part): openpyxl does not parse it
+            return  # not XML (an image, a binary part): no reader parses it
         _check_encoding(head, info.filename, source)
         guard = DoctypeGuard(_Replay(head, member), source)
         try:
@@ -150,7 +150,7 @@ class _Replay:
 def diagnose(handle: BinaryIO, source: str) -> ParseError | None:
     """The first XML part the hardened parser cannot read, as a ParseError naming its sheet.
 
-    Called only after openpyxl failed; None when every part parses (the
+    Called only after the workbook reader failed; None when every part parses (the
     failure was not about XML) or the archive cannot be reopened.
     """
     try:

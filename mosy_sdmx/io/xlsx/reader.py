@@ -1,6 +1,6 @@
 """Excel workbook (a filled partner template) -> Dataset, column by column.
 
-openpyxl's read-only mode streams the data sheet's rows; they are gathered in
+The sheets' rows come from calamine (``books``); they are gathered in
 chunks and transposed into column lists, and each column is typed at once
 (numbers with ``pd.to_numeric``, codes by converting their distinct values
 only). The hidden ``_mosy`` sheet names the dataflow, the provider and each
@@ -8,8 +8,8 @@ column's component, so no structure needs to be given. A workbook without it
 is read when a layout is given and one sheet's first row holds the key columns.
 
 The archive is vetted by ``archive.check_archive`` (no DTD, no bomb) before
-openpyxl parses anything, and whatever openpyxl, expat or zipfile raise while
-a sheet is read becomes a ParseError naming that sheet.
+any sheet is parsed, and whatever calamine or zipfile raise while a sheet is
+read becomes a ParseError naming that sheet.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
 
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, MosyError, ParseError
 from mosy_sdmx.io.xlsx.archive import check_archive, diagnose
+from mosy_sdmx.io.xlsx.books import Book, open_book
 from mosy_sdmx.io.xlsx.meta import (
     DATASET_SHEET,
     META_SHEET,
@@ -54,22 +54,23 @@ def read(
     handle = stream if seekable else io.BytesIO(stream.read())
     with sheet_errors(source, handle=handle):
         check_archive(handle, source)
-        workbook = load_workbook(handle, read_only=True, data_only=True)
+        book = open_book(handle)
     try:
-        meta = _meta(workbook, layout, source, handle)
-        if meta.data_sheet not in workbook.sheetnames:
+        meta = _meta(book, layout, source, handle)
+        if meta.data_sheet not in book.sheet_names:
             raise ParseError(
                 "No data sheet",
                 f"the workbook has no sheet {meta.data_sheet!r}; is it a MoSy template?",
                 location=Location(source=source, sheet=meta.data_sheet),
             )
         with sheet_errors(source, meta.data_sheet, handle):
-            frame, rows, letters = _read_data_sheet(workbook[meta.data_sheet], meta, source)
+            sheet_rows = book.rows(meta.data_sheet, meta.header_row)
+            frame, rows, letters = _read_data_sheet(sheet_rows, meta.data_sheet, meta, source)
         with sheet_errors(source, DATASET_SHEET, handle):
-            attributes = _read_dataset_sheet(workbook, meta, source)
+            attributes = _read_dataset_sheet(book, meta, source)
     finally:
         with sheet_errors(source):
-            workbook.close()
+            book.close()
     contiguous = len(rows) == 0 or rows[-1] - rows[0] == len(rows) - 1
     return Dataset(
         data=frame,
@@ -91,12 +92,12 @@ def sheet_errors(
 ) -> Iterator[None]:
     """Turn anything but a MosyError raised inside into a ParseError at ``sheet``.
 
-    openpyxl reports broken parts with expat, zipfile and plain Python errors;
-    none of them may escape ``read_data``. With ``handle``, the archive is
+    calamine and openpyxl report broken parts with their own, zipfile and plain
+    Python errors; none of them may escape ``read_data``. With ``handle``, the archive is
     parsed again by the hardened parser to name the broken sheet and position;
     otherwise the error's own text is kept, which names a position in the XML,
     never file contents a DTD could have pulled in (DTDs are refused before
-    openpyxl runs).
+    any sheet is read).
     """
     try:
         yield
@@ -114,11 +115,11 @@ def sheet_errors(
         ) from None
 
 
-def _meta(workbook, layout: ComponentLayout | None, source: str, handle) -> WorkbookMeta:
+def _meta(book: Book, layout: ComponentLayout | None, source: str, handle) -> WorkbookMeta:
     meta = None
-    if META_SHEET in workbook.sheetnames:
+    if META_SHEET in book.sheet_names:
         with sheet_errors(source, META_SHEET, handle):
-            meta = WorkbookMeta.from_rows(workbook[META_SHEET].iter_rows(values_only=True))
+            meta = WorkbookMeta.from_rows(book.rows(META_SHEET))
     if meta is not None:
         if layout is not None and layout.dsd_urn and meta.dsd_urn not in ("", layout.dsd_urn):
             raise ParseError(
@@ -128,15 +129,12 @@ def _meta(workbook, layout: ComponentLayout | None, source: str, handle) -> Work
                 location=Location(source=source, sheet=META_SHEET, cell="B3"),
             )
         return meta
-    first = workbook.sheetnames[0] if workbook.sheetnames else None
+    first = book.sheet_names[0] if book.sheet_names else None
     if layout is not None:
         key = set(layout.key_columns())
-        for title in workbook.sheetnames:
+        for title in book.sheet_names:
             with sheet_errors(source, title, handle):
-                sheet = workbook[title]
-                if not hasattr(sheet, "iter_rows"):
-                    continue  # a chartsheet
-                header = next(sheet.iter_rows(max_row=1, values_only=True), ())
+                header = next(book.rows(title), ())
             if key <= {_header_id(v) for v in header}:
                 meta = meta_for(layout)
                 meta.data_sheet = title
@@ -157,12 +155,11 @@ def _header_id(value: Any) -> str:
 
 
 def _read_data_sheet(
-    sheet, meta: WorkbookMeta, source: str
+    rows: Iterator[tuple], title: str, meta: WorkbookMeta, source: str
 ) -> tuple[pd.DataFrame, list[int], dict[str, str]]:
     """The observations, their Excel row numbers, and each component's column letter."""
-    title, header_row = sheet.title, meta.header_row
+    header_row = meta.header_row
     specs = {c.id: c for c in meta.columns}
-    rows = sheet.iter_rows(min_row=header_row, values_only=True)
     header = next(rows, None)
     if header is None or not any(_header_id(v) for v in header):
         raise ParseError(
@@ -303,13 +300,12 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _read_dataset_sheet(workbook, meta: WorkbookMeta, source: str) -> dict[str, str]:
-    if DATASET_SHEET not in workbook.sheetnames:
+def _read_dataset_sheet(book: Book, meta: WorkbookMeta, source: str) -> dict[str, str]:
+    if DATASET_SHEET not in book.sheet_names:
         return {}
     allowed = set(meta.dataset_attributes)
     out: dict[str, str] = {}
-    sheet = workbook[DATASET_SHEET]
-    for number, row in enumerate(sheet.iter_rows(min_row=2, max_col=2, values_only=True), 2):
+    for number, row in enumerate(book.rows(DATASET_SHEET, 2, max_col=2), 2):
         name = _text(row[0]) if row else None
         if name is None:
             continue

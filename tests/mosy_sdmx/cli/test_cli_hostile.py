@@ -397,8 +397,17 @@ def mosy(*argv: str, timeout: int = CHILD_TIMEOUT, memory: int | None = None):
     """
     code = "from mosy_sdmx.cli import main; main()"
     if memory is not None:
-        code = f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory})); "
-        code += "from mosy_sdmx.cli import main; main()"
+        # Under the address-space cap, Arrow's global thread pools can abort while
+        # being destroyed at interpreter exit ("terminate called without an active
+        # exception"), after mosy has answered: exit straight away with its code.
+        code = (
+            "import os, resource, sys\n"
+            f"resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))\n"
+            "from mosy_sdmx.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as done:\n"
+            "    sys.stdout.flush(); sys.stderr.flush()\n"
+            "    os._exit(done.code if isinstance(done.code, int) else 1)\n"
+        )
     try:
         return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
                               text=True, timeout=timeout)

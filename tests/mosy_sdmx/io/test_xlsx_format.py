@@ -17,6 +17,8 @@ from mosy_sdmx.io.xlsx import reader as xlsx_reader
 from mosy_sdmx.io.xlsx.reader import read
 from mosy_sdmx.io.xlsx.writer import write
 
+pytestmark = pytest.mark.usefixtures("both_books")
+
 
 @pytest.fixture(scope="module")
 def layout(ecb_structures):

@@ -16,6 +16,8 @@ from mosy_sdmx.io import read_data
 from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.templates import allowed_codes, write_template
 
+pytestmark = pytest.mark.usefixtures("both_books")
+
 PROVIDER = "XX_TEST"
 ROWS = 50
 

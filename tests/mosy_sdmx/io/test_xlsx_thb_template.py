@@ -13,6 +13,8 @@ from mosy_sdmx.io import read_data
 from mosy_sdmx.structures import builtin_structures
 from mosy_sdmx.templates import write_template
 
+pytestmark = pytest.mark.usefixtures("both_books")
+
 FLOW, PROVIDER = "DF_THB_VICTIMS", "PT_NREM"
 
 
