@@ -169,14 +169,6 @@ class Scan:
     empty_values: bool  # some attribute is written ="" (absent and empty would look alike)
     regions: list[tuple[int, int]]  # [first tag, last tag + 1) of each region
 
-    @property
-    def is_obs(self) -> np.ndarray:
-        return self.kinds == _OBS
-
-    @property
-    def is_series(self) -> np.ndarray:
-        return self.kinds == _SERIES
-
 
 def scan(buffer: Any, outline: Outline) -> Scan:
     """Locate the body's tags and ampersands, a slice at a time."""
@@ -203,13 +195,16 @@ def scan(buffer: Any, outline: Outline) -> Scan:
 
 
 def _regions(kinds: np.ndarray) -> list[tuple[int, int]]:
-    """Cut before series tags (observation tags in a flat body), about REGION_OBS apart."""
+    """Cut before series tags (observation tags in a flat body), about REGION_OBS apart.
+
+    The body starts with a series or an observation, so ``starts`` is never empty.
+    """
+    if not len(kinds):
+        return []
     is_obs = kinds == _OBS
     starts = np.flatnonzero(kinds == _SERIES)
     if not len(starts):
         starts = np.flatnonzero(is_obs)
-    if not len(kinds):
-        return []
     obs_before = np.cumsum(is_obs)[starts] - is_obs[starts]
     total = int(is_obs.sum())
     wanted = np.arange(REGION_OBS, total, REGION_OBS)

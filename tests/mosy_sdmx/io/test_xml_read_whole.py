@@ -362,7 +362,10 @@ def documents(draw) -> bytes:
             parts.append(draw(_element("Obs", _OBS_NAMES, "/>")))
         parts.append("</Series>")
     extras = st.sampled_from(
-        ["<!-- c -->", "<?pi?>", "text", "<Group SEX='F' TITLE='G'/>", "</Series>", "<Obs/>", "\t"]
+        [
+            *["<!-- c -->", "<?pi?>", "text", "<Group SEX='F' TITLE='G'/>", "</Series>", "\t"],
+            *["<Obs/>", "<Sib/>", "<Series><Sib/></Series>", "<Series><Obs><Sib/></Obs></Series>"],
+        ]
     )
     for _ in range(draw(st.integers(0, 2)) if draw(st.booleans()) else 0):
         parts.insert(draw(st.integers(0, len(parts))), draw(extras))
