@@ -33,8 +33,10 @@ def from_file_and_stream(tmp_path, data: bytes, layout=None):
     return results
 
 
-def test_a_file_without_quotes_is_read_quickly_and_exactly(tmp_path, monkeypatch):
-    seen = []
+@pytest.fixture
+def quote_decisions(monkeypatch) -> list[bool]:
+    """What ``_may_hold_quotes`` answered, read after read."""
+    seen: list[bool] = []
     original = reader._may_hold_quotes
 
     def spy(*args):
@@ -42,8 +44,13 @@ def test_a_file_without_quotes_is_read_quickly_and_exactly(tmp_path, monkeypatch
         return seen[-1]
 
     monkeypatch.setattr(reader, "_may_hold_quotes", spy)
+    return seen
+
+
+def test_a_file_without_quotes_is_read_quickly_and_exactly(tmp_path, quote_decisions):
     from_file, from_stream = from_file_and_stream(tmp_path, thb_csv(good_rows(5)), thb_layout())
-    assert seen == [False, True]  # the file was found free of quotes; a stream is not searched
+    # The file was found free of quotes; a stream is not searched.
+    assert quote_decisions == [False, True]
     assert from_file.equals(from_stream)
     assert from_file["OBS_VALUE"].tolist() == [0.0, 10.0, 20.0, 30.0, 40.0]
 
@@ -75,22 +82,14 @@ def test_a_bad_number_in_a_file_is_located_like_in_a_stream(tmp_path):
     assert from_file["title"] == "Not a number" and from_file["location"]["row"] == 3
 
 
-def test_a_gzipped_file_is_never_searched_for_quotes(tmp_path, monkeypatch):
+def test_a_gzipped_file_is_never_searched_for_quotes(tmp_path, quote_decisions):
     import gzip
 
-    seen = []
-    original = reader._may_hold_quotes
-
-    def spy(*args):
-        seen.append(original(*args))
-        return seen[-1]
-
-    monkeypatch.setattr(reader, "_may_hold_quotes", spy)
     header = THB_HEADER + ",COMMENT_OBS"
     rows = [r + ",plain" for r in good_rows(3)]
     rows[1] = rows[1].replace(",plain", ',"two\nlines"')
     path = tmp_path / "data.csv.gz"
     path.write_bytes(gzip.compress(thb_csv(rows, header), mtime=0))
     frame = read_data(path, structure=thb_layout()).data
-    assert seen == [True]  # the packed bytes say nothing about quotes: assume some
+    assert quote_decisions == [True]  # the packed bytes say nothing about quotes: assume some
     assert list(frame["COMMENT_OBS"].astype(object)) == ["plain", "two\nlines", "plain"]
