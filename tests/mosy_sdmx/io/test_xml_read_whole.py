@@ -379,3 +379,24 @@ def documents(draw) -> bytes:
 @given(documents(), st.integers(1, 4))
 def test_any_document_reads_or_fails_the_same_on_both_paths(data, region_obs):
     assert_same(data, region_obs=region_obs)
+
+
+def test_reads_in_parallel_threads_do_not_mix(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(_fast_body, "MIN_BYTES", 0)
+    messages = [
+        message(series_body(300 + 50 * k, 6).replace('SEX="F"', f'SEX="S{k}"')) for k in range(4)
+    ]
+    expected = [outcome(data, whole=False) for data in messages]
+    spy = RegionSpy(monkeypatch)
+
+    def read(data: bytes):
+        frame = ss_reader.read(io.BytesIO(data), layout=None, source_name="f.xml").data
+        return frame["SEX"].astype(str).unique().tolist(), len(frame)
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(read, messages * 3))
+    assert spy.read >= 12
+    for k, (sexes, rows) in enumerate(got):
+        assert sexes == [f"S{k % 4}"] and rows == len(expected[k % 4][1]["SEX"][1])
