@@ -10,7 +10,7 @@ is the usual one and appends each value to its column list. Everything else
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from operator import itemgetter
 from typing import Any, BinaryIO
 
@@ -30,6 +30,8 @@ from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, make_parser,
 from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout
 
 _ROOTS = ("StructureSpecificData", "StructureSpecificTimeSeriesData")
+#: Attribute sets per element that get a fast block in the generated ``start``.
+SHAPES = 3
 _SS_NAMESPACES = (ns.SS_21, ns.SS_30)
 
 
@@ -197,17 +199,24 @@ class _SSReader:
         self.comp: tuple[str, str] | None = None  # (level, component id) of a 3.0 <Comp>
         self.comp_values: list[str] = []
         self.where = "root"
+        #: Attribute sets with a fast block in ``start``, and how often each set was seen.
+        self._shapes: dict[str, list[tuple[str, ...]]] = {"Obs": [], "Series": []}
+        self._shape_counts: dict[str, Counter[tuple[str, ...]]] = {
+            "Obs": Counter(),
+            "Series": Counter(),
+        }
         self.start = self._make_start()
 
     # -- callbacks ---------------------------------------------------------
     def _make_start(self):
-        """The ``start`` callback, generated for the columns seen so far.
+        """The ``start`` callback, generated for the attribute sets seen so far.
 
         lxml binds ``target.start`` once, so the function object stays and
         ``_refresh`` swaps its code when a series or observation brings a new
-        component. The usual ``<Obs>``/``<Series>`` (same attribute names as
-        before) costs a length check, one ``itemgetter`` call (a KeyError means
-        another attribute set) and one bound ``append`` per column, no loop;
+        component or a new usual attribute set (``_learn``). An ``<Obs>`` or
+        ``<Series>`` written with one of the usual sets costs a length check,
+        one ``itemgetter`` call (a KeyError means another set) and one bound
+        ``append`` per column (None for the columns it leaves out), no loop;
         anything else goes to ``_start``.
         """
         obs, series = self.obs, self.series
@@ -217,24 +226,34 @@ class _SSReader:
             "series_start": self.got.series_starts.append,
         }
 
-        def fast(tag: str, prefix: str, names: list[str], then: list[str]) -> list[str]:
-            """``if`` block: exactly ``names`` present (count + lookups), append each."""
-            if not names:
+        def blocks(tag: str, prefix: str, columns: list[str], then: list[str]) -> list[str]:
+            """One ``if`` per usual set: exactly those names present, append each column."""
+            lines: list[str] = []
+            for k, shape in enumerate(self._shapes[tag]):
+                values = ", ".join(f"{prefix}v{i}" for i in range(len(shape)))
+                if len(shape) > 1:
+                    scope[f"{prefix}_get{k}"] = itemgetter(*shape)
+                    get = f"{values}, = {prefix}_get{k}(attrib)"
+                else:
+                    get = f"{values} = attrib[{shape[0]!r}]"
+                given = dict(zip(shape, values.split(", "), strict=True))
+                appends = [
+                    f"{prefix}{i}({given.get(name, 'None')})" for i, name in enumerate(columns)
+                ]
+                lines += [
+                    f"        if n == {len(shape)}:",
+                    "            try:",
+                    f"                {get}",
+                    "            except KeyError:",
+                    "                pass",
+                    "            else:",
+                    *[f"                {a}" for a in appends],
+                    *[f"    {t}" for t in then],
+                    "                return",
+                ]
+            if not lines:
                 return []
-            values = ", ".join(f"{prefix}v{i}" for i in range(len(names)))
-            get = f"{values}, = {prefix}_get(attrib)" if len(names) > 1 else (
-                f"{values} = attrib[{names[0]!r}]"
-            )
-            return [
-                f"    if tag == {tag!r} and len(attrib) == {len(names)}:",
-                "        try:",
-                f"            {get}",
-                "        except KeyError:",
-                "            return slow(tag, attrib)",
-                *[f"        {prefix}{i}({prefix}v{i})" for i in range(len(names))],
-                *then,
-                "        return",
-            ]
+            return [f"    if tag == {tag!r}:", "        n = len(attrib)", *lines]
 
         def compile_start() -> Any:
             o_names, s_names = list(obs.names), list(series.names)
@@ -244,15 +263,13 @@ class _SSReader:
             source = "\n".join(
                 [
                     "def start(tag, attrib):",
-                    *fast("Obs", "o", o_names, []),
-                    *fast("Series", "s", s_names, [f"        series_start({count})"]),
+                    *blocks("Obs", "o", o_names, []),
+                    *blocks("Series", "s", s_names, [f"            series_start({count})"]),
                     "    slow(tag, attrib)",
                 ]
             )
             scope.update({f"o{i}": obs.lists[n].append for i, n in enumerate(o_names)})
             scope.update({f"s{i}": series.lists[n].append for i, n in enumerate(s_names)})
-            scope["o_get"] = itemgetter(*o_names) if len(o_names) > 1 else None
-            scope["s_get"] = itemgetter(*s_names) if len(s_names) > 1 else None
             scope["o_len"] = obs.lists[o_names[0]].__len__ if o_names else None
             scope["o_base"] = obs.flushed
             exec(source, scope)
@@ -269,6 +286,22 @@ class _SSReader:
         self._refresh = refresh
         self._rebase = rebase
         return start
+
+    def _learn(self, tag: str, attrib) -> None:
+        """Count an attribute set the fast blocks missed; now and then, let the
+        ``SHAPES`` most frequent ones have blocks of their own."""
+        shape = tuple(k for k in attrib if k[:1] != "{")
+        if not shape or len(shape) != len(attrib):
+            return  # no attribute, or xsi:type and the like: the slow path's
+        counts = self._shape_counts[tag]
+        counts[shape] += 1
+        seen = counts[shape]
+        if shape in self._shapes[tag] or seen & (seen - 1):
+            return  # re-ranked at 1, 2, 4, 8... sightings only
+        best = [s for s, _ in counts.most_common(SHAPES)]
+        if best != self._shapes[tag]:
+            self._shapes[tag] = best
+            self._refresh()
 
     def _start(self, tag: str, attrib) -> None:
         if tag == "Obs":
@@ -371,16 +404,20 @@ class _SSReader:
         self.where = "series"
         series = self.series
         ordinal = len(series)
+        new = False
         for key in attrib:
             if key not in series.lists and key[:1] != "{":  # xsi:type is no component
                 self._check_component(key, "series", ordinal)
                 series.column(key)
+                new = True
         for name in series.names:
             series.lists[name].append(attrib.get(name))
         if not series.names:
             series.add_empty_row()
         self.got.series_starts.append(len(self.obs))
-        self._refresh()
+        if new:  # the fast blocks must append to the new column too
+            self._refresh()
+        self._learn("Series", attrib)
 
     def _group(self, attrib) -> None:
         self.where = "group"
@@ -401,12 +438,13 @@ class _SSReader:
                 self._check_component(key, "obs", ordinal)
                 obs.column(key)
                 new = True
-        if new:
-            self._refresh()
         for name in obs.names:
             obs.lists[name].append(attrib.get(name))
         if not obs.names:
             obs.add_empty_row()
+        if new:
+            self._refresh()
+        self._learn("Obs", attrib)
 
     def _comp_done(self) -> None:
         level, comp_id = self.comp or ("", "")
