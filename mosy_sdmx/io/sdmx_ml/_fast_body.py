@@ -43,8 +43,8 @@ from mosy_sdmx.safe_xml import make_parser
 
 #: Smaller inputs are not worth a thread: the streaming path reads them in milliseconds.
 MIN_BYTES = 1 << 20
-#: Larger inputs are streamed, so memory stays bounded (about 6M THB observations).
-MAX_BYTES = 512 << 20
+#: Larger inputs are streamed, so memory stays bounded (about 3M THB observations).
+MAX_BYTES = 256 << 20
 #: Observations per region (the unit of batching and of falling back).
 REGION_OBS = 1 << 16
 #: Bytes scanned, or handed to the validating parser, at a time.
