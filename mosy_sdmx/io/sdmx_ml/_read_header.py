@@ -162,3 +162,12 @@ def check_root(
             context={"root": local, "namespace": namespace},
         )
     return version
+
+
+def several_datasets(source_name: str | None) -> ParseError:
+    """The error for a second DataSet: a Dataset holds one (split the message)."""
+    return ParseError(
+        "Several datasets in one message",
+        "only one DataSet per message is read; split the message",
+        location=Location(source=source_name),
+    )

@@ -22,7 +22,7 @@ from mosy_sdmx.io.sdmx_ml._read_columns import (
     numeric_columns,
     unescape_attribute,
 )
-from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root
+from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root, several_datasets
 from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, refused_dtd, too_deep
 from mosy_sdmx.structures.layout import ComponentLayout
 
@@ -193,11 +193,7 @@ class _GenericReader:
     def _dataset(self, attrib) -> None:
         self.datasets += 1
         if self.datasets > 1:
-            raise ParseError(
-                "Several datasets in one message",
-                "only one DataSet per message is read; split the message",
-                location=Location(source=self.source_name),
-            )
+            raise several_datasets(self.source_name)
         self.level = "dataset"
         self.structure_ref = attrib.get("structureRef")
         if "action" in attrib:

@@ -25,9 +25,16 @@ from mosy_sdmx.io.sdmx_ml._read_columns import (
     numeric_columns,
     unescape_attribute,
 )
-from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root
-from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, make_parser, too_deep
-from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout
+from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root, several_datasets
+from mosy_sdmx.safe_xml import (
+    MAX_DEPTH,
+    InputWindow,
+    feed_stream,
+    make_parser,
+    refused_dtd,
+    too_deep,
+)
+from mosy_sdmx.structures.layout import ComponentLayout
 
 _ROOTS = ("StructureSpecificData", "StructureSpecificTimeSeriesData")
 #: Attribute sets per element that get a fast block in the generated ``start``.
@@ -369,8 +376,6 @@ class _SSReader:
             self.comp_values.append(text.strip())
 
     def doctype(self, *args) -> None:
-        from mosy_sdmx.safe_xml import refused_dtd
-
         raise refused_dtd(self.source_name)
 
     def close(self) -> None:
@@ -381,11 +386,7 @@ class _SSReader:
     def _dataset(self, attrib) -> None:
         self.datasets += 1
         if self.datasets > 1:
-            raise ParseError(
-                "Several datasets in one message",
-                "only one DataSet per message is read; split the message",
-                location=Location(source=self.source_name),
-            )
+            raise several_datasets(self.source_name)
         self.where = "dataset"
         for key, value in attrib.items():
             namespace, local = ns.split_tag(key)
@@ -402,22 +403,8 @@ class _SSReader:
 
     def _series(self, attrib) -> None:
         self.where = "series"
-        series = self.series
-        ordinal = len(series)
-        new = False
-        for key in attrib:
-            if key not in series.lists and key[:1] != "{":  # xsi:type is no component
-                self._check_component(key, "series", ordinal)
-                series.column(key)
-                new = True
-        for name in series.names:
-            series.lists[name].append(attrib.get(name))
-        if not series.names:
-            series.add_empty_row()
+        self._add_row(self.series, "Series", attrib)
         self.got.series_starts.append(len(self.obs))
-        if new:  # the fast blocks must append to the new column too
-            self._refresh()
-        self._learn("Series", attrib)
 
     def _group(self, attrib) -> None:
         self.where = "group"
@@ -428,23 +415,25 @@ class _SSReader:
         self.got.groups.append((row, {}))
 
     def _obs(self, attrib) -> None:
-        obs = self.obs
-        ordinal = len(obs)
+        self._add_row(self.obs, "Obs", attrib)
+
+    def _add_row(self, columns: ObsColumns, tag: str, attrib) -> None:
+        """The slow path of one ``<Obs>`` or ``<Series>``: new columns, one value each."""
+        level = tag.lower()
+        ordinal = len(columns)
         new = False
         for key in attrib:
-            if key not in obs.lists:
-                if key[:1] == "{":
-                    continue  # xsi:type and the like are not components
-                self._check_component(key, "obs", ordinal)
-                obs.column(key)
+            if key not in columns.lists and key[:1] != "{":  # xsi:type is no component
+                self._check_component(key, level, ordinal)
+                columns.column(key)
                 new = True
-        for name in obs.names:
-            obs.lists[name].append(attrib.get(name))
-        if not obs.names:
-            obs.add_empty_row()
-        if new:
+        for name in columns.names:
+            columns.lists[name].append(attrib.get(name))
+        if not columns.names:
+            columns.add_empty_row()
+        if new:  # the fast blocks must append to the new column too
             self._refresh()
-        self._learn("Obs", attrib)
+        self._learn(tag, attrib)
 
     def _comp_done(self) -> None:
         level, comp_id = self.comp or ("", "")
@@ -497,19 +486,9 @@ class _SSReader:
             )
         ref = self.header.structure_for(self.structure_ref)
         layout = self.layout
-        time_dim = layout.time_dimension if layout else None
-        if time_dim is None:
-            dim_at_obs = ref.dimension_at_observation if ref else None
-            time_dim = "TIME_PERIOD"
-            if dim_at_obs and dim_at_obs not in ("AllDimensions", "TIME_PERIOD"):
-                time_dim = "TIME_PERIOD"
+        time_dim = (layout.time_dimension if layout else None) or "TIME_PERIOD"
         frame = build_frame(self.got, layout=layout, time_dimension=time_dim)
         attributes = {k: unescape_attribute(v) for k, v in self.dataset_attributes.items()}
-        if layout is not None:
-            for name in list(frame.columns):
-                comp = layout.components.get(name)
-                if comp is not None and comp.level is AttachmentLevel.DATASET:
-                    pass
         urn = (ref.urn if ref else None) or (layout.structure_urn if layout else None) or None
         return Dataset(
             data=frame,
