@@ -124,6 +124,7 @@ class Outline:
 
     cut: int  # the first <Series or <Obs
     end: int  # the closing DataSet tag
+    head: bytes  # everything before ``cut``
 
 
 def outline(buffer: Any) -> Outline | None:
@@ -152,7 +153,7 @@ def outline(buffer: Any) -> Outline | None:
     tail = _TAIL.search(bytes(data[tail_from:]))
     if tail is None:
         return None
-    return Outline(cut=cut, end=tail_from + tail.start())
+    return Outline(cut=cut, end=tail_from + tail.start(), head=head)
 
 
 # -- the body's tags ----------------------------------------------------------
@@ -304,17 +305,21 @@ def read_region(
     buffer: Any,
     scan: Scan,
     region: tuple[int, int],
+    counts: tuple[int, int],
     obs: Shape | None,
     series: Shape | None,
 ) -> tuple[dict[str, pa.Array], dict[str, pa.Array], np.ndarray] | None:
     """(observation columns, series columns, each series' first observation within
-    the region) when the patterns account for every tag of the region, else None."""
+    the region) when the patterns account for every tag of the region, else None.
+
+    ``counts`` is ``region_counts(scan, region)``: the observations and series to find.
+    """
     first, last = region
     low, high = _bounds(scan, region)
     references = np.searchsorted(scan.amps, low) != np.searchsorted(scan.amps, high)
     kinds = scan.kinds[first:last]
     is_obs, is_series = kinds == _OBS, kinds == _SERIES
-    n_obs, n_series = int(is_obs.sum()), int(is_series.sum())
+    n_obs, n_series = counts
     ends = np.flatnonzero(kinds == _SLASH)
     if n_obs + n_series + len(ends) != len(kinds):
         return None

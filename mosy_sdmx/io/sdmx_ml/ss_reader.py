@@ -108,7 +108,7 @@ def _read_regions(
     source_name: str | None,
 ) -> _SSReader | None:
     reader = _SSReader(layout, source_name, InputWindow())
-    head = bytes(memoryview(buffer)[: outline.cut])
+    head = outline.head
     make_parser(reader).feed(head)
     if reader.datasets != 1 or reader.depth != 2 or len(reader.obs) or len(reader.series):
         return None  # not the DataSet's content next: let the streaming path judge
@@ -125,8 +125,8 @@ def _read_regions(
         return None  # the streaming path names the unknown component and its line
     callbacks: _PrimedParser | None = None
     for region in scan.regions:
-        found = _fast_body.read_region(buffer, scan, region, obs, series)
         counts = _fast_body.region_counts(scan, region)
+        found = _fast_body.read_region(buffer, scan, region, counts, obs, series)
         if found is None:
             callbacks = callbacks or _PrimedParser(reader, head)
             if not callbacks.feed(_fast_body.region_bytes(buffer, scan, region), counts):
