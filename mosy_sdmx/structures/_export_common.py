@@ -172,6 +172,34 @@ def ref_urn(obj: Any) -> str:
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
+def qname(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}"
+
+
+def sub(
+    parent: etree._Element, ns: str | None, name: str, text: str | None = None, **attrib
+) -> etree._Element:
+    """A child element (``ns`` None: no namespace); attributes given as None are left out."""
+    tag = qname(ns, name) if ns else name
+    el = etree.SubElement(parent, tag, {k: v for k, v in attrib.items() if v is not None})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def write_data_key_set(el: etree._Element, constraint: Any, ns_structure: str, ns_key: str) -> None:
+    """A constraint's ``<DataKeySet>``: 2.1 puts KeyValue in ``common``, 3.0 in ``structure``."""
+    keys = getattr(constraint, "data_content_keys", None)
+    if keys is None or not len(keys):
+        return
+    box = sub(el, ns_structure, "DataKeySet", isIncluded=str(as_bool(keys.included)).lower())
+    for key in keys.keys:
+        k = sub(box, ns_structure, "Key")
+        for comp, value in key.key_value.items():
+            kv = sub(k, ns_key, "KeyValue", id=comp.id)
+            sub(kv, ns_key, "Value", str(getattr(value, "value", value)))
+
+
 def write_xml_annotations(parent: etree._Element, obj: Any, ns_common: str) -> None:
     """``<common:Annotations>`` of an artefact, item or component.
 

@@ -33,8 +33,7 @@ _LIST_IDS = {
 }
 
 
-def _q(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}"
+_q = c.qname
 
 
 def write_ml21(artefacts: list[Any], header: c.HeaderInfo) -> bytes:
@@ -162,12 +161,7 @@ def _set_facets(rep_el: etree._Element, representation: Any) -> None:
         text_el.set(name, c.facet_text(value))
 
 
-def _sub(parent: etree._Element, ns: str | None, name: str, text: str | None = None, **attrib):
-    tag = _q(ns, name) if ns else name
-    el = etree.SubElement(parent, tag, {k: v for k, v in attrib.items() if v is not None})
-    if text is not None:
-        el.text = text
-    return el
+_sub = c.sub
 
 
 def _maintainable(box: etree._Element, artefact: Any, tag: str, **extra) -> etree._Element:
@@ -247,14 +241,7 @@ def _constraint(box: etree._Element, constraint: Any) -> None:
                 _ref(holder, "DataProvider", target)
             elif c.kind_of(target) in _ATTACHMENT_TAGS:
                 _ref(holder, _ATTACHMENT_TAGS[c.kind_of(target)], target)
-    keys = getattr(constraint, "data_content_keys", None)
-    if keys is not None and len(keys):
-        ks = _sub(el, NS_STR, "DataKeySet", isIncluded=str(c.as_bool(keys.included)).lower())
-        for key in keys.keys:
-            k = _sub(ks, NS_STR, "Key")
-            for comp, value in key.key_value.items():
-                kv = _sub(k, NS_COM, "KeyValue", id=comp.id)
-                _sub(kv, NS_COM, "Value", str(getattr(value, "value", value)))
+    c.write_data_key_set(el, constraint, NS_STR, NS_COM)
     for region in constraint.data_content_region:
         cr = _sub(el, NS_STR, "CubeRegion", include=str(c.as_bool(region.included)).lower())
         members = list(region.member.items())

@@ -39,15 +39,10 @@ log = logging.getLogger(__name__)
 _ORGANISATION_SCHEMES = {"agency_scheme", "data_provider_scheme", "data_consumer_scheme"}
 
 
-def _q(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}"
+_q = c.qname
 
 
-def _sub(parent: etree._Element, ns: str, name: str, text: str | None = None, **attrib):
-    el = etree.SubElement(parent, _q(ns, name), {k: v for k, v in attrib.items() if v is not None})
-    if text is not None:
-        el.text = text
-    return el
+_sub = c.sub
 
 
 def write_ml30(artefacts: list[Any], header: c.HeaderInfo) -> bytes:
@@ -311,14 +306,7 @@ def _data_constraint(container: etree._Element, constraint: Any, tag: str) -> No
                 _sub(box, NS_STR, "DataProvider", c.item_urn(target))
             elif name is not None:
                 _sub(box, NS_STR, name, c.maintainable_urn(target))
-    keys = getattr(constraint, "data_content_keys", None)
-    if keys is not None and len(keys):
-        ks = _sub(el, NS_STR, "DataKeySet", isIncluded=str(c.as_bool(keys.included)).lower())
-        for key in keys.keys:
-            k = _sub(ks, NS_STR, "Key")
-            for comp, value in key.key_value.items():
-                kv = _sub(k, NS_STR, "KeyValue", id=comp.id)
-                _sub(kv, NS_STR, "Value", str(getattr(value, "value", value)))
+    c.write_data_key_set(el, constraint, NS_STR, NS_STR)
     for region in constraint.data_content_region:
         cr = _sub(el, NS_STR, "CubeRegion", include=str(c.as_bool(region.included)).lower())
         for comp, selection in region.member.items():
