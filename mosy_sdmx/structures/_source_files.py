@@ -93,15 +93,19 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def read_yaml(path: Path) -> LineDict:
-    """A YAML file whose top level is a mapping; syntax errors name their line."""
-    source = display_name(path)
+def _read_text(path: Path, encoding: str, source: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding=encoding)
     except OSError as exc:
         raise fail(f"cannot read the file: {exc.strerror}", source) from None
     except UnicodeDecodeError:
         raise fail("the file is not UTF-8 text", source) from None
+
+
+def read_yaml(path: Path) -> LineDict:
+    """A YAML file whose top level is a mapping; syntax errors name their line."""
+    source = display_name(path)
+    text = _read_text(path, "utf-8", source)
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -124,12 +128,7 @@ class CsvRow:
 def read_csv(path: Path, required: tuple[str, ...]) -> tuple[list[str], Iterator[CsvRow]]:
     """Header and rows of a UTF-8 CSV; a missing required column names the header line."""
     source = display_name(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise fail(f"cannot read the file: {exc.strerror}", source) from None
-    except UnicodeDecodeError:
-        raise fail("the file is not UTF-8 text", source) from None
+    text = _read_text(path, "utf-8-sig", source)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
