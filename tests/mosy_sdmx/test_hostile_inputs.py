@@ -15,7 +15,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import re
 import subprocess
 import sys
 import textwrap
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hostile_xml import BIG_COMMENT, hostile, laughs, with_prolog
 
 from mosy_sdmx import (
     DataFormat,
@@ -45,7 +45,6 @@ XML_FORMATS = (DataFormat.SDMX_ML_21_GENERIC, DataFormat.SDMX_ML_21_SS, DataForm
 CSV_FORMATS = (DataFormat.SDMX_CSV_10, DataFormat.SDMX_CSV_20)
 JSON_FORMATS = (DataFormat.SDMX_JSON_10, DataFormat.SDMX_JSON_20)
 #: A comment longer than any sniffing window (source.SNIFF_BYTES is 64 KiB).
-BIG_COMMENT = b"<!--" + b"padding " * 9000 + b"-->\n"
 #: Seconds a child process gets for entity expansion or a decompression bomb.
 CHILD_TIMEOUT = 10
 #: Address space of that child: far below what a bomb would need if not bounded.
@@ -85,37 +84,10 @@ def secret(tmp_path_factory) -> Path:
     return path
 
 
-def with_prolog(xml: bytes, prolog: bytes, entity: bytes | None = None) -> bytes:
-    """``xml`` with ``prolog`` after its XML declaration and ``&entity;`` in the first ID."""
-    if entity is not None:
-        xml = re.sub(rb"(<(?:\w+:)?ID>)", rb"\1&" + entity + b";", xml, count=1)
-        assert b"&" + entity in xml
-    declaration = re.match(rb"<\?xml[^>]*\?>", xml)
-    at = declaration.end() if declaration else 0
-    return xml[:at] + b"\n" + prolog + b"\n" + xml[at:]
 
 
-def laughs() -> bytes:
-    """The billion-laughs internal subset: &l9; expands to 10**9 'lol's."""
-    lines = [b'<!ENTITY l0 "lol">']
-    lines += [b"<!ENTITY l%d \"%s\">" % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10)]
-    return b"<!DOCTYPE m [" + b"".join(lines) + b"]>"
 
 
-def hostile(xml: bytes, case: str, secret: Path) -> bytes:
-    uri = secret.as_uri().encode()
-    if case == "xxe":
-        return with_prolog(xml, b'<!DOCTYPE m [<!ENTITY x SYSTEM "' + uri + b'">]>', b"x")
-    if case == "parameter-entity":
-        return with_prolog(xml, b'<!DOCTYPE m [<!ENTITY % p SYSTEM "' + uri + b'"> %p;]>')
-    if case == "billion-laughs":
-        return with_prolog(xml, laughs(), b"l9")
-    if case == "external-dtd":
-        return with_prolog(xml, b'<!DOCTYPE m SYSTEM "' + uri + b'">')
-    if case == "doctype-after-big-comment":
-        doctype = b'<!DOCTYPE m [<!ENTITY x SYSTEM "' + uri + b'">]>'
-        return with_prolog(xml, BIG_COMMENT + doctype, b"x")
-    raise AssertionError(case)
 
 
 HOSTILE_CASES = (

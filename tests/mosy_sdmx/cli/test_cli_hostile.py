@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hostile_xml import hostile, laughs
 from typer.testing import CliRunner
 
 from mosy_sdmx import DataFormat, Dataset, write_data
@@ -33,7 +34,6 @@ from mosy_sdmx.structures import builtin_structures
 
 FLOW = "DF_THB_VICTIMS"
 MARKER = "MOSY-CLI-SECRET-91d4"
-BIG_COMMENT = b"<!--" + b"padding " * 9000 + b"-->\n"
 CHILD_TIMEOUT = 10
 runner = CliRunner()
 
@@ -67,34 +67,10 @@ def secret(tmp_path_factory) -> Path:
     return path
 
 
-def with_prolog(xml: bytes, prolog: bytes, entity: bytes | None = None) -> bytes:
-    if entity is not None:
-        xml = re.sub(rb"(<(?:\w+:)?ID>)", rb"\1&" + entity + b";", xml, count=1)
-    declaration = re.match(rb"<\?xml[^>]*\?>", xml)
-    at = declaration.end() if declaration else 0
-    return xml[:at] + b"\n" + prolog + b"\n" + xml[at:]
 
 
-def laughs() -> bytes:
-    lines = [b'<!ENTITY l0 "lol">']
-    lines += [b"<!ENTITY l%d \"%s\">" % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10)]
-    return b"<!DOCTYPE m [" + b"".join(lines) + b"]>"
 
 
-def hostile(xml: bytes, case: str, secret: Path) -> bytes:
-    uri = secret.as_uri().encode()
-    doctype = b'<!DOCTYPE m [<!ENTITY x SYSTEM "' + uri + b'">]>'
-    if case == "xxe":
-        return with_prolog(xml, doctype, b"x")
-    if case == "parameter-entity":
-        return with_prolog(xml, b'<!DOCTYPE m [<!ENTITY % p SYSTEM "' + uri + b'"> %p;]>')
-    if case == "billion-laughs":
-        return with_prolog(xml, laughs(), b"l9")
-    if case == "external-dtd":
-        return with_prolog(xml, b'<!DOCTYPE m SYSTEM "' + uri + b'">')
-    if case == "doctype-after-big-comment":
-        return with_prolog(xml, BIG_COMMENT + doctype, b"x")
-    raise AssertionError(case)
 
 
 HOSTILE = ("xxe", "parameter-entity", "external-dtd", "doctype-after-big-comment")
