@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from hostile_xml import BIG_COMMENT, hostile, laughs, with_prolog
+from streams import zipped
 
 from mosy_sdmx import (
     DataFormat,
@@ -584,12 +585,6 @@ def test_validate_file_on_empty_and_garbage(tmp_path, content):
     one_issue_report(path, flow=FLOW)
 
 
-def zipped(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_zip_with_two_members_is_refused(messages, thb, tmp_path):

@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from hostile_xml import hostile, laughs
+from streams import zipped
 from typer.testing import CliRunner
 
 from mosy_sdmx import DataFormat, Dataset, write_data
@@ -76,12 +77,6 @@ def secret(tmp_path_factory) -> Path:
 HOSTILE = ("xxe", "parameter-entity", "external-dtd", "doctype-after-big-comment")
 
 
-def zipped(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def xlsx_sheet_rewritten(workbook: bytes, change) -> bytes:

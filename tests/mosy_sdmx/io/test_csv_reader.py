@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from io_samples import thb_layout
+from streams import OneWay
 
 from mosy_sdmx.dataset import Action
 from mosy_sdmx.exceptions import ParseError
@@ -152,18 +153,6 @@ def test_row_with_a_missing_field_names_its_row():
 def test_missing_field_on_a_stream_that_cannot_seek_still_explains():
     rows = good_rows(3)
     rows[1] = rows[1].rsplit(",", 2)[0]
-
-    class OneWay(io.RawIOBase):
-        def __init__(self, data: bytes) -> None:
-            self._inner = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def readinto(self, buffer) -> int:
-            data = self._inner.read(len(buffer))
-            buffer[: len(data)] = data
-            return len(data)
 
     with pytest.raises(ParseError, match="expected 14 fields, found 12"):
         read(io.BufferedReader(OneWay(thb_csv(rows))), layout=thb_layout())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
-import zipfile
 
 import pytest
+from streams import OneWay, zipped
 
 from mosy_sdmx.exceptions import ParseError, UnsupportedFormatError
 from mosy_sdmx.formats import DataFormat
@@ -15,32 +15,11 @@ from mosy_sdmx.io import source as source_module
 from mosy_sdmx.io.source import open_source
 
 
-class OneWay(io.RawIOBase):
-    """A stream that can only be read forwards (a socket, a pipe)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._inner = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self._inner.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
 @pytest.fixture(scope="module")
 def csv_bytes(specimens) -> bytes:
     return (specimens / "sdmx-3.0" / "csv" / "example-01.csv").read_bytes()
 
 
-def zipped(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_plain_gzip_and_zip_give_the_same_dataset(csv_bytes, tmp_path):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streams import OneWay
 
 from mosy_sdmx import DataFormat, Dataset, MosyError, ParseError, read_data, write_data
 from mosy_sdmx.io.xlsx import archive as xlsx_archive
@@ -174,17 +175,5 @@ def test_workbook_without_its_workbook_part_is_a_parse_error(workbook, thb):
 
 
 def test_clean_workbook_from_an_unseekable_stream_still_reads(workbook, thb):
-    class Pipe(io.RawIOBase):
-        def __init__(self, data: bytes) -> None:
-            self._inner = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def readinto(self, buffer) -> int:
-            data = self._inner.read(len(buffer))
-            buffer[: len(data)] = data
-            return len(data)
-
-    dataset = read_data(io.BufferedReader(Pipe(workbook)), thb, flow=FLOW)
+    dataset = read_data(io.BufferedReader(OneWay(workbook)), thb, flow=FLOW)
     assert sorted(dataset.data["OBS_VALUE"].tolist()) == [5.0, 7.0, 12.0]
