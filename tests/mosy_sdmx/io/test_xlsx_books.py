@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, time
 
-import openpyxl
 import pandas as pd
 import pytest
+from test_xlsx_template import fill_template
 
 from mosy_sdmx.exceptions import ParseError
 from mosy_sdmx.io import read_data
@@ -30,18 +30,6 @@ def template() -> bytes:
     return buffer.getvalue()
 
 
-def filled(template: bytes, rows: list[dict], edit=None) -> bytes:
-    workbook = openpyxl.load_workbook(io.BytesIO(template))
-    sheet = workbook["Data"]
-    letters = {c.value: c.column_letter for c in sheet[1]}
-    for number, row in enumerate(rows, start=2):
-        for cid, value in row.items():
-            sheet[f"{letters[cid]}{number}"] = value
-    if edit is not None:
-        edit(workbook)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def read_with(book, data: bytes, monkeypatch):
@@ -93,7 +81,7 @@ CELLS = {
 @pytest.mark.parametrize("name", list(CELLS))
 def test_cells_read_the_same(template, monkeypatch, name):
     rows = [COMMON, {**COMMON, **CELLS[name]}, {**COMMON, "TIME_PERIOD": "2022"}]
-    assert_same(filled(template, rows), monkeypatch)
+    assert_same(fill_template(template, rows), monkeypatch)
 
 
 def test_blank_rows_and_a_used_range_away_from_a1(template, monkeypatch):
@@ -102,7 +90,7 @@ def test_blank_rows_and_a_used_range_away_from_a1(template, monkeypatch):
         sheet.insert_cols(1)  # the columns start at B: their letters must follow
 
     rows = [COMMON, {}, {}, {**COMMON, "SEX": "M"}]
-    got = assert_same(filled(template, rows, edit), monkeypatch)
+    got = assert_same(fill_template(template, rows, edit), monkeypatch)
     assert got[0] == "ok" and got[3].tolist() == [2, 5]
 
 
@@ -114,7 +102,7 @@ def test_a_header_row_below_the_first(template, monkeypatch):
             if row[0].value == "header_row":
                 row[1].value = "3"
 
-    got = assert_same(filled(template, [COMMON, {**COMMON, "SEX": "M"}], edit), monkeypatch)
+    got = assert_same(fill_template(template, [COMMON, {**COMMON, "SEX": "M"}], edit), monkeypatch)
     assert got[0] == "ok" and got[4] == 4
 
 

@@ -179,7 +179,8 @@ def test_unknown_provider_is_structure_not_found(restricted) -> None:
 # -- a filled template reads back ------------------------------------------------
 
 
-def _fill(template: bytes, rows: list[dict], edit=None) -> bytes:
+def fill_template(template: bytes, rows: list[dict], edit=None) -> bytes:
+    """The template with ``rows`` (component id -> value) typed in from row 2; then ``edit``."""
     workbook = _load(template)
     sheet = workbook["Data"]
     letters = _header(sheet)
@@ -207,7 +208,7 @@ FILLED = [
 
 
 def test_filled_template_reads_back_exactly(template_bytes, restricted) -> None:
-    dataset = read_data(_fill(template_bytes, FILLED))
+    dataset = read_data(fill_template(template_bytes, FILLED))
     observations = [r for r in FILLED if r]
     frame = dataset.data
     assert len(frame) == len(observations)
@@ -233,7 +234,7 @@ def test_filled_template_reads_back_exactly(template_bytes, restricted) -> None:
 
 
 def test_reading_with_the_structure_given_gives_the_same(template_bytes, restricted) -> None:
-    filled = _fill(template_bytes, FILLED)
+    filled = fill_template(template_bytes, FILLED)
     with_structure = read_data(filled, restricted, flow="EXR")
     pd.testing.assert_frame_equal(with_structure.data, read_data(filled).data)
 
@@ -243,7 +244,7 @@ def test_template_for_another_structure_is_refused(template_bytes, restricted) -
 
     other = replace(restricted.layout("EXR"), dsd_urn="urn:x:DataStructure=X:OTHER(1.0)")
     with pytest.raises(ParseError) as info:
-        read_data(_fill(template_bytes, FILLED), other)
+        read_data(fill_template(template_bytes, FILLED), other)
     assert info.value.location.sheet == "_mosy"
 
 
@@ -258,14 +259,14 @@ def _parse_error(data: bytes) -> ParseError:
 
 def test_non_numeric_value_names_its_cell(template_bytes) -> None:
     rows = [dict(FILLED[0]), dict(FILLED[1], OBS_VALUE="twelve")]
-    error = _parse_error(_fill(template_bytes, rows))
+    error = _parse_error(fill_template(template_bytes, rows))
     letter = _header(_load(template_bytes)["Data"])["OBS_VALUE"]
     assert (error.location.sheet, error.location.cell) == ("Data", f"{letter}3")
     assert "twelve" in str(error)
 
 
 def test_boolean_value_is_not_a_number(template_bytes) -> None:
-    error = _parse_error(_fill(template_bytes, [dict(FILLED[0], OBS_VALUE=True)]))
+    error = _parse_error(fill_template(template_bytes, [dict(FILLED[0], OBS_VALUE=True)]))
     assert error.location.cell.endswith("2") and error.location.sheet == "Data"
 
 
@@ -276,7 +277,7 @@ def test_missing_column_names_the_header_cell(template_bytes) -> None:
         sheet[f"{letter}1"] = None
 
     letter = _header(_load(template_bytes)["Data"])["CURRENCY"]
-    error = _parse_error(_fill(template_bytes, FILLED, drop_currency))
+    error = _parse_error(fill_template(template_bytes, FILLED, drop_currency))
     assert (error.location.sheet, error.location.cell) == ("Data", f"{letter}1")
     assert error.location.component == "CURRENCY"
 
@@ -291,7 +292,7 @@ def test_unknown_column_header(template_bytes) -> None:
     def rename(workbook):
         workbook["Data"]["A1"] = "FREQUENCY"
 
-    error = _parse_error(_fill(template_bytes, FILLED, rename))
+    error = _parse_error(fill_template(template_bytes, FILLED, rename))
     assert (error.location.sheet, error.location.cell) == ("Data", "A1")
 
 
@@ -299,7 +300,7 @@ def test_workbook_without_its_data_sheet(template_bytes) -> None:
     def remove(workbook):
         del workbook["Data"]
 
-    error = _parse_error(_fill(template_bytes, [], remove))
+    error = _parse_error(fill_template(template_bytes, [], remove))
     assert error.location.sheet == "Data" and error.title == "No data sheet"
 
 
