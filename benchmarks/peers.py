@@ -81,8 +81,9 @@ def sdmxthon(op: str, files: Files, out: Path) -> Timed | None:
         return result if not isinstance(result, dict) else next(iter(result.values()))
 
     if op == "read-xml":
-        return lambda: len(one(st.get_datasets(str(files["sdmx-ml-2.1-ss"]), structure,
-                                               validate=False)).data)
+        return lambda: len(
+            one(st.get_datasets(str(files["sdmx-ml-2.1-ss"]), structure, validate=False)).data
+        )
     if op == "read-csv":
         return lambda: len(one(st.read_sdmx(str(files["sdmx-csv-2.0"])).payload).data)
     dataset = one(st.get_datasets(str(files["sdmx-ml-2.1-ss"]), structure, validate=False))
@@ -104,12 +105,14 @@ def sdmx1(op: str, files: Files, out: Path) -> Timed | None:
     structures = sdmx.read_sdmx(files["structure"])
     dsd = structures.structure["DSD_THB_PERSONS"]
     if op == "read-xml":
+
         def read() -> int:
             message = sdmx.read_sdmx(files["sdmx-ml-2.1-ss"], structure=dsd)
             return len(sdmx.to_pandas(message.data[0], attributes="o"))
 
         return read
     if op == "read-csv":
+
         def read_csv() -> int:
             message = sdmx.read_sdmx(files["sdmx-csv-2.0"], structure=dsd)
             return len(sdmx.to_pandas(message.data[0]))

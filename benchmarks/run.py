@@ -81,7 +81,9 @@ def measure(tool: str, op: str, folder: Path, repeat: int, timeout: float) -> di
         try:
             proc = subprocess.run(
                 [sys.executable, __file__, "--worker", tool, op, str(folder)],
-                capture_output=True, text=True, timeout=timeout,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
             )
         except subprocess.TimeoutExpired:
             return {"error": f"over {timeout:.0f} s"}
@@ -108,8 +110,9 @@ def main() -> None:
     parser.add_argument("--sdmx1-max", type=int, default=100_000)
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--worker", nargs=3, metavar=("TOOL", "OP", "FOLDER"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", nargs=3, metavar=("TOOL", "OP", "FOLDER"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.worker:
         tool, op, folder = args.worker
@@ -117,8 +120,10 @@ def main() -> None:
         return
 
     results = []
-    header = f"{'size':>9} {'operation':<10} {'tool':<9} {'median s':>9} {'obs/s':>11} " \
-             f"{'peak RSS MB':>11} {'peer/mosy':>9}"
+    header = (
+        f"{'size':>9} {'operation':<10} {'tool':<9} {'median s':>9} {'obs/s':>11} "
+        f"{'peak RSS MB':>11} {'peer/mosy':>9}"
+    )
     print(header)
     print("-" * len(header))
     for size in args.sizes:
@@ -141,9 +146,12 @@ def main() -> None:
                     mosy_seconds = row["seconds"]
                 ratio = row["seconds"] / mosy_seconds if mosy_seconds else float("nan")
                 row["ratio"] = ratio
-                print(f"{size:>9,} {op:<10} {tool:<9} {row['seconds']:>9.3f} "
-                      f"{row['n'] / row['seconds']:>11,.0f} {row['rss_mb']:>11.0f} "
-                      f"{ratio:>9.1f}", flush=True)
+                print(
+                    f"{size:>9,} {op:<10} {tool:<9} {row['seconds']:>9.3f} "
+                    f"{row['n'] / row['seconds']:>11,.0f} {row['rss_mb']:>11.0f} "
+                    f"{ratio:>9.1f}",
+                    flush=True,
+                )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

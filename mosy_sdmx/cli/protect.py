@@ -80,9 +80,7 @@ def protect_command(
         public_layout = _layout(structures, settings.public_flow(flow_id)) or layout
         previous_public = read_data(previous, public_layout, _input_format(previous))
 
-    public, report = protect(
-        dataset, settings, layout=layout, previous_public=previous_public
-    )
+    public, report = protect(dataset, settings, layout=layout, previous_public=previous_public)
     out_layout = _layout(structures, report.public_flow_id) or layout
     write_data(public, output, format or in_format, out_layout)
     if audit is not None:

@@ -55,8 +55,11 @@ def validate_command(
     ] = None,
     annotate: Annotated[
         Path | None,
-        typer.Option("--annotate", help="Also write the data as SDMX-CSV with each row's "
-                     "issue codes.", dir_okay=False),
+        typer.Option(
+            "--annotate",
+            help="Also write the data as SDMX-CSV with each row's issue codes.",
+            dir_okay=False,
+        ),
     ] = None,
     max_examples: Annotated[
         int, typer.Option("--max-examples", min=1, help="Examples kept per issue code.")
@@ -83,8 +86,14 @@ def validate_command(
 
         previous_data = read_data(previous, structures, flow=flow)
     dataset, report = read_and_validate(
-        file, structures, provider, flow=flow, previous=previous_data,
-        max_examples=max_examples, pick=_codes(pick), skip=_codes(skip),
+        file,
+        structures,
+        provider,
+        flow=flow,
+        previous=previous_data,
+        max_examples=max_examples,
+        pick=_codes(pick),
+        skip=_codes(skip),
         annotate=annotate is not None,
     )
     if format is ReportFormat.JSON:

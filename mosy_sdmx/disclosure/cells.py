@@ -100,6 +100,13 @@ def classify(
     revision = kept & valued & (value >= 0) & (value < threshold)
     revision &= ~as_reported & ~confidential & ~primary
     return CellFacts(
-        value, valued, country_total, as_reported, rounding, threshold,
-        confidential, primary, revision,
+        value,
+        valued,
+        country_total,
+        as_reported,
+        rounding,
+        threshold,
+        confidential,
+        primary,
+        revision,
     )

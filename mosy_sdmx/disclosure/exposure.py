@@ -73,9 +73,7 @@ def _determined_columns(matrix: np.ndarray) -> np.ndarray:
     return determined
 
 
-def determined_cells(
-    membership: Membership, hidden: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def determined_cells(membership: Membership, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Suppressed cells the published values determine exactly.
 
     Returns their row positions and, per row, a label of the connected

@@ -99,9 +99,7 @@ def build_membership(
         offset += int(keep_group.sum())
     if not rows:
         return _empty()
-    return Membership(
-        np.concatenate(rows), np.concatenate(gids), np.concatenate(positions), offset
-    )
+    return Membership(np.concatenate(rows), np.concatenate(gids), np.concatenate(positions), offset)
 
 
 def hidden_per_group(membership: Membership, hidden: np.ndarray) -> np.ndarray:

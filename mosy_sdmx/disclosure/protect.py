@@ -61,10 +61,16 @@ def _missing(values: np.ndarray) -> np.ndarray:
 def _reasons(facts: CellFacts, secondary: np.ndarray, rounded: np.ndarray) -> np.ndarray:
     return np.select(
         [facts.confidential, facts.primary, facts.revision, secondary, rounded],
-        [r.value for r in (
-            Reason.CONFIDENTIAL, Reason.PRIMARY, Reason.REVISION, Reason.SECONDARY,
-            Reason.ROUNDING,
-        )],
+        [
+            r.value
+            for r in (
+                Reason.CONFIDENTIAL,
+                Reason.PRIMARY,
+                Reason.REVISION,
+                Reason.SECONDARY,
+                Reason.ROUNDING,
+            )
+        ],
         default="",
     )
 
@@ -105,8 +111,13 @@ def protect(
     n = len(data)
 
     facts = classify(
-        data, key_columns=keys, measure=measure, rules=rules, flow_id=flow_id,
-        sensitive=match_rows(data, sensitive), previous=previous,
+        data,
+        key_columns=keys,
+        measure=measure,
+        rules=rules,
+        flow_id=flow_id,
+        sensitive=match_rows(data, sensitive),
+        previous=previous,
     )
     hidden = facts.confidential | facts.primary | facts.revision
     membership = build_membership(data, keys, groups_for(keys, rules.groups), facts.valued)
@@ -124,9 +135,7 @@ def protect(
     ).astype(object)
     out = data.copy()
     out[measure] = public_value
-    obs = _with_flag(
-        data.get("OBS_STATUS"), n, hidden, np.full(n, "Q", dtype=object)
-    )
+    obs = _with_flag(data.get("OBS_STATUS"), n, hidden, np.full(n, "Q", dtype=object))
     obs[~hidden & facts.valued & _missing(obs)] = "A"
     conf = _with_flag(data.get("CONF_STATUS"), n, hidden, conf_code)
     conf[~hidden & _missing(conf)] = "F"

@@ -95,7 +95,8 @@ def _int(section: dict[str, Any], key: str, default: int, where: Location) -> in
     value = section.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise StructureError(
-            "Broken disclosure rules", f"{key} must be a positive integer, not {value!r}",
+            "Broken disclosure rules",
+            f"{key} must be a positive integer, not {value!r}",
             location=where,
         )
     return value
@@ -113,7 +114,8 @@ def _from_document(doc: dict[str, Any], source: str) -> DisclosureRules:
     breakdowns = doc.get("breakdowns") or {}
     if not isinstance(breakdowns, dict):
         raise StructureError(
-            "Broken disclosure rules", "'breakdowns' must map dimensions to codes",
+            "Broken disclosure rules",
+            "'breakdowns' must map dimensions to codes",
             location=where,
         )
     return DisclosureRules(

@@ -65,14 +65,10 @@ def _count_fixed_point(
         rounds += 1
 
 
-def _stuck_members(
-    m: Membership, hidden: np.ndarray, eligible: np.ndarray
-) -> np.ndarray:
+def _stuck_members(m: Membership, hidden: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     """Hidden cells alone in a group with nothing left to hide: no extra cell can help."""
     alone = hidden_per_group(m, hidden) == 1
-    open_ = np.bincount(
-        m.gid, weights=~hidden[m.row] & eligible[m.row], minlength=m.n_groups
-    )
+    open_ = np.bincount(m.gid, weights=~hidden[m.row] & eligible[m.row], minlength=m.n_groups)
     stuck = alone & (open_ == 0)
     return np.unique(m.row[stuck[m.gid] & hidden[m.row]])
 

@@ -212,8 +212,11 @@ def write_xml_annotations(parent: etree._Element, obj: Any, ns_common: str) -> N
     box = etree.SubElement(parent, f"{{{ns_common}}}Annotations")
     for a in annotations:
         el = etree.SubElement(box, f"{{{ns_common}}}Annotation", {"id": a.id} if a.id else {})
-        for tag, value in (("AnnotationTitle", a.title), ("AnnotationType", a.type),
-                           ("AnnotationURL", a.url)):
+        for tag, value in (
+            ("AnnotationTitle", a.title),
+            ("AnnotationType", a.type),
+            ("AnnotationURL", a.url),
+        ):
             if value:
                 etree.SubElement(el, f"{{{ns_common}}}{tag}").text = str(value)
         for lang, text in localisations(a.text).items():

@@ -108,8 +108,13 @@ def _repair_enumeration_refs(root: etree._Element) -> None:
         etree.SubElement(
             enum,
             "Ref",
-            {"id": cl_id, "version": version, "agencyID": agency, "package": "codelist",
-             "class": "Codelist"},
+            {
+                "id": cl_id,
+                "version": version,
+                "agencyID": agency,
+                "package": "codelist",
+                "class": "Codelist",
+            },
         )
 
 

@@ -158,8 +158,11 @@ def _codes_map(raw: Any, what: str, source: str) -> dict[str, frozenset[str]]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise StructureError("Broken rules file", f"{what} must map components to code lists",
-                             location=Location(source=source))
+        raise StructureError(
+            "Broken rules file",
+            f"{what} must map components to code lists",
+            location=Location(source=source),
+        )
     out = {}
     for comp, codes in raw.items():
         codes = codes if isinstance(codes, list) else [codes]
@@ -207,8 +210,9 @@ def parse_rules(doc: dict[str, Any], source: str = "rules.yaml") -> ValidationRu
             for c in doc.get("attribute_coherence") or []
         )
         ordered = tuple(
-            OrderedPair(str(o["dimension"]), str(o["lower"]), str(o["upper"]),
-                        str(o.get("reason", "")))
+            OrderedPair(
+                str(o["dimension"]), str(o["lower"]), str(o["upper"]), str(o.get("reason", ""))
+            )
             for o in plaus.get("ordered") or []
         )
         implausible = tuple(

@@ -64,16 +64,22 @@ def validate(
         annotate: keep each row's codes (``Report.row_codes``) for an annotated CSV.
     """
     provider = provider or dataset.provider
-    collector = IssueCollector(max_examples=max_examples, pick=pick, skip=skip,
-                               keep_rows=annotate)
+    collector = IssueCollector(max_examples=max_examples, pick=pick, skip=skip, keep_rows=annotate)
     try:
         structures, layout = _resolve(structure, flow or dataset.structure_id)
         if not isinstance(rules, ValidationRules):
             rules = load_rules(rules)
     except MosyError as exc:
         return error_report(exc, source=dataset.source, n_obs=len(dataset))
-    ctx = ValidationContext(dataset=dataset, layout=layout, rules=rules, collector=collector,
-                            structures=structures, provider=provider, previous=previous)
+    ctx = ValidationContext(
+        dataset=dataset,
+        layout=layout,
+        rules=rules,
+        collector=collector,
+        structures=structures,
+        provider=provider,
+        previous=previous,
+    )
     outcome: dict[str, str] = {}
     for chk in all_checks():
         if not any(collector.wants(code) for code in chk.codes):
@@ -91,8 +97,11 @@ def _run(chk, ctx: ValidationContext) -> str:
     except SkipCheck as reason:
         return f"skipped: {reason}"
     except Exception as exc:
-        ctx.collector.add("check-failed", {"check": chk.name, "error": type(exc).__name__},
-                          Location(source=ctx.dataset.source))
+        ctx.collector.add(
+            "check-failed",
+            {"check": chk.name, "error": type(exc).__name__},
+            Location(source=ctx.dataset.source),
+        )
         return "failed"
     return "passed"
 
@@ -244,8 +253,9 @@ def add_xml_lines(report: Report, source: str | Path | bytes, format: str | None
     for index, issue in enumerate(report.issues):
         if issue.row in found:
             line, column = found[issue.row]
-            issue = replace(issue, location=replace(issue.location, line=line, column=column,
-                                                    row=None))
+            issue = replace(
+                issue, location=replace(issue.location, line=line, column=column, row=None)
+            )
         if firsts.get(index) in found:
             line, column = found[firsts[index]]
             issue = replace(issue, message=_with_first(issue.message, line, column))
@@ -271,4 +281,4 @@ def _with_first(message: str, line: int, column: int) -> str:
 
     last = list(FIRST_OBSERVATION.finditer(message))[-1]
     located = f"(first at line {line}, column {column})"
-    return message[: last.start()] + located + message[last.end():]
+    return message[: last.start()] + located + message[last.end() :]

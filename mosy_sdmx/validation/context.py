@@ -265,8 +265,9 @@ class ValidationContext:
         cell = {"cell": f"{letter}{number}"} if letter else {}
         return {"sheet": ds.source_sheet, "row": number, **cell}
 
-    def location(self, row: int, component: str | None = None, *,
-                 whole_row: bool = False) -> Location:
+    def location(
+        self, row: int, component: str | None = None, *, whole_row: bool = False
+    ) -> Location:
         """Where a row's problem sits; ``whole_row`` for issues of the entire row (no cell)."""
         return Location(
             source=self.dataset.source,

@@ -26,8 +26,17 @@ def report_schema() -> dict[str, Any]:
 
 
 def _location_text(loc: dict[str, Any]) -> str:
-    order = ("source", "sheet", "cell", "line", "column", "row", "component", "series_key",
-             "period")
+    order = (
+        "source",
+        "sheet",
+        "cell",
+        "line",
+        "column",
+        "row",
+        "component",
+        "series_key",
+        "period",
+    )
     names = {"series_key": "series"}
     return ", ".join(
         f"{names.get(k, k)} {loc[k]}" if k != "source" else str(loc[k]) for k in order if k in loc
@@ -43,8 +52,11 @@ def render_text(report: Report, *, width: int = 110) -> str:
     console = Console(file=buffer, width=width, highlight=False, color_system=None)
     s = report.stats
     verdict = "VALID" if report.valid else ("UNUSABLE INPUT" if report.unusable else "INVALID")
-    console.print(f"{verdict}: {s['observations']} observations, {s['errors']} errors, "
-                  f"{s['warnings']} warnings", markup=False)
+    console.print(
+        f"{verdict}: {s['observations']} observations, {s['errors']} errors, "
+        f"{s['warnings']} warnings",
+        markup=False,
+    )
     if s["counts"]:
         table = Table("code", "severity", "count", "meaning", title="Issues by code")
         for code, n in s["counts"].items():
@@ -83,16 +95,19 @@ def render_html(report: Report, *, title: str = "Validation report") -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}.error td:nth-child(2){{color:#b00}}
 .warning td:nth-child(2){{color:#a60}}</style></head><body>
 <h1>{e(title)}</h1>
-<p class="verdict {verdict}"><strong>{verdict.upper()}</strong>: {s['observations']} observations,
-{s['errors']} errors, {s['warnings']} warnings.</p>
+<p class="verdict {verdict}"><strong>{verdict.upper()}</strong>: {s["observations"]} observations,
+{s["errors"]} errors, {s["warnings"]} warnings.</p>
 <h2>Issues by code</h2>
 <table><tr><th>Code</th><th>Severity</th><th>Count</th><th>Meaning</th><th>How to fix</th></tr>
 {rows}</table>
 <h2>Examples</h2>
 <table><tr><th>Code</th><th>Severity</th><th>Message</th><th>Location</th></tr>
 {examples}</table>
-{"<p>Only the first examples of each code are listed; counts are exact.</p>"
- if report.truncated else ""}
+{
+        "<p>Only the first examples of each code are listed; counts are exact.</p>"
+        if report.truncated
+        else ""
+    }
 </body></html>
 """
 

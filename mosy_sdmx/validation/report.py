@@ -89,8 +89,12 @@ class Report:
     def to_frame(self) -> pd.DataFrame:
         """One row per reported issue; location fields become columns."""
         rows = [
-            {"code": i.code, "severity": str(i.severity), "message": i.message,
-             **i.location.to_dict()}
+            {
+                "code": i.code,
+                "severity": str(i.severity),
+                "message": i.message,
+                **i.location.to_dict(),
+            }
             for i in self.issues
         ]
         base = ["code", "severity", "message"]

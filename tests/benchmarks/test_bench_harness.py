@@ -25,8 +25,11 @@ def bench_files(tmp_path_factory):
 def test_generated_data_has_unique_keys_and_whole_series(bench_files) -> None:
     dataset, _ = bench_files
     frame = dataset.data
-    key = [c for c in frame.columns if c not in ("OBS_VALUE", "OBS_STATUS", "CONF_STATUS",
-                                                 "UNIT_MEASURE", "COUNT_RULE")]
+    key = [
+        c
+        for c in frame.columns
+        if c not in ("OBS_VALUE", "OBS_STATUS", "CONF_STATUS", "UNIT_MEASURE", "COUNT_RULE")
+    ]
     assert len(frame) == 360
     assert not frame.duplicated(key).any()
     assert frame.groupby(key[:-1], observed=True).size().eq(len(YEARS)).all()

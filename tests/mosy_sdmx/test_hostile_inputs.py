@@ -64,13 +64,28 @@ def thb():
 def dataset(thb) -> Dataset:
     """Three observations of DF_THB_VICTIMS, valid by construction (T = M + F)."""
     layout = thb.layout(FLOW)
-    key = dict(FREQ="A", REF_AREA="PT", DATA_SOURCE="NREM", PERS_STAT="PER_VICT", AGE="TOTAL",
-               CITIZEN="TOTAL", EXPLOIT="_T", TIME_PERIOD="2023", OBS_STATUS="A",
-               CONF_STATUS="F", UNIT_MEASURE="NR", COUNT_RULE="PERS_YEAR")
-    rows = [dict(key, SEX=sex, OBS_VALUE=value) for sex, value in (("T", 12.0), ("M", 5.0),
-                                                                    ("F", 7.0))]
-    return Dataset(pd.DataFrame(rows), structure_urn=layout.structure_urn,
-                   attributes={"UNIT_MULT": "0", "DECIMALS": "0"})
+    key = dict(
+        FREQ="A",
+        REF_AREA="PT",
+        DATA_SOURCE="NREM",
+        PERS_STAT="PER_VICT",
+        AGE="TOTAL",
+        CITIZEN="TOTAL",
+        EXPLOIT="_T",
+        TIME_PERIOD="2023",
+        OBS_STATUS="A",
+        CONF_STATUS="F",
+        UNIT_MEASURE="NR",
+        COUNT_RULE="PERS_YEAR",
+    )
+    rows = [
+        dict(key, SEX=sex, OBS_VALUE=value) for sex, value in (("T", 12.0), ("M", 5.0), ("F", 7.0))
+    ]
+    return Dataset(
+        pd.DataFrame(rows),
+        structure_urn=layout.structure_urn,
+        attributes={"UNIT_MULT": "0", "DECIMALS": "0"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +100,12 @@ def secret(tmp_path_factory) -> Path:
     return path
 
 
-
-
-
-
-
-
 HOSTILE_CASES = (
-    "xxe", "parameter-entity", "billion-laughs", "external-dtd", "doctype-after-big-comment",
+    "xxe",
+    "parameter-entity",
+    "billion-laughs",
+    "external-dtd",
+    "doctype-after-big-comment",
 )
 #: Cases run in-process; entity expansion runs in a child with a timeout (below).
 IN_PROCESS = tuple(c for c in HOSTILE_CASES if c != "billion-laughs")
@@ -369,8 +382,9 @@ def test_truncated_xml_has_line_and_column(messages, thb, fmt, fraction):
 
 @pytest.mark.parametrize("fmt", XML_FORMATS, ids=str)
 def test_wrong_namespace_is_a_clear_error_with_its_line(messages, thb, fmt):
-    data = messages[fmt].replace(b"http://www.sdmx.org/resources/sdmxml/schemas/",
-                                 b"http://example.org/not-sdmx/")
+    data = messages[fmt].replace(
+        b"http://www.sdmx.org/resources/sdmxml/schemas/", b"http://example.org/not-sdmx/"
+    )
     for given in (None, fmt):
         err = refused(lambda given=given: read_data(data, thb, given, flow=FLOW))
         assert "namespace" in str(err).lower(), str(err)
@@ -394,8 +408,11 @@ def test_unknown_component_in_xml_is_named_with_position(messages, thb, fmt):
 @pytest.mark.parametrize("fmt", XML_FORMATS, ids=str)
 def test_non_numeric_obs_value_in_xml_has_its_line(messages, thb, fmt):
     good = messages[fmt]
-    old, new = ((b'value="5"', b'value="five"') if fmt is DataFormat.SDMX_ML_21_GENERIC
-                else (b'OBS_VALUE="5"', b'OBS_VALUE="five"'))
+    old, new = (
+        (b'value="5"', b'value="five"')
+        if fmt is DataFormat.SDMX_ML_21_GENERIC
+        else (b'OBS_VALUE="5"', b'OBS_VALUE="five"')
+    )
     assert good.count(old) == 1
     data = good.replace(old, new)
     err = refused(lambda: read_data(data, thb, flow=FLOW))
@@ -491,7 +508,7 @@ def test_csv_row_with_a_missing_cell_names_its_row(messages, thb, fmt):
 def test_csv_without_a_dimension_column_names_it(messages, thb, fmt, tmp_path):
     rows = csv_rows(messages[fmt])
     k = rows[0].index(b"SEX")
-    data = csv_bytes([row[:k] + row[k + 1:] for row in rows])
+    data = csv_bytes([row[:k] + row[k + 1 :] for row in rows])
     err = refused(lambda: read_data(data, thb, flow=FLOW))
     assert isinstance(err, ParseError) and "SEX" in str(err), str(err)
     path = tmp_path / "no-sex.csv"
@@ -535,8 +552,9 @@ def test_non_numeric_obs_value_in_xlsx_names_sheet_and_cell(messages, thb, tmp_p
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(messages[DataFormat.XLSX]))
-    sheet = next(s for s in book.worksheets
-                 if "OBS_VALUE" in [c.value for c in next(s.iter_rows(max_row=1))])
+    sheet = next(
+        s for s in book.worksheets if "OBS_VALUE" in [c.value for c in next(s.iter_rows(max_row=1))]
+    )
     column = next(c.column_letter for c in sheet[1] if c.value == "OBS_VALUE")
     sheet[f"{column}3"] = "five"
     path = tmp_path / "five.xlsx"
@@ -567,8 +585,11 @@ def test_truncated_xlsx_is_a_parse_error(messages, thb):
 GARBAGE = bytes(range(256)) * 40 + b"\x00\xff" * 1000
 
 
-@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b" \r\n\t\n", GARBAGE],
-                         ids=["empty", "bom-only", "whitespace", "garbage"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\xef\xbb\xbf", b" \r\n\t\n", GARBAGE],
+    ids=["empty", "bom-only", "whitespace", "garbage"],
+)
 @pytest.mark.parametrize("fmt", [None, *DataFormat], ids=str)
 def test_empty_and_garbage_input_every_format(thb, content, fmt):
     err = refused(lambda: read_data(content, thb, fmt, flow=FLOW))
@@ -583,8 +604,6 @@ def test_validate_file_on_empty_and_garbage(tmp_path, content):
     path = tmp_path / "input.bin"
     path.write_bytes(content)
     one_issue_report(path, flow=FLOW)
-
-
 
 
 def test_zip_with_two_members_is_refused(messages, thb, tmp_path):
@@ -619,8 +638,11 @@ def test_zip_member_path_tricks_write_nothing(messages, thb, tmp_path, monkeypat
 # -- structure files that are not structure messages -----------------------------
 
 
-@pytest.mark.parametrize("kind", [DataFormat.SDMX_ML_21_GENERIC, DataFormat.SDMX_ML_21_SS,
-                                  DataFormat.SDMX_ML_30], ids=str)
+@pytest.mark.parametrize(
+    "kind",
+    [DataFormat.SDMX_ML_21_GENERIC, DataFormat.SDMX_ML_21_SS, DataFormat.SDMX_ML_30],
+    ids=str,
+)
 def test_data_message_as_structure_file(messages, tmp_path, kind):
     path = tmp_path / "data-not-structure.xml"
     path.write_bytes(messages[kind])

@@ -419,9 +419,7 @@ def bytes_to_arrow(
         present = np.diff(offsets) > 0
         if not present.all():
             validity = pa.py_buffer(np.packbits(present, bitorder="little"))
-    return pa.StringArray.from_buffers(
-        n, pa.py_buffer(offsets), pa.py_buffer(data), validity
-    )
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data), validity)
 
 
 def _expand(match: re.Match[bytes]) -> bytes:

@@ -69,9 +69,7 @@ def read(
         b"<Series": reader.series.__len__,
         b"<Group": reader.got.groups.__len__,
     }
-    feed_stream(
-        stream, reader, source_name=source_name, window=window, after_chunk=flush
-    )
+    feed_stream(stream, reader, source_name=source_name, window=window, after_chunk=flush)
     return reader.dataset()
 
 

@@ -29,8 +29,17 @@ from mosy_sdmx.safe_xml import DoctypeGuard, feed_stream, parse_bytes
 #: Bytes inflated at a time while scanning a member.
 SCAN_CHUNK = 1 << 20
 #: Encodings whose ASCII characters are single ASCII bytes (a byte scan sees a DOCTYPE).
-ASCII_SAFE = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1",
-              "windows-1252", "cp1252"}
+ASCII_SAFE = {
+    "utf-8",
+    "utf8",
+    "us-ascii",
+    "ascii",
+    "iso-8859-1",
+    "latin-1",
+    "latin1",
+    "windows-1252",
+    "cp1252",
+}
 
 _WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<")
 _ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
@@ -50,8 +59,16 @@ def check_archive(handle: BinaryIO, source: str) -> None:
                 _scan_member(archive, info, source)
     except ParseError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
-            NotImplementedError, RuntimeError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ) as exc:
         raise ParseError(
             "Not a readable Excel workbook",
             f"{type(exc).__name__}: {str(exc)[:200]}",
@@ -66,9 +83,7 @@ def _check_sizes(members: list[zipfile.ZipInfo], source: str) -> None:
     for info in members:
         total += info.file_size
         where = Location(source=f"{source}!{info.filename}")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(
-            info.compress_size, 1
-        ):
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise ParseError(
                 "Suspicious workbook part",
                 f"{info.filename} unpacks {info.file_size // max(info.compress_size, 1)}-fold "
@@ -106,8 +121,7 @@ def in_part(exc: ParseError, archive: zipfile.ZipFile, name: str, source: str) -
     """``exc`` about one archive member, placed on its sheet when the member is one."""
     try:
         title = sheet_titles(archive, source).get(name)
-    except (ParseError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
-            ValueError):
+    except (ParseError, KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
         title = None  # the workbook part itself is broken or hostile
     return ParseError(
         exc.title,
@@ -168,11 +182,22 @@ def diagnose(handle: BinaryIO, source: str) -> ParseError | None:
                     except ParseError as exc:
                         where = exc.location
                         if where is not None and where.line is not None:
-                            exc = ParseError(exc.title, f"{exc.detail} at line {where.line}, "
-                                             f"column {where.column}", context=exc.context)
+                            exc = ParseError(
+                                exc.title,
+                                f"{exc.detail} at line {where.line}, column {where.column}",
+                                context=exc.context,
+                            )
                         return in_part(exc, archive, info.filename, source)
-    except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError):
+    except (
+        ParseError,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ):
         return None
     return None
 
@@ -180,9 +205,7 @@ def diagnose(handle: BinaryIO, source: str) -> ParseError | None:
 def sheet_titles(archive: zipfile.ZipFile, source: str) -> dict[str, str]:
     """Archive member name -> sheet title, from the workbook part and its relationships."""
     rels = parse_bytes(archive.read("xl/_rels/workbook.xml.rels"), source).getroot()
-    targets = {
-        r.get("Id"): r.get("Target", "") for r in rels.iter("{*}Relationship")
-    }
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter("{*}Relationship")}
     book = parse_bytes(archive.read("xl/workbook.xml"), source).getroot()
     out: dict[str, str] = {}
     for sheet in book.iter("{*}sheet"):

@@ -22,10 +22,23 @@ from mosy_sdmx.validation.checks.base import REGISTRY, Check
 #: component and later ones skip them, so the most specific code wins (a REF_AREA
 #: outside the provider's country is reported as such, not as a constraint breach).
 ORDER = (
-    "components", "empty-values", "codelists", "provider", "provider-scope", "constraints",
-    "lengths", "duplicates", "time-periods", "measure", "conditional-attributes",
-    "attribute-coherence", "additivity", "ordered-values", "consolidated-figure",
-    "implausible-combinations", "year-on-year",
+    "components",
+    "empty-values",
+    "codelists",
+    "provider",
+    "provider-scope",
+    "constraints",
+    "lengths",
+    "duplicates",
+    "time-periods",
+    "measure",
+    "conditional-attributes",
+    "attribute-coherence",
+    "additivity",
+    "ordered-values",
+    "consolidated-figure",
+    "implausible-combinations",
+    "year-on-year",
 )
 
 

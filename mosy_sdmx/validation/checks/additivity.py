@@ -32,8 +32,15 @@ def check_additivity(ctx: ValidationContext) -> None:
 class GroupFrame:
     """The rows of one additive group, with per-key totals and part sums."""
 
-    def __init__(self, ctx: ValidationContext, dimension: str, total: str,
-                 parts: tuple[str, ...], values: np.ndarray, extra: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        ctx: ValidationContext,
+        dimension: str,
+        total: str,
+        parts: tuple[str, ...],
+        values: np.ndarray,
+        extra: tuple[str, ...] = (),
+    ):
         enc = ctx.encoded(dimension)
         lookup = {v: i for i, v in enumerate(enc.values)}
         total_code = lookup.get(total, -2)
@@ -63,8 +70,9 @@ class GroupFrame:
         self.total_value = np.full(self.k, np.nan)
         self.total_value[self.gid[t]] = self.values[t]
         p = ~self.is_total
-        self.part_sum = np.bincount(self.gid[p & known], weights=self.values[p & known],
-                                    minlength=self.k)
+        self.part_sum = np.bincount(
+            self.gid[p & known], weights=self.values[p & known], minlength=self.k
+        )
         # Parts reported with a value, per key. Repeated observations were left out
         # above when the duplicates check ran; otherwise count distinct pairs.
         if dup is not None:
@@ -96,10 +104,18 @@ def _check_group(ctx: ValidationContext, group: AdditiveGroup, values: np.ndarra
 
     def describe_total(r: int):
         g = gf.group_of(r)
-        return ({"dimension": group.dimension, "total": group.total,
-                 "total_value": gf.total_value[g], "parts": parts_text,
-                 "parts_value": gf.part_sum[g], "series_key": ctx.series_key(r),
-                 "period": ctx.period(r)}, ctx.location(r, group.dimension, whole_row=True))
+        return (
+            {
+                "dimension": group.dimension,
+                "total": group.total,
+                "total_value": gf.total_value[g],
+                "parts": parts_text,
+                "parts_value": gf.part_sum[g],
+                "series_key": ctx.series_key(r),
+                "period": ctx.period(r),
+            },
+            ctx.location(r, group.dimension, whole_row=True),
+        )
 
     ctx.collector.add_rows("total-not-sum-of-parts", gf.total_row[not_sum], describe_total)
     ctx.collector.add_rows("total-exceeds-parts", gf.total_row[exceeds], describe_total)
@@ -112,10 +128,18 @@ def _check_group(ctx: ValidationContext, group: AdditiveGroup, values: np.ndarra
 
     def describe_part(r: int):
         g = gf.group_of(r)
-        return ({"dimension": group.dimension, "part": enc.value_at(r),
-                 "part_value": values[r], "total": group.total,
-                 "total_value": gf.total_value[g], "series_key": ctx.series_key(r),
-                 "period": ctx.period(r)}, ctx.location(r, group.dimension, whole_row=True))
+        return (
+            {
+                "dimension": group.dimension,
+                "part": enc.value_at(r),
+                "part_value": values[r],
+                "total": group.total,
+                "total_value": gf.total_value[g],
+                "series_key": ctx.series_key(r),
+                "period": ctx.period(r),
+            },
+            ctx.location(r, group.dimension, whole_row=True),
+        )
 
     ctx.collector.add_rows("part-exceeds-total", gf.rows[over], describe_part)
 
@@ -133,8 +157,9 @@ def _relations(ctx: ValidationContext, group: AdditiveGroup, gf: GroupFrame) -> 
     enc = ctx.encoded(attr)
     if not len(enc.values):  # the column is there but empty (e.g. a filled template)
         return np.full(gf.k, group.relation_for(None) == "at_most", dtype=np.int8)
-    per_value = np.array([0 if group.relation_for(str(v)) == "equal" else 1
-                          for v in enc.values], dtype=np.int8)
+    per_value = np.array(
+        [0 if group.relation_for(str(v)) == "equal" else 1 for v in enc.values], dtype=np.int8
+    )
     codes = enc.codes[gf.rows]
     given = codes >= 0
     out = np.full(gf.k, group.relation_for(None) == "at_most", dtype=np.int8)
@@ -145,4 +170,3 @@ def _relations(ctx: ValidationContext, group: AdditiveGroup, gf: GroupFrame) -> 
     at_most[gf.gid[given & (per_value[np.maximum(codes, 0)] == 1)]] = True
     out[seen] = at_most[seen].astype(np.int8)
     return out
-

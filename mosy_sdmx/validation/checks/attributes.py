@@ -34,8 +34,9 @@ def check_conditional(ctx: ValidationContext) -> None:
             missing = required
         rows = np.flatnonzero(missing)
         fields_of = _row_fields(ctx, [*rule.when, *rule.unless])
-        ctx.collector.add_rows("conditional-attribute-missing", rows, _describer(
-            ctx, attr, rule.reason, fields_of))
+        ctx.collector.add_rows(
+            "conditional-attribute-missing", rows, _describer(ctx, attr, rule.reason, fields_of)
+        )
 
 
 @check("attribute-coherence", "incoherent-attributes", thb_only=True)
@@ -58,16 +59,23 @@ def check_coherence(ctx: ValidationContext) -> None:
 
 
 def _describer(ctx: ValidationContext, attr: str, reason: str, fields_of):
-    return lambda r: ({"component": attr, "reason": _fill(reason, fields_of(r))},
-                      ctx.location(r, attr))
+    return lambda r: (
+        {"component": attr, "reason": _fill(reason, fields_of(r))},
+        ctx.location(r, attr),
+    )
 
 
 def _emit(ctx: ValidationContext, comp: str, bad: np.ndarray, reason: str, cols) -> None:
     enc = ctx.encoded(comp)
     fields_of = _row_fields(ctx, cols)
-    ctx.collector.add_rows("incoherent-attributes", np.flatnonzero(bad), lambda r: (
-        {"component": comp, "value": enc.value_at(r), "reason": _fill(reason, fields_of(r))},
-        ctx.location(r, comp)))
+    ctx.collector.add_rows(
+        "incoherent-attributes",
+        np.flatnonzero(bad),
+        lambda r: (
+            {"component": comp, "value": enc.value_at(r), "reason": _fill(reason, fields_of(r))},
+            ctx.location(r, comp),
+        ),
+    )
 
 
 def _row_fields(ctx: ValidationContext, columns):

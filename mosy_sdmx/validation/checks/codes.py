@@ -26,22 +26,40 @@ def check_codelists(ctx: ValidationContext) -> None:
             ctx.flag(comp_id, bad_rows)
             # One suggestion per distinct bad value, not per row.
             hints = {v: suggest(ctx, comp_id, v) for v in enc.values[bad_values]}
-            ctx.collector.add_rows("unknown-code", bad_rows, lambda r, c=comp_id, e=enc, h=hints: (
-                {"component": c, "value": e.value_at(r), "codelist": comp_codelist(ctx, c),
-                 "suggestion": h.get(e.value_at(r), "")},
-                ctx.location(r, c)))
+            ctx.collector.add_rows(
+                "unknown-code",
+                bad_rows,
+                lambda r, c=comp_id, e=enc, h=hints: (
+                    {
+                        "component": c,
+                        "value": e.value_at(r),
+                        "codelist": comp_codelist(ctx, c),
+                        "suggestion": h.get(e.value_at(r), ""),
+                    },
+                    ctx.location(r, c),
+                ),
+            )
         elif comp_id in ctx.dataset.attributes:
             value = ctx.dataset.attributes[comp_id]
             if value is not None and str(value) != "" and str(value) not in comp.codes:
-                ctx.collector.add("unknown-code", {
-                    "component": comp_id, "value": str(value),
-                    "codelist": comp_codelist(ctx, comp_id),
-                    "suggestion": suggest(ctx, comp_id, str(value))},
-                    Location(source=ctx.dataset.source, component=comp_id))
+                ctx.collector.add(
+                    "unknown-code",
+                    {
+                        "component": comp_id,
+                        "value": str(value),
+                        "codelist": comp_codelist(ctx, comp_id),
+                        "suggestion": suggest(ctx, comp_id, str(value)),
+                    },
+                    Location(source=ctx.dataset.source, component=comp_id),
+                )
 
 
-@check("constraints", "code-not-allowed", "code-not-allowed-for-provider",
-       "flow-not-allowed-for-provider")
+@check(
+    "constraints",
+    "code-not-allowed",
+    "code-not-allowed-for-provider",
+    "flow-not-allowed-for-provider",
+)
 def check_constraints(ctx: ValidationContext) -> None:
     flow_allowed = ctx.allowed_codes()
     _apply(ctx, flow_allowed, "code-not-allowed")
@@ -49,12 +67,15 @@ def check_constraints(ctx: ValidationContext) -> None:
         try:
             provider_allowed = ctx.allowed_codes(ctx.provider)
         except StructureNotFoundError:
-            ctx.collector.add("flow-not-allowed-for-provider",
-                              {"provider": ctx.provider, "flow": ctx.flow_id},
-                              Location(source=ctx.dataset.source))
+            ctx.collector.add(
+                "flow-not-allowed-for-provider",
+                {"provider": ctx.provider, "flow": ctx.flow_id},
+                Location(source=ctx.dataset.source),
+            )
             return
-        narrower = {c: codes for c, codes in provider_allowed.items()
-                    if codes != flow_allowed.get(c)}
+        narrower = {
+            c: codes for c, codes in provider_allowed.items() if codes != flow_allowed.get(c)
+        }
         _apply(ctx, narrower, "code-not-allowed-for-provider")
 
 
@@ -71,10 +92,19 @@ def _apply(ctx: ValidationContext, allowed: dict[str, frozenset[str]], code: str
             continue
         rows = ctx.unflagged(comp_id, (enc.codes >= 0) & bad[np.maximum(enc.codes, 0)])
         ctx.flag(comp_id, rows)
-        ctx.collector.add_rows(code, rows, lambda r, c=comp_id, e=enc: (
-            {"component": c, "value": e.value_at(r), "flow": ctx.flow_id,
-             "provider": ctx.provider},
-            ctx.location(r, c)))
+        ctx.collector.add_rows(
+            code,
+            rows,
+            lambda r, c=comp_id, e=enc: (
+                {
+                    "component": c,
+                    "value": e.value_at(r),
+                    "flow": ctx.flow_id,
+                    "provider": ctx.provider,
+                },
+                ctx.location(r, c),
+            ),
+        )
 
 
 @check("lengths", "value-too-long")
@@ -89,9 +119,14 @@ def check_lengths(ctx: ValidationContext) -> None:
             continue
         rows = np.flatnonzero((enc.codes >= 0) & too_long[np.maximum(enc.codes, 0)])
         limit = comp.max_length
-        ctx.collector.add_rows("value-too-long", rows, lambda r, c=comp_id, e=enc, m=limit: (
-            {"component": c, "length": len(str(e.value_at(r))), "max_length": m},
-            ctx.location(r, c)))
+        ctx.collector.add_rows(
+            "value-too-long",
+            rows,
+            lambda r, c=comp_id, e=enc, m=limit: (
+                {"component": c, "length": len(str(e.value_at(r))), "max_length": m},
+                ctx.location(r, c),
+            ),
+        )
 
 
 def comp_codelist(ctx: ValidationContext, comp_id: str) -> str:

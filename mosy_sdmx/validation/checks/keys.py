@@ -28,10 +28,18 @@ def check_duplicates(ctx: ValidationContext) -> None:
     ctx.cache["duplicate"] = dup  # later checks ignore the repeats
     rows = np.flatnonzero(dup)
     # The first occurrence is looked up for the few examples only.
-    ctx.collector.add_rows("duplicate-observation", rows, lambda r: (
-        {"series_key": ctx.series_key(r), "period": ctx.period(r),
-         "first": _first(ctx, int(np.argmax(ids == ids[r])))},
-        ctx.location(r, ctx.time, whole_row=True)))
+    ctx.collector.add_rows(
+        "duplicate-observation",
+        rows,
+        lambda r: (
+            {
+                "series_key": ctx.series_key(r),
+                "period": ctx.period(r),
+                "first": _first(ctx, int(np.argmax(ids == ids[r]))),
+            },
+            ctx.location(r, ctx.time, whole_row=True),
+        ),
+    )
 
 
 def _first(ctx: ValidationContext, row: int) -> str:

@@ -45,8 +45,14 @@ def count_mask(ctx: ValidationContext) -> np.ndarray:
     return np.full(ctx.n, ctx.layout.agency in rules.count_agencies, dtype=bool)
 
 
-@check("measure", "non-numeric-value", "negative-count", "non-integer-count",
-       "missing-value-without-status", "value-with-missing-status")
+@check(
+    "measure",
+    "non-numeric-value",
+    "negative-count",
+    "non-integer-count",
+    "missing-value-without-status",
+    "value-with-missing-status",
+)
 def check_measure(ctx: ValidationContext) -> None:
     m = ctx.layout.primary_measure
     ctx.require(m)
@@ -57,21 +63,33 @@ def check_measure(ctx: ValidationContext) -> None:
         values, bad = measure_values(ctx)
         raw = ctx.encoded(m) if bad.any() else None
         rows = np.flatnonzero(bad)
-        ctx.collector.add_rows("non-numeric-value", rows, lambda r: (
-            {"component": m, "value": raw.value_at(r)}, ctx.location(r, m)))
+        ctx.collector.add_rows(
+            "non-numeric-value",
+            rows,
+            lambda r: ({"component": m, "value": raw.value_at(r)}, ctx.location(r, m)),
+        )
         counts = count_mask(ctx)
         integer = counts | (comp.kind is ValueKind.INTEGER)
         with np.errstate(invalid="ignore"):
             neg = np.flatnonzero(counts & (values < 0))
             frac = np.flatnonzero(integer & ~np.isnan(values) & (values != np.floor(values)))
-        ctx.collector.add_rows("negative-count", neg, lambda r: (
-            {"component": m, "value": _num(values[r])}, ctx.location(r, m)))
-        ctx.collector.add_rows("non-integer-count", frac, lambda r: (
-            {"component": m, "value": _num(values[r])}, ctx.location(r, m)))
+        ctx.collector.add_rows(
+            "negative-count",
+            neg,
+            lambda r: ({"component": m, "value": _num(values[r])}, ctx.location(r, m)),
+        )
+        ctx.collector.add_rows(
+            "non-integer-count",
+            frac,
+            lambda r: ({"component": m, "value": _num(values[r])}, ctx.location(r, m)),
+        )
         empty = np.isnan(values) & ~bad
     else:
-        empty = col.isna().to_numpy() if not isinstance(col.dtype, pd.CategoricalDtype) \
+        empty = (
+            col.isna().to_numpy()
+            if not isinstance(col.dtype, pd.CategoricalDtype)
             else ctx.empty(m)
+        )
         values = None
     _check_missing(ctx, m, empty, values)
 
@@ -91,14 +109,24 @@ def _check_missing(ctx: ValidationContext, m: str, empty: np.ndarray, values) ->
         explained = np.full(ctx.n, fixed is not None and str(fixed) in rules.missing_status_codes)
         status_at = lambda r: fixed  # noqa: E731
     rows = np.flatnonzero(empty & ~explained)
-    ctx.collector.add_rows("missing-value-without-status", rows, lambda r: (
-        {"component": m, "status": status_at(r) or "not given", "allowed": allowed},
-        ctx.location(r, m)))
+    ctx.collector.add_rows(
+        "missing-value-without-status",
+        rows,
+        lambda r: (
+            {"component": m, "status": status_at(r) or "not given", "allowed": allowed},
+            ctx.location(r, m),
+        ),
+    )
     if values is not None:
         rows = np.flatnonzero(~empty & explained & ~np.isnan(values))
-        ctx.collector.add_rows("value-with-missing-status", rows, lambda r: (
-            {"component": m, "value": _num(values[r]), "status": status_at(r)},
-            ctx.location(r, m)))
+        ctx.collector.add_rows(
+            "value-with-missing-status",
+            rows,
+            lambda r: (
+                {"component": m, "value": _num(values[r]), "status": status_at(r)},
+                ctx.location(r, m),
+            ),
+        )
 
 
 def _num(v: float) -> str:

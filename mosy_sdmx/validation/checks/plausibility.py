@@ -24,11 +24,23 @@ def check_ordered(ctx: ValidationContext) -> None:
         lower = ~gf.is_total & ~np.isnan(gf.values)
         with np.errstate(invalid="ignore"):
             bad = lower & (gf.values > gf.total_value[gf.gid])
-        ctx.collector.add_rows("implausible-order", gf.rows[bad], lambda r, p=pair, g=gf: (
-            {"dimension": p.dimension, "lower": p.lower, "upper": p.upper,
-             "lower_value": values[r], "upper_value": g.total_value[g.group_of(r)],
-             "reason": p.reason, "series_key": ctx.series_key(r), "period": ctx.period(r)},
-            ctx.location(r, p.dimension)))
+        ctx.collector.add_rows(
+            "implausible-order",
+            gf.rows[bad],
+            lambda r, p=pair, g=gf: (
+                {
+                    "dimension": p.dimension,
+                    "lower": p.lower,
+                    "upper": p.upper,
+                    "lower_value": values[r],
+                    "upper_value": g.total_value[g.group_of(r)],
+                    "reason": p.reason,
+                    "series_key": ctx.series_key(r),
+                    "period": ctx.period(r),
+                },
+                ctx.location(r, p.dimension),
+            ),
+        )
 
 
 @check("consolidated-figure", "consolidated-below-source", thb_only=True)
@@ -52,9 +64,17 @@ def check_consolidated(ctx: ValidationContext) -> None:
     def describe(r: int):
         same = np.flatnonzero((gid == gid[r]) & other)
         top = same[np.argmax(values[same])]
-        return ({"code": code, "value": values[r], "source": enc.value_at(top),
-                 "source_value": values[top], "series_key": ctx.series_key(r),
-                 "period": ctx.period(r)}, ctx.location(r, dim))
+        return (
+            {
+                "code": code,
+                "value": values[r],
+                "source": enc.value_at(top),
+                "source_value": values[top],
+                "series_key": ctx.series_key(r),
+                "period": ctx.period(r),
+            },
+            ctx.location(r, dim),
+        )
 
     ctx.collector.add_rows("consolidated-below-source", rows, describe)
 
@@ -69,9 +89,14 @@ def check_combinations(ctx: ValidationContext) -> None:
             continue
         with np.errstate(invalid="ignore"):
             rows = np.flatnonzero(where & (values > 0))
-        ctx.collector.add_rows("implausible-combination", rows, lambda r, c=combo: (
-            {"reason": c.reason, "series_key": ctx.series_key(r), "period": ctx.period(r)},
-            ctx.location(r, next(iter(c.when)))))
+        ctx.collector.add_rows(
+            "implausible-combination",
+            rows,
+            lambda r, c=combo: (
+                {"reason": c.reason, "series_key": ctx.series_key(r), "period": ctx.period(r)},
+                ctx.location(r, next(iter(c.when))),
+            ),
+        )
 
 
 @check("year-on-year", "large-change", thb_only=True)
@@ -82,8 +107,10 @@ def check_year_on_year(ctx: ValidationContext) -> None:
         raise SkipCheck("no previous data given")
     time, m = ctx.time, ctx.layout.primary_measure
     dims = [d for d in ctx.dimensions if d in ctx.frame.columns]
-    if time is None or not ctx.has(time, m) or any(
-        c not in prev.data.columns for c in [*dims, time, m]
+    if (
+        time is None
+        or not ctx.has(time, m)
+        or any(c not in prev.data.columns for c in [*dims, time, m])
     ):
         raise SkipCheck("previous data lacks key columns")
     values, _ = measure_values(ctx)
@@ -121,9 +148,16 @@ def check_year_on_year(ctx: ValidationContext) -> None:
     def describe(r: int):
         b = before[r]
         ratio = (values[r] - b) / b if b else float("inf")
-        return ({"value": values[r], "previous": b, "change": ratio,
-                 "previous_period": old_periods[where[r]], "series_key": ctx.series_key(r)},
-                ctx.location(r, m))
+        return (
+            {
+                "value": values[r],
+                "previous": b,
+                "change": ratio,
+                "previous_period": old_periods[where[r]],
+                "series_key": ctx.series_key(r),
+            },
+            ctx.location(r, m),
+        )
 
     ctx.collector.add_rows("large-change", np.flatnonzero(bad), describe)
 

@@ -14,13 +14,13 @@ def check_provider(ctx: ValidationContext) -> None:
     try:
         ctx.structures.provider(ctx.provider)
     except StructureNotFoundError:
-        ctx.collector.add("unknown-provider", {"provider": ctx.provider},
-                          Location(source=ctx.dataset.source))
+        ctx.collector.add(
+            "unknown-provider", {"provider": ctx.provider}, Location(source=ctx.dataset.source)
+        )
         ctx.provider_unknown = True
 
 
-@check("provider-scope", "ref-area-not-provider-country", "data-source-not-allowed",
-       thb_only=True)
+@check("provider-scope", "ref-area-not-provider-country", "data-source-not-allowed", thb_only=True)
 def check_provider_scope(ctx: ValidationContext) -> None:
     if ctx.provider is None or ctx.structures is None:
         raise SkipCheck("no provider given")
@@ -32,17 +32,29 @@ def check_provider_scope(ctx: ValidationContext) -> None:
         bad = (enc.codes >= 0) & ~enc.mask_in({country})
         rows = ctx.unflagged("REF_AREA", bad)
         ctx.flag("REF_AREA", rows)
-        ctx.collector.add_rows("ref-area-not-provider-country", rows, lambda r: (
-            {"value": enc.value_at(r), "provider": ctx.provider, "country": country},
-            ctx.location(r, "REF_AREA")))
+        ctx.collector.add_rows(
+            "ref-area-not-provider-country",
+            rows,
+            lambda r: (
+                {"value": enc.value_at(r), "provider": ctx.provider, "country": country},
+                ctx.location(r, "REF_AREA"),
+            ),
+        )
     ptype = ctx.provider_fact("type")
     allowed = ctx.rules.data_source_by_provider_type.get(ptype or "")
     if allowed and ctx.has("DATA_SOURCE"):
         enc = ctx.encoded("DATA_SOURCE")
         bad = (enc.codes >= 0) & ~enc.mask_in(allowed)
         rows = ctx.unflagged("DATA_SOURCE", bad)
-        ctx.collector.add_rows("data-source-not-allowed", rows, lambda r: (
-            {"value": enc.value_at(r), "provider_type": ptype,
-             "allowed": ", ".join(sorted(allowed))},
-            ctx.location(r, "DATA_SOURCE")))
-
+        ctx.collector.add_rows(
+            "data-source-not-allowed",
+            rows,
+            lambda r: (
+                {
+                    "value": enc.value_at(r),
+                    "provider_type": ptype,
+                    "allowed": ", ".join(sorted(allowed)),
+                },
+                ctx.location(r, "DATA_SOURCE"),
+            ),
+        )

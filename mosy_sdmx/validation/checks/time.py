@@ -63,28 +63,43 @@ def check_time_periods(ctx: ValidationContext) -> None:
             expected[pair] = (str(f), PATTERNS.get(str(f), ("", "an SDMX time period"))[1])
     rows = np.flatnonzero(bad_pair[ids])
     ctx.flag(ctx.time, rows)
-    ctx.collector.add_rows("bad-time-period", rows, lambda r: (
-        {"value": tp.value_at(r), "freq": expected[ids[r]][0], "expected": expected[ids[r]][1]},
-        ctx.location(r, ctx.time)))
+    ctx.collector.add_rows(
+        "bad-time-period",
+        rows,
+        lambda r: (
+            {"value": tp.value_at(r), "freq": expected[ids[r]][0], "expected": expected[ids[r]][1]},
+            ctx.location(r, ctx.time),
+        ),
+    )
     _check_years(ctx, tp, bad_pair[ids])
 
 
 def _check_years(ctx: ValidationContext, tp, already_bad: np.ndarray) -> None:
     rules = ctx.rules
-    if ctx.layout.agency not in rules.time_agencies or (rules.min_year is None
-                                                       and not rules.no_future):
+    if ctx.layout.agency not in rules.time_agencies or (
+        rules.min_year is None and not rules.no_future
+    ):
         return
     years = [str(v)[:4] for v in tp.values]  # distinct periods only
     numeric = np.array([y.isdigit() and len(y) == 4 for y in years], dtype=bool)
-    year_num = np.array([int(y) if ok else 0 for y, ok in zip(years, numeric, strict=True)],
-                        dtype=np.int64)
-    lo = rules.min_year if rules.min_year is not None else -10**9
+    year_num = np.array(
+        [int(y) if ok else 0 for y, ok in zip(years, numeric, strict=True)], dtype=np.int64
+    )
+    lo = rules.min_year if rules.min_year is not None else -(10**9)
     hi = date.today().year if rules.no_future else 10**9
     out_values = numeric & ((year_num < lo) | (year_num > hi))
     if not out_values.any():
         return
     rows = np.flatnonzero((tp.codes >= 0) & out_values[np.maximum(tp.codes, 0)] & ~already_bad)
-    ctx.collector.add_rows("period-out-of-range", rows, lambda r: (
-        {"value": tp.value_at(r), "min_year": lo if rules.min_year is not None else "",
-         "max_year": hi if rules.no_future else ""},
-        ctx.location(r, ctx.time)))
+    ctx.collector.add_rows(
+        "period-out-of-range",
+        rows,
+        lambda r: (
+            {
+                "value": tp.value_at(r),
+                "min_year": lo if rules.min_year is not None else "",
+                "max_year": hi if rules.no_future else "",
+            },
+            ctx.location(r, ctx.time),
+        ),
+    )

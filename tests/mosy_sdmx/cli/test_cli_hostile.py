@@ -51,13 +51,28 @@ def commands():
 def messages() -> dict[DataFormat, bytes]:
     structures = builtin_structures()
     layout = structures.layout(FLOW)
-    key = dict(FREQ="A", REF_AREA="PT", DATA_SOURCE="NREM", PERS_STAT="PER_VICT", AGE="TOTAL",
-               CITIZEN="TOTAL", EXPLOIT="_T", TIME_PERIOD="2023", OBS_STATUS="A",
-               CONF_STATUS="F", UNIT_MEASURE="NR", COUNT_RULE="PERS_YEAR")
-    rows = [dict(key, SEX=sex, OBS_VALUE=value) for sex, value in (("T", 12.0), ("M", 5.0),
-                                                                    ("F", 7.0))]
-    dataset = Dataset(pd.DataFrame(rows), structure_urn=layout.structure_urn,
-                      attributes={"UNIT_MULT": "0", "DECIMALS": "0"})
+    key = dict(
+        FREQ="A",
+        REF_AREA="PT",
+        DATA_SOURCE="NREM",
+        PERS_STAT="PER_VICT",
+        AGE="TOTAL",
+        CITIZEN="TOTAL",
+        EXPLOIT="_T",
+        TIME_PERIOD="2023",
+        OBS_STATUS="A",
+        CONF_STATUS="F",
+        UNIT_MEASURE="NR",
+        COUNT_RULE="PERS_YEAR",
+    )
+    rows = [
+        dict(key, SEX=sex, OBS_VALUE=value) for sex, value in (("T", 12.0), ("M", 5.0), ("F", 7.0))
+    ]
+    dataset = Dataset(
+        pd.DataFrame(rows),
+        structure_urn=layout.structure_urn,
+        attributes={"UNIT_MULT": "0", "DECIMALS": "0"},
+    )
     return {fmt: write_data(dataset, None, fmt, structures, flow=FLOW) for fmt in DataFormat}
 
 
@@ -68,15 +83,7 @@ def secret(tmp_path_factory) -> Path:
     return path
 
 
-
-
-
-
-
-
 HOSTILE = ("xxe", "parameter-entity", "external-dtd", "doctype-after-big-comment")
-
-
 
 
 def xlsx_sheet_rewritten(workbook: bytes, change) -> bytes:
@@ -94,8 +101,11 @@ def xlsx_sheet_rewritten(workbook: bytes, change) -> bytes:
 
 def xlsx_sheet_xml(workbook: bytes) -> bytes:
     archive = zipfile.ZipFile(io.BytesIO(workbook))
-    return next(archive.read(n) for n in sorted(archive.namelist())
-                if n.startswith("xl/worksheets/") and b"OBS_VALUE" in archive.read(n))
+    return next(
+        archive.read(n)
+        for n in sorted(archive.namelist())
+        if n.startswith("xl/worksheets/") and b"OBS_VALUE" in archive.read(n)
+    )
 
 
 def csv_rows(message: bytes) -> list[list[bytes]]:
@@ -123,11 +133,16 @@ def bad_data_files(messages, secret: Path) -> dict[str, tuple[bytes, str, list[s
     files["deep-nesting"] = (deep, ".xml", ["deep", "line"])
     truncated = ss[: len(ss) * 2 // 3]
     files["truncated-xml"] = (truncated, ".xml", ["line", "column"])
-    wrong_ns = ss.replace(b"http://www.sdmx.org/resources/sdmxml/schemas/", b"http://example.org/x/")
+    wrong_ns = ss.replace(
+        b"http://www.sdmx.org/resources/sdmxml/schemas/", b"http://example.org/x/"
+    )
     files["wrong-namespace"] = (wrong_ns, ".xml", ["namespace", "line 2"])
     unknown = ss.replace(b'CONF_STATUS="F"', b'NOT_A_COMPONENT="F"')
     files["unknown-component-xml"] = (
-        unknown, ".xml", ["NOT_A_COMPONENT", f"line {line_of(unknown, b'NOT_A_COMPONENT')}"])
+        unknown,
+        ".xml",
+        ["NOT_A_COMPONENT", f"line {line_of(unknown, b'NOT_A_COMPONENT')}"],
+    )
     five = ss.replace(b'OBS_VALUE="5"', b'OBS_VALUE="five"')
     files["non-numeric-xml"] = (five, ".xml", ["five", f"line {line_of(five, b'five')}", "column"])
     files["empty"] = (b"", ".csv", ["empty"])
@@ -138,7 +153,7 @@ def bad_data_files(messages, secret: Path) -> dict[str, tuple[bytes, str, list[s
     files["csv-missing-cell"] = (csv_bytes(rows), ".csv", ["row 2"])
     rows = csv_rows(csv)
     k = rows[0].index(b"SEX")
-    files["csv-missing-column"] = (csv_bytes([r[:k] + r[k + 1:] for r in rows]), ".csv", ["SEX"])
+    files["csv-missing-column"] = (csv_bytes([r[:k] + r[k + 1 :] for r in rows]), ".csv", ["SEX"])
     rows = csv_rows(csv)
     rows[3][rows[0].index(b"OBS_VALUE")] = b"seven"
     files["csv-non-numeric"] = (csv_bytes(rows), ".csv", ["seven", "row 3"])
@@ -151,16 +166,31 @@ def bad_data_files(messages, secret: Path) -> dict[str, tuple[bytes, str, list[s
     sheet = xlsx_sheet_xml(book)
     cell = re.search(obs_cell, sheet).group(1).decode() + "3"
     files["xlsx-non-numeric"] = (
-        xlsx_sheet_rewritten(book, lambda x: re.sub(
-            obs_cell, rb'<c r="\g<1>3" t="inlineStr"><is><t>five</t></is></c>', x)),
-        ".xlsx", ["five", f"cell {cell}"])
+        xlsx_sheet_rewritten(
+            book,
+            lambda x: re.sub(obs_cell, rb'<c r="\g<1>3" t="inlineStr"><is><t>five</t></is></c>', x),
+        ),
+        ".xlsx",
+        ["five", f"cell {cell}"],
+    )
     doctype = b'<!DOCTYPE w [<!ENTITY x SYSTEM "' + secret.as_uri().encode() + b'">]>'
     files["xlsx-xxe"] = (
-        xlsx_sheet_rewritten(book, lambda x: b'<?xml version="1.0"?>' + doctype
-                             + x.replace(b"<t>PERS_YEAR</t>", b"<t>&x;</t>", 1)),
-        ".xlsx", [])
-    files["xlsx-broken-sheet"] = (xlsx_sheet_rewritten(book, lambda x: x[: len(x) // 2]),
-                                  ".xlsx", ["sheet"])
+        xlsx_sheet_rewritten(
+            book,
+            lambda x: (
+                b'<?xml version="1.0"?>'
+                + doctype
+                + x.replace(b"<t>PERS_YEAR</t>", b"<t>&x;</t>", 1)
+            ),
+        ),
+        ".xlsx",
+        [],
+    )
+    files["xlsx-broken-sheet"] = (
+        xlsx_sheet_rewritten(book, lambda x: x[: len(x) // 2]),
+        ".xlsx",
+        ["sheet"],
+    )
     return files
 
 
@@ -176,10 +206,24 @@ def bad_files(messages, secret, tmp_path_factory) -> dict[str, tuple[Path, list[
 
 
 BAD = [
-    *HOSTILE, "xxe-gzip", "deep-nesting", "truncated-xml", "wrong-namespace",
-    "unknown-component-xml", "non-numeric-xml", "empty", "bom-only", "garbage",
-    "csv-missing-cell", "csv-missing-column", "csv-non-numeric", "csv-not-utf8",
-    "zip-two-members", "xlsx-non-numeric", "xlsx-xxe", "xlsx-broken-sheet",
+    *HOSTILE,
+    "xxe-gzip",
+    "deep-nesting",
+    "truncated-xml",
+    "wrong-namespace",
+    "unknown-component-xml",
+    "non-numeric-xml",
+    "empty",
+    "bom-only",
+    "garbage",
+    "csv-missing-cell",
+    "csv-missing-column",
+    "csv-non-numeric",
+    "csv-not-utf8",
+    "zip-two-members",
+    "xlsx-non-numeric",
+    "xlsx-xxe",
+    "xlsx-broken-sheet",
 ]
 
 
@@ -232,8 +276,7 @@ def test_convert_bad_input_exits_2(bad_files, tmp_path, name):
 @pytest.mark.parametrize("name", BAD)
 def test_convert_to_stdout_leaks_nothing(bad_files, name):
     path, words = bad_files[name]
-    result = runner.invoke(app, ["convert", str(path), "-", "--to", "sdmx-csv-2.0",
-                                 "--flow", FLOW])
+    result = runner.invoke(app, ["convert", str(path), "-", "--to", "sdmx-csv-2.0", "--flow", FLOW])
     check_unusable(result, words)
     assert "dataflow," not in result.stdout  # no half-written data
 
@@ -243,8 +286,19 @@ def test_convert_to_stdout_leaks_nothing(bad_files, name):
 def test_validate_bad_input_exits_2(bad_files, tmp_path, name, report_format):
     path, words = bad_files[name]
     annotated = tmp_path / "annotated.csv"
-    result = runner.invoke(app, ["validate", str(path), "--flow", FLOW, "--format",
-                                 report_format, "--annotate", str(annotated)])
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            str(path),
+            "--flow",
+            FLOW,
+            "--format",
+            report_format,
+            "--annotate",
+            str(annotated),
+        ],
+    )
     text = check_unusable(result, words, [annotated])
     if report_format == "json":
         report = json.loads(result.stdout)
@@ -253,13 +307,15 @@ def test_validate_bad_input_exits_2(bad_files, tmp_path, name, report_format):
         assert "DTD" in text or "entit" in text, text
 
 
-@pytest.mark.parametrize("name", [*HOSTILE, "truncated-xml", "empty", "garbage",
-                                  "csv-non-numeric", "xlsx-xxe"])
+@pytest.mark.parametrize(
+    "name", [*HOSTILE, "truncated-xml", "empty", "garbage", "csv-non-numeric", "xlsx-xxe"]
+)
 def test_protect_bad_input_exits_2(bad_files, tmp_path, name):
     path, words = bad_files[name]
     out, audit = tmp_path / "public.csv", tmp_path / "audit.csv"
-    result = runner.invoke(app, ["protect", str(path), str(out), "--flow", FLOW,
-                                 "--audit", str(audit)])
+    result = runner.invoke(
+        app, ["protect", str(path), str(out), "--flow", FLOW, "--audit", str(audit)]
+    )
     check_unusable(result, words, [out, audit])
     assert not out.exists()
 
@@ -268,8 +324,9 @@ def test_protect_bad_input_exits_2(bad_files, tmp_path, name):
 def test_validate_report_file_leaks_nothing(bad_files, tmp_path, name):
     path, _ = bad_files[name]
     report = tmp_path / "report.html"
-    result = runner.invoke(app, ["validate", str(path), "--flow", FLOW, "--format", "html",
-                                 "-o", str(report)])
+    result = runner.invoke(
+        app, ["validate", str(path), "--flow", FLOW, "--format", "html", "-o", str(report)]
+    )
     check_unusable(result, [], [report], quiet=True)
     html = report.read_text(encoding="utf-8")
     assert MARKER not in html and ("DTD" in html or "entit" in html), html[-2000:]
@@ -285,8 +342,9 @@ def test_zip_member_path_trick_writes_nothing_outside(messages, tmp_path, monkey
     result = runner.invoke(app, ["convert", "tricky.zip", "out.json", "--flow", FLOW])
     assert "Traceback" not in result.output and "root:x:" not in result.output
     assert result.exit_code in (0, 2), result.output
-    assert sorted(tmp_path.rglob("*")) == sorted({*before, *([work / "out.json"]
-                                                             if result.exit_code == 0 else [])})
+    assert sorted(tmp_path.rglob("*")) == sorted(
+        {*before, *([work / "out.json"] if result.exit_code == 0 else [])}
+    )
     result = runner.invoke(app, ["validate", "tricky.zip", "--flow", FLOW])
     assert "Traceback" not in result.output and "root:x:" not in result.output
 
@@ -308,8 +366,17 @@ def bad_structure_files(messages, specimens: Path, secret: Path) -> dict[str, by
     return files
 
 
-STRUCTURE_CASES = [*HOSTILE, "billion-laughs", "deep-nesting", "truncated", "data-message",
-                   "csv", "json", "garbage", "empty"]
+STRUCTURE_CASES = [
+    *HOSTILE,
+    "billion-laughs",
+    "deep-nesting",
+    "truncated",
+    "data-message",
+    "csv",
+    "json",
+    "garbage",
+    "empty",
+]
 
 
 @pytest.fixture(scope="module")
@@ -326,8 +393,15 @@ def structure_commands(structure: Path, tmp: Path, good_csv: Path) -> dict[str, 
     s = ["--structure", str(structure)]
     return {
         "structures-list": ["structures", "list", *s],
-        "structures-export": ["structures", "export", "-f", "sdmx-ml-2.1", *s,
-                              "-o", str(tmp / "export.xml")],
+        "structures-export": [
+            "structures",
+            "export",
+            "-f",
+            "sdmx-ml-2.1",
+            *s,
+            "-o",
+            str(tmp / "export.xml"),
+        ],
         "schema": ["schema", "--flow", FLOW, *s, "-o", str(tmp / "schema.xsd")],
         "template": ["template", "-o", str(tmp / "template.xlsx"), "--flow", FLOW, *s],
         "convert": ["convert", str(good_csv), str(tmp / "out.json"), "--flow", FLOW, *s],
@@ -336,8 +410,15 @@ def structure_commands(structure: Path, tmp: Path, good_csv: Path) -> dict[str, 
     }
 
 
-COMMANDS = ["structures-list", "structures-export", "schema", "template", "convert",
-            "validate", "protect"]
+COMMANDS = [
+    "structures-list",
+    "structures-export",
+    "schema",
+    "template",
+    "convert",
+    "validate",
+    "protect",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -380,8 +461,9 @@ def mosy(*argv: str, timeout: int = CHILD_TIMEOUT, memory: int | None = None):
             "    os._exit(done.code if isinstance(done.code, int) else 1)\n"
         )
     try:
-        return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"mosy {' '.join(argv[:2])} did not finish within {timeout} s")
 
@@ -398,9 +480,12 @@ def test_billion_laughs_in_a_real_process(messages, secret, tmp_path):
     data = tmp_path / "laughs.xml"
     data.write_bytes(hostile(messages[DataFormat.SDMX_ML_30], "billion-laughs", secret))
     book = tmp_path / "laughs.xlsx"
-    book.write_bytes(xlsx_sheet_rewritten(
-        messages[DataFormat.XLSX],
-        lambda x: laughs() + x.replace(b"<t>PERS_YEAR</t>", b"<t>&l9;</t>", 1)))
+    book.write_bytes(
+        xlsx_sheet_rewritten(
+            messages[DataFormat.XLSX],
+            lambda x: laughs() + x.replace(b"<t>PERS_YEAR</t>", b"<t>&l9;</t>", 1),
+        )
+    )
     for path in (data, book):
         assert_clean_exit_2(mosy("validate", str(path), "--flow", FLOW))
         assert_clean_exit_2(mosy("convert", str(path), str(tmp_path / "o.csv"), "--flow", FLOW))
@@ -422,6 +507,5 @@ def test_gzip_bomb_in_a_real_process(messages, tmp_path):
         for _ in range(16 * 1024**3 // len(unit)):
             handle.write(block)
     assert path.stat().st_size < 100 * 1024**2
-    done = mosy("validate", str(path), "--flow", FLOW, "--format", "json",
-                memory=3 * 1024**3)
+    done = mosy("validate", str(path), "--flow", FLOW, "--format", "json", memory=3 * 1024**3)
     assert_clean_exit_2(done)

@@ -18,9 +18,20 @@ runner = CliRunner()
 _register()
 
 # SEX × AGE of one country total; M under 18 (3) is the only small count.
-ROWS = [("T", "TOTAL", 40), ("M", "TOTAL", 25), ("F", "TOTAL", 15), ("UNK", "TOTAL", 0),
-        ("T", "Y_LT18", 12), ("M", "Y_LT18", 3), ("F", "Y_LT18", 9), ("UNK", "Y_LT18", 0),
-        ("T", "Y_GE18", 28), ("M", "Y_GE18", 22), ("F", "Y_GE18", 6), ("UNK", "Y_GE18", 0)]
+ROWS = [
+    ("T", "TOTAL", 40),
+    ("M", "TOTAL", 25),
+    ("F", "TOTAL", 15),
+    ("UNK", "TOTAL", 0),
+    ("T", "Y_LT18", 12),
+    ("M", "Y_LT18", 3),
+    ("F", "Y_LT18", 9),
+    ("UNK", "Y_LT18", 0),
+    ("T", "Y_GE18", 28),
+    ("M", "Y_GE18", 22),
+    ("F", "Y_GE18", 6),
+    ("UNK", "Y_GE18", 0),
+]
 
 
 def _submission(
@@ -28,8 +39,15 @@ def _submission(
 ) -> None:
     layout = builtin_structures().layout(flow)
     data = pd.DataFrame(rows, columns=["SEX", "AGE", "OBS_VALUE"])
-    fixed = {"FREQ": "A", "REF_AREA": "PT", "DATA_SOURCE": "NREM", "PERS_STAT": "PER_VICT",
-             "CITIZEN": "TOTAL", "EXPLOIT": "_T", "TIME_PERIOD": "2023"}
+    fixed = {
+        "FREQ": "A",
+        "REF_AREA": "PT",
+        "DATA_SOURCE": "NREM",
+        "PERS_STAT": "PER_VICT",
+        "CITIZEN": "TOTAL",
+        "EXPLOIT": "_T",
+        "TIME_PERIOD": "2023",
+    }
     for column, value in fixed.items():
         data[column] = value
     data["OBS_VALUE"] = data["OBS_VALUE"].astype(float)

@@ -41,16 +41,26 @@ def files(tmp_path_factory):
     bad.structure_urn = urn
     write_data(bad, folder / "bad.csv", "sdmx-csv-2.0", structures, flow=FLOW)
     (folder / "xxe.xml").write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
-        "<m>&x;</m>"
+        '<?xml version="1.0"?>\n<!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<m>&x;</m>'
     )
     (folder / "empty.csv").write_bytes(b"")
     return folder
 
 
 def test_valid_file_exits_0(files):
-    result = runner.invoke(app, ["validate", str(files / "good.csv"), "--flow", FLOW,
-                                 "--provider", "PT_NREM", "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            str(files / "good.csv"),
+            "--flow",
+            FLOW,
+            "--provider",
+            "PT_NREM",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["valid"] is True and doc["stats"]["observations"] == len(thb_frame())
@@ -59,9 +69,21 @@ def test_valid_file_exits_0(files):
 def test_data_errors_exit_1_with_report_file(files, tmp_path):
     out = tmp_path / "report.html"
     annotated = tmp_path / "annotated.csv"
-    result = runner.invoke(app, ["validate", str(files / "bad.csv"), "--flow", FLOW,
-                                 "--format", "html", "-o", str(out),
-                                 "--annotate", str(annotated)])
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            str(files / "bad.csv"),
+            "--flow",
+            FLOW,
+            "--format",
+            "html",
+            "-o",
+            str(out),
+            "--annotate",
+            str(annotated),
+        ],
+    )
     assert result.exit_code == 1, result.output
     page = out.read_text()
     assert "<code>unknown-code</code>" in page

@@ -177,8 +177,7 @@ def test_two_breakdown_families_of_one_key(seed: int) -> None:
     rng = np.random.default_rng(1000 + seed)
     frame = make_table(
         rng,
-        {"PERS_STAT": STAT_LEAVES, "SEX": SEX_LEAVES, "AGE": AGE_LEAVES,
-         "EXPLOIT": EXPLOIT_LEAVES},
+        {"PERS_STAT": STAT_LEAVES, "SEX": SEX_LEAVES, "AGE": AGE_LEAVES, "EXPLOIT": EXPLOIT_LEAVES},
         families=[("PERS_STAT", "SEX", "AGE"), ("PERS_STAT", "SEX", "EXPLOIT")],
     )
     check_protection(frame, GROUPS)
@@ -243,9 +242,15 @@ def _solutions(frame: pd.DataFrame, published: np.ndarray) -> np.ndarray:
     grid = np.array(list(itertools.product(range(total + 1), repeat=4)))  # MA, MB, FA, FB
     ma, mb, fa, fb = grid.T
     full = {
-        ("M", "A"): ma, ("M", "B"): mb, ("F", "A"): fa, ("F", "B"): fb,
-        ("M", "TOTAL"): ma + mb, ("F", "TOTAL"): fa + fb, ("T", "A"): ma + fa,
-        ("T", "B"): mb + fb, ("T", "TOTAL"): ma + mb + fa + fb,
+        ("M", "A"): ma,
+        ("M", "B"): mb,
+        ("F", "A"): fa,
+        ("F", "B"): fb,
+        ("M", "TOTAL"): ma + mb,
+        ("F", "TOTAL"): fa + fb,
+        ("T", "A"): ma + fa,
+        ("T", "B"): mb + fb,
+        ("T", "TOTAL"): ma + mb + fa + fb,
     }
     keys = list(zip(frame["SEX"].astype(str), frame["AGE"].astype(str), strict=True))
     table = np.stack([full[k] for k in keys], axis=1)

@@ -20,8 +20,6 @@ def csv_bytes(specimens) -> bytes:
     return (specimens / "sdmx-3.0" / "csv" / "example-01.csv").read_bytes()
 
 
-
-
 def test_plain_gzip_and_zip_give_the_same_dataset(csv_bytes, tmp_path):
     plain = read_data(csv_bytes).data
     path = tmp_path / "data.csv.zip"

@@ -30,8 +30,6 @@ def template() -> bytes:
     return buffer.getvalue()
 
 
-
-
 def read_with(book, data: bytes, monkeypatch):
     monkeypatch.setattr(books, "BOOK", book)
     try:

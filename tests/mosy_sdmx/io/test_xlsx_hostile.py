@@ -35,12 +35,26 @@ def thb():
 
 @pytest.fixture(scope="module")
 def workbook(thb) -> bytes:
-    key = dict(FREQ="A", REF_AREA="PT", DATA_SOURCE="NREM", PERS_STAT="PER_VICT", AGE="TOTAL",
-               CITIZEN="TOTAL", EXPLOIT="_T", TIME_PERIOD="2023", OBS_STATUS="A",
-               CONF_STATUS="F", UNIT_MEASURE="NR", COUNT_RULE="PERS_YEAR")
+    key = dict(
+        FREQ="A",
+        REF_AREA="PT",
+        DATA_SOURCE="NREM",
+        PERS_STAT="PER_VICT",
+        AGE="TOTAL",
+        CITIZEN="TOTAL",
+        EXPLOIT="_T",
+        TIME_PERIOD="2023",
+        OBS_STATUS="A",
+        CONF_STATUS="F",
+        UNIT_MEASURE="NR",
+        COUNT_RULE="PERS_YEAR",
+    )
     rows = [dict(key, SEX=s, OBS_VALUE=v) for s, v in (("T", 12.0), ("M", 5.0), ("F", 7.0))]
-    dataset = Dataset(pd.DataFrame(rows), structure_urn=thb.layout(FLOW).structure_urn,
-                      attributes={"UNIT_MULT": "0", "DECIMALS": "0"})
+    dataset = Dataset(
+        pd.DataFrame(rows),
+        structure_urn=thb.layout(FLOW).structure_urn,
+        attributes={"UNIT_MULT": "0", "DECIMALS": "0"},
+    )
     return write_data(dataset, None, DataFormat.XLSX, thb, flow=FLOW)
 
 
@@ -65,14 +79,18 @@ def rewrite(workbook: bytes, member: str, change, extra: dict[str, bytes] | None
 
 def data_sheet(workbook: bytes) -> str:
     archive = zipfile.ZipFile(io.BytesIO(workbook))
-    return next(n for n in sorted(archive.namelist())
-                if n.startswith("xl/worksheets/") and b"OBS_VALUE" in archive.read(n))
+    return next(
+        n
+        for n in sorted(archive.namelist())
+        if n.startswith("xl/worksheets/") and b"OBS_VALUE" in archive.read(n)
+    )
 
 
 def with_doctype(doctype: bytes):
     def change(xml: bytes) -> bytes:
         body = re.sub(rb"^<\?xml[^>]*\?>", b"", xml)
         return b'<?xml version="1.0" encoding="UTF-8"?>' + doctype + body
+
     return change
 
 
@@ -86,10 +104,17 @@ def read_error(data: bytes, thb) -> ParseError:
     return err
 
 
-@pytest.mark.parametrize("member", [
-    "[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-    "xl/styles.xml", "DATA_SHEET",
-])
+@pytest.mark.parametrize(
+    "member",
+    [
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+        "DATA_SHEET",
+    ],
+)
 def test_xxe_in_any_part_is_refused_before_any_sheet_is_read(
     workbook, thb, secret, member, monkeypatch
 ):
@@ -97,6 +122,7 @@ def test_xxe_in_any_part_is_refused_before_any_sheet_is_read(
     assert member in zipfile.ZipFile(io.BytesIO(workbook)).namelist()
     doctype = b'<!DOCTYPE x [<!ENTITY e SYSTEM "' + secret.as_uri().encode() + b'">]>'
     data = rewrite(workbook, member, with_doctype(doctype))
+
     def never(*args, **kwargs):
         raise AssertionError("the workbook reader was handed a workbook with a DTD")
 
@@ -114,12 +140,16 @@ def test_doctype_far_into_a_part_is_found(workbook, thb):
     assert read_error(data, thb).context.get("reason") == "dtd-refused"
 
 
-@pytest.mark.parametrize("encode", [
-    lambda xml: b"\xff\xfe" + xml.decode("utf-8").encode("utf-16-le"),
-    lambda xml: xml.decode("utf-8").encode("utf-16-be"),
-    lambda xml: b'<?xml version="1.0" encoding="cp037"?>' + xml.decode().encode("cp037"),
-    lambda xml: b'<?xml version="1.0"' + b" " * 300 + b'encoding="cp037"?>' + xml,
-], ids=["utf16-bom", "utf16-no-bom", "ebcdic-declared", "declaration-past-the-head"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda xml: b"\xff\xfe" + xml.decode("utf-8").encode("utf-16-le"),
+        lambda xml: xml.decode("utf-8").encode("utf-16-be"),
+        lambda xml: b'<?xml version="1.0" encoding="cp037"?>' + xml.decode().encode("cp037"),
+        lambda xml: b'<?xml version="1.0"' + b" " * 300 + b'encoding="cp037"?>' + xml,
+    ],
+    ids=["utf16-bom", "utf16-no-bom", "ebcdic-declared", "declaration-past-the-head"],
+)
 def test_part_in_a_non_ascii_compatible_encoding_is_refused(workbook, thb, encode):
     data = rewrite(workbook, data_sheet(workbook), encode)
     err = read_error(data, thb)

@@ -215,10 +215,12 @@ def test_generic_bad_number_and_unknown_component(specimens):
 def test_xxe_is_refused_and_reads_no_file(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
-    text = thb_ss_xml(2).replace(
-        "<message:StructureSpecificData",
-        f'<!DOCTYPE m [<!ENTITY x SYSTEM "{secret.as_uri()}">]>\n<message:StructureSpecificData',
-    ).replace('OBS_STATUS="A"', 'OBS_STATUS="&x;"', 1)
+    doctype = f'<!DOCTYPE m [<!ENTITY x SYSTEM "{secret.as_uri()}">]>'
+    text = (
+        thb_ss_xml(2)
+        .replace("<message:StructureSpecificData", f"{doctype}\n<message:StructureSpecificData")
+        .replace('OBS_STATUS="A"', 'OBS_STATUS="&x;"', 1)
+    )
     for reader in (ss_reader.read, generic_reader.read):
         with pytest.raises(ParseError) as caught:
             reader(io.BytesIO(text.encode()), layout=None, source_name="xxe.xml")

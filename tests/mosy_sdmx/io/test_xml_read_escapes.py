@@ -14,7 +14,7 @@ from mosy_sdmx.structures import builtin_structures
 
 pytestmark = pytest.mark.usefixtures("both_xml_paths")
 
-TRICKY = ['a&b', '<tag> & "quoted"', "literal &#38; stays", "tab\there", "plain"]
+TRICKY = ["a&b", '<tag> & "quoted"', "literal &#38; stays", "tab\there", "plain"]
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,11 @@ def dataset() -> Dataset:
             "NAT_LEGAL_BASIS": ["Art. 160 & 160-A"] * n,
         }
     )
-    return Dataset(data=frame, structure_urn=layout.structure_urn,
-                   attributes={"UNIT_MULT": "0", "DECIMALS": "0"})
+    return Dataset(
+        data=frame,
+        structure_urn=layout.structure_urn,
+        attributes={"UNIT_MULT": "0", "DECIMALS": "0"},
+    )
 
 
 @pytest.mark.parametrize("fmt", ["sdmx-ml-2.1-ss", "sdmx-ml-2.1-generic", "sdmx-ml-3.0"])

@@ -216,7 +216,7 @@ IRREGULAR = {
         '<Series xmlns="urn:x" REF_AREA="Z"><Obs TIME_PERIOD="1"/></Series>',
         "",
     ),
-    "end tag with a space": ("<Series REF_AREA=\"Z\"></Series >", ""),
+    "end tag with a space": ('<Series REF_AREA="Z"></Series >', ""),
     "a second dataset": ('</message:DataSet><message:DataSet ss:structureRef="S1">', ""),
     "unclosed series": ('<Series REF_AREA="Z">', ""),
     "stray end tag": ("</Series>", ""),

@@ -79,16 +79,12 @@ def test_reads_back_identically(layout, tmp_path, dao):
     path = tmp_path / "generic.xml"
     path.write_bytes(written(layout, dao))
     df = frame()
-    want = {
-        tuple(r[c] for c in [*DIMS, "TIME_PERIOD"]): r["OBS_VALUE"] for _, r in df.iterrows()
-    }
+    want = {tuple(r[c] for c in [*DIMS, "TIME_PERIOD"]): r["OBS_VALUE"] for _, r in df.iterrows()}
     dsd = sdmx.read_sdmx(ECB_STRUCTURE).structure["ECB_EXR1"]
     out = sdmx.to_pandas(sdmx.read_sdmx(path, structure=dsd).data[0]).reset_index()
     got1 = {tuple(r[c] for c in [*DIMS, "TIME_PERIOD"]): r["value"] for _, r in out.iterrows()}
     data = get_datasets(path, ECB_STRUCTURE)[0].data
-    got2 = {
-        tuple(r[c] for c in [*DIMS, "TIME_PERIOD"]): r["OBS_VALUE"] for _, r in data.iterrows()
-    }
+    got2 = {tuple(r[c] for c in [*DIMS, "TIME_PERIOD"]): r["OBS_VALUE"] for _, r in data.iterrows()}
     for got in (got1, got2):
         assert set(got) == set(want)
         for key, value in want.items():

@@ -104,9 +104,7 @@ def test_peer_traps(layout, version):
     """namespace on the header's Structure, prefixed structureRef/action, dataScope, xsi:type."""
     ds = Dataset(ecb_frame(), structure_urn=layout.structure_urn, action=Action.DELETE)
     root = etree.fromstring(write_bytes(WRITERS[version], ds, layout))
-    message_ns, ss_ns = (
-        (ns.MESSAGE_21, ns.SS_21) if version == "2.1" else (ns.MESSAGE_30, ns.SS_30)
-    )
+    message_ns, ss_ns = (ns.MESSAGE_21, ns.SS_21) if version == "2.1" else (ns.MESSAGE_30, ns.SS_30)
     structure = root.find(f"{{{message_ns}}}Header/{{{message_ns}}}Structure")
     namespace = structure.get("namespace")
     assert namespace == f"{layout.structure_urn}:ObsLevelDim:TIME_PERIOD"

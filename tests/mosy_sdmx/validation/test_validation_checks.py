@@ -64,8 +64,10 @@ def test_unknown_code_suggests_greece(frame):
 
 def test_constraints_of_flow_and_provider():
     frame = thb_frame(areas=("PT", "EL"))
-    stub = StubStructures(flow_allowed={"DATA_SOURCE": frozenset({"NREM", "POL"})},
-                          provider_allowed={"INT_IOM": {"REF_AREA": frozenset({"PT"})}})
+    stub = StubStructures(
+        flow_allowed={"DATA_SOURCE": frozenset({"NREM", "POL"})},
+        provider_allowed={"INT_IOM": {"REF_AREA": frozenset({"PT"})}},
+    )
     set_value(frame, 3, "DATA_SOURCE", "NGO")
     report = run(frame, structure=_stub_layout(stub), provider="INT_IOM")
     assert report.count("code-not-allowed") == 1
@@ -115,8 +117,9 @@ def test_period_out_of_range():
 
 
 def test_counts_non_negative_integers(frame):
-    leaf = find_row(frame, SEX="M", AGE="Y_GE18", CITIZEN="NAT", EXPLOIT="LAB",
-                    PERS_STAT="PER_VICT_ID")
+    leaf = find_row(
+        frame, SEX="M", AGE="Y_GE18", CITIZEN="NAT", EXPLOIT="LAB", PERS_STAT="PER_VICT_ID"
+    )
     frame.loc[leaf, "OBS_VALUE"] = -1.0
     frame.loc[leaf + 1, "OBS_VALUE"] = 2.5
     report = run(frame, pick=["negative-count", "non-integer-count"])
@@ -173,8 +176,9 @@ def test_confidential_values_refused_in_public_flow(frame):
 
 
 def test_total_not_sum_of_parts(frame):
-    total = find_row(frame, SEX="T", AGE="TOTAL", CITIZEN="TOTAL", EXPLOIT="_T",
-                     PERS_STAT="PER_VICT")
+    total = find_row(
+        frame, SEX="T", AGE="TOTAL", CITIZEN="TOTAL", EXPLOIT="_T", PERS_STAT="PER_VICT"
+    )
     frame.loc[total, "OBS_VALUE"] += 5
     report = run(frame, pick=["total-not-sum-of-parts"])
     # That cell is the total of five groups (PERS_STAT, SEX, AGE, CITIZEN, EXPLOIT).
@@ -214,7 +218,8 @@ def test_convicted_above_prosecuted_is_a_warning():
     frame = thb_frame()
     # Convicted = one part of prosecuted, so never above it until we push one cell.
     frame["PERS_STAT"] = frame["PERS_STAT"].cat.rename_categories(
-        {"PER_VICT": "PER_PRSC", "PER_VICT_ID": "PER_CNV", "PER_VICT_PR": "PER_SUSP"})
+        {"PER_VICT": "PER_PRSC", "PER_VICT_ID": "PER_CNV", "PER_VICT_PR": "PER_SUSP"}
+    )
     key = dict(SEX="T", AGE="Y_GE18", CITIZEN="TOTAL", EXPLOIT="_T")
     frame.loc[find_row(frame, PERS_STAT="PER_CNV", **key), "OBS_VALUE"] = 10_000
     report = run(frame, pick=["implausible-order"])
@@ -238,7 +243,8 @@ def test_consolidated_figure_below_a_single_source():
 def test_children_recorded_as_offenders():
     frame = thb_frame()
     frame["PERS_STAT"] = frame["PERS_STAT"].cat.rename_categories(
-        {"PER_VICT": "PER_PRSC", "PER_VICT_ID": "PER_CNV", "PER_VICT_PR": "PER_SUSP"})
+        {"PER_VICT": "PER_PRSC", "PER_VICT_ID": "PER_CNV", "PER_VICT_PR": "PER_SUSP"}
+    )
     children = frame["AGE"].isin(["Y_LT18", "Y_LT12", "Y12-17"]).to_numpy()
     frame.loc[children, "OBS_VALUE"] = 0.0
     row = find_row(frame, AGE="Y12-17", PERS_STAT="PER_CNV")
@@ -252,8 +258,7 @@ def test_year_on_year_against_previous():
     frame = thb_frame(years=("2023",))
     previous = thb_frame(years=("2022",))
     previous["OBS_VALUE"] = frame["OBS_VALUE"]  # same figures the year before
-    row = find_row(frame, SEX="T", AGE="TOTAL", CITIZEN="TOTAL", EXPLOIT="_T",
-                   PERS_STAT="PER_VICT")
+    row = find_row(frame, SEX="T", AGE="TOTAL", CITIZEN="TOTAL", EXPLOIT="_T", PERS_STAT="PER_VICT")
     frame.loc[row, "OBS_VALUE"] *= 3
     report = run(frame, previous=thb_dataset(previous), pick=["large-change"])
     assert report.count("large-change") == 1
@@ -263,8 +268,9 @@ def test_year_on_year_against_previous():
 
 def test_thb_rules_do_not_apply_to_foreign_dsds(frame):
     layout = thb_layout()
-    foreign = type(layout)(**{**{f: getattr(layout, f) for f in layout.__dataclass_fields__},
-                              "agency": "ECB"})
+    foreign = type(layout)(
+        **{**{f: getattr(layout, f) for f in layout.__dataclass_fields__}, "agency": "ECB"}
+    )
     set_value(frame, 2, "OBS_STATUS", "E")
     report = validate(thb_dataset(frame), foreign)
     assert report.stats["checks"]["conditional-attributes"] == "not applicable"

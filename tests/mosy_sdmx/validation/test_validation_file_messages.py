@@ -30,13 +30,28 @@ def thb():
 @pytest.fixture(scope="module")
 def repeated(thb) -> Dataset:
     """T, M, F and M again (value 6): the second M repeats the first (value 5)."""
-    key = dict(FREQ="A", REF_AREA="PT", DATA_SOURCE="NREM", PERS_STAT="PER_VICT", AGE="TOTAL",
-               CITIZEN="TOTAL", EXPLOIT="_T", TIME_PERIOD="2023", OBS_STATUS="A",
-               CONF_STATUS="F", UNIT_MEASURE="NR", COUNT_RULE="PERS_YEAR")
-    rows = [dict(key, SEX=s, OBS_VALUE=v) for s, v in (("T", 12.0), ("M", 5.0), ("F", 7.0),
-                                                        ("M", 6.0))]
-    return Dataset(pd.DataFrame(rows), structure_urn=thb.layout(FLOW).structure_urn,
-                   attributes={"UNIT_MULT": "0", "DECIMALS": "0"})
+    key = dict(
+        FREQ="A",
+        REF_AREA="PT",
+        DATA_SOURCE="NREM",
+        PERS_STAT="PER_VICT",
+        AGE="TOTAL",
+        CITIZEN="TOTAL",
+        EXPLOIT="_T",
+        TIME_PERIOD="2023",
+        OBS_STATUS="A",
+        CONF_STATUS="F",
+        UNIT_MEASURE="NR",
+        COUNT_RULE="PERS_YEAR",
+    )
+    rows = [
+        dict(key, SEX=s, OBS_VALUE=v) for s, v in (("T", 12.0), ("M", 5.0), ("F", 7.0), ("M", 6.0))
+    ]
+    return Dataset(
+        pd.DataFrame(rows),
+        structure_urn=thb.layout(FLOW).structure_urn,
+        attributes={"UNIT_MULT": "0", "DECIMALS": "0"},
+    )
 
 
 def obs_position(data: bytes, value: bytes) -> tuple[int, int]:
@@ -110,8 +125,9 @@ def test_unexpected_reader_error_says_what_without_quoting_input(monkeypatch, tm
 
 
 def test_unexpected_error_text_is_capped(monkeypatch, tmp_path):
-    monkeypatch.setattr("mosy_sdmx.io.read_data",
-                        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x" * 5000)))
+    monkeypatch.setattr(
+        "mosy_sdmx.io.read_data", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x" * 5000))
+    )
     path = Path(tmp_path / "any.csv")
     path.write_text("x\n", encoding="utf-8")
     message = validate_file(path, flow=FLOW).issues[0].message

@@ -32,18 +32,32 @@ def _victims(bad_row: int) -> Dataset:
     """A small DF_THB_VICTIMS cube; row ``bad_row`` gets an unknown OBS_STATUS."""
     sexes, years = ["M", "F", "UNK"], [str(y) for y in range(2018, 2024)]
     n = len(sexes) * len(years)
-    frame = pd.DataFrame({
-        "FREQ": "A", "REF_AREA": "PT", "DATA_SOURCE": "NREM", "PERS_STAT": "PER_VICT",
-        "SEX": np.repeat(sexes, len(years)), "AGE": "TOTAL", "CITIZEN": "TOTAL",
-        "EXPLOIT": "_T", "TIME_PERIOD": years * len(sexes),
-        "OBS_VALUE": np.arange(n, dtype=np.float64) + 10,
-        "OBS_STATUS": "A", "CONF_STATUS": "F", "UNIT_MEASURE": "NR",
-        "COUNT_RULE": "PERS_YEAR",
-    })
+    frame = pd.DataFrame(
+        {
+            "FREQ": "A",
+            "REF_AREA": "PT",
+            "DATA_SOURCE": "NREM",
+            "PERS_STAT": "PER_VICT",
+            "SEX": np.repeat(sexes, len(years)),
+            "AGE": "TOTAL",
+            "CITIZEN": "TOTAL",
+            "EXPLOIT": "_T",
+            "TIME_PERIOD": years * len(sexes),
+            "OBS_VALUE": np.arange(n, dtype=np.float64) + 10,
+            "OBS_STATUS": "A",
+            "CONF_STATUS": "F",
+            "UNIT_MEASURE": "NR",
+            "COUNT_RULE": "PERS_YEAR",
+        }
+    )
     frame.loc[bad_row, "OBS_STATUS"] = BAD_STATUS
     frame.loc[n - 2, "OBS_VALUE"] = BAD_VALUE
-    return Dataset(data=frame, structure_urn=thb_flow_urn(),
-                   attributes={"UNIT_MULT": "0", "DECIMALS": "0"}, provider=PROVIDER)
+    return Dataset(
+        data=frame,
+        structure_urn=thb_flow_urn(),
+        attributes={"UNIT_MULT": "0", "DECIMALS": "0"},
+        provider=PROVIDER,
+    )
 
 
 def thb_flow_urn() -> str:
@@ -61,25 +75,32 @@ def _obs_start_before(text: str, offset: int) -> int:
     return starts[-1]
 
 
-@pytest.mark.parametrize(("fmt", "options"), [
-    ("sdmx-ml-2.1-ss", {}),
-    ("sdmx-ml-2.1-ss", {"dimension_at_observation": "AllDimensions"}),
-    ("sdmx-ml-3.0", {}),
-    ("sdmx-ml-2.1-generic", {}),
-    ("sdmx-ml-2.1-generic", {"dimension_at_observation": "AllDimensions"}),
-])
+@pytest.mark.parametrize(
+    ("fmt", "options"),
+    [
+        ("sdmx-ml-2.1-ss", {}),
+        ("sdmx-ml-2.1-ss", {"dimension_at_observation": "AllDimensions"}),
+        ("sdmx-ml-3.0", {}),
+        ("sdmx-ml-2.1-generic", {}),
+        ("sdmx-ml-2.1-generic", {"dimension_at_observation": "AllDimensions"}),
+    ],
+)
 def test_xml_examples_carry_the_line_of_their_observation(tmp_path, thb, fmt, options) -> None:
     path = tmp_path / "victims.xml"
     write_data(_victims(bad_row=9), path, fmt, thb, **options)
     text = path.read_text("utf-8")
     report = validate_file(path, thb, flow=FLOW)
 
-    unknown = [i for i in report.issues if i.code == "unknown-code"
-               and i.location.component == "OBS_STATUS"]
+    unknown = [
+        i
+        for i in report.issues
+        if i.code == "unknown-code" and i.location.component == "OBS_STATUS"
+    ]
     assert len(unknown) == 1
     at = text.index(f'"{BAD_STATUS}"')
     assert (unknown[0].location.line, unknown[0].location.column) == _line_col(
-        text, _obs_start_before(text, at))
+        text, _obs_start_before(text, at)
+    )
     assert unknown[0].location.row is None  # an XML file has lines, not rows
 
     negative = next(i for i in report.issues if i.code == "negative-count")
@@ -115,8 +136,11 @@ def test_xlsx_examples_name_sheet_and_cell(tmp_path, thb) -> None:
     assert bad.location.sheet == "Data"
     assert bad.location.cell == f"{get_column_letter(bad_col)}{bad_row}"
     assert bad.location.row == bad_row and bad.location.component == "SEX"
-    status = next(i for i in report.issues if i.code == "unknown-code"
-                  and i.location.component == "OBS_STATUS")
+    status = next(
+        i
+        for i in report.issues
+        if i.code == "unknown-code" and i.location.component == "OBS_STATUS"
+    )
     assert status.location.cell == f"{get_column_letter(header.index('OBS_STATUS') + 1)}2"
     dup = next(i for i in report.issues if i.code == "duplicate-observation")
     assert (dup.location.sheet, dup.location.row, dup.location.cell) == ("Data", duplicate, None)

@@ -29,8 +29,9 @@ def broken():
     """A THB frame with an unknown code, a duplicate and a broken total."""
     frame = thb_frame()
     set_value(frame, 0, "REF_AREA", "GR")
-    total = find_row(frame, SEX="T", AGE="TOTAL", CITIZEN="TOTAL", EXPLOIT="_T",
-                     PERS_STAT="PER_VICT")
+    total = find_row(
+        frame, SEX="T", AGE="TOTAL", CITIZEN="TOTAL", EXPLOIT="_T", PERS_STAT="PER_VICT"
+    )
     frame.loc[total, "OBS_VALUE"] += 1
     frame = pd.concat([frame, frame.iloc[[5]]], ignore_index=True)
     dataset = thb_dataset(frame, source="broken.csv", row_offset=2)
@@ -40,8 +41,12 @@ def broken():
 def test_every_report_validates_against_the_shipped_schema(broken, ecb_reports):
     schema = report_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    reports = [broken[1], validate(thb_dataset(), thb_layout()), *ecb_reports,
-               validate_file(ROOT / "no-such-file.csv")]
+    reports = [
+        broken[1],
+        validate(thb_dataset(), thb_layout()),
+        *ecb_reports,
+        validate_file(ROOT / "no-such-file.csv"),
+    ]
     for report in reports:
         jsonschema.validate(report.to_dict(), schema)
 
@@ -52,9 +57,13 @@ def test_json_keys_and_locations(broken):
     assert set(doc) >= {"valid", "stats", "issues"}
     assert doc["valid"] is False
     unknown = next(i for i in doc["issues"] if i["code"] == "unknown-code")
-    assert unknown["location"] == {"source": "broken.csv", "row": 2, "component": "REF_AREA",
-                                   "series_key": unknown["location"]["series_key"],
-                                   "period": "2022"}
+    assert unknown["location"] == {
+        "source": "broken.csv",
+        "row": 2,
+        "component": "REF_AREA",
+        "series_key": unknown["location"]["series_key"],
+        "period": "2022",
+    }
     assert unknown["location"]["series_key"].startswith("A.GR.NREM.")
     dup = next(i for i in doc["issues"] if i["code"] == "duplicate-observation")
     assert dup["location"]["row"] == len(dataset) - 1 + 2
@@ -94,8 +103,11 @@ def test_pick_and_skip(broken):
     picked = validate(dataset, thb_layout(), pick=["duplicate-observation"])
     assert picked.codes() == {"duplicate-observation"}
     assert picked.stats["checks"]["additivity"].startswith("skipped")
-    skipped = validate(dataset, thb_layout(), skip=["duplicate-observation", "unknown-code",
-                                                    "total-not-sum-of-parts"])
+    skipped = validate(
+        dataset,
+        thb_layout(),
+        skip=["duplicate-observation", "unknown-code", "total-not-sum-of-parts"],
+    )
     assert skipped.valid
 
 
@@ -129,8 +141,14 @@ def test_every_code_is_documented_and_emitted_by_a_check():
     documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", doc, flags=re.M))
     assert documented == set(ISSUE_TYPES)
     emitted = {code for chk in all_checks() for code in chk.codes}
-    input_codes = {"unreadable-input", "refused-input", "unsupported-format",
-                   "unknown-structure", "broken-structure", "check-failed"}
+    input_codes = {
+        "unreadable-input",
+        "refused-input",
+        "unsupported-format",
+        "unknown-structure",
+        "broken-structure",
+        "check-failed",
+    }
     assert emitted | input_codes == set(ISSUE_TYPES)
     for code in ISSUE_TYPES:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", code)

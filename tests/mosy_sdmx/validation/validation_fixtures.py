@@ -16,8 +16,12 @@ import pandas as pd
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.structures.layout import AttachmentLevel, Component, ComponentLayout, ValueKind
 
-C, S, OBS, D = ValueKind.CODED, AttachmentLevel.SERIES, AttachmentLevel.OBSERVATION, \
-    AttachmentLevel.DATASET
+C, S, OBS, D = (
+    ValueKind.CODED,
+    AttachmentLevel.SERIES,
+    AttachmentLevel.OBSERVATION,
+    AttachmentLevel.DATASET,
+)
 
 CODES = {
     "FREQ": ["A", "S", "Q", "M"],
@@ -27,8 +31,21 @@ CODES = {
     "SEX": ["T", "M", "F", "UNK"],
     "AGE": ["TOTAL", "Y_LT18", "Y_LT12", "Y12-17", "Y_GE18", "UNK"],
     "CITIZEN": ["TOTAL", "NAT", "FOR", "EU27_2020_FOR", "NEU27_2020_FOR", "STLS", "UNK", "EL"],
-    "EXPLOIT": ["_T", "SEX", "LAB", "SLAV", "BEG", "CRIM", "ORG", "MARR", "ADOPT", "SURR",
-                "BEN", "OTH", "UNK"],
+    "EXPLOIT": [
+        "_T",
+        "SEX",
+        "LAB",
+        "SLAV",
+        "BEG",
+        "CRIM",
+        "ORG",
+        "MARR",
+        "ADOPT",
+        "SURR",
+        "BEN",
+        "OTH",
+        "UNK",
+    ],
     "OBS_STATUS": ["A", "B", "D", "E", "K", "W", "U", "M", "L", "O", "Q", "P"],
     "CONF_STATUS": ["F", "C", "N", "D", "A", "S"],
     "UNIT_MEASURE": ["NR", "P_MHAB"],
@@ -46,22 +63,38 @@ def thb_layout(flow: str = "DF_THB_VICTIMS", dsd: str = "DSD_THB_PERSONS") -> Co
     comps["TIME_PERIOD"] = Component("TIME_PERIOD", ValueKind.TIME, mandatory=True)
     comps["OBS_VALUE"] = Component("OBS_VALUE", ValueKind.NUMBER)
     attrs = [
-        ("OBS_STATUS", C, True, OBS, None), ("CONF_STATUS", C, True, OBS, None),
+        ("OBS_STATUS", C, True, OBS, None),
+        ("CONF_STATUS", C, True, OBS, None),
         ("COMMENT_OBS", ValueKind.STRING, False, OBS, 1000),
-        ("UNIT_MEASURE", C, True, S, None), ("UNIT_MULT", C, True, D, None),
-        ("DECIMALS", C, True, D, None), ("COUNT_RULE", C, False, S, None),
+        ("UNIT_MEASURE", C, True, S, None),
+        ("UNIT_MULT", C, True, D, None),
+        ("DECIMALS", C, True, D, None),
+        ("COUNT_RULE", C, False, S, None),
         ("NAT_LEGAL_BASIS", ValueKind.STRING, False, S, None),
         ("EXPLOIT_RULE", C, False, S, None),
     ]
     for aid, kind, mandatory, level, max_len in attrs:
         codes = frozenset(CODES[aid]) if kind is C else None
-        comps[aid] = Component(aid, kind, f"CL_{aid}" if codes else None, codes, mandatory,
-                               level, DIMS if level is S else (), max_len)
+        comps[aid] = Component(
+            aid,
+            kind,
+            f"CL_{aid}" if codes else None,
+            codes,
+            mandatory,
+            level,
+            DIMS if level is S else (),
+            max_len,
+        )
     return ComponentLayout(
         dsd_urn=f"urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=MOSY:{dsd}(1.0)",
-        dsd_id=dsd, agency="MOSY", version="1.0", dimensions=DIMS,
-        time_dimension="TIME_PERIOD", measures=("OBS_VALUE",),
-        attributes=tuple(a[0] for a in attrs), components=comps,
+        dsd_id=dsd,
+        agency="MOSY",
+        version="1.0",
+        dimensions=DIMS,
+        time_dimension="TIME_PERIOD",
+        measures=("OBS_VALUE",),
+        attributes=tuple(a[0] for a in attrs),
+        components=comps,
         structure_urn=f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=MOSY:{flow}(1.0)",
         flow_id=flow,
     )
@@ -78,7 +111,8 @@ HIERARCHY = [
     ("EXPLOIT", "_T", CODES["EXPLOIT"][1:]),
 ]
 LEAVES = {
-    "PERS_STAT": ["PER_VICT_ID", "PER_VICT_PR"], "SEX": ["M", "F", "UNK"],
+    "PERS_STAT": ["PER_VICT_ID", "PER_VICT_PR"],
+    "SEX": ["M", "F", "UNK"],
     "AGE": ["Y_LT12", "Y12-17", "Y_GE18", "UNK"],
     "CITIZEN": ["NAT", "EU27_2020_FOR", "NEU27_2020_FOR", "STLS", "UNK"],
     "EXPLOIT": CODES["EXPLOIT"][1:],
