@@ -1,17 +1,13 @@
-"""Shared fixtures: where the official schemas and the real-world specimens are."""
+"""Shared fixtures. Helpers live in helper modules (``paths``, ``schemas``, ...):
+tests import them from there, never from this file (``test_tests.py`` checks).
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("MOSY_SHARED", ROOT.parent / "shared")).resolve()
-STANDARDS = SHARED / "sdmx-standards"
-SPECIMENS = SHARED / "specimens"
-DOMAIN = SHARED / "domain"
+from paths import DOMAIN, SPECIMENS, STANDARDS
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -42,16 +38,6 @@ def ecb_structures():
     from mosy_sdmx.structures import load_structures
 
     return load_structures(SPECIMENS / "ECB_EXR" / "1" / "structure-full.xml")
-
-
-# The schema checks live in a helper module; imported here for the tests that
-# still take them from conftest.
-from sdmx_schemas import (  # noqa: E402, F401
-    assert_valid_json,
-    assert_valid_xml,
-    sdmx_json_validator,
-    sdmx_ml_schema,
-)
 
 
 @pytest.fixture(params=["streamed", "whole"])

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
-from sdmx_schemas import assert_valid_xml
+from schemas import assert_valid_xml
 from mosy_sdmx.exceptions import (
     InvalidQueryError,
     ParseError,

@@ -1,16 +1,10 @@
-"""Official schema checks for tests: SDMX-ML XSDs and SDMX-JSON JSON schemas.
-
-A helper module (not conftest) so that tests in any folder import it by name.
-"""
+"""Validation against the official SDMX-ML and SDMX-JSON schemas, for tests."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("MOSY_SHARED", ROOT.parent / "shared")).resolve()
-STANDARDS = SHARED / "sdmx-standards"
+from paths import STANDARDS
 
 _XSD_CACHE: dict[tuple[str, str | None], object] = {}
 
