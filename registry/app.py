@@ -70,8 +70,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["Accept", "Accept-Language", "If-None-Match", "If-Modified-Since",
-                       "X-Request-ID"],
+        allow_headers=[
+            "Accept",
+            "Accept-Language",
+            "If-None-Match",
+            "If-Modified-Since",
+            "X-Request-ID",
+        ],
         expose_headers=["ETag", "Last-Modified", "X-Request-ID", "Content-Disposition"],
         max_age=3600,
     )

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from mosy_sdmx.exceptions import StructureError
 from mosy_sdmx.structures import load_structures
 from registry.db import migrate
 from registry.db.engine import make_engine
 from registry.settings import Settings
 from registry.store.changes import Actor
-from mosy_sdmx.exceptions import StructureError
 from registry.store.structures import (
     SaveReport,
     count_artefacts,

@@ -42,7 +42,9 @@ DataDir = Annotated[
 ]
 DatabaseUrl = Annotated[
     str | None,
-    typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql://... [MOSY_DATABASE_URL]."),
+    typer.Option(
+        "--database-url", help="SQLAlchemy URL, e.g. postgresql://... [MOSY_DATABASE_URL]."
+    ),
 ]
 
 

@@ -17,7 +17,16 @@ import brotli
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_COMPRESSIBLE = ("text/", "application/xml", "application/json", "application/vnd.sdmx", "+xml", "+json", "+csv", "application/javascript")
+_COMPRESSIBLE = (
+    "text/",
+    "application/xml",
+    "application/json",
+    "application/vnd.sdmx",
+    "+xml",
+    "+json",
+    "+csv",
+    "application/javascript",
+)
 
 
 class _Compressor(Protocol):

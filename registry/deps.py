@@ -70,7 +70,9 @@ def bearer_token(request: Request, conn: ConnectionDep) -> Token:
         )
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(
-            401, "Bad credentials", "the Authorization header must be 'Bearer <token>'",
+            401,
+            "Bad credentials",
+            "the Authorization header must be 'Bearer <token>'",
             headers=challenge,
         )
     token = find_token(conn, secret.strip())
@@ -79,7 +81,9 @@ def bearer_token(request: Request, conn: ConnectionDep) -> Token:
     refusal = token.refusal(now())
     if refusal:
         raise ApiError(
-            401, "Token refused", f"{refusal}; ask an administrator for a new one",
+            401,
+            "Token refused",
+            f"{refusal}; ask an administrator for a new one",
             headers=challenge,
         )
     return token

@@ -175,11 +175,7 @@ def error_format(request: Request) -> tuple[str, str, str]:
     for wanted in parse_accept(accept)[:1]:
         wants_json = wants_json or wanted.base.endswith("json")
     if wants_json:
-        schema = (
-            "https://json.sdmx.org/2.0.0/sdmx-json-structure-schema.json"
-            if api == "v2"
-            else "https://json.sdmx.org/2.0.0/sdmx-json-structure-schema.json"
-        )
+        schema = "https://json.sdmx.org/2.0.0/sdmx-json-structure-schema.json"
         return ("sdmx-json", JSON20.media_type, schema)
     version = "2.1" if api == "v1" else "3.0"
     return ("sdmx-ml", "application/xml", version)

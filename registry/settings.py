@@ -43,8 +43,7 @@ class Settings(BaseSettings):
     )
     structure_file: Path | None = Field(
         None,
-        description="Structure message loaded into an empty store instead of the THB "
-        "structures.",
+        description="Structure message loaded into an empty store instead of the THB structures.",
     )
     public_url: str | None = Field(
         None, description="Base URL the registry is reached at, for links (no trailing /)."

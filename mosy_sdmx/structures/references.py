@@ -88,7 +88,9 @@ def direct_references(artefact: Any) -> Iterator[Any]:
             artefact.measures,
         ):
             for component in component_list.components:
-                scheme = _scheme_of(component.concept_identity) if component.concept_identity else None
+                scheme = (
+                    _scheme_of(component.concept_identity) if component.concept_identity else None
+                )
                 if scheme is not None:
                     yield scheme
                 yield from _enumerations(component.local_representation)

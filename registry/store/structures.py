@@ -260,7 +260,9 @@ def save_structures(
     return report
 
 
-def delete_artefact(conn: Connection, ref: ArtefactRef, *, actor: Actor, force: bool = False) -> SaveReport:
+def delete_artefact(
+    conn: Connection, ref: ArtefactRef, *, actor: Actor, force: bool = False
+) -> SaveReport:
     """Delete one artefact unless it is stable or another artefact refers to it."""
     stored = {_ref(f): f for f in list_fragments(conn)}
     report = SaveReport()
@@ -276,7 +278,9 @@ def delete_artefact(conn: Connection, ref: ArtefactRef, *, actor: Actor, force: 
         )
         return report
     remaining = {r: f for r, f in stored.items() if r != ref}
-    referrers = sorted(str(src) for src, targets in _new_dangling(stored, remaining).items() if ref in targets)
+    referrers = sorted(
+        str(src) for src, targets in _new_dangling(stored, remaining).items() if ref in targets
+    )
     if referrers:
         report.results.append(
             ArtefactResult(
@@ -425,7 +429,9 @@ class StructureView:
         return cls(revision, structures, ReferenceGraph.build(structures.artefacts()))
 
 
-def load_structure_file(engine: Engine, path, *, actor: Actor, replace_stable: bool = False) -> SaveReport:
+def load_structure_file(
+    engine: Engine, path, *, actor: Actor, replace_stable: bool = False
+) -> SaveReport:
     """Load an SDMX-ML 2.1/3.0 or SDMX-JSON structure message from a file."""
     from mosy_sdmx.structures import load_structures
 

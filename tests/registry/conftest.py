@@ -14,10 +14,6 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-
-from registry.app import create_app
-from registry.bootstrap import prepare_store
-from registry.settings import Settings, load_settings
 from registry_dbs import (
     REQUIRE_POSTGRES,
     Databases,
@@ -25,9 +21,13 @@ from registry_dbs import (
     Snapshot,
     check_postgres,
 )
+from registry_servers import ThreadServer
+
+from registry.app import create_app
+from registry.bootstrap import prepare_store
 from registry.db import migrate
 from registry.db.engine import make_engine
-from registry_servers import ThreadServer
+from registry.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -42,9 +42,7 @@ def check_postgres() -> None:
 
 
 def _pg_url(name: str) -> str:
-    return sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(
-        hide_password=False
-    )
+    return sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
 def unique_name(prefix: str = "mosy_test") -> str:
@@ -77,8 +75,7 @@ class Snapshot:
         engine = sa.create_engine(url)
         with engine.connect() as conn:
             self.rows = {
-                t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
-                for t in self.tables
+                t.name: [dict(r) for r in conn.execute(t.select()).mappings()] for t in self.tables
             }
         engine.dispose()
 

@@ -72,9 +72,19 @@ class ProcessServer:
             env["MOSY_DATABASE_URL"] = settings.database_url
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "uvicorn", "registry.app:create_app", "--factory",
-                "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
-                "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "registry.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
             ],
             env=env,
         )

@@ -37,9 +37,11 @@ def test_structure_file_setting_seeds_an_empty_store(databases, tmp_path, specim
 
 def test_app_refuses_a_database_without_the_schema(databases, tmp_path) -> None:
     settings = load_settings({}, data_dir=tmp_path, database_url=databases.new())
-    with pytest.raises(SchemaOutOfDateError, match="mosy-registry db upgrade"):
-        with TestClient(create_app(settings)):
-            pass
+    with (
+        pytest.raises(SchemaOutOfDateError, match="mosy-registry db upgrade"),
+        TestClient(create_app(settings)),
+    ):
+        pass
     make_engine(settings.effective_database_url).dispose()
 
 

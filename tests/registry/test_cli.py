@@ -56,8 +56,7 @@ def test_structures_load_adds_and_logs(fresh_settings, specimens) -> None:
 def test_loading_hostile_xml_changes_nothing(fresh_settings, tmp_path) -> None:
     evil = tmp_path / "evil.xml"
     evil.write_text(
-        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-        "<x>&e;</x>"
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
     )
     result = runner.invoke(app, ["structures", "load", str(evil), *_args(fresh_settings)])
     assert result.exit_code == 2

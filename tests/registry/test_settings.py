@@ -47,7 +47,7 @@ def test_nonsense_is_refused_naming_the_variable(variable, value, says) -> None:
 def test_a_file_as_data_dir_is_refused(tmp_path) -> None:
     path = tmp_path / "file"
     path.write_text("x")
-    with pytest.raises(SettingsError, match="MOSY_DATA_DIR: .* is not a folder"):
+    with pytest.raises(SettingsError, match=r"MOSY_DATA_DIR: .* is not a folder"):
         load_settings({"MOSY_DATA_DIR": str(path)})
 
 

@@ -30,7 +30,9 @@ def engine(fresh_settings):
 
 def _stored(engine, ref: ArtefactRef) -> Fragment:
     with engine.connect() as conn:
-        return next(f for f in list_fragments(conn) if f.key == (ref.type, ref.agency, ref.id, ref.version))
+        return next(
+            f for f in list_fragments(conn) if f.key == (ref.type, ref.agency, ref.id, ref.version)
+        )
 
 
 def _variant(fragment: Fragment, **changes) -> Fragment:
@@ -48,9 +50,13 @@ def _variant(fragment: Fragment, **changes) -> Fragment:
 
 def _new_version(fragment: Fragment, version: str) -> Fragment:
     old = f"{fragment.id}({fragment.version})".encode()
-    content = fragment.content.replace(f'version="{fragment.version}"'.encode(), f'version="{version}"'.encode())
+    content = fragment.content.replace(
+        f'version="{fragment.version}"'.encode(), f'version="{version}"'.encode()
+    )
     return _variant(
-        fragment, version=version, content=content.replace(old, f"{fragment.id}({version})".encode())
+        fragment,
+        version=version,
+        content=content.replace(old, f"{fragment.id}({version})".encode()),
     )
 
 

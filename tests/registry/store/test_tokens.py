@@ -40,7 +40,7 @@ def test_the_secret_finds_its_token_and_nothing_else_does(engine) -> None:
 def test_revoked_and_expired_tokens_say_why(engine) -> None:
     with engine.begin() as conn:
         revoked, _ = create_token(conn, name="a", role=Role.ADMIN)
-        short, _ = create_token(conn, name="b", role=Role.ADMIN, expires_in=timedelta(days=1))
+        create_token(conn, name="b", role=Role.ADMIN, expires_in=timedelta(days=1))
         assert revoke_token(conn, pk=revoked.pk)
         assert not revoke_token(conn, pk=revoked.pk)
         tokens = {t.name: t for t in list_tokens(conn)}

@@ -67,9 +67,7 @@ def upgrade() -> None:
         sa.Column("target", sa.String(500), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("pk", name="pk_changes"),
-        sa.ForeignKeyConstraint(
-            ["token_pk"], ["tokens.pk"], name="fk_changes_token_pk_tokens"
-        ),
+        sa.ForeignKeyConstraint(["token_pk"], ["tokens.pk"], name="fk_changes_token_pk_tokens"),
     )
     op.create_index("ix_changes_at", "changes", ["at"])
 
