@@ -1,7 +1,7 @@
 """``mosy-registry``: serve the registry and administer its store.
 
 Commands are verbs on the store: ``serve``, ``db upgrade``, ``structures
-load|list``, ``token create|list|revoke``, ``changes``. Every command takes
+load|list``, ``data load|list``, ``token create|list|revoke``, ``changes``. Every command takes
 ``--data-dir`` and ``--database-url`` (or the ``MOSY_*`` variables), and
 refuses bad settings with exit code 2 and a message naming the variable.
 """
@@ -29,9 +29,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 structures_app = typer.Typer(help="Structures held by the registry.", no_args_is_help=True)
 token_app = typer.Typer(help="Bearer tokens (stored hashed).", no_args_is_help=True)
+data_app = typer.Typer(help="Observations held by the registry.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(structures_app, name="structures")
 app.add_typer(token_app, name="token")
+app.add_typer(data_app, name="data")
 
 out = Console()
 err = Console(stderr=True)
@@ -174,6 +176,81 @@ def structures_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) 
         )
     out.print(table)
     out.print(f"{len(rows)} artefacts")
+
+
+@data_app.command("load")
+def data_load(
+    file: Annotated[Path, typer.Argument(help="A data file in any format the library reads.")],
+    flow: Annotated[str, typer.Option("--flow", help="Dataflow id, e.g. DF_THB_VICTIMS.")],
+    provider: Annotated[str, typer.Option("--provider", help="Data provider id, e.g. PT_NREM.")],
+    action: Annotated[
+        str | None,
+        typer.Option(help="append, replace or delete (default: the file's own; else replace)."),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Validate a data file and store it, all or nothing; rejected data stores nothing."""
+    from mosy_sdmx.dataset import Action
+    from mosy_sdmx.validation.render import render_text
+    from registry.loading import load_file
+    from registry.store.changes import CLI
+
+    if action is not None and action.lower() not in ("append", "replace", "delete"):
+        err.print(f"[red]--action must be append, replace or delete, not {action!r}[/red]")
+        raise typer.Exit(2)
+    if not file.is_file():
+        err.print(f"[red]{file} is not a file[/red]")
+        raise typer.Exit(2)
+    engine = _engine(_settings(data_dir, database_url))
+    try:
+        outcome = load_file(
+            engine,
+            file,
+            flow=flow,
+            provider=provider,
+            action=Action.parse(action) if action else None,
+            actor=CLI,
+        )
+    except MosyError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    if not outcome.accepted:
+        err.print(render_text(outcome.report), end="")
+        err.print("[red]rejected: nothing was stored[/red]")
+        raise typer.Exit(2 if outcome.report.to_dict().get("unusable") else 1)
+    if outcome.report.issues:
+        out.print(render_text(outcome.report), end="")
+    result = outcome.result
+    assert result is not None
+    out.print(
+        f"[green]stored[/green] {file.name} in {result.flow} for {provider} "
+        f"({result.action.value}, load {result.load_pk}): {result.added} added, "
+        f"{result.changed} changed, {result.deleted} deleted, {result.unchanged} unchanged"
+    )
+
+
+@data_app.command("list")
+def data_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Dataflows holding data: observations, series and providers, last change."""
+    from registry.store.data_queries import flow_summaries
+
+    engine = _engine(_settings(data_dir, database_url))
+    with engine.connect() as conn:
+        rows = flow_summaries(conn)
+    engine.dispose()
+    table = Table("dataflow", "observations", "series", "providers", "updated")
+    for row in rows:
+        table.add_row(
+            str(row.flow),
+            str(row.observations),
+            str(row.series),
+            ", ".join(row.providers),
+            row.updated_at.isoformat() if row.updated_at else "",
+        )
+    out.print(table)
 
 
 @token_app.command("create")

@@ -13,14 +13,33 @@ that both agree. A new table goes here AND in a new migration.
 - ``changes``: who changed what, when, and how (append-only).
 - ``tokens``: bearer tokens, only their SHA-256 is stored; a role and, for
   data providers, the provider they act for.
+
+The observation store (``registry.store.observations``), temporal and append-only:
+
+- ``data_flows``: each dataflow (agency, id, version) that holds data.
+- ``data_loads``: one row per load or submission: who, when (``at``, strictly
+  increasing per dataflow: the clock of ``updatedAfter``/``asOf``), the action
+  and what it changed.
+- ``data_series``: one row per (dataflow, provider, series key), with the key's
+  codes in positional columns ``d00``..``d19`` (indexed one by one), so a key
+  slice or a ``c[DIM]`` filter is an indexed look-up of series.
+- ``data_attrsets``: each distinct combination of attribute values, stored once
+  (JSON) and spelt out in ``data_attr_values`` for ``c[ATTR]`` filters.
+- ``observations``: one row per *version* of an observation: its period (as
+  written, and as comparable start/end seconds), value, attribute set, the load
+  that wrote it and the load that replaced it (NULL while current); a deletion
+  is a version with ``deleted`` set (a tombstone), so "what changed since"
+  includes deletions.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -94,3 +113,101 @@ changes = Table(
     Column("detail", Text, nullable=True),
 )
 Index("ix_changes_at", changes.c.at)
+
+
+#: Positional key columns of ``data_series``: a DSD may have this many dimensions.
+DIMENSION_SLOTS = 20
+DIMENSION_COLUMNS = tuple(f"d{i:02d}" for i in range(DIMENSION_SLOTS))
+#: SQLite's rowid alias must be INTEGER; PostgreSQL gets a BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+data_flows = Table(
+    "data_flows",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("agency", String(200), nullable=False),
+    Column("id", String(200), nullable=False),
+    Column("version", String(60), nullable=False),
+    UniqueConstraint("agency", "id", "version", name="uq_data_flows_identity"),
+)
+
+data_loads = Table(
+    "data_loads",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("flow_pk", Integer, ForeignKey("data_flows.pk"), nullable=False),
+    Column("provider", String(200), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("token_pk", Integer, ForeignKey("tokens.pk"), nullable=True),
+    Column("source", String(500), nullable=True),
+    Column("checksum", String(64), nullable=True),
+    Column("rows", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("deleted", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+)
+Index("ix_data_loads_flow_pk_at", data_loads.c.flow_pk, data_loads.c.at)
+
+data_series = Table(
+    "data_series",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("flow_pk", Integer, ForeignKey("data_flows.pk"), nullable=False),
+    Column("provider", String(200), nullable=False),
+    Column("series_key", String(2000), nullable=False),
+    *(Column(name, String(200), nullable=True) for name in DIMENSION_COLUMNS),
+    UniqueConstraint("flow_pk", "provider", "series_key", name="uq_data_series_identity"),
+)
+for _name in DIMENSION_COLUMNS:
+    Index(f"ix_data_series_{_name}", data_series.c.flow_pk, data_series.c[_name])
+
+data_attrsets = Table(
+    "data_attrsets",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("flow_pk", Integer, ForeignKey("data_flows.pk"), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    UniqueConstraint("flow_pk", "digest", name="uq_data_attrsets_digest"),
+)
+
+data_attr_values = Table(
+    "data_attr_values",
+    metadata,
+    Column("attrset_pk", Integer, ForeignKey("data_attrsets.pk"), primary_key=True, nullable=False),
+    Column("component", String(200), primary_key=True, nullable=False),
+    Column("value", String(2000), nullable=False),
+)
+Index("ix_data_attr_values_component", data_attr_values.c.component, data_attr_values.c.value)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("pk", BigId, primary_key=True, autoincrement=True),
+    Column("series_pk", Integer, ForeignKey("data_series.pk"), nullable=False),
+    Column("period", String(60), nullable=False),
+    Column("period_start", BigInteger, nullable=False),
+    Column("period_end", BigInteger, nullable=False),
+    Column("value", Float, nullable=True),
+    Column("value_text", Text, nullable=True),
+    Column("attrset_pk", Integer, ForeignKey("data_attrsets.pk"), nullable=True),
+    Column("created_load", Integer, ForeignKey("data_loads.pk"), nullable=False),
+    Column("replaced_load", Integer, ForeignKey("data_loads.pk"), nullable=True),
+    Column("deleted", Boolean, nullable=False),
+)
+#: One current version per observation; also the index of every current-data query.
+Index(
+    "uq_observations_current",
+    observations.c.series_pk,
+    observations.c.period_start,
+    observations.c.period,
+    unique=True,
+    sqlite_where=observations.c.replaced_load.is_(None),
+    postgresql_where=observations.c.replaced_load.is_(None),
+)
+Index("ix_observations_series_pk", observations.c.series_pk)
+Index("ix_observations_created_load", observations.c.created_load)
+Index("ix_observations_replaced_load", observations.c.replaced_load)
