@@ -73,6 +73,13 @@ _TYPES = (
         "Fix the structure message or rules file named in the message.",
     ),
     IssueType(
+        "unusable-dataset",
+        E,
+        "Dataset cannot be used",
+        "The dataset cannot be used: {detail}",
+        "Give the dataset the components its structure requires (measure, dimensions).",
+    ),
+    IssueType(
         "unknown-provider",
         E,
         "Unknown data provider",
