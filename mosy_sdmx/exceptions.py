@@ -14,8 +14,10 @@ each class's issue code (``docs/validation.md``)::
     │                           a structure source (codelists/, dsd/, --structure) is broken
     ├── StructureNotFoundError  unknown-structure
     │                           a dataflow, DSD or codelist id/URN is not known
-    └── DatasetError            unusable-dataset (missing-measure, missing-dimension, ...)
-                                a Dataset lacks what an operation needs
+    ├── DatasetError            unusable-dataset (missing-measure, missing-dimension, ...)
+    │                           a Dataset lacks what an operation needs
+    └── InvalidQueryError       invalid-query
+                                an SDMX REST query breaks the grammar (mosy_sdmx.rest)
 
 Exceptions and validation issues share one vocabulary: ``error.code`` is the
 issue code a report gives the error (``validate_file`` turns an error into a
@@ -146,3 +148,9 @@ class DatasetError(MosyError):
     """A Dataset lacks what an operation needs (a measure to protect, a dimension to write)."""
 
     code = "unusable-dataset"
+
+
+class InvalidQueryError(MosyError):
+    """A query (an SDMX REST path or parameter) breaks the query grammar."""
+
+    code = "invalid-query"

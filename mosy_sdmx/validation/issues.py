@@ -80,6 +80,13 @@ _TYPES = (
         "Give the dataset the components its structure requires (measure, dimensions).",
     ),
     IssueType(
+        "invalid-query",
+        E,
+        "Invalid query",
+        "The query is not valid: {detail}",
+        "Write the query as the SDMX REST specification defines it (path and parameters).",
+    ),
+    IssueType(
         "unknown-provider",
         E,
         "Unknown data provider",

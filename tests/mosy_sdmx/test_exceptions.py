@@ -12,6 +12,7 @@ from mosy_sdmx import Action, Dataset, read_data, validate_file, write_data
 from mosy_sdmx.disclosure import protect
 from mosy_sdmx.exceptions import (
     DatasetError,
+    InvalidQueryError,
     Location,
     MosyError,
     ParseError,
@@ -40,6 +41,7 @@ def test_every_error_class_knows_its_issue_code():
         StructureError: "broken-structure",
         StructureNotFoundError: "unknown-structure",
         DatasetError: "unusable-dataset",
+        InvalidQueryError: "invalid-query",
     }
     assert set(codes.values()) <= set(ISSUE_TYPES)
 
