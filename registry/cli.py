@@ -218,11 +218,11 @@ def data_load(
     finally:
         engine.dispose()
     if not outcome.accepted:
-        err.print(render_text(outcome.report), end="")
+        print(render_text(outcome.report), end="", file=sys.stderr)
         err.print("[red]rejected: nothing was stored[/red]")
-        raise typer.Exit(2 if outcome.report.to_dict().get("unusable") else 1)
+        raise typer.Exit(2 if outcome.report.unusable else 1)
     if outcome.report.issues:
-        out.print(render_text(outcome.report), end="")
+        print(render_text(outcome.report), end="")
     result = outcome.result
     assert result is not None
     out.print(

@@ -7,10 +7,9 @@ total series per key, and each additive dimension split into parts that sum
 to it, the other dimensions at their totals). The files and a
 ``manifest.json`` go to ``<data dir>/demo/``.
 
-Storing observations is the data issue's job (Registry II): it appends a
-loader to ``DEMO_LOADERS`` that stores each file through the same path as
-``mosy-registry data load``. Until then the files wait, ready, in the data
-directory.
+``store_demo_files`` (registered in ``DEMO_LOADERS``) stores each file through
+the same path as ``mosy-registry data load``; a file already stored changes
+nothing on the next start.
 """
 
 from __future__ import annotations
@@ -172,3 +171,30 @@ def demo_dataset(
         provider=provider,
         attributes=dataset_attributes,
     )
+
+
+def store_demo_files(engine: Engine, settings: Settings, files: list[DemoFile]) -> None:
+    """Store each demo file through the one load path (``registry.loading``)."""
+    from registry.loading import load_file
+    from registry.store.changes import Actor
+
+    with engine.connect() as conn:
+        from registry.store.structures import StructureCache
+
+        structures = StructureCache().get(conn).structures
+    for entry in files:
+        if entry.flow not in structures.dataflows:
+            continue
+        outcome = load_file(
+            engine,
+            entry.path,
+            flow=entry.flow,
+            provider=entry.provider,
+            actor=Actor("demo"),
+            structures=structures,
+        )
+        if not outcome.accepted:
+            log.warning("demo file %s was not stored: %s", entry.path, outcome.report.codes())
+
+
+DEMO_LOADERS.append(store_demo_files)

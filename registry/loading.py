@@ -89,7 +89,9 @@ def load_file(
         return LoadOutcome(error_report(exc, source=name))
     except OSError as exc:
         return LoadOutcome(
-            error_report(ParseError("Cannot open the file", exc.strerror or "I/O error"), source=name)
+            error_report(
+                ParseError("Cannot open the file", exc.strerror or "I/O error"), source=name
+            )
         )
     except Exception as exc:  # a reader bug still gives a report, never a traceback
         error = ParseError("The input could not be read", unexpected_error_text(exc))

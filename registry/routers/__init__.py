@@ -6,6 +6,6 @@ module here with an ``APIRouter`` named ``router``, added to ``ROUTERS``.
 
 from __future__ import annotations
 
-from registry.routers import health
+from registry.routers import availability, data, health
 
-ROUTERS = [health.router]
+ROUTERS = [health.router, data.router, availability.router]

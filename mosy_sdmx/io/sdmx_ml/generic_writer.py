@@ -49,6 +49,39 @@ def write(
     ref = structure_ref(layout)
     where = plan(layout, dim_at_obs)
     require_key_columns(layout, dataset)
+    nsmap = {"message": ns.MESSAGE_21, "common": ns.COMMON_21, "generic": ns.GENERIC_21,
+             "xsi": ns.XSI}  # fmt: skip
+    ds_attrs = {"structureRef": STRUCTURE_ID, "action": Action.parse(dataset.action).value}
+    ds_values = dataset_attribute_values(dataset, where.dataset_attributes)
+
+    with message(stream, "GenericData", nsmap, ns.MESSAGE_21, ns.COMMON_21) as env:
+        env.header(dataset, ref, dim_at_obs, version="2.1", structure_specific=False)
+        with env.xf.element(f"{{{ns.MESSAGE_21}}}DataSet", ds_attrs):
+            if data_provider:
+                env.data_provider(f"{{{ns.GENERIC_21}}}DataProvider", dataset.provider,
+                                  layout.agency, "2.1")  # fmt: skip
+            if ds_values:
+                with env.xf.element(f"{{{ns.GENERIC_21}}}Attributes"):
+                    for name, value in ds_values.items():
+                        env.empty(f"{{{ns.GENERIC_21}}}Value", {"id": name, "value": value})
+            env.xf.write("\n")
+            env.flush()
+            write_body(dataset, stream, layout, dim_at_obs)
+
+
+def write_body(
+    dataset: Dataset,
+    stream: BinaryIO,
+    layout: ComponentLayout,
+    dimension_at_observation: str,
+    *,
+    series_only: bool = False,
+) -> None:
+    """The lines between the DataSet tags: generic series (or flat) observations.
+
+    With ``series_only`` each row is one series written without observations.
+    """
+    where = plan(layout, dimension_at_observation)
     data = dataset.data
     n = len(data)
 
@@ -86,37 +119,20 @@ def write(
             fragments(data[measure], lambda t: f'<{G}ObsValue value="{t}"/>', numeric=numeric)
         ]
 
-    nsmap = {"message": ns.MESSAGE_21, "common": ns.COMMON_21, "generic": ns.GENERIC_21,
-             "xsi": ns.XSI}  # fmt: skip
-    ds_attrs = {"structureRef": STRUCTURE_ID, "action": Action.parse(dataset.action).value}
-    ds_values = dataset_attribute_values(dataset, where.dataset_attributes)
-
-    with message(stream, "GenericData", nsmap, ns.MESSAGE_21, ns.COMMON_21) as env:
-        env.header(dataset, ref, dim_at_obs, version="2.1", structure_specific=False)
-        with env.xf.element(f"{{{ns.MESSAGE_21}}}DataSet", ds_attrs):
-            if data_provider:
-                env.data_provider(f"{{{ns.GENERIC_21}}}DataProvider", dataset.provider,
-                                  layout.agency, "2.1")  # fmt: skip
-            if ds_values:
-                with env.xf.element(f"{{{ns.GENERIC_21}}}Attributes"):
-                    for name, value in ds_values.items():
-                        env.empty(f"{{{ns.GENERIC_21}}}Value", {"id": name, "value": value})
-            env.xf.write("\n")
-            env.flush()
-            if where.flat:
-                parts = [f"<{G}Obs><{G}ObsKey>", *values(where.obs_dimensions),
-                         f"</{G}ObsKey>", *obs_value, *attributes(where.obs_attributes),
-                         f"</{G}Obs>\n"]  # fmt: skip
-                write_flat(stream, n, parts)
-            else:
-                series = [f"<{G}Series><{G}SeriesKey>", *values(where.series_dimensions),
-                          f"</{G}SeriesKey>", *attributes(where.series_attributes),
-                          "\n"]  # fmt: skip
-                obs_dim = [
-                    fragments(data[d], lambda t: f'<{G}ObsDimension value="{t}"/>')
-                    for d in where.obs_dimensions
-                ]
-                obs = [f"<{G}Obs>", *obs_dim, *obs_value, *attributes(where.obs_attributes),
-                       f"</{G}Obs>\n"]  # fmt: skip
-                write_series(stream, data, where.series_dimensions, series, obs,
-                             f"</{G}Series>\n")  # fmt: skip
+    if where.flat:
+        parts = [f"<{G}Obs><{G}ObsKey>", *values(where.obs_dimensions),
+                 f"</{G}ObsKey>", *obs_value, *attributes(where.obs_attributes),
+                 f"</{G}Obs>\n"]  # fmt: skip
+        write_flat(stream, n, parts)
+        return
+    series = [f"<{G}Series><{G}SeriesKey>", *values(where.series_dimensions),
+              f"</{G}SeriesKey>", *attributes(where.series_attributes),
+              "\n"]  # fmt: skip
+    obs_dim = [
+        fragments(data[d], lambda t: f'<{G}ObsDimension value="{t}"/>')
+        for d in where.obs_dimensions
+    ]
+    obs = [f"<{G}Obs>", *obs_dim, *obs_value, *attributes(where.obs_attributes),
+           f"</{G}Obs>\n"]  # fmt: skip
+    write_series(stream, data, where.series_dimensions, series, [] if series_only else obs,
+                 f"</{G}Series>\n")  # fmt: skip

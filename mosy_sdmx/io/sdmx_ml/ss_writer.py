@@ -103,15 +103,7 @@ def _write(
         "xsi": ns.XSI,
         STRUCTURE_PREFIX: structure_ns,
     }
-    data = dataset.data
     require_key_columns(layout, dataset)
-
-    # Flat: series and group attributes were placed on Obs by the plan.
-    obs_parts: list = ["<Obs"]
-    obs_parts += _attr_parts(dataset, layout, where.obs_dimensions)
-    obs_parts += _attr_parts(dataset, layout, where.measures)
-    obs_parts += _attr_parts(dataset, layout, where.obs_attributes)
-    obs_parts.append("/>\n")
 
     ds_attrs = {
         f"{{{ss_ns}}}structureRef": STRUCTURE_ID,
@@ -130,13 +122,41 @@ def _write(
                 env.data_provider("DataProvider", dataset.provider, layout.agency, version)
             env.xf.write("\n")
             env.flush()
-            if where.flat:
-                write_flat(stream, len(data), obs_parts)
-            else:
-                series_parts: list = ["<Series"]
-                series_parts += _attr_parts(dataset, layout, where.series_dimensions)
-                series_parts += _attr_parts(dataset, layout, where.series_attributes)
-                series_parts.append(">\n")
-                write_series(
-                    stream, data, where.series_dimensions, series_parts, obs_parts, "</Series>\n"
-                )
+            write_body(dataset, stream, layout, dim_at_obs)
+
+
+def write_body(
+    dataset: Dataset,
+    stream: BinaryIO,
+    layout: ComponentLayout,
+    dimension_at_observation: str,
+    *,
+    series_only: bool = False,
+) -> None:
+    """The lines between the DataSet tags (same in 2.1 and 3.0): series and observations.
+
+    With ``series_only`` each row is one series written without observations
+    (``detail=serieskeysonly`` or ``nodata``). Streaming writers call this per chunk.
+    """
+    where = plan(layout, dimension_at_observation)
+    data = dataset.data
+    obs_parts: list = ["<Obs"]
+    obs_parts += _attr_parts(dataset, layout, where.obs_dimensions)
+    obs_parts += _attr_parts(dataset, layout, where.measures)
+    obs_parts += _attr_parts(dataset, layout, where.obs_attributes)
+    obs_parts.append("/>\n")
+    if where.flat:
+        write_flat(stream, len(data), obs_parts)
+        return
+    series_parts: list = ["<Series"]
+    series_parts += _attr_parts(dataset, layout, where.series_dimensions)
+    series_parts += _attr_parts(dataset, layout, where.series_attributes)
+    series_parts.append(">\n")
+    write_series(
+        stream,
+        data,
+        where.series_dimensions,
+        series_parts,
+        [] if series_only else obs_parts,
+        "</Series>\n",
+    )

@@ -1,0 +1,371 @@
+"""Data answers: from a parsed query to a streamed, negotiated, conditional HTTP response.
+
+The route handlers parse with ``mosy_sdmx.rest.data``; this module resolves
+the dataflow, checks the client's copy (``ETag``/``If-None-Match``,
+``Last-Modified``/``If-Modified-Since``: one indexed read of the dataflow's
+data revision, the same in every process), then streams the observations
+from the store through the library's streaming writers. Formats and their
+media types come from the library's ``DataFormat`` table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.utils import format_datetime, parsedate_to_datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from mosy_sdmx.dataset import Action, Header
+from mosy_sdmx.exceptions import StructureNotFoundError
+from mosy_sdmx.formats import DataFormat
+from mosy_sdmx.io.streaming import DataSetPart, stream_data
+from mosy_sdmx.rest.data import BoundQuery, DataQuery, bind
+from mosy_sdmx.structures import StructureSet
+from registry.errors import ApiError
+from registry.negotiation import Offer, choose
+from registry.store.data_queries import (
+    AttributeSets,
+    Selection,
+    has_observations,
+    iter_observation_rows,
+    load_times,
+    observation_statement,
+    resolve,
+)
+from registry.store.observations import FlowRef
+from registry.store.revisions import Revision, get_revision
+from registry.store.structures import StructureView
+
+
+def _offer(fmt: DataFormat, *aliases: str) -> Offer:
+    return Offer(fmt.value, fmt.media_type, aliases)
+
+
+GENERIC21 = _offer(DataFormat.SDMX_ML_21_GENERIC, "genericdata", "generic")
+SS21 = _offer(DataFormat.SDMX_ML_21_SS, "structurespecificdata", "structurespecific")
+ML30 = _offer(DataFormat.SDMX_ML_30, "xml")
+CSV10 = _offer(DataFormat.SDMX_CSV_10, "csv10")
+CSV20 = _offer(DataFormat.SDMX_CSV_20, "csv", "csvfile", "csvdata")
+JSON10 = _offer(DataFormat.SDMX_JSON_10, "json10")
+JSON20 = _offer(DataFormat.SDMX_JSON_20, "json", "jsondata")
+TEXT_CSV = Offer("text-csv", "text/csv", ())
+#: Data formats by API generation, default first (SDMX REST 1.5.0: generic 2.1).
+DATA_OFFERS = {
+    "v1": (GENERIC21, SS21, CSV10, JSON10, ML30, CSV20, JSON20, TEXT_CSV),
+    "v2": (ML30, CSV20, JSON20, SS21, GENERIC21, CSV10, JSON10, TEXT_CSV),
+}
+_FORMAT_OF = {o.name: DataFormat(o.name) for o in DATA_OFFERS["v1"] if o is not TEXT_CSV}
+
+
+@dataclass
+class Negotiated:
+    offer: Offer
+    format: DataFormat
+    options: dict = field(default_factory=dict)
+
+
+def negotiate(request: Request, query: DataQuery) -> Negotiated:
+    """Format and writer options from ``format=``, ``Accept`` and media-type parameters."""
+    accept = request.headers.get("accept")
+    offer = choose(DATA_OFFERS[query.api], accept, query.extra.get("format"))
+    options: dict = {}
+    labels = query.extra.get("labels")
+    time_format = query.extra.get("timeFormat")
+    for part in (accept or "").split(","):
+        for param in part.split(";")[1:]:
+            key, _, value = param.strip().partition("=")
+            if key == "labels" and "csv" in part:
+                labels = labels or value
+            elif key == "timeFormat" and "csv" in part:
+                time_format = time_format or value
+    if offer is TEXT_CSV:
+        fmt = DataFormat.SDMX_CSV_20 if query.api == "v2" else DataFormat.SDMX_CSV_10
+        offer = CSV20 if query.api == "v2" else CSV10
+    else:
+        fmt = _FORMAT_OF[offer.name]
+    if labels not in (None, "id", "both"):
+        raise ApiError(406, "Labels not offered", f"labels={labels!r}; use id or both")
+    if labels == "both":
+        if fmt not in (DataFormat.SDMX_CSV_10, DataFormat.SDMX_CSV_20):
+            raise ApiError(406, "Labels not offered", "labels=both is for SDMX-CSV")
+        options["labels"] = "both"
+    if time_format not in (None, "original", "normalized"):
+        raise ApiError(406, "Time format not offered", "timeFormat is original or normalized")
+    if time_format == "normalized":
+        raise ApiError(
+            406, "Time format not offered", "timeFormat=normalized is not offered; use original"
+        )
+    if query.series_only and fmt in (DataFormat.SDMX_JSON_10, DataFormat.SDMX_JSON_20):
+        raise ApiError(
+            406,
+            "Detail not offered in SDMX-JSON",
+            f"detail={query.detail} is offered in SDMX-ML and SDMX-CSV",
+        )
+    return Negotiated(offer, fmt, options)
+
+
+# -- dataflow and revision ------------------------------------------------------------------
+
+
+def find_dataflow(structures: StructureSet, query: DataQuery) -> str:
+    """The id of the one dataflow the query names (agency and version checked)."""
+    if query.context != "dataflow":
+        raise ApiError(
+            501,
+            "Not implemented",
+            f"data are served per dataflow; context {query.context!r} is not offered",
+        )
+    if query.id is None:
+        raise ApiError(
+            501,
+            "Not implemented",
+            "name one dataflow: /data/dataflow/{agency}/{id}/{version}/{key}",
+        )
+    if query.id not in structures.dataflows:
+        raise StructureNotFoundError(
+            "Unknown dataflow",
+            f"no dataflow {query.id!r}; the registry holds "
+            + ", ".join(sorted(structures.dataflows)),
+        )
+    flow = structures.dataflow(query.id)
+    agency = flow.maintainer.id if flow.maintainer else None
+    if query.agency not in (None, "all") and query.agency != agency:
+        raise StructureNotFoundError(
+            "Unknown dataflow", f"{query.id} is maintained by {agency}, not {query.agency}"
+        )
+    if query.version is not None and query.version not in ("latest", "all"):
+        held = str(flow.version)
+        if not (query.version == held or held.startswith(query.version + ".")):
+            raise StructureNotFoundError(
+                "Unknown dataflow version",
+                f"{query.id} is held in version {held}, not {query.version}",
+            )
+    return query.id
+
+
+@dataclass
+class Prepared:
+    """Everything an answer needs that does not touch observations yet."""
+
+    bound: BoundQuery
+    flow: FlowRef
+    revision: Revision
+    etag: str
+    last_modified: str
+
+
+def prepare(
+    request: Request, view: StructureView, conn, query: DataQuery, fmt: Negotiated, kind: str
+) -> Prepared:
+    flow_id = find_dataflow(view.structures, query)
+    layout = view.structures.layout(flow_id)
+    bound = bind(query, layout)
+    flow = FlowRef.of_layout(layout)
+    revision = get_revision(conn, flow.scope)
+    moment = max(revision.updated_at, view.revision.updated_at)
+    target = request.url.path + "?" + "&".join(sorted(str(request.query_params).split("&")))
+    digest = hashlib.blake2b(
+        "\x1f".join(
+            [kind, target, fmt.offer.media_type, repr(sorted(fmt.options.items()))]
+        ).encode(),
+        digest_size=8,
+    ).hexdigest()
+    etag = f'W/"d{revision.number}.s{view.revision.number}-{digest}"'
+    return Prepared(bound, flow, revision, etag, format_datetime(moment, usegmt=True))
+
+
+def not_modified(request: Request, prepared: Prepared) -> bool:
+    """True when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or prepared.etag.removeprefix("W/") in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            moment = parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if moment.tzinfo is None:
+            return False
+        return parsedate_to_datetime(prepared.last_modified) <= moment
+    return False
+
+
+def validators(prepared: Prepared) -> dict[str, str]:
+    return {
+        "ETag": prepared.etag,
+        "Last-Modified": prepared.last_modified,
+        "Cache-Control": "no-cache",
+        "Vary": "Accept, Accept-Encoding",
+    }
+
+
+# -- observations to frames -----------------------------------------------------------------
+
+
+def _frames(
+    engine: Engine, selection: Selection, attribute_sets: AttributeSets
+) -> Iterator[tuple[DataSetPart, pd.DataFrame]]:
+    """Chunks of the answer as (data set part, frame of components), read in one connection."""
+    bound = selection.bound
+    layout = bound.layout
+    series = selection.series
+    index = pd.Index(series["pk"].to_numpy())
+    series_only = bound.query.series_only
+    with engine.connect() as conn:
+        times = load_times(conn, selection.flow_pk) if selection.history else {}
+        if series_only:
+            yield from _series_frames(conn, selection, attribute_sets)
+            return
+        stmt = observation_statement(selection)
+        for rows in iter_observation_rows(conn, stmt):
+            positions = index.get_indexer(rows["series_pk"].to_numpy())
+            frame = {}
+            for dim in layout.dimensions:
+                cat = series[dim].cat
+                frame[dim] = pd.Categorical.from_codes(
+                    cat.codes.to_numpy()[positions], categories=cat.categories
+                )
+            frame[layout.time_dimension] = rows["period"].to_numpy(dtype=object)
+            deleted = rows["deleted"].to_numpy(dtype=bool)
+            if layout.primary_measure in bound.measures:
+                values = rows["value"].to_numpy(dtype=np.float64)
+                texts = rows["value_text"]
+                if texts.notna().any():
+                    values = np.where(texts.notna(), texts.to_numpy(dtype=object), values)
+                frame[layout.primary_measure] = values
+            pks = rows["attrset_pk"].fillna(-1).to_numpy(dtype=np.int64)
+            attribute_sets.load(conn, pks)
+            frame.update(attribute_sets.columns(pks, bound.attributes))
+            data = pd.DataFrame(frame)
+            if selection.history:
+                loads = rows["created_load"].to_numpy(dtype=np.int64)
+                for load in pd.unique(loads):
+                    mask = loads == load
+                    for is_deleted in (False, True):
+                        part_mask = mask & (deleted == is_deleted)
+                        if part_mask.any():
+                            action = Action.DELETE if is_deleted else Action.REPLACE
+                            moment = times.get(int(load))
+                            part = (
+                                DataSetPart(action, valid_to=moment)
+                                if is_deleted
+                                else DataSetPart(action, valid_from=moment)
+                            )
+                            yield part, data[part_mask].reset_index(drop=True)
+            elif bound.query.updated_after is not None:
+                if (~deleted).any():
+                    yield DataSetPart(Action.REPLACE), data[~deleted].reset_index(drop=True)
+                if deleted.any():
+                    gone = data[deleted].drop(columns=[layout.primary_measure], errors="ignore")
+                    yield DataSetPart(Action.DELETE), gone.reset_index(drop=True)
+            else:
+                yield DataSetPart(Action.INFORMATION), data
+
+
+def _series_frames(conn, selection: Selection, attribute_sets: AttributeSets):
+    """``serieskeysonly``/``nodata``: one row per series that has observations."""
+    from sqlalchemy import distinct, select
+
+    bound = selection.bound
+    stmt = observation_statement(selection).order_by(None).limit(None).offset(None).subquery()
+    having = conn.execute(select(distinct(stmt.c.series_pk))).scalars().all()
+    series = selection.series[selection.series["pk"].isin(having)]
+    frame = series[list(bound.layout.dimensions)].reset_index(drop=True)
+    if bound.attributes:
+        latest = select(stmt.c.series_pk, stmt.c.attrset_pk).order_by(
+            stmt.c.series_pk, stmt.c.period_start.desc()
+        )
+        rows = pd.DataFrame(conn.execute(latest).all(), columns=["series_pk", "attrset_pk"])
+        rows = rows.drop_duplicates("series_pk")
+        pks = (
+            rows.set_index("series_pk")["attrset_pk"]
+            .reindex(series["pk"].to_numpy())
+            .fillna(-1)
+            .to_numpy(dtype=np.int64)
+        )
+        attribute_sets.load(conn, pks)
+        series_level = tuple(
+            a
+            for a in bound.attributes
+            if bound.layout.components[a].level is not None
+            and bound.layout.components[a].level.value in ("series", "group", "dataset")
+        )
+        for name, column in attribute_sets.columns(pks, series_level).items():
+            frame[name] = column
+    if len(frame):
+        yield DataSetPart(Action.INFORMATION), frame
+
+
+def data_response(
+    request: Request,
+    engine: Engine,
+    view: StructureView,
+    prepared: Prepared,
+    negotiated: Negotiated,
+    selection: Selection | None,
+    attribute_sets: AttributeSets,
+) -> Response:
+    """The streamed answer; 204 (v2) or 404 (v1) when nothing matches."""
+    bound = prepared.bound
+    query = bound.query
+    empty = selection is None or selection.empty
+    if not empty:
+        with engine.connect() as conn:
+            empty = not has_observations(conn, selection)
+    headers = validators(prepared)
+    if empty:
+        if query.api == "v1":
+            raise ApiError(
+                404,
+                "No results found",
+                f"no observations of {prepared.flow} match the query",
+                code="no-results",
+            )
+        return Response(status_code=204, headers=headers)
+    layout = bound.layout
+    suffix = negotiated.format.suffix
+    disposition = "attachment" if query.extra.get("format") else "inline"
+    headers["Content-Disposition"] = f'{disposition}; filename="{layout.flow_id}{suffix}"'
+    options = dict(negotiated.options)
+    if negotiated.format in (
+        DataFormat.SDMX_CSV_10,
+        DataFormat.SDMX_CSV_20,
+        DataFormat.SDMX_JSON_10,
+        DataFormat.SDMX_JSON_20,
+    ):
+        options["labels_from"] = view.structures
+    body = stream_data(
+        _frames(engine, selection, attribute_sets),
+        negotiated.format,
+        layout,
+        header=Header(id=f"MOSY-{prepared.flow.id}", sender="MOSY"),
+        dimension_at_observation=bound.dimension_at_observation,
+        series_only=query.series_only,
+        **options,
+    )
+    return StreamingResponse(body, media_type=negotiated.offer.media_type, headers=headers)
+
+
+def answer(
+    request: Request,
+    engine: Engine,
+    view: StructureView,
+    query: DataQuery,
+    attribute_sets: AttributeSets,
+) -> Response:
+    """The whole data answer: negotiate, 304 if current, else stream."""
+    negotiated = negotiate(request, query)
+    with engine.connect() as conn:
+        prepared = prepare(request, view, conn, query, negotiated, "data")
+        if not_modified(request, prepared):
+            return Response(status_code=304, headers=validators(prepared))
+        selection = resolve(conn, prepared.bound, prepared.flow)
+    return data_response(request, engine, view, prepared, negotiated, selection, attribute_sets)

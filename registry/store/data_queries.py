@@ -1,0 +1,501 @@
+"""Reading the observation store: key slices, filters, time travel, as SQL; rows in chunks.
+
+A ``BoundQuery`` of the library (keys, ``c[...]`` filters, periods) becomes
+SQL in two steps the database answers with its indexes: the matching
+*series* (``data_series``: provider, key positions, dimension filters), then
+their *observations* (``observations``: the current versions by default, or
+the versions valid at ``asOf``, or those written after ``updatedAfter``, or
+every version with ``includeHistory``), filtered by period bounds, attribute
+sets and values, cut by ``firstNObservations``/``lastNObservations`` with a
+window function. Rows come back in chunks of columns (PostgreSQL: ``COPY ...
+TO STDOUT`` parsed by Arrow; SQLite: ``fetchmany``), grouped by series, never
+all at once.
+
+Issue 15's data explorer pages use ``count_observations`` and
+``select_observations(... offset=, limit=)``; dashboards aggregate with the
+same ``series_condition``/``observation_conditions`` building blocks.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from sqlalchemy import (
+    Connection,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.sql import ColumnElement, Select
+
+from mosy_sdmx.periods import query_period
+from mosy_sdmx.rest.data import BoundQuery, ComponentFilter, Condition
+from registry.db.tables import (
+    DIMENSION_COLUMNS,
+    data_attr_values,
+    data_attrsets,
+    data_flows,
+    data_loads,
+    data_series,
+    observations,
+)
+from registry.store.observations import FlowRef
+from registry.store.revisions import _aware, get_revision
+
+CHUNK_ROWS = 50_000
+_COPY_BYTES = 4 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSummary:
+    flow: FlowRef
+    observations: int
+    series: int
+    providers: list[str]
+    updated_at: datetime | None
+
+
+def flow_summaries(conn: Connection) -> list[FlowSummary]:
+    """Every dataflow holding data: current observations, series, providers, last change."""
+    out = []
+    for row in conn.execute(select(data_flows).order_by(data_flows.c.id)).all():
+        flow = FlowRef(row.agency, row.id, row.version)
+        series = select(data_series.c.pk).where(data_series.c.flow_pk == row.pk)
+        count = conn.execute(
+            select(func.count())
+            .select_from(observations)
+            .where(
+                observations.c.series_pk.in_(series),
+                observations.c.replaced_load.is_(None),
+                observations.c.deleted.is_(false()),
+            )
+        ).scalar_one()
+        providers = conn.execute(
+            select(data_series.c.provider, func.count())
+            .where(data_series.c.flow_pk == row.pk)
+            .group_by(data_series.c.provider)
+            .order_by(data_series.c.provider)
+        ).all()
+        revision = get_revision(conn, flow.scope)
+        out.append(
+            FlowSummary(
+                flow,
+                count,
+                sum(n for _, n in providers),
+                [p for p, _ in providers],
+                revision.updated_at if revision.number else None,
+            )
+        )
+    return out
+
+
+# -- conditions ------------------------------------------------------------------------------
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def text_condition(column: ColumnElement, cond: Condition) -> ColumnElement[bool]:
+    """One ``c[...]`` comparison on a text column (codes, attribute values, periods as text)."""
+    value = cond.value
+    if cond.op == "eq":
+        return column == value
+    if cond.op == "ne":
+        return column != value
+    if cond.op in ("lt", "le", "gt", "ge"):
+        return {
+            "lt": column < value,
+            "le": column <= value,
+            "gt": column > value,
+            "ge": column >= value,
+        }[cond.op]
+    pattern = {
+        "co": f"%{_like_escape(value)}%",
+        "nc": f"%{_like_escape(value)}%",
+        "sw": f"{_like_escape(value)}%",
+        "ew": f"%{_like_escape(value)}",
+    }[cond.op]
+    matched = column.like(pattern, escape="\\")
+    return not_(matched) if cond.op == "nc" else matched
+
+
+def _any_of(flt: ComponentFilter, one) -> ColumnElement[bool]:
+    return or_(*(and_(*(one(c) for c in alt)) for alt in flt.alternatives))
+
+
+def series_condition(
+    bound: BoundQuery, flow_pk: int, providers: tuple[str, ...] = ()
+) -> ColumnElement[bool]:
+    """Which rows of ``data_series`` a query selects (provider, keys, dimension filters)."""
+    dims = list(bound.layout.dimensions)
+    column = {dim: data_series.c[DIMENSION_COLUMNS[i]] for i, dim in enumerate(dims)}
+    parts: list[ColumnElement[bool]] = [data_series.c.flow_pk == flow_pk]
+    if providers:
+        parts.append(data_series.c.provider.in_(providers))
+    if bound.keys:
+        parts.append(
+            or_(
+                *(
+                    and_(true(), *(column[d].in_(sorted(codes)) for d, codes in key.items()))
+                    for key in bound.keys
+                )
+            )
+        )
+    for flt in bound.dimension_filters:
+        codes = flt.simple_codes()
+        if codes is not None:
+            parts.append(column[flt.component].in_(sorted(codes)))
+        else:
+            parts.append(_any_of(flt, lambda c, col=column[flt.component]: text_condition(col, c)))
+    return and_(*parts)
+
+
+def _time_condition(cond: Condition) -> ColumnElement[bool]:
+    o = observations.c
+    if cond.op in ("co", "nc", "sw", "ew"):
+        return text_condition(o.period, cond)
+    start, end = query_period(cond.value, "c[TIME_PERIOD]")
+    return {
+        "eq": and_(o.period_start == start, o.period_end == end),
+        "ne": or_(o.period_start != start, o.period_end != end),
+        "ge": o.period_start >= start,
+        "gt": o.period_start >= end,
+        "le": o.period_end <= end,
+        "lt": o.period_end <= start,
+    }[cond.op]
+
+
+def _attribute_condition(flt: ComponentFilter) -> ColumnElement[bool]:
+    o = observations.c
+
+    def one(cond: Condition) -> ColumnElement[bool]:
+        negative = cond.op in ("ne", "nc")
+        positive = Condition({"ne": "eq", "nc": "co"}.get(cond.op, cond.op), cond.value)
+        holders = select(data_attr_values.c.attrset_pk).where(
+            data_attr_values.c.component == flt.component,
+            text_condition(data_attr_values.c.value, positive),
+        )
+        if negative:
+            return or_(o.attrset_pk.is_(None), o.attrset_pk.not_in(holders))
+        return o.attrset_pk.in_(holders)
+
+    return _any_of(flt, one)
+
+
+def _measure_condition(flt: ComponentFilter) -> ColumnElement[bool]:
+    o = observations.c
+
+    def one(cond: Condition) -> ColumnElement[bool]:
+        if cond.op in ("co", "nc", "sw", "ew"):
+            return text_condition(o.value_text, cond)
+        number = float(cond.value)
+        return {
+            "eq": o.value == number,
+            "ne": o.value != number,
+            "lt": o.value < number,
+            "le": o.value <= number,
+            "gt": o.value > number,
+            "ge": o.value >= number,
+        }[cond.op]
+
+    return _any_of(flt, one)
+
+
+def _loads(flow_pk: int, *conditions: ColumnElement[bool]) -> Select:
+    return select(data_loads.c.pk).where(data_loads.c.flow_pk == flow_pk, *conditions)
+
+
+def observation_conditions(
+    bound: BoundQuery,
+    flow_pk: int,
+    *,
+    series: Select,
+    history: bool = False,
+) -> list[ColumnElement[bool]]:
+    """Which versions of ``observations`` a query selects (state, periods, filters)."""
+    q = bound.query
+    o = observations.c
+    parts: list[ColumnElement[bool]] = [o.series_pk.in_(series)]
+    if q.as_of is not None:
+        parts.append(o.created_load.in_(_loads(flow_pk, data_loads.c.at <= q.as_of)))
+        if not history:
+            parts.append(
+                or_(
+                    o.replaced_load.is_(None),
+                    o.replaced_load.in_(_loads(flow_pk, data_loads.c.at > q.as_of)),
+                )
+            )
+    elif not history:
+        parts.append(o.replaced_load.is_(None))
+    if q.updated_after is not None:
+        parts.append(o.created_load.in_(_loads(flow_pk, data_loads.c.at > q.updated_after)))
+    elif not history:
+        parts.append(o.deleted.is_(false()))
+    if q.start_period:
+        parts.append(o.period_end > query_period(q.start_period, "startPeriod")[0])
+    if q.end_period:
+        parts.append(o.period_start < query_period(q.end_period, "endPeriod")[1])
+    for flt in bound.time_filters:
+        parts.append(_any_of(flt, _time_condition))
+    for flt in bound.attribute_filters:
+        parts.append(_attribute_condition(flt))
+    for flt in bound.measure_filters:
+        parts.append(_measure_condition(flt))
+    return parts
+
+
+# -- the query -------------------------------------------------------------------------------
+
+
+@dataclass
+class Selection:
+    """A bound query resolved against the store: its series and how to read observations."""
+
+    bound: BoundQuery
+    flow_pk: int
+    series: pd.DataFrame  # pk, provider, one column per dimension (categorical)
+    history: bool
+
+    @property
+    def empty(self) -> bool:
+        return self.series.empty
+
+
+def select_series(
+    conn: Connection, bound: BoundQuery, flow_pk: int, providers: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """The matching series: pk, provider and the dimension codes (categoricals)."""
+    dims = list(bound.layout.dimensions)
+    columns = [data_series.c[DIMENSION_COLUMNS[i]].label(dim) for i, dim in enumerate(dims)]
+    stmt = (
+        select(data_series.c.pk, data_series.c.provider, *columns)
+        .where(series_condition(bound, flow_pk, providers))
+        .order_by(data_series.c.pk)
+    )
+    result = conn.execute(stmt)
+    frame = pd.DataFrame(result.all(), columns=["pk", "provider", *dims])
+    for dim in ["provider", *dims]:
+        frame[dim] = frame[dim].astype("category")
+    frame["pk"] = frame["pk"].astype(np.int64)
+    return frame
+
+
+def resolve(conn: Connection, bound: BoundQuery, flow: FlowRef) -> Selection | None:
+    """The query's series in the store; None when the dataflow never held data."""
+    from registry.store.observations import flow_pk as find_flow
+
+    pk = find_flow(conn, flow)
+    if pk is None:
+        return None
+    providers = bound.query.providers
+    series = select_series(conn, bound, pk, providers)
+    history = bound.query.include_history
+    return Selection(bound, pk, series, history)
+
+
+def observation_statement(selection: Selection, *, order_by_keys: bool = False) -> Select:
+    """SELECT of the selected versions: series_pk, period, value, value_text, attrset_pk,
+    deleted, created_load (history order: by load first)."""
+    bound = selection.bound
+    q = bound.query
+    o = observations.c
+    series_sub = select(data_series.c.pk).where(
+        series_condition(bound, selection.flow_pk, q.providers)
+    )
+    conditions = observation_conditions(
+        bound, selection.flow_pk, series=series_sub, history=selection.history
+    )
+    columns = [
+        o.series_pk,
+        o.period,
+        o.period_start,
+        o.period_end,
+        o.value,
+        o.value_text,
+        o.attrset_pk,
+        o.deleted,
+        o.created_load,
+    ]
+    if q.first_n or q.last_n:
+        order = o.period_start.desc() if q.last_n and not q.first_n else o.period_start
+        ranked = (
+            select(
+                *columns,
+                func.row_number().over(partition_by=o.series_pk, order_by=order).label("rn"),
+                func.count().over(partition_by=o.series_pk).label("cnt"),
+            )
+            .where(*conditions)
+            .subquery()
+        )
+        if q.first_n and q.last_n:
+            keep = or_(ranked.c.rn <= q.first_n, ranked.c.rn > ranked.c.cnt - q.last_n)
+        else:
+            keep = ranked.c.rn <= (q.first_n or q.last_n)
+        stmt = select(*(ranked.c[c.name] for c in columns)).where(keep)
+        source = ranked.c
+    else:
+        stmt = select(*columns).where(*conditions)
+        source = o
+    if selection.history:
+        stmt = stmt.order_by(source.created_load, source.series_pk, source.period_start)
+    else:
+        stmt = stmt.order_by(source.series_pk, source.period_start)
+    if q.limit is not None:
+        stmt = stmt.limit(q.limit)
+    if q.offset:
+        stmt = stmt.offset(q.offset)
+    return stmt
+
+
+def count_observations(conn: Connection, selection: Selection) -> int:
+    """How many versions the selection holds (explorer pages: the number of rows)."""
+    stmt = observation_statement(selection).order_by(None).limit(None).offset(None)
+    return conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def series_counts(conn: Connection, selection: Selection) -> pd.DataFrame:
+    """Per matching series: observations, first start and last end (availability)."""
+    sub = observation_statement(selection).order_by(None).limit(None).offset(None).subquery()
+    stmt = select(
+        sub.c.series_pk,
+        func.count().label("n"),
+        func.min(sub.c.period_start).label("start"),
+        func.max(sub.c.period_end).label("end"),
+    ).group_by(sub.c.series_pk)
+    return pd.DataFrame(conn.execute(stmt).all(), columns=["series_pk", "n", "start", "end"])
+
+
+def has_observations(conn: Connection, selection: Selection) -> bool:
+    stmt = observation_statement(selection).order_by(None).limit(1)
+    return conn.execute(select(exists(stmt.subquery().select()))).scalar_one()
+
+
+_OBS_TYPES = {
+    "series_pk": pa.int64(),
+    "period": pa.string(),
+    "period_start": pa.int64(),
+    "period_end": pa.int64(),
+    "value": pa.float64(),
+    "value_text": pa.string(),
+    "attrset_pk": pa.int64(),
+    "deleted": pa.bool_(),
+    "created_load": pa.int64(),
+}
+
+
+def iter_observation_rows(conn: Connection, stmt: Select) -> Iterator[pd.DataFrame]:
+    """The statement's rows in DataFrame chunks of about CHUNK_ROWS."""
+    if conn.dialect.name == "postgresql":
+        yield from _copy_out(conn, stmt)
+        return
+    result = conn.execution_options(stream_results=True).execute(stmt)
+    names = list(result.keys())
+    while True:
+        rows = result.fetchmany(CHUNK_ROWS)
+        if not rows:
+            break
+        frame = pd.DataFrame(rows, columns=names)
+        frame["deleted"] = frame["deleted"].astype(bool)
+        yield frame
+
+
+def _copy_out(conn: Connection, stmt: Select) -> Iterator[pd.DataFrame]:
+    """PostgreSQL: COPY (query) TO STDOUT as CSV, parsed by Arrow a few MiB at a time."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    sql = str(compiled)
+    params = compiled.params
+    raw = conn.connection.driver_connection
+    names = [c.name for c in stmt.selected_columns]
+    options = pacsv.ConvertOptions(
+        column_types={n: _OBS_TYPES[n] for n in names if n in _OBS_TYPES},
+        strings_can_be_null=True,
+        true_values=["t"],
+        false_values=["f"],
+    )
+    read = pacsv.ReadOptions(column_names=names, block_size=_COPY_BYTES * 2)
+    pending = b""
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+    ):
+        for block in copy:
+            pending += bytes(block)
+            if len(pending) < _COPY_BYTES:
+                continue
+            cut = pending.rfind(b"\n") + 1
+            piece, pending = pending[:cut], pending[cut:]
+            yield _parse(piece, read, options)
+    if pending:
+        yield _parse(pending, read, options)
+
+
+def _parse(data: bytes, read, options) -> pd.DataFrame:
+    table = pacsv.read_csv(io.BytesIO(data), read_options=read, convert_options=options)
+    return table.to_pandas()
+
+
+# -- attribute sets ------------------------------------------------------------------------
+
+
+class AttributeSets:
+    """Attribute sets of a dataflow by number; immutable rows, so a process caches them."""
+
+    def __init__(self) -> None:
+        self._content: dict[int, dict[str, str]] = {}
+
+    def load(self, conn: Connection, pks: np.ndarray) -> None:
+        missing = [int(pk) for pk in np.unique(pks) if pk >= 0 and int(pk) not in self._content]
+        for start in range(0, len(missing), 1000):
+            part = missing[start : start + 1000]
+            rows = conn.execute(
+                select(data_attrsets.c.pk, data_attrsets.c.content).where(
+                    data_attrsets.c.pk.in_(part)
+                )
+            ).all()
+            for pk, content in rows:
+                self._content[int(pk)] = json.loads(content)
+
+    def columns(self, pks: np.ndarray, names: tuple[str, ...]) -> dict[str, pd.Categorical]:
+        """One categorical column per attribute name for rows with attribute sets ``pks``."""
+        distinct = np.unique(pks[pks >= 0])
+        index = pd.Index(distinct)
+        positions = index.get_indexer(pks)
+        out = {}
+        for name in names:
+            values = [self._content[int(pk)].get(name) for pk in distinct]
+            if not any(v is not None for v in values):
+                continue
+            cats = sorted({v for v in values if v is not None})
+            code_of = {v: i for i, v in enumerate(cats)}
+            per_set = np.array([code_of.get(v, -1) if v is not None else -1 for v in values])
+            per_set = np.append(per_set, -1)  # position -1 -> missing
+            codes = per_set[positions]
+            out[name] = pd.Categorical.from_codes(codes, categories=cats)
+        return out
+
+
+def load_times(conn: Connection, flow_pk: int) -> dict[int, datetime]:
+    """When each load of a dataflow happened (history data sets' validFromDate)."""
+    rows = conn.execute(
+        select(data_loads.c.pk, data_loads.c.at).where(data_loads.c.flow_pk == flow_pk)
+    ).all()
+    return {int(pk): _aware(at) for pk, at in rows}
+
+
+def literal_true() -> ColumnElement[bool]:
+    return literal(True)
