@@ -98,7 +98,8 @@ def _envelope(
     fmt: DataFormat, layout: ComponentLayout, meta: Dataset, part: DataSetPart, dim_at_obs: str
 ) -> tuple[bytes, bytes, bytes]:
     """(message start, DataSet start tag, message end) of an empty data set of ``part``."""
-    empty = replace(meta, action=part.action)
+    columns = {c: pd.Series(dtype=object) for c in layout.key_columns()}
+    empty = replace(meta, data=pd.DataFrame(columns), action=part.action)
     buffer = io.BytesIO()
     writer_for(fmt)(empty, buffer, layout=layout, dimension_at_observation=dim_at_obs)
     whole = buffer.getvalue()

@@ -94,3 +94,35 @@ def fresh_client(fresh_settings) -> Iterator[TestClient]:
 def live_server(base_settings) -> Iterator[ThreadServer]:
     with ThreadServer(base_settings) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def data_settings(databases, tmp_path_factory) -> Settings:
+    """A store holding THB victims data of two providers (never written to by tests)."""
+    from registry_data import PROVIDERS, load, victims
+
+    from registry.store.structures import StructureCache
+
+    settings = load_settings(
+        {}, data_dir=tmp_path_factory.mktemp("data-store"), database_url=databases.new()
+    )
+    engine = prepare_store(settings).engine
+    with engine.connect() as conn:
+        structures = StructureCache().get(conn).structures
+    folder = tmp_path_factory.mktemp("data-files")
+    for provider in PROVIDERS:
+        load(engine, structures, victims(structures, provider), folder, provider=provider)
+    engine.dispose()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def data_client(data_settings) -> Iterator[TestClient]:
+    with TestClient(create_app(data_settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def data_server(data_settings) -> Iterator[ThreadServer]:
+    with ThreadServer(data_settings) as server:
+        yield server

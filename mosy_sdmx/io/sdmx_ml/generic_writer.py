@@ -131,6 +131,7 @@ def write_body(
     obs_dim = [
         fragments(data[d], lambda t: f'<{G}ObsDimension value="{t}"/>')
         for d in where.obs_dimensions
+        if d in data.columns
     ]
     obs = [f"<{G}Obs>", *obs_dim, *obs_value, *attributes(where.obs_attributes),
            f"</{G}Obs>\n"]  # fmt: skip

@@ -35,3 +35,13 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_the_migrations_have_one_head() -> None:
+    """A migration added on two branches at once must be re-chained on merge."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate._config())
+    assert len(script.get_heads()) == 1, script.get_heads()
+    chain = [rev.revision for rev in script.walk_revisions()]
+    assert len(chain) == len(set(chain))

@@ -1,0 +1,238 @@
+"""The observation store: Replace, Append and Delete as versions; atomic loads; both databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from registry_data import FLOW, TESTER, load, victims, write
+
+from mosy_sdmx.dataset import Action
+from registry.db.engine import make_engine
+from registry.loading import load_file
+from registry.store import observations as store
+from registry.store.observations import FlowRef
+from registry.store.revisions import get_revision
+from registry.store.structures import StructureCache
+
+SCOPE = FlowRef("MOSY", FLOW, "1.0.0").scope
+
+
+@pytest.fixture
+def engine(fresh_settings):
+    engine = make_engine(fresh_settings.effective_database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def structures(engine):
+    with engine.connect() as conn:
+        return StructureCache().get(conn).structures
+
+
+def _rows(engine, where: str = "1=1") -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(f"SELECT count(*) FROM observations WHERE {where}")).scalar()
+
+
+def _current(engine) -> pd.DataFrame:
+    sql = """SELECT s.series_key, o.period, o.value, a.content AS attrs
+             FROM observations o JOIN data_series s ON s.pk = o.series_pk
+             LEFT JOIN data_attrsets a ON a.pk = o.attrset_pk
+             WHERE o.replaced_load IS NULL AND NOT o.deleted"""
+    with engine.connect() as conn:
+        frame = pd.DataFrame(
+            conn.execute(sa.text(sql)).all(), columns=["key", "period", "value", "attrs"]
+        )
+    return frame.sort_values(["key", "period"]).reset_index(drop=True)
+
+
+def test_replace_stores_every_observation_and_the_same_file_again_changes_nothing(
+    engine, structures, tmp_path
+) -> None:
+    data = victims(structures, "AT_MOI")
+    first = load(engine, structures, data, tmp_path, provider="AT_MOI").result
+    assert (first.added, first.changed, first.deleted) == (len(data.data), 0, 0)
+    with engine.connect() as conn:
+        revision = get_revision(conn, SCOPE)
+    again = load(engine, structures, data, tmp_path, provider="AT_MOI").result
+    assert (again.added, again.changed, again.unchanged) == (0, 0, len(data.data))
+    with engine.connect() as conn:
+        assert get_revision(conn, SCOPE) == revision  # nothing changed: same ETag
+    current = _current(engine)
+    assert len(current) == len(data.data) == _rows(engine)
+    stored = dict(zip(current["key"] + "/" + current["period"], current["value"], strict=True))
+    key = data.data.iloc[0]
+    series_key = ".".join(str(key[d]) for d in structures.layout(FLOW).dimensions)
+    assert stored[f"{series_key}/{key['TIME_PERIOD']}"] == key["OBS_VALUE"]
+
+
+def test_replace_writes_versions_for_what_changed_only(engine, structures, tmp_path) -> None:
+    data = victims(structures, "AT_MOI")
+    first = load(engine, structures, data, tmp_path, provider="AT_MOI").result
+    changed = data.data.copy()
+    year = (changed["TIME_PERIOD"] == "2015").to_numpy()
+    changed.loc[year, "OBS_VALUE"] *= 2  # totals and parts alike: still additive
+    changed["OBS_STATUS"] = changed["OBS_STATUS"].cat.add_categories(["P"])
+    last = len(changed) - 1
+    assert not year[last]
+    changed.loc[last, "OBS_STATUS"] = "P"
+    n = int(year.sum()) + 1
+    second = load(engine, structures, data.with_data(changed), tmp_path, provider="AT_MOI").result
+    assert (second.added, second.changed, second.unchanged) == (0, n, len(changed) - n)
+    assert second.at > first.at
+    assert _rows(engine) == len(changed) + n
+    assert _rows(engine, f"replaced_load = {second.load_pk}") == n
+    current = _current(engine)
+    assert len(current) == len(changed)
+    assert (current["attrs"].str.contains('"OBS_STATUS":"P"')).sum() == 1
+
+
+def test_append_adds_new_observations_and_never_overwrites(engine, structures, tmp_path) -> None:
+    data = victims(structures, "AT_MOI")
+    half = data.with_data(data.data.iloc[: len(data.data) // 2].reset_index(drop=True))
+    load(engine, structures, half, tmp_path, provider="AT_MOI")
+    altered = data.data.copy()
+    altered["OBS_VALUE"] = altered["OBS_VALUE"] * 1000
+    result = load(
+        engine, structures, data.with_data(altered), tmp_path, provider="AT_MOI", action="append"
+    ).result
+    assert result.action is Action.APPEND
+    assert result.added == len(data.data) - len(half.data) and result.changed == 0
+    current = _current(engine)
+    assert len(current) == len(data.data)
+    assert current["value"].sum() == half.data["OBS_VALUE"].sum() + 1000 * (
+        data.data["OBS_VALUE"].sum() - half.data["OBS_VALUE"].sum()
+    )
+
+
+def test_delete_observations_attributes_and_whole_series(engine, structures, tmp_path) -> None:
+    data = victims(structures, "AT_MOI")
+    load(engine, structures, data, tmp_path, provider="AT_MOI")
+    layout = structures.layout(FLOW)
+    frame = data.data
+    one = frame.iloc[[0]][[*layout.key_columns()]].reset_index(drop=True)
+    result = load(
+        engine, structures, data.with_data(one), tmp_path, provider="AT_MOI", action="delete"
+    ).result
+    assert result.deleted == 1
+    assert _rows(engine, "deleted") == 1 and len(_current(engine)) == len(frame) - 1
+    # attributes only: the observation stays, without them
+    row = frame.iloc[[1]][[*layout.key_columns(), "OBS_STATUS"]].reset_index(drop=True)
+    result = load(
+        engine, structures, data.with_data(row), tmp_path, provider="AT_MOI", action="delete"
+    ).result
+    assert (result.deleted, result.changed) == (0, 1)
+    assert (~_current(engine)["attrs"].str.contains("OBS_STATUS")).sum() == 1
+    # a whole series: key without period
+    series = frame.iloc[[10]][list(layout.dimensions)].reset_index(drop=True)
+    series["TIME_PERIOD"] = np.nan
+    key = ".".join(str(series.iloc[0][d]) for d in layout.dimensions)
+    in_series = (_current(engine)["key"] == key).sum()
+    result = load(
+        engine, structures, data.with_data(series), tmp_path, provider="AT_MOI", action="delete"
+    ).result
+    assert result.deleted == in_series > 1
+    assert (_current(engine)["key"] == key).sum() == 0
+
+
+def test_rejected_data_stores_nothing_and_reports(engine, structures, tmp_path) -> None:
+    data = victims(structures, "AT_MOI")
+    bad = data.data.copy()
+    bad["SEX"] = bad["SEX"].cat.add_categories(["X"])
+    bad.loc[3, "SEX"] = "X"
+    path = write(data.with_data(bad), structures, tmp_path / "bad.csv")
+    outcome = load_file(
+        engine, path, flow=FLOW, provider="AT_MOI", actor=TESTER, structures=structures
+    )
+    assert not outcome.accepted and "unknown-code" in outcome.report.codes()
+    assert _rows(engine) == 0
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_text("not,sdmx\n1,2\n")
+    outcome = load_file(
+        engine, garbage, flow=FLOW, provider="AT_MOI", actor=TESTER, structures=structures
+    )
+    assert outcome.report.unusable and _rows(engine) == 0
+
+
+def test_a_load_failing_half_way_leaves_the_store_as_it_was(
+    engine, structures, tmp_path, monkeypatch
+) -> None:
+    data = victims(structures, "AT_MOI")
+    load(engine, structures, data, tmp_path, provider="AT_MOI")
+    before = _current(engine)
+    with engine.connect() as conn:
+        revision = get_revision(conn, SCOPE)
+        loads = conn.execute(sa.text("SELECT count(*) FROM data_loads")).scalar()
+    writer = "_copy_into" if engine.dialect.name == "postgresql" else "_executemany_into"
+    real = getattr(store, writer)
+
+    def half_then_fail(conn, table):
+        real(conn, table.slice(0, len(table) // 2))
+        raise RuntimeError("disk full at row 900,000")
+
+    monkeypatch.setattr(store, writer, half_then_fail)
+    changed = data.data.copy()
+    changed["OBS_VALUE"] *= 3
+    with pytest.raises(RuntimeError, match="disk full"):
+        load(engine, structures, data.with_data(changed), tmp_path, provider="AT_MOI")
+    pd.testing.assert_frame_equal(_current(engine), before)
+    with engine.connect() as conn:
+        assert get_revision(conn, SCOPE) == revision
+        assert conn.execute(sa.text("SELECT count(*) FROM data_loads")).scalar() == loads
+
+
+def test_a_killed_process_leaves_the_store_as_it_was(
+    fresh_settings, engine, structures, tmp_path
+) -> None:
+    data = victims(structures, "AT_MOI")
+    path = write(data, structures, tmp_path / "victims.csv")
+    writer = "_copy_into" if engine.dialect.name == "postgresql" else "_executemany_into"
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from registry.db.engine import make_engine
+        from registry.loading import load_file
+        from registry.store import observations as store
+        from registry.store.changes import Actor
+        real = store.{writer}
+        def die(conn, table):
+            real(conn, table.slice(0, len(table) // 2))
+            os.kill(os.getpid(), signal.SIGKILL)
+        store.{writer} = die
+        engine = make_engine({fresh_settings.effective_database_url!r})
+        load_file(engine, {str(path)!r}, flow={FLOW!r}, provider="AT_MOI", actor=Actor("t"))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=dict(os.environ), timeout=120)
+    assert done.returncode == -9
+    assert _rows(engine) == 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM data_loads")).scalar() == 0
+    load(engine, structures, data, tmp_path, provider="AT_MOI")  # the store still takes loads
+    assert _rows(engine) == len(data.data)
+
+
+def test_providers_keep_their_own_observations(engine, structures, tmp_path) -> None:
+    at = victims(structures, "AT_MOI")
+    load(engine, structures, at, tmp_path, provider="AT_MOI")
+    bg = victims(structures, "BG_NREM")
+    load(engine, structures, bg, tmp_path, provider="BG_NREM")
+    everything = victims(structures, "AT_MOI").data.iloc[:0]
+    result = load(
+        engine,
+        structures,
+        at.with_data(everything.reindex(range(1))),
+        tmp_path,
+        provider="AT_MOI",
+        action="delete",
+    ).result
+    assert result.deleted == len(at.data)  # an empty delete row: all of AT_MOI's data
+    assert len(_current(engine)) == len(bg.data)
