@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 
 import numpy as np
@@ -168,7 +169,7 @@ def prepare(
     bound = bind(query, layout)
     flow = FlowRef.of_layout(layout)
     revision = get_revision(conn, flow.scope)
-    moment = max(revision.updated_at, view.revision.updated_at)
+    moment = max(revision.updated_at, view.revision.updated_at).astimezone(UTC)
     target = request.url.path + "?" + "&".join(sorted(str(request.query_params).split("&")))
     digest = hashlib.blake2b(
         "\x1f".join(

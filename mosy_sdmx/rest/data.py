@@ -328,7 +328,9 @@ def _split_params(
     for name, value in params.items():
         match = _FILTER_PARAM.match(name)
         if match:
-            filters.append(parse_filter(match[1], value))
+            # A literal '+' (AND) reaches a server as a space when the client did not
+            # percent-encode it, as most do not: both mean AND.
+            filters.append(parse_filter(match[1], value.replace(" ", "+")))
         elif name in allowed:
             plain[name] = value
         else:

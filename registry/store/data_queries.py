@@ -22,7 +22,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -416,7 +416,7 @@ def iter_observation_rows(conn: Connection, stmt: Select) -> Iterator[pd.DataFra
 
 def _copy_out(conn: Connection, stmt: Select) -> Iterator[pd.DataFrame]:
     """PostgreSQL: COPY (query) TO STDOUT as CSV, parsed by Arrow a few MiB at a time."""
-    compiled = stmt.compile(dialect=conn.dialect)
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     sql = str(compiled)
     params = compiled.params
     raw = conn.connection.driver_connection
@@ -494,7 +494,7 @@ def load_times(conn: Connection, flow_pk: int) -> dict[int, datetime]:
     rows = conn.execute(
         select(data_loads.c.pk, data_loads.c.at).where(data_loads.c.flow_pk == flow_pk)
     ).all()
-    return {int(pk): _aware(at) for pk, at in rows}
+    return {int(pk): _aware(at).astimezone(UTC) for pk, at in rows}
 
 
 def literal_true() -> ColumnElement[bool]:
