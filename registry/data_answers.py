@@ -273,11 +273,11 @@ def _frames(
 
 def _series_frames(conn, selection: Selection, attribute_sets: AttributeSets):
     """``serieskeysonly``/``nodata``: one row per series that has observations."""
-    from sqlalchemy import distinct, select
+    from sqlalchemy import select
 
     bound = selection.bound
     stmt = observation_statement(selection).order_by(None).limit(None).offset(None).subquery()
-    having = conn.execute(select(distinct(stmt.c.series_pk))).scalars().all()
+    having = conn.execute(select(stmt.c.series_pk).distinct()).scalars().all()
     series = selection.series[selection.series["pk"].isin(having)]
     frame = series[list(bound.layout.dimensions)].reset_index(drop=True)
     if bound.attributes:
