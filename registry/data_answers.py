@@ -11,6 +11,9 @@ media types come from the library's ``DataFormat`` table.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -33,11 +36,10 @@ from registry.negotiation import Offer, choose
 from registry.store.data_queries import (
     AttributeSets,
     Selection,
-    has_observations,
-    iter_observation_rows,
     load_times,
     observation_statement,
     resolve,
+    selection_rows,
 )
 from registry.store.observations import FlowRef
 from registry.store.revisions import Revision, get_revision
@@ -225,14 +227,13 @@ def _frames(
         if series_only:
             yield from _series_frames(conn, selection, attribute_sets)
             return
-        stmt = observation_statement(selection)
-        for rows in iter_observation_rows(conn, stmt):
+        for rows in selection_rows(conn, selection):
             positions = index.get_indexer(rows["series_pk"].to_numpy())
             frame = {}
             for dim in layout.dimensions:
-                cat = series[dim].cat
+                column = series[dim]
                 frame[dim] = pd.Categorical.from_codes(
-                    cat.codes.to_numpy()[positions], categories=cat.categories
+                    column.cat.codes.to_numpy()[positions], dtype=column.dtype
                 )
             frame[layout.time_dimension] = rows["period"].to_numpy(dtype=object)
             deleted = rows["deleted"].to_numpy(dtype=bool)
@@ -317,10 +318,12 @@ def data_response(
     """The streamed answer; 204 (v2) or 404 (v1) when nothing matches."""
     bound = prepared.bound
     query = bound.query
-    empty = selection is None or selection.empty
-    if not empty:
-        with engine.connect() as conn:
-            empty = not has_observations(conn, selection)
+    chunks: Iterator = iter(())
+    first = None
+    if selection is not None and not selection.empty:
+        chunks = _frames(engine, selection, attribute_sets)
+        first = next(chunks, None)  # the first chunk decides between 200 and 204/404
+    empty = first is None
     headers = validators(prepared)
     if empty:
         if query.api == "v1":
@@ -344,7 +347,7 @@ def data_response(
     ):
         options["labels_from"] = view.structures
     body = stream_data(
-        _frames(engine, selection, attribute_sets),
+        itertools.chain([first], chunks),
         negotiated.format,
         layout,
         header=Header(id=f"MOSY-{prepared.flow.id}", sender="MOSY"),
@@ -355,12 +358,45 @@ def data_response(
     return StreamingResponse(body, media_type=negotiated.offer.media_type, headers=headers)
 
 
+class SelectionCache:
+    """This process's resolved selections (series, compiled SQL) by query and revisions.
+
+    A selection depends on the query, the structures and the dataflow's data
+    (new series come with loads); keyed by both revision numbers, an entry is
+    never stale, and repeated queries (harvesters, explorer pages) skip the
+    series look-up and SQL compilation.
+    """
+
+    MAX_SERIES = 20_000
+
+    def __init__(self, size: int = 128) -> None:
+        self._entries: OrderedDict[tuple, Selection | None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, conn, prepared: Prepared, structures_revision: int) -> Selection | None:
+        key = (repr(prepared.bound.query), prepared.revision.number, structures_revision)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        selection = resolve(conn, prepared.bound, prepared.flow)
+        if selection is not None and len(selection.series) > self.MAX_SERIES:
+            return selection  # big selections are cheap to redo relative to their answer
+        with self._lock:
+            self._entries[key] = selection
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return selection
+
+
 def answer(
     request: Request,
     engine: Engine,
     view: StructureView,
     query: DataQuery,
     attribute_sets: AttributeSets,
+    selections: SelectionCache | None = None,
 ) -> Response:
     """The whole data answer: negotiate, 304 if current, else stream."""
     negotiated = negotiate(request, query)
@@ -368,5 +404,8 @@ def answer(
         prepared = prepare(request, view, conn, query, negotiated, "data")
         if not_modified(request, prepared):
             return Response(status_code=304, headers=validators(prepared))
-        selection = resolve(conn, prepared.bound, prepared.flow)
+        if selections is None:
+            selection = resolve(conn, prepared.bound, prepared.flow)
+        else:
+            selection = selections.get(conn, prepared, view.revision.number)
     return data_response(request, engine, view, prepared, negotiated, selection, attribute_sets)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mosy_sdmx.rest.data import parse_data_query
-from registry.data_answers import answer
+from registry.data_answers import SelectionCache, answer
 from registry.deps import EngineDep, StructuresDep
 from registry.store.data_queries import AttributeSets
 
@@ -45,6 +45,13 @@ def _attribute_sets(request: Request) -> AttributeSets:
     return sets
 
 
+def _selections(request: Request) -> SelectionCache:
+    cache = getattr(request.app.state, "data_selections", None)
+    if cache is None:
+        cache = request.app.state.data_selections = SelectionCache()
+    return cache
+
+
 def _v1(
     request: Request,
     engine,
@@ -60,7 +67,7 @@ def _v1(
         provider_ref=provider_ref,
         params=dict(request.query_params),
     )
-    return answer(request, engine, view, query, _attribute_sets(request))
+    return answer(request, engine, view, query, _attribute_sets(request), _selections(request))
 
 
 @router.get("/sdmx/2.1/data/{flow_ref}", summary="Data (SDMX REST 1.5.0)", responses=_RESPONSES,
@@ -92,7 +99,7 @@ def data_v1_provider(
 
 def _v2(request: Request, engine, view, **path: str | None) -> Response:
     query = parse_data_query("v2", params=dict(request.query_params), **path)  # type: ignore[arg-type]
-    return answer(request, engine, view, query, _attribute_sets(request))
+    return answer(request, engine, view, query, _attribute_sets(request), _selections(request))
 
 
 @router.get("/sdmx/3.0/data/{context}/{agency}/{resource_id}/{version}/{key}",

@@ -270,6 +270,8 @@ class Selection:
     flow_pk: int
     series: pd.DataFrame  # pk, provider, one column per dimension (categorical)
     history: bool
+    #: The observation query compiled for the driver (SQL text, parameters), made once.
+    compiled: tuple[str, object, list[str]] | None = None
 
     @property
     def empty(self) -> bool:
@@ -287,8 +289,11 @@ def select_series(
         .where(series_condition(bound, flow_pk, providers))
         .order_by(data_series.c.pk)
     )
-    result = conn.execute(stmt)
-    frame = pd.DataFrame(result.all(), columns=["pk", "provider", *dims])
+    cursor = _raw_execute(conn, stmt)
+    try:
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=["pk", "provider", *dims])
+    finally:
+        cursor.close()
     for dim in ["provider", *dims]:
         frame[dim] = frame[dim].astype("category")
     frame["pk"] = frame["pk"].astype(np.int64)
@@ -398,29 +403,66 @@ _OBS_TYPES = {
 }
 
 
-def iter_observation_rows(conn: Connection, stmt: Select) -> Iterator[pd.DataFrame]:
+def compile_statement(conn: Connection, stmt: Select) -> tuple[str, object, list[str]]:
+    """SQL text, driver parameters and column names of ``stmt`` (IN lists expanded)."""
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = dict(compiled.params)
+    for name, bind in compiled.binds.items():  # the types' own conversions (SQLite dates)
+        if name in params and params[name] is not None:
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                params[name] = process(params[name])
+    if dialect.paramstyle in ("qmark", "numeric"):
+        values: object = [params[name] for name in compiled.positiontup]
+    else:
+        values = params
+    return str(compiled), values, [c.name for c in stmt.selected_columns]
+
+
+def selection_rows(conn: Connection, selection: Selection) -> Iterator[pd.DataFrame]:
+    """The selection's observation versions in chunks (its SQL compiled once, then reused)."""
+    if selection.compiled is None:
+        selection.compiled = compile_statement(conn, observation_statement(selection))
+    yield from iter_observation_rows(conn, selection.compiled)
+
+
+def iter_observation_rows(
+    conn: Connection, statement: Select | tuple[str, object, list[str]]
+) -> Iterator[pd.DataFrame]:
     """The statement's rows in DataFrame chunks of about CHUNK_ROWS."""
+    if not isinstance(statement, tuple):
+        statement = compile_statement(conn, statement)
     if conn.dialect.name == "postgresql":
-        yield from _copy_out(conn, stmt)
+        yield from _copy_out(conn, statement)
         return
-    result = conn.execution_options(stream_results=True).execute(stmt)
-    names = list(result.keys())
-    while True:
-        rows = result.fetchmany(CHUNK_ROWS)
-        if not rows:
-            break
-        frame = pd.DataFrame(rows, columns=names)
-        frame["deleted"] = frame["deleted"].astype(bool)
-        yield frame
+    sql, values, names = statement
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(sql, values)
+    try:
+        while True:
+            rows = cursor.fetchmany(CHUNK_ROWS)
+            if not rows:
+                break
+            frame = pd.DataFrame.from_records(rows, columns=names)
+            frame["deleted"] = frame["deleted"].astype(bool)
+            yield frame
+    finally:
+        cursor.close()
 
 
-def _copy_out(conn: Connection, stmt: Select) -> Iterator[pd.DataFrame]:
+def _raw_execute(conn: Connection, stmt: Select):
+    """A DBAPI cursor on ``stmt`` (plain tuples: no Row objects on the hot path)."""
+    sql, values, _ = compile_statement(conn, stmt)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(sql, values)
+    return cursor
+
+
+def _copy_out(conn: Connection, statement: tuple[str, object, list[str]]) -> Iterator[pd.DataFrame]:
     """PostgreSQL: COPY (query) TO STDOUT as CSV, parsed by Arrow a few MiB at a time."""
-    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    sql = str(compiled)
-    params = compiled.params
+    sql, params, names = statement
     raw = conn.connection.driver_connection
-    names = [c.name for c in stmt.selected_columns]
     options = pacsv.ConvertOptions(
         column_types={n: _OBS_TYPES[n] for n in names if n in _OBS_TYPES},
         strings_can_be_null=True,

@@ -1,0 +1,385 @@
+"""Registry data benchmark: 1M observations in one dataflow, 2 workers, real HTTP.
+
+    python benchmarks/registry_data.py                      # SQLite and PostgreSQL, 1M
+    python benchmarks/registry_data.py --dbs sqlite --observations 200000
+
+For each database: bulk load (read + validate + store, timed by phase), then a
+``uvicorn`` registry with 2 workers, and a load generator in a second process
+over loopback measuring:
+
+- a key slice of about 1,000 observations (p50, p99 at concurrency 8);
+- the whole dataflow as SDMX-CSV 2.0 and as SDMX-ML 2.1 structure-specific
+  (observations per second to the client; the server workers' RSS growth);
+- ``updatedAfter`` returning 1,000 changed observations out of 1M (p50);
+- a ``304`` answer to ``If-None-Match`` (p50);
+
+and the same reads as plain SQL over the same tables (the floor), printing the
+ratios. The generated values are random, so the THB additivity checks find
+errors in them: validation is timed in full, then the data is stored with the
+store's own function (the load path itself would reject it).
+
+The machine may be shared: the figures carry that noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+FLOW = "DF_THB_VICTIMS"
+PG_ADMIN = os.environ.get("MOSY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+CSV2 = "application/vnd.sdmx.data+csv;version=2.0.0"
+SS21 = "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
+
+
+# -- the load generator (a second process) ---------------------------------------------------
+
+
+def client_main(args: argparse.Namespace) -> None:
+    """Run one measurement against a server and print JSON."""
+    import httpx
+
+    url = args.url
+    if args.what == "latency":
+        headers = json.loads(args.headers or "{}")
+        timings: list[float] = []
+        sizes: list[int] = []
+        lock = threading.Lock()
+
+        def one(_: int) -> None:
+            with httpx.Client(timeout=120) as client:
+                for _ in range(args.requests // args.concurrency):
+                    started = time.perf_counter()
+                    response = client.get(url, headers=headers)
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        timings.append(elapsed)
+                        sizes.append(response.status_code)
+
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            list(pool.map(one, range(args.concurrency)))
+        timings.sort()
+        print(
+            json.dumps(
+                {
+                    "p50_ms": 1000 * statistics.median(timings),
+                    "p99_ms": 1000 * timings[int(0.99 * (len(timings) - 1))],
+                    "n": len(timings),
+                    "statuses": sorted(set(sizes)),
+                }
+            )
+        )
+    else:  # stream: the whole answer, counted line by line
+        started = time.perf_counter()
+        total = 0
+        lines = 0
+        with httpx.stream("GET", url, headers={"accept": args.accept}, timeout=600) as response:
+            for chunk in response.iter_raw(1 << 20):
+                total += len(chunk)
+                lines += chunk.count(b"\n")
+        seconds = time.perf_counter() - started
+        print(json.dumps({"seconds": seconds, "bytes": total, "lines": lines}))
+
+
+def measure(url: str, what: str, **options) -> dict:
+    cmd = [sys.executable, __file__, "client", "--url", url, "--what", what]
+    for key, value in options.items():
+        cmd += [f"--{key}", str(value)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- server ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``uvicorn registry.app:create_app`` with 2 workers, on its own port."""
+
+    def __init__(self, data_dir: Path, database_url: str | None, workers: int = 2) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, MOSY_DATA_DIR=str(data_dir), MOSY_LOG_LEVEL="warning")
+        if database_url:
+            env["MOSY_DATABASE_URL"] = database_url
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "registry.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
+             "--log-level", "warning"],
+            env=env,
+        )  # fmt: skip
+
+    def __enter__(self) -> Server:
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
+                    time.sleep(1)  # let the second worker finish starting
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def __exit__(self, *exc) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def workers_rss_mb(self) -> float:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = children.read_text().split() if children.exists() else []
+        total = 0.0
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+            except OSError:
+                pass
+        return total
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def pick_slice(data, layout, target: int = 1000) -> tuple[str, int]:
+    """A v2 key whose slice holds about ``target`` observations."""
+    frame = data.data
+    best = None
+    candidates = (
+        ("DATA_SOURCE", "SEX", "AGE"),
+        ("DATA_SOURCE", "PERS_STAT", "SEX"),
+        ("DATA_SOURCE", "SEX", "EXPLOIT"),
+        ("DATA_SOURCE", "PERS_STAT", "AGE"),
+    )
+    for dims in candidates:
+        counts = frame.groupby(list(dims), observed=True).size()
+        codes, n = min(counts.items(), key=lambda item: abs(item[1] - target))
+        if best is None or abs(n - target) < abs(best[2] - target):
+            best = (dims, codes, n)
+    dims, codes, n = best
+    chosen = dict(zip(dims, codes, strict=True))
+    key = ".".join(chosen.get(d, "*") for d in layout.dimensions)
+    return key, int(n)
+
+
+def run_db(kind: str, n_obs: int, folder: Path) -> dict:
+    import sqlalchemy as sa
+    from thb_data import make_dataset
+
+    import mosy_sdmx as ms
+    from registry.bootstrap import prepare_store
+    from registry.settings import load_settings
+    from registry.store.changes import Actor
+    from registry.store.observations import store_dataset
+    from registry.store.structures import StructureCache
+
+    results: dict = {"database": kind, "observations": n_obs}
+    database_url = None
+    pg_name = None
+    if kind == "postgresql":
+        pg_name = f"mosy_bench_{os.getpid()}"
+        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
+        database_url = sa.engine.make_url(PG_ADMIN).set(database=pg_name).render_as_string(False)
+    data_dir = folder / f"data-{kind}"
+    try:
+        settings = load_settings({}, data_dir=data_dir, database_url=database_url)
+        engine = prepare_store(settings).engine
+        with engine.connect() as conn:
+            structures = StructureCache().get(conn).structures
+        layout = structures.layout(FLOW)
+        dataset = make_dataset(n_obs)
+        path = folder / "victims.csv"
+        if not path.exists():
+            ms.write_data(dataset, path, "sdmx-csv-2.0", structures, flow=FLOW)
+
+        started = time.perf_counter()
+        read = ms.read_data(path, structures, flow=FLOW)
+        t_read = time.perf_counter() - started
+        report = ms.validate(read, structures, provider="PT_NREM")
+        t_validate = time.perf_counter() - started - t_read
+        with engine.begin() as conn:
+            store_dataset(conn, read, layout=layout, provider="PT_NREM", actor=Actor("bench"))
+        t_total = time.perf_counter() - started
+        results["load"] = {
+            "read_s": t_read,
+            "validate_s": t_validate,
+            "store_s": t_total - t_read - t_validate,
+            "total_s": t_total,
+            "issues": report.stats.get("counts", {}),
+        }
+        print(f"[{kind}] bulk load {n_obs}: {t_total:.1f} s", flush=True)
+
+        key, slice_n = pick_slice(read, layout)
+        base = f"/sdmx/3.0/data/dataflow/MOSY/{FLOW}/1.0.0"
+        with Server(data_dir, database_url) as server:
+            rss_before = server.workers_rss_mb()
+            slice_url = f"{server.url}{base}/{key}"
+            results["slice"] = {"key": key, "observations": slice_n} | measure(
+                slice_url, "latency", requests=400, concurrency=8,
+                headers=json.dumps({"accept": CSV2}),
+            )  # fmt: skip
+            print(f"[{kind}] slice {results['slice']}", flush=True)
+            for name, accept in (("csv20", CSV2), ("ss21", SS21)):
+                got = measure(f"{server.url}{base}/*", "stream", accept=accept)
+                got["obs_per_s"] = n_obs / got["seconds"]
+                results[f"whole_{name}"] = got
+                print(f"[{kind}] whole {name}: {got['obs_per_s']:.0f} obs/s", flush=True)
+            results["rss_growth_mb"] = server.workers_rss_mb() - rss_before
+            import httpx
+
+            etag = httpx.get(slice_url, headers={"accept": CSV2}).headers["etag"]
+            results["not_modified"] = measure(
+                slice_url, "latency", requests=400, concurrency=8,
+                headers=json.dumps({"accept": CSV2, "if-none-match": etag}),
+            )  # fmt: skip
+            since = datetime.now(UTC) - timedelta(seconds=0)
+            time.sleep(1.1)
+            changed = read.with_data(read.data.iloc[:1000].copy())
+            changed.data["OBS_VALUE"] += 1
+            with engine.begin() as conn:
+                store_dataset(
+                    conn, changed, layout=layout, provider="PT_NREM", actor=Actor("bench")
+                )
+            stamp = since.isoformat().replace("+00:00", "Z")
+            results["updated_after"] = measure(
+                f"{server.url}{base}/*?updatedAfter={stamp}", "latency", requests=80,
+                concurrency=1, headers=json.dumps({"accept": CSV2}),
+            )  # fmt: skip
+            print(f"[{kind}] updatedAfter {results['updated_after']}", flush=True)
+        results["floor"] = floor(engine, kind, key, layout, since)
+        engine.dispose()
+    finally:
+        if pg_name:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+    return results
+
+
+def floor(engine, kind: str, key: str, layout, since: datetime) -> dict:
+    """The same reads as plain SQL: what the database alone costs."""
+    import sqlalchemy as sa
+
+    conditions = [f"s.d{i:02d} = '{code}'" for i, code in enumerate(key.split(".")) if code != "*"]
+    join = "FROM observations o JOIN data_series s ON s.pk = o.series_pk"
+    current = "o.replaced_load IS NULL AND NOT o.deleted"
+    cols = "s.series_key, o.period, o.value, o.attrset_pk"
+    slice_sql = f"SELECT {cols} {join} WHERE {current} AND {' AND '.join(conditions)}"
+    whole_sql = f"SELECT {cols} {join} WHERE {current} ORDER BY o.series_pk, o.period_start"
+    updated_sql = (
+        f"SELECT {cols} {join} WHERE o.replaced_load IS NULL AND o.created_load IN "
+        "(SELECT pk FROM data_loads WHERE at > :since)"
+    )
+    out = {}
+    with engine.connect() as conn:
+        for name, sql, repeat in (("slice", slice_sql, 50), ("updated_after", updated_sql, 20)):
+            timings = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                rows = conn.execute(sa.text(sql), {"since": since}).all()
+                timings.append(time.perf_counter() - started)
+            out[f"{name}_p50_ms"] = 1000 * statistics.median(timings)
+            out[f"{name}_rows"] = len(rows)
+        started = time.perf_counter()
+        if kind == "postgresql":
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(f"COPY ({whole_sql}) TO STDOUT") as copy:
+                n = sum(bytes(block).count(b"\n") for block in copy)
+        else:
+            n = len(conn.execute(sa.text(whole_sql)).all())
+        out["whole_obs_per_s"] = n / (time.perf_counter() - started)
+    return out
+
+
+def report(results: list[dict]) -> None:
+    print("\nregistry data benchmark (shared 2-core machine: figures are noisy)\n")
+    header = f"{'':38}" + "".join(f"{r['database']:>16}" for r in results)
+    print(header)
+
+    def row(label: str, values: list[str]) -> None:
+        print(f"{label:38}" + "".join(f"{v:>16}" for v in values))
+
+    row("observations", [f"{r['observations']:,}" for r in results])
+    row("bulk load: read+validate+store (s)", [f"{r['load']['total_s']:.1f}" for r in results])
+    row("  read / validate / store (s)", [
+        f"{r['load']['read_s']:.1f}/{r['load']['validate_s']:.1f}/{r['load']['store_s']:.1f}"
+        for r in results
+    ])  # fmt: skip
+    row("key slice obs", [str(r["slice"]["observations"]) for r in results])
+    row("key slice p50 / p99 ms (c=8)", [
+        f"{r['slice']['p50_ms']:.0f} / {r['slice']['p99_ms']:.0f}" for r in results
+    ])  # fmt: skip
+    row("  floor: plain SQL p50 ms", [f"{r['floor']['slice_p50_ms']:.1f}" for r in results])
+    row("  ratio to floor", [
+        f"{r['slice']['p50_ms'] / r['floor']['slice_p50_ms']:.1f}x" for r in results
+    ])  # fmt: skip
+    row("whole flow SDMX-CSV 2.0 obs/s", [f"{r['whole_csv20']['obs_per_s']:,.0f}" for r in results])
+    row(
+        "whole flow SDMX-ML 2.1 SS obs/s", [f"{r['whole_ss21']['obs_per_s']:,.0f}" for r in results]
+    )
+    row(
+        "  floor: plain SQL fetch obs/s", [f"{r['floor']['whole_obs_per_s']:,.0f}" for r in results]
+    )
+    row("  CSV ratio floor/registry", [
+        f"{r['floor']['whole_obs_per_s'] / r['whole_csv20']['obs_per_s']:.1f}x" for r in results
+    ])  # fmt: skip
+    row("server RSS growth (MB, 2 workers)", [f"{r['rss_growth_mb']:.0f}" for r in results])
+    row("updatedAfter 1,000 of 1M p50 ms", [f"{r['updated_after']['p50_ms']:.0f}" for r in results])
+    row("  floor: plain SQL p50 ms", [f"{r['floor']['updated_after_p50_ms']:.1f}" for r in results])
+    row("304 If-None-Match p50 ms (c=8)", [f"{r['not_modified']['p50_ms']:.1f}" for r in results])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    client = sub.add_parser("client")
+    client.add_argument("--url", required=True)
+    client.add_argument("--what", choices=["latency", "stream"], required=True)
+    client.add_argument("--requests", type=int, default=400)
+    client.add_argument("--concurrency", type=int, default=8)
+    client.add_argument("--headers")
+    client.add_argument("--accept", default=CSV2)
+    parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--observations", type=int, default=1_000_000)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    if args.command == "client":
+        client_main(args)
+        return
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.dbs:
+            results.append(run_db(kind, args.observations, Path(tmp)))
+    report(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
