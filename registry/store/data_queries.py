@@ -470,20 +470,24 @@ def _copy_out(conn: Connection, statement: tuple[str, object, list[str]]) -> Ite
         false_values=["f"],
     )
     read = pacsv.ReadOptions(column_names=names, block_size=_COPY_BYTES * 2)
-    pending = b""
+    blocks: list[bytes] = []
+    size = 0
     with (
         raw.cursor() as cursor,
         cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
     ):
         for block in copy:
-            pending += bytes(block)
-            if len(pending) < _COPY_BYTES:
+            blocks.append(bytes(block))
+            size += len(block)
+            if size < _COPY_BYTES:
                 continue
-            cut = pending.rfind(b"\n") + 1
-            piece, pending = pending[:cut], pending[cut:]
-            yield _parse(piece, read, options)
-    if pending:
-        yield _parse(pending, read, options)
+            data = b"".join(blocks)
+            cut = data.rfind(b"\n") + 1
+            blocks, size = [data[cut:]], len(data) - cut
+            yield _parse(data[:cut], read, options)
+    data = b"".join(blocks)
+    if data:
+        yield _parse(data, read, options)
 
 
 def _parse(data: bytes, read, options) -> pd.DataFrame:

@@ -305,6 +305,7 @@ class _Writer:
         self.time = layout.time_dimension
         self.measure = layout.primary_measure
         self._attrsets: dict[str, int] | None = None
+        self._pg = conn.dialect.name == "postgresql"
         self._attrset_content: dict[int, dict[str, str]] = {}
 
     # -- series ----------------------------------------------------------------
@@ -330,19 +331,26 @@ class _Writer:
         if missing.any():
             fresh = keys[missing.to_numpy()].assign(series_key=key_text[missing].to_numpy())
             fresh = fresh.drop_duplicates("series_key")
-            rows = [
-                {
-                    "flow_pk": self.fpk,
-                    "provider": self.provider,
-                    "series_key": key,
-                    **{DIMENSION_COLUMNS[i]: str(codes[i]) for i in range(len(self.dims))},
-                }
-                for key, *codes in fresh[["series_key", *self.dims]].itertuples(
-                    index=False, name=None
+            slots = DIMENSION_COLUMNS[: len(self.dims)]
+            sql = (
+                f"INSERT INTO data_series (flow_pk, provider, series_key, {', '.join(slots)}) "
+                f"VALUES ({', '.join(['%s' if self._pg else '?'] * (3 + len(slots)))})"
+            )
+            columns = [fresh[d].astype(object).astype(str).to_numpy() for d in self.dims]
+            rows = list(
+                zip(
+                    [self.fpk] * len(fresh),
+                    [self.provider] * len(fresh),
+                    fresh["series_key"].to_numpy(),
+                    *columns,
+                    strict=True,
                 )
-            ]
-            for start in range(0, len(rows), BATCH):
-                self.conn.execute(insert(data_series), rows[start : start + BATCH])
+            )
+            cursor = self.conn.connection.driver_connection.cursor()
+            try:
+                cursor.executemany(sql, rows)
+            finally:
+                cursor.close()
             known = self.series_frame()
             mapping = dict(zip(known["series_key"], known["pk"], strict=True))
         return key_text.map(mapping).to_numpy(dtype=np.int64)
@@ -720,14 +728,14 @@ def _fetch(conn: Connection, sql: str, params: dict) -> pd.DataFrame:
 
 
 def _join_keys(keys: pd.DataFrame, dims: list[str]) -> pd.Series:
-    """Series keys as text (codes joined with '.'), one per row, built per distinct key."""
-    codes = keys.astype(str)
-    if len(dims) == 1:
-        return codes[dims[0]].reset_index(drop=True)
-    group = codes.groupby(dims, sort=False, observed=True).ngroup().to_numpy()
-    firsts = pd.Series(np.arange(len(codes))).groupby(group).first().to_numpy()
-    distinct = codes.iloc[firsts].agg(".".join, axis=1).to_numpy(dtype=object)
-    return pd.Series(distinct[group])
+    """Series keys as text (codes joined with '.'), one per row, built once per distinct key."""
+    group = keys.groupby(dims, sort=False, observed=True, dropna=False).ngroup().to_numpy()
+    firsts = pd.Series(np.arange(len(keys))).groupby(group).first().to_numpy()
+    columns = [keys[d].iloc[firsts].astype(object).to_numpy() for d in dims]
+    distinct = np.array(
+        [".".join(map(str, codes)) for codes in zip(*columns, strict=True)], dtype=object
+    )
+    return pd.Series(distinct[group] if len(group) else distinct[:0])
 
 
 def _measure(df: pd.DataFrame, measure: str) -> tuple[np.ndarray, np.ndarray]:

@@ -71,7 +71,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("flow_pk", "provider", "series_key", name="uq_data_series_identity"),
     )
     for name in DIMENSION_COLUMNS:
-        op.create_index(f"ix_data_series_{name}", "data_series", ["flow_pk", name])
+        used = sa.text(f"{name} IS NOT NULL")
+        op.create_index(
+            f"ix_data_series_{name}",
+            "data_series",
+            ["flow_pk", name],
+            sqlite_where=used,
+            postgresql_where=used,
+        )
     op.create_table(
         "data_attrsets",
         sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
@@ -111,18 +118,7 @@ def upgrade() -> None:
         sa.Column("replaced_load", sa.Integer(), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("pk", name="pk_observations"),
-        sa.ForeignKeyConstraint(
-            ["series_pk"], ["data_series.pk"], name="fk_observations_series_pk_data_series"
-        ),
-        sa.ForeignKeyConstraint(
-            ["attrset_pk"], ["data_attrsets.pk"], name="fk_observations_attrset_pk_data_attrsets"
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_load"], ["data_loads.pk"], name="fk_observations_created_load_data_loads"
-        ),
-        sa.ForeignKeyConstraint(
-            ["replaced_load"], ["data_loads.pk"], name="fk_observations_replaced_load_data_loads"
-        ),
+        # no foreign keys: per-row checks would slow bulk loads several times over
     )
     current = sa.text("replaced_load IS NULL")
     op.create_index(
@@ -133,9 +129,7 @@ def upgrade() -> None:
         sqlite_where=current,
         postgresql_where=current,
     )
-    op.create_index("ix_observations_series_pk", "observations", ["series_pk"])
     op.create_index("ix_observations_created_load", "observations", ["created_load"])
-    op.create_index("ix_observations_replaced_load", "observations", ["replaced_load"])
 
 
 def downgrade() -> None:
