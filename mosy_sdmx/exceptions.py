@@ -8,7 +8,9 @@ be read or used at all. The tree, named by what the caller should do next::
     ├── ParseError              malformed or hostile input; carries a Location
     ├── UnsupportedFormatError  the format is unknown or cannot be sniffed
     ├── StructureError          a structure source (codelists/, dsd/, --structure) is broken
-    └── StructureNotFoundError  a dataflow, DSD or codelist id/URN is not known
+    ├── StructureNotFoundError  a dataflow, DSD or codelist id/URN is not known
+    └── DisclosureError         data that disclosure control cannot publish as it is
+        └── ProtectionError     some hidden cell would still be derivable; carries the audit
 """
 
 from __future__ import annotations
@@ -125,3 +127,23 @@ class StructureNotFoundError(MosyError):
     """A dataflow, DSD, codelist or provider asked for is not in the structures."""
 
     code = "structure-not-found"
+
+
+class DisclosureError(MosyError):
+    """Data disclosure control cannot work on (no measure, totals that do not add up)."""
+
+    code = "disclosure-error"
+
+
+class ProtectionError(DisclosureError):
+    """Some hidden cell would stay derivable from what would be published.
+
+    Nothing is published; ``audit`` lists every cell, the residual ones with
+    their risk, for the data owner.
+    """
+
+    code = "protection-incomplete"
+
+    def __init__(self, title: str, detail: str = "", *, audit: Any = None, **kwargs: Any) -> None:
+        super().__init__(title, detail, **kwargs)
+        self.audit = audit
