@@ -46,7 +46,7 @@ COUNTRIES = [
 
 def _codes(hierarchy: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
     """(code, leaves under it) for the total and each part."""
-    (total, parts), = hierarchy.items()
+    ((total, parts),) = hierarchy.items()
     return [(total, parts), *((p, [p]) for p in parts)]
 
 
@@ -101,7 +101,9 @@ def _frame(template: pd.DataFrame, values: np.ndarray, keys: list[dict[str, str]
 def two_families(seed: int = 11, countries: int = 35, years: int = 15) -> pd.DataFrame:
     """SEX × AGE and SEX × EXPLOIT of the victims per key; realistic counts."""
     rng = np.random.default_rng(seed)
-    template, incidence, leaves = _template([("PERS_STAT", "SEX", "AGE"), ("PERS_STAT", "SEX", "EXPLOIT")])
+    template, incidence, leaves = _template(
+        [("PERS_STAT", "SEX", "AGE"), ("PERS_STAT", "SEX", "EXPLOIT")]
+    )
     share = np.ones(len(leaves))
     for i, dim in enumerate(DIMENSIONS):
         parts = DIMENSIONS[dim][next(iter(DIMENSIONS[dim]))]

@@ -39,7 +39,7 @@ from mosy_sdmx.disclosure.public import public_frame
 from mosy_sdmx.disclosure.restrict import Restricted, restrict_to_public
 from mosy_sdmx.disclosure.rounding import round_to_base, rounding_interval
 from mosy_sdmx.disclosure.rules import DisclosureRules, load_disclosure_rules
-from mosy_sdmx.disclosure.secondary import Method, Protection, protect_sensitive
+from mosy_sdmx.disclosure.secondary import METHODS, Method, Protection, protect_sensitive
 from mosy_sdmx.disclosure.witness import CellState
 from mosy_sdmx.exceptions import (
     DisclosureError,
@@ -154,7 +154,9 @@ def _cell_state(facts: CellFacts, rules: DisclosureRules) -> CellState:
         )
         slack_down[rounded] = np.maximum(value[rounded] - lower, 0)
         slack_up[rounded] = np.maximum(upper - value[rounded], 0)
-    cost = 1.0 + 0.1 * np.log1p(value)
+    # Fewer cells first, smaller ones among equals, then the earlier row (deterministic ties).
+    order = np.arange(len(value)) / max(len(value), 1)
+    cost = 1.0 + 0.1 * np.log1p(value) + 1e-6 * order
     return CellState(value, hidden, hideable, slack_down, slack_up, cost)
 
 
@@ -280,6 +282,11 @@ def protect(
         ProtectionError: with ``strict``, a hidden cell would stay derivable.
     """
     rules = rules if rules is not None else load_disclosure_rules()
+    method = method or rules.method
+    if method not in METHODS:
+        raise DisclosureError(
+            "Unknown protection method", f"{method!r}; use one of {', '.join(METHODS)}"
+        )
     structures, layout = _resolve(structure, flow, dataset)
     measure = layout.primary_measure if layout is not None else "OBS_VALUE"
     if measure not in dataset.data.columns:
@@ -306,7 +313,7 @@ def protect(
     groups = groups_for(keys, rules.groups)
     equations = build_equations(data, keys, groups, facts.valued, rules.same_attributes)
     _check_additive(equations, facts.value, data, keys)
-    hidden, result = _suppress(facts, equations, data, rules, method or rules.method)
+    hidden, result = _suppress(facts, equations, data, rules, method)
 
     rounded = facts.rounding & facts.valued & ~hidden
     public_value = np.where(hidden, np.nan, facts.value)
@@ -319,9 +326,12 @@ def protect(
         valued=facts.valued,
         rules=rules,
     )
+    # The public flow has no data providers (no provision agreements): the
+    # registry publishes it; the submitting provider stays in the audit's source.
     public = replace(
         dataset.with_data(out),
         structure_urn=public_urn(dataset.structure_urn, flow_id, public_id),
+        provider=None if public_id != flow_id else dataset.provider,
     )
     audit = Audit(
         cells=_audit_cells(

@@ -14,7 +14,9 @@ def round_to_base(values: np.ndarray, base: int) -> np.ndarray:
     return np.floor(values / base + 0.5) * base
 
 
-def rounding_interval(rounded: np.ndarray, base: int, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+def rounding_interval(
+    rounded: np.ndarray, base: int, threshold: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Integer counts an attacker cannot tell apart behind a published rounded value.
 
     ``round_to_base`` maps v to r when r - base/2 <= v < r + base/2. Values

@@ -87,9 +87,7 @@ class DisclosureRules:
                 f"{scope} below {self.rounding_threshold} are not published and the others "
                 f"are rounded to the nearest multiple of {self.rounding_base}."
             )
-        parts.append(
-            "A value not published stays so in revisions while it is below the threshold."
-        )
+        parts.append("A value not published stays so in revisions while it is below the threshold.")
         return " ".join(parts)
 
     def annotation(self, flow_id: str | None = None) -> dict[str, str]:
@@ -104,7 +102,9 @@ def _codes(value: Any) -> frozenset[str]:
 def _int(section: dict[str, Any], key: str, default: int, where: Location) -> int:
     value = section.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise StructureError(TITLE, f"{key} must be a positive integer, not {value!r}", location=where)
+        raise StructureError(
+            TITLE, f"{key} must be a positive integer, not {value!r}", location=where
+        )
     return value
 
 
@@ -163,7 +163,9 @@ def check_settings(rules: DisclosureRules, where: Location) -> None:
     """Refuse settings that contradict each other."""
     if "F" in rules.never_publish:
         raise StructureError(
-            TITLE, "confidential.never_publish lists F, which means free for publication", location=where
+            TITLE,
+            "confidential.never_publish lists F, which means free for publication",
+            location=where,
         )
     if rules.flag_conf_status == "F" or rules.flag_conf_status in ("", "None"):
         raise StructureError(
@@ -189,7 +191,9 @@ def check_groups(
         parts = frozenset(g.parts)
         if g.total in parts or _duplicates(g.parts):
             raise StructureError(
-                TITLE, f"{g.dimension} {g.total}: a code is listed twice in its group", location=where
+                TITLE,
+                f"{g.dimension} {g.total}: a code is listed twice in its group",
+                location=where,
             )
         other = totals.setdefault((g.dimension, g.total), parts)
         if other != parts:
@@ -220,7 +224,7 @@ def _refuse_cycles(totals: dict[tuple[str, str], frozenset[str]], where: Locatio
             if node == start:
                 raise StructureError(
                     TITLE,
-                    f"{start[0]} {start[1]} is (indirectly) a part of itself in the additive groups",
+                    f"{start[0]} {start[1]} is (indirectly) a part of itself in the groups",
                     location=where,
                 )
             if node not in seen:
@@ -240,7 +244,9 @@ def load_disclosure_rules(
     if path is None and groups_path is None:
         return _builtin_rules()
     path = Path(path) if path is not None else builtin_dir("dsd") / "disclosure.yaml"
-    groups_path = Path(groups_path) if groups_path is not None else builtin_dir("dsd") / "rules.yaml"
+    groups_path = (
+        Path(groups_path) if groups_path is not None else builtin_dir("dsd") / "rules.yaml"
+    )
     rules = _from_document(read_settings_yaml(path, TITLE), str(path))
     validation = parse_rules(read_settings_yaml(groups_path, "Broken rules file"), str(groups_path))
     missing = validation.missing_status_codes

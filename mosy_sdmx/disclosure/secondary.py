@@ -78,7 +78,9 @@ class _Protector:
     def _hide(self, witness: Witness) -> None:
         rows = self.comp.rows[witness.cells]
         state = self.state
-        within = (witness.delta >= -state.slack_down[rows]) & (witness.delta <= state.slack_up[rows])
+        within = (witness.delta >= -state.slack_down[rows]) & (
+            witness.delta <= state.slack_up[rows]
+        )
         state.hidden[rows[~within | state.hidden[rows]]] = True
 
     def _direction(self, cell: int, amount: float, cube: Witness | None, upwards: bool) -> float:

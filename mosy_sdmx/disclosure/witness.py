@@ -121,8 +121,11 @@ class HypercubeSearch:
             coords[:, on, d] = alt_code[:, None]
             sign[:, on] *= alt_sign[:, None]
         local = comp.lookup(encode(coords, comp.radix))  # (C, M)
-        exists = (local >= 0).all(axis=1)
-        local = np.where(local >= 0, local, 0)
+        # Corners the data lacks stay out (linked tables: SEX × AGE and SEX × EXPLOIT
+        # share only their margins); the check against the equations decides.
+        exists = local >= 0
+        local = np.where(exists, local, 0)
+        sign = np.where(exists, sign, 0)
         rows = comp.rows[local]
         results = []
         for amount in (up, -down):
@@ -131,8 +134,8 @@ class HypercubeSearch:
                 continue
             delta = sign * amount
             cost, feasible = _corner_cost(self.state, rows, delta)
-            ok = exists & feasible.all(axis=1)
-            total = np.where(ok, cost.sum(axis=1), np.inf)
+            ok = (feasible | ~exists).all(axis=1)
+            total = np.where(ok, (cost * exists).sum(axis=1), np.inf)
             results.append(self._first_valid(total, local, delta))
         return results[0], results[1]
 
