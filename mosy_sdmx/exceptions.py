@@ -9,6 +9,7 @@ be read or used at all. The tree, named by what the caller should do next::
     ├── UnsupportedFormatError  the format is unknown or cannot be sniffed
     ├── StructureError          a structure source (codelists/, dsd/, --structure) is broken
     ├── StructureNotFoundError  a dataflow, DSD or codelist id/URN is not known
+    ├── InvalidQueryError       an SDMX REST query breaks the grammar (mosy_sdmx.rest)
     └── DisclosureError         data that disclosure control cannot publish as it is
         └── ProtectionError     some hidden cell would still be derivable; carries the audit
 """
@@ -127,6 +128,12 @@ class StructureNotFoundError(MosyError):
     """A dataflow, DSD, codelist or provider asked for is not in the structures."""
 
     code = "structure-not-found"
+
+
+class InvalidQueryError(MosyError):
+    """A query (an SDMX REST path or parameter) breaks the query grammar."""
+
+    code = "invalid-query"
 
 
 class DisclosureError(MosyError):

@@ -19,7 +19,6 @@ Everything is columnar except the per-sensitive-cell witness search.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -48,36 +47,30 @@ from mosy_sdmx.exceptions import (
     StructureNotFoundError,
 )
 from mosy_sdmx.structures.layout import ComponentLayout
+from mosy_sdmx.structures.resolver import StructureArg, resolve
 from mosy_sdmx.structures.rules import groups_for
 from mosy_sdmx.structures.structure_set import StructureSet
 
-StructureArg = StructureSet | ComponentLayout | str | Path | None
 _SHOWN_ERRORS = 5
 
 
 def _resolve(
     structure: StructureArg, flow: str | None, dataset: Dataset
 ) -> tuple[StructureSet | None, ComponentLayout | None]:
-    """(StructureSet, layout of the submission flow), either may be None."""
-    if isinstance(structure, ComponentLayout):
-        return None, structure
-    if isinstance(structure, str) and not structure.lower().endswith(".xml"):
-        structure, flow = None, flow or structure
-    if isinstance(structure, str | Path):
-        from mosy_sdmx.structures import load_structures
+    """(StructureSet, layout of the submission flow) by the library's one rule.
 
-        structure = load_structures(structure)
-    flow = flow or dataset.structure_id
-    if structure is None:
-        if flow is None:
-            return None, None
-        from mosy_sdmx.structures import builtin_structures
-
-        structure = builtin_structures()
+    A bare frame (no structure given, none named by the dataset) is protected
+    without structures: key columns are the non-attribute columns and nothing
+    is fitted to a public flow.
+    """
+    if structure is None and flow is None and dataset.structure_id is None:
+        return None, None
     try:
-        return structure, structure.layout(flow) if flow else None
+        return resolve(structure, flow, data_flow=dataset.structure_id)
     except StructureNotFoundError:
-        return structure, None
+        if structure is not None or flow is not None:
+            raise
+        return None, None  # a dataflow the built-in structures do not know
 
 
 def _key_columns(
