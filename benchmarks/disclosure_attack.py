@@ -70,9 +70,7 @@ def main() -> None:
     start = time.perf_counter()
     for _ in range(args.tables):
         for shape, frame, conf in _shapes(rng):
-            t = totals.setdefault(
-                shape, {"tables": 0, "hidden": 0, "sensitive": 0, "failed": 0}
-            )
+            t = totals.setdefault(shape, {"tables": 0, "hidden": 0, "sensitive": 0, "failed": 0})
             raw, public, audit = run(frame, conf, method=args.method)
             t["tables"] += 1
             try:
