@@ -10,6 +10,7 @@ import typer
 from mosy_sdmx.cli.app import app
 from mosy_sdmx.cli.common import (
     EXIT_DATA_ERRORS,
+    EXIT_UNUSABLE_INPUT,
     FlowOption,
     StructureOption,
     err_console,
@@ -77,7 +78,12 @@ def protect_command(
     when some hidden value could still be derived; nothing is published then.
     """
     from mosy_sdmx.disclosure import ProtectionError, load_disclosure_rules, protect
+    from mosy_sdmx.disclosure.secondary import METHODS
     from mosy_sdmx.io import read_data, write_data
+
+    if method is not None and method not in METHODS:
+        err_console.print(f"[bold red]error:[/] --method must be one of {', '.join(METHODS)}")
+        raise typer.Exit(EXIT_UNUSABLE_INPUT)
 
     settings = load_disclosure_rules(rules)
     structures = load_structure_option(structure)

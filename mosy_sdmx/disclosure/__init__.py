@@ -12,11 +12,10 @@ from __future__ import annotations
 from mosy_sdmx.disclosure.audit import Audit, Reason
 from mosy_sdmx.disclosure.protect import protect
 from mosy_sdmx.disclosure.rules import DisclosureRules, load_disclosure_rules
-from mosy_sdmx.exceptions import DisclosureError, ProtectionError
+from mosy_sdmx.exceptions import ProtectionError
 
 __all__ = [
     "Audit",
-    "DisclosureError",
     "DisclosureRules",
     "ProtectionError",
     "Reason",

@@ -41,7 +41,7 @@ from mosy_sdmx.disclosure.rules import DisclosureRules, load_disclosure_rules
 from mosy_sdmx.disclosure.secondary import METHODS, Method, Protection, protect_sensitive
 from mosy_sdmx.disclosure.witness import CellState
 from mosy_sdmx.exceptions import (
-    DisclosureError,
+    DatasetError,
     Location,
     ProtectionError,
     StructureNotFoundError,
@@ -123,11 +123,12 @@ def _check_additive(equations: Equations, value: np.ndarray, data: pd.DataFrame,
         total = equations.row[(equations.eq == e) & equations.is_total][0]
         key = ".".join(str(data[c].iloc[total]) for c in keys)
         examples.append(f"{key} along {equations.dimension[e]}")
-    raise DisclosureError(
+    raise DatasetError(
         "Totals do not add up",
         f"{len(broken)} relation(s) of rules.yaml fail, e.g. at {'; '.join(examples)}; "
         "validate the data and correct it before protecting it",
         context={"relations": len(broken), "examples": examples},
+        code="total-not-sum-of-parts",
     )
 
 
@@ -271,22 +272,22 @@ def protect(
             when a hidden cell stays derivable.
 
     Raises:
-        DisclosureError: no measure column, or totals that do not add up.
+        DatasetError: no measure column (missing-measure), or totals that do not add
+            up (total-not-sum-of-parts).
         ProtectionError: with ``strict``, a hidden cell would stay derivable.
     """
     rules = rules if rules is not None else load_disclosure_rules()
     method = method or rules.method
     if method not in METHODS:
-        raise DisclosureError(
-            "Unknown protection method", f"{method!r}; use one of {', '.join(METHODS)}"
-        )
+        raise ValueError(f"unknown protection method {method!r}; use one of {', '.join(METHODS)}")
     structures, layout = _resolve(structure, flow, dataset)
     measure = layout.primary_measure if layout is not None else "OBS_VALUE"
     if measure not in dataset.data.columns:
-        raise DisclosureError(
+        raise DatasetError(
             "Cannot protect the dataset",
             f"it has no {measure} column",
             location=Location(source=dataset.source, component=measure),
+            code="missing-measure",
         )
     keys = _key_columns(dataset.data, layout, rules, measure)
     flow_id = (layout.flow_id if layout is not None else None) or flow or dataset.structure_id

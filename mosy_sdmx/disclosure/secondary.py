@@ -68,6 +68,9 @@ class _Protector:
         self.activity = np.bincount(comp.eq, weights=coef_value, minlength=comp.n_eq)
         self.cubes = HypercubeSearch(comp, state, self.activity)
         self._lp: ComponentLP | None = None
+        # Witnesses found so far (one row each): a later cell they move far
+        # enough is protected already, whichever cell they were found for.
+        self.moves = np.zeros((0, comp.n_cells))
 
     @property
     def lp(self) -> ComponentLP:
@@ -75,7 +78,16 @@ class _Protector:
             self._lp = ComponentLP(self.comp, self.state, self.activity)
         return self._lp
 
+    def _known(self, cell: int, amount: float, upwards: bool) -> bool:
+        if len(self.moves) == 0:
+            return False
+        column = self.moves[:, cell]
+        return bool((column >= amount).any() if upwards else (column <= -amount).any())
+
     def _hide(self, witness: Witness) -> None:
+        move = np.zeros((1, self.comp.n_cells))
+        move[0, witness.cells] = witness.delta
+        self.moves = np.vstack([self.moves, move])
         rows = self.comp.rows[witness.cells]
         state = self.state
         within = (witness.delta >= -state.slack_down[rows]) & (
@@ -87,7 +99,7 @@ class _Protector:
         """Protect ``cell`` by ``amount`` one way; returns the movement secured."""
         if amount <= 0:
             return 0.0
-        if cube is not None and cube.cost == 0:
+        if self._known(cell, amount, upwards) or (cube is not None and cube.cost == 0):
             return amount  # the hidden cells protect it already
         best = cube
         if self.method == "optimal" or cube is None:
@@ -110,7 +122,12 @@ class _Protector:
         moved_up = np.zeros(len(cells))
         moved_down = np.zeros(len(cells))
         for i, cell in enumerate(cells):
-            cube_up, cube_down = self.cubes.find(int(cell), up[i], down[i])
+            need_up = up[i] if not self._known(int(cell), up[i], True) else 0.0
+            need_down = down[i] if not self._known(int(cell), down[i], False) else 0.0
+            if need_up == 0 and need_down == 0:
+                moved_up[i], moved_down[i] = up[i], down[i]
+                continue
+            cube_up, cube_down = self.cubes.find(int(cell), need_up, need_down)
             moved_up[i] = self._direction(int(cell), up[i], cube_up, True)
             if down[i] > 0:
                 if self.method == "hypercube" and cube_down is not None and cube_down.cost > 0:

@@ -73,6 +73,28 @@ _TYPES = (
         "Fix the structure message or rules file named in the message.",
     ),
     IssueType(
+        "unusable-dataset",
+        E,
+        "Dataset cannot be used",
+        "The dataset cannot be used: {detail}",
+        "Give the dataset the components its structure requires (measure, dimensions).",
+    ),
+    IssueType(
+        "protection-incomplete",
+        E,
+        "Disclosure control incomplete",
+        "Not published: {detail}",
+        "Read the audit's residual cells (RISK column): hide or aggregate them, or publish "
+        "less detail.",
+    ),
+    IssueType(
+        "invalid-query",
+        E,
+        "Invalid query",
+        "The query is not valid: {detail}",
+        "Write the query as the SDMX REST specification defines it (path and parameters).",
+    ),
+    IssueType(
         "unknown-provider",
         E,
         "Unknown data provider",

@@ -10,14 +10,8 @@ import pandas as pd
 import pytest
 
 from mosy_sdmx.dataset import Dataset
-from mosy_sdmx.disclosure import (
-    DisclosureError,
-    ProtectionError,
-    Reason,
-    load_disclosure_rules,
-    protect,
-)
-from mosy_sdmx.exceptions import StructureError
+from mosy_sdmx.disclosure import ProtectionError, Reason, load_disclosure_rules, protect
+from mosy_sdmx.exceptions import DatasetError, StructureError
 
 VICTIMS_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=MOSY:DF_THB_VICTIMS(1.0)"
 FLOWS_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=MOSY:DF_THB_FLOWS(1.0)"
@@ -282,8 +276,9 @@ def test_audit_csv_lists_each_cell(tmp_path: Path) -> None:
 
 def test_without_a_measure_column_the_dataset_cannot_be_protected() -> None:
     data = frame(SEX_ONLY).drop(columns=["OBS_VALUE"])
-    with pytest.raises(DisclosureError, match="OBS_VALUE"):
+    with pytest.raises(DatasetError, match="OBS_VALUE") as info:
         protect(Dataset(data))
+    assert info.value.code == "missing-measure"
 
 
 def test_rules_from_a_custom_file(tmp_path: Path) -> None:
