@@ -31,6 +31,12 @@ except ImportError:  # pragma: no cover - older highspy layouts
 
 INF = float("inf")
 _TOL = 1e-6
+#: Integer re-solves (rare: a fractional LP witness) stop at the first good
+#: enough integer table; a linear program never takes long.
+MIP_GAP = 0.5
+MIP_SECONDS = 2.0
+LP_SECONDS = 30.0
+_FEASIBLE = 2  # HiGHS kSolutionStatusFeasible
 
 
 class ComponentLP:
@@ -48,8 +54,7 @@ class ComponentLP:
             ("output_flag", False),
             ("threads", 1),
             ("presolve", "off"),
-            ("mip_rel_gap", 0.0),
-            ("time_limit", 30.0),
+            ("time_limit", LP_SECONDS),
         ):
             h.setOptionValue(option, setting)
         lp = HighsLp()
@@ -97,15 +102,21 @@ class ComponentLP:
         h.changeColsBounds(2 * self.n, self.all_cols, lower, upper)
         h.changeColsCost(2 * self.n, self.all_cols, costs)
         if integral:
+            # Any integer witness will do; its cost need not be proven least.
             kinds = np.full(2 * self.n, HighsVarType.kInteger)
             h.changeColsIntegrality(2 * self.n, self.all_cols, kinds)
+            h.setOptionValue("mip_rel_gap", MIP_GAP)
+            h.setOptionValue("time_limit", MIP_SECONDS)
         h.run()
         status = h.getModelStatus()
+        found = status == HighsModelStatus.kOptimal
         if integral:
+            found = found or h.getInfo().primal_solution_status == _FEASIBLE
             h.changeColsIntegrality(
                 2 * self.n, self.all_cols, np.full(2 * self.n, HighsVarType.kContinuous)
             )
-        if status != HighsModelStatus.kOptimal:
+            h.setOptionValue("time_limit", LP_SECONDS)
+        if not found:
             return None
         x = np.asarray(h.getSolution().col_value)
         return x[: self.n] - x[self.n :]
