@@ -176,6 +176,45 @@ def _suppress(
     return hidden, result
 
 
+def _method(method: str | None, rules: DisclosureRules) -> str:
+    method = method or rules.method
+    if method not in METHODS:
+        raise ValueError(f"unknown protection method {method!r}; use one of {', '.join(METHODS)}")
+    return method
+
+
+def _measure(dataset: Dataset, layout: ComponentLayout | None) -> str:
+    measure = layout.primary_measure if layout is not None else "OBS_VALUE"
+    if measure not in dataset.data.columns:
+        raise DatasetError(
+            "Cannot protect the dataset",
+            f"it has no {measure} column",
+            location=Location(source=dataset.source, component=measure),
+            code="missing-measure",
+        )
+    return measure
+
+
+def _public_frame(
+    data: pd.DataFrame,
+    facts: CellFacts,
+    hidden: np.ndarray,
+    rounded: np.ndarray,
+    measure: str,
+    rules: DisclosureRules,
+) -> pd.DataFrame:
+    public_value = np.where(hidden, np.nan, facts.value)
+    public_value[rounded] = round_to_base(facts.value[rounded], rules.rounding_base)
+    return public_frame(
+        data,
+        measure=measure,
+        public_value=public_value,
+        hidden=hidden,
+        valued=facts.valued,
+        rules=rules,
+    )
+
+
 def _audit_cells(
     data: pd.DataFrame,
     keys: list[str],
@@ -184,10 +223,11 @@ def _audit_cells(
     measure: str,
     hidden: np.ndarray,
     rounded: np.ndarray,
-    aggregated: np.ndarray,
+    restricted: Restricted,
     result: Protection,
-    dropped: pd.DataFrame,
 ) -> pd.DataFrame:
+    aggregated = restricted.aggregated & ~hidden
+    dropped = restricted.dropped
     secondary = result.secondary & ~facts.sensitive
     reasons = np.select(
         [facts.confidential, facts.primary, facts.revision, secondary, rounded, aggregated],
@@ -277,24 +317,14 @@ def protect(
         ProtectionError: with ``strict``, a hidden cell would stay derivable.
     """
     rules = rules if rules is not None else load_disclosure_rules()
-    method = method or rules.method
-    if method not in METHODS:
-        raise ValueError(f"unknown protection method {method!r}; use one of {', '.join(METHODS)}")
+    method = _method(method, rules)
     structures, layout = _resolve(structure, flow, dataset)
-    measure = layout.primary_measure if layout is not None else "OBS_VALUE"
-    if measure not in dataset.data.columns:
-        raise DatasetError(
-            "Cannot protect the dataset",
-            f"it has no {measure} column",
-            location=Location(source=dataset.source, component=measure),
-            code="missing-measure",
-        )
+    measure = _measure(dataset, layout)
     keys = _key_columns(dataset.data, layout, rules, measure)
     flow_id = (layout.flow_id if layout is not None else None) or flow or dataset.structure_id
     public_id = rules.public_flow(flow_id)
     restricted = _restrict(dataset.data, structures, public_id, keys, measure, rules)
     data = restricted.data
-    previous = previous_public.data if isinstance(previous_public, Dataset) else previous_public
     facts = classify(
         data,
         key_columns=keys,
@@ -302,24 +332,15 @@ def protect(
         rules=rules,
         flow_id=flow_id,
         sensitive=match_rows(data, sensitive),
-        previous=previous,
+        previous=previous_public.data if isinstance(previous_public, Dataset) else previous_public,
     )
-    groups = groups_for(keys, rules.groups)
-    equations = build_equations(data, keys, groups, facts.valued, rules.same_attributes)
+    equations = build_equations(
+        data, keys, groups_for(keys, rules.groups), facts.valued, rules.same_attributes
+    )
     _check_additive(equations, facts.value, data, keys)
     hidden, result = _suppress(facts, equations, data, rules, method)
-
     rounded = facts.rounding & facts.valued & ~hidden
-    public_value = np.where(hidden, np.nan, facts.value)
-    public_value[rounded] = round_to_base(facts.value[rounded], rules.rounding_base)
-    out = public_frame(
-        data,
-        measure=measure,
-        public_value=public_value,
-        hidden=hidden,
-        valued=facts.valued,
-        rules=rules,
-    )
+    out = _public_frame(data, facts, hidden, rounded, measure, rules)
     # The public flow has no data providers (no provision agreements): the
     # registry publishes it; the submitting provider stays in the audit's source.
     public = replace(
@@ -328,18 +349,7 @@ def protect(
         provider=None if public_id != flow_id else dataset.provider,
     )
     audit = Audit(
-        cells=_audit_cells(
-            data,
-            keys,
-            facts,
-            out,
-            measure,
-            hidden,
-            rounded,
-            restricted.aggregated & ~hidden,
-            result,
-            restricted.dropped,
-        ),
+        cells=_audit_cells(data, keys, facts, out, measure, hidden, rounded, restricted, result),
         residual=_residual(data, keys, facts, result),
         annotation=rules.annotation_text(flow_id),
         flow_id=flow_id,

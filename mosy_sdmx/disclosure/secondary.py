@@ -15,7 +15,9 @@ Methods:
         no hidden hypercube protects it already; least information loss.
     ``hypercube``: the cheapest hypercube; a linear program only when no
         hypercube fits. Fast on large tables.
-    ``auto``: ``optimal`` up to ``OPTIMAL_LIMIT`` sensitive cells, else ``hypercube``.
+    ``auto``: ``optimal`` up to ``OPTIMAL_LIMIT`` sensitive cells in components
+        of up to ``OPTIMAL_CELLS`` cells (a linear program on a larger one, such as
+        a full SEX × AGE × EXPLOIT cube, takes tens of milliseconds), else ``hypercube``.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from mosy_sdmx.disclosure.witness import CellState, HypercubeSearch, Witness
 
 Method = Literal["auto", "optimal", "hypercube"]
 METHODS = ("auto", "optimal", "hypercube")
-#: Sensitive cells up to which ``auto`` solves a linear program per cell.
+#: Sensitive cells up to which ``auto`` solves a linear program per cell...
 OPTIMAL_LIMIT = 1500
+#: ... in components of at most this many cells.
+OPTIMAL_CELLS = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,13 +166,16 @@ def protect_sensitive(
     moves_down = np.zeros(n)
     chosen = _choose(method, int(sensitive.sum()))
     linked = np.zeros(n, dtype=bool)
+    used = set()
     for comp in split_components(equations, data, sensitive):
+        how = "hypercube" if method == "auto" and comp.n_cells > OPTIMAL_CELLS else chosen
+        used.add(how)
         linked[comp.rows] = True
         local = np.flatnonzero(sensitive[comp.rows])
         rows = comp.rows[local]
         order = np.lexsort((rows, -state.value[rows]))  # largest first, then row order
         local, rows = local[order], rows[order]
-        up, down = _Protector(comp, state, chosen).run(local, protect_up[rows], protect_down[rows])
+        up, down = _Protector(comp, state, how).run(local, protect_up[rows], protect_down[rows])
         moves_up[rows] = up
         moves_down[rows] = down
     # A sensitive cell in no relation is unconstrained: anything from 0 upwards.
@@ -177,4 +184,6 @@ def protect_sensitive(
     moves_down[alone] = protect_down[alone]
     asked = sensitive & ((protect_up > 0) | (protect_down > 0))
     residual = asked & (moves_up == 0) & (moves_down == 0)
-    return Protection(state.hidden & ~before, moves_up, moves_down, residual, chosen)
+    return Protection(
+        state.hidden & ~before, moves_up, moves_down, residual, "+".join(sorted(used)) or chosen
+    )

@@ -24,6 +24,7 @@ Two ways to find one, both checked against the equations before use:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -75,30 +76,48 @@ class HypercubeSearch:
         self.comp = comp
         self.state = state
         self.activity = activity
+        self._index_alternatives()
+
+    def _index_alternatives(self) -> None:
+        """Every cell's alternative codes per dimension, for all cells at once.
+
+        Two members of one equation are alternatives of each other along its
+        dimension: siblings (both parts) with sign -1, a total and its part
+        with sign +1. Kept sorted by (cell, dimension, code), first sign wins.
+        """
+        comp = self.comp
+        if comp.coords is None or comp.n_eq == 0:
+            self.alt_start = np.zeros(comp.n_cells + 1, dtype=np.int64)
+            self.alt_dim = self.alt_code = self.alt_sign = np.zeros(0, dtype=np.int64)
+            return
+        dim_of_eq = np.array([comp.dims.index(d) for d in comp.eq_dimension], dtype=np.int64)
+        sizes = np.diff(comp.eq_start)[comp.eq]  # per entry: its equation's size
+        a = np.repeat(np.arange(len(comp.eq)), sizes)
+        offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        b = comp.eq_start[comp.eq[a]] + offsets
+        a, b = a[a != b], b[a != b]
+        cell = comp.cell[a]
+        dim = dim_of_eq[comp.eq[a]]
+        code = comp.coords[comp.cell[b], dim]
+        sign = np.where((comp.coef[a] < 0) & (comp.coef[b] < 0), -1, 1)
+        order = np.lexsort((np.arange(len(cell)), code, dim, cell))
+        cell, dim, code, sign = cell[order], dim[order], code[order], sign[order]
+        first = np.ones(len(cell), dtype=bool)
+        first[1:] = (cell[1:] != cell[:-1]) | (dim[1:] != dim[:-1]) | (code[1:] != code[:-1])
+        cell, dim, code, sign = cell[first], dim[first], code[first], sign[first]
+        self.alt_start = np.searchsorted(cell, np.arange(comp.n_cells + 1))
+        self.alt_dim, self.alt_code, self.alt_sign = dim, code, sign
 
     def _alternatives(self, cell: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Per dimension index: alternative codes and their sign (-1 sibling, +1 total/part)."""
-        comp = self.comp
-        by_dim: dict[int, dict[int, int]] = {}
-        for entry in comp.entries_of(np.array([cell])):
-            e = comp.eq[entry]
-            members = np.arange(comp.eq_start[e], comp.eq_start[e + 1])
-            d = comp.dims.index(comp.eq_dimension[e])
-            alts = by_dim.setdefault(d, {})
-            mine = comp.coef[entry]
-            for m in members:
-                other = comp.cell[m]
-                if other == cell:
-                    continue
-                code = int(comp.coords[other, d])
-                sign = -1 if (mine < 0 and comp.coef[m] < 0) else 1
-                alts.setdefault(code, sign)
-        out = []
-        for d, alts in sorted(by_dim.items()):
-            codes = np.fromiter(alts.keys(), dtype=np.int64)
-            signs = np.fromiter(alts.values(), dtype=np.int64)
-            out.append((d, codes, signs))
-        return out
+        lo, hi = self.alt_start[cell], self.alt_start[cell + 1]
+        dims = self.alt_dim[lo:hi]
+        if len(dims) == 0:
+            return []
+        cuts = np.flatnonzero(np.diff(dims)) + 1
+        bounds = [0, *cuts.tolist(), len(dims)]
+        codes, signs = self.alt_code[lo:hi], self.alt_sign[lo:hi]
+        return [(int(dims[i]), codes[i:j], signs[i:j]) for i, j in pairwise(bounds)]
 
     def find(self, cell: int, up: float, down: float) -> tuple[Witness | None, Witness | None]:
         """Best hypercube witnesses moving ``cell`` by +up and by -down (None: none found)."""
@@ -108,8 +127,8 @@ class HypercubeSearch:
             return None, None
         alternatives = self._cap(alternatives)
         k = len(alternatives)
-        grids = np.meshgrid(*(np.arange(len(c)) for _, c, _ in alternatives), indexing="ij")
-        choice = np.stack([g.reshape(-1) for g in grids], axis=1)  # (C, k)
+        shape = tuple(len(c) for _, c, _ in alternatives)
+        choice = np.indices(shape).reshape(k, -1).T  # (C, k): every combination
         n_cand = len(choice)
         subsets = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(bool)  # (M, k)
         coords = np.broadcast_to(comp.coords[cell], (n_cand, 2**k, comp.coords.shape[1])).copy()
