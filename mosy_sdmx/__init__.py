@@ -15,12 +15,16 @@ _EXPORTS = {
     "Action": "mosy_sdmx.dataset",
     "Dataset": "mosy_sdmx.dataset",
     "Header": "mosy_sdmx.dataset",
+    "FooterMessage": "mosy_sdmx.dataset",
+    "LocalisedText": "mosy_sdmx.dataset",
+    "DeviationWarning": "mosy_sdmx.deviations",
     "DataFormat": "mosy_sdmx.formats",
     "StructureFormat": "mosy_sdmx.formats",
     "Location": "mosy_sdmx.exceptions",
     "MosyError": "mosy_sdmx.exceptions",
     "ParseError": "mosy_sdmx.exceptions",
     "StructureError": "mosy_sdmx.exceptions",
+    "StructureMismatchError": "mosy_sdmx.exceptions",
     "StructureNotFoundError": "mosy_sdmx.exceptions",
     "UnsupportedFormatError": "mosy_sdmx.exceptions",
     "ComponentLayout": "mosy_sdmx.structures",
@@ -28,6 +32,7 @@ _EXPORTS = {
     "load_structures": "mosy_sdmx.structures",
     "export_structures": "mosy_sdmx.structures.export",
     "read_data": "mosy_sdmx.io",
+    "read_datasets": "mosy_sdmx.io",
     "write_data": "mosy_sdmx.io",
     "to_sdmx1": "mosy_sdmx.io.sdmx1_bridge",
     "from_sdmx1": "mosy_sdmx.io.sdmx1_bridge",
@@ -41,13 +46,17 @@ __all__ = [
     "ComponentLayout",
     "DataFormat",
     "Dataset",
+    "DeviationWarning",
+    "FooterMessage",
     "Header",
+    "LocalisedText",
     "Location",
     "MosyError",
     "ParseError",
     "Report",
     "StructureError",
     "StructureFormat",
+    "StructureMismatchError",
     "StructureNotFoundError",
     "StructureSet",
     "UnsupportedFormatError",
@@ -55,6 +64,7 @@ __all__ = [
     "from_sdmx1",
     "load_structures",
     "read_data",
+    "read_datasets",
     "to_sdmx1",
     "validate",
     "validate_file",
@@ -62,17 +72,19 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mosy_sdmx.dataset import Action, Dataset, Header
+    from mosy_sdmx.dataset import Action, Dataset, FooterMessage, Header, LocalisedText
+    from mosy_sdmx.deviations import DeviationWarning
     from mosy_sdmx.exceptions import (
         Location,
         MosyError,
         ParseError,
         StructureError,
+        StructureMismatchError,
         StructureNotFoundError,
         UnsupportedFormatError,
     )
     from mosy_sdmx.formats import DataFormat, StructureFormat
-    from mosy_sdmx.io import read_data, write_data
+    from mosy_sdmx.io import read_data, read_datasets, write_data
     from mosy_sdmx.io.sdmx1_bridge import from_sdmx1, to_sdmx1
     from mosy_sdmx.structures import ComponentLayout, StructureSet, load_structures
     from mosy_sdmx.structures.export import export_structures

@@ -8,6 +8,7 @@ be read or used at all. The tree, named by what the caller should do next::
     ├── ParseError              malformed or hostile input; carries a Location
     ├── UnsupportedFormatError  the format is unknown or cannot be sniffed
     ├── StructureError          a structure source (codelists/, dsd/, --structure) is broken
+    │   └── StructureMismatchError  data to write holds what the structure cannot carry
     ├── StructureNotFoundError  a dataflow, DSD or codelist id/URN is not known
     └── InvalidQueryError       an SDMX REST query breaks the grammar (mosy_sdmx.rest)
 """
@@ -120,6 +121,14 @@ class StructureError(MosyError):
     """A structure source (codelist CSV, DSD YAML, structure message) is broken."""
 
     code = "structure-error"
+
+
+class StructureMismatchError(StructureError):
+    """Data to be written holds columns (or values) the target structure or format
+    cannot carry; written anyway, they would be lost. ``context["unknown"]``
+    lists the columns."""
+
+    code = "structure-mismatch"
 
 
 class StructureNotFoundError(MosyError):

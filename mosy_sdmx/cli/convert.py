@@ -16,7 +16,14 @@ from typing import Annotated, BinaryIO
 import typer
 
 from mosy_sdmx.cli.app import app
-from mosy_sdmx.cli.common import FlowOption, StructureOption, err_console, handle_errors
+from mosy_sdmx.cli.common import (
+    FlowOption,
+    StructureOption,
+    deviations_printed_by_us,
+    err_console,
+    handle_errors,
+    report_notices,
+)
 from mosy_sdmx.exceptions import (
     Location,
     ParseError,
@@ -106,9 +113,21 @@ def convert_command(
         str,
         typer.Option("--labels", help="SDMX-CSV output: id, or both (ID: name)."),
     ] = "id",
+    drop_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--drop-unknown",
+            help="Drop columns that are no component of the output structure (else an error).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
-    """Convert an SDMX data message between SDMX-ML, SDMX-CSV, SDMX-JSON and Excel."""
+    """Convert an SDMX data message between SDMX-ML, SDMX-CSV, SDMX-JSON and Excel.
+
+    Self-describing input (SDMX-JSON, SDMX-CSV, generic SDMX-ML) needs no
+    --structure: it is written with the components it declares. The sender's
+    footer and any tolerated deviation from the standard are printed as warnings.
+    """
     from mosy_sdmx.io import read_data, write_data
 
     fmt_out = output_format(output, to)
@@ -117,8 +136,12 @@ def convert_command(
     options = {"labels": labels} if csv_out else {}
     target = None if output == "-" else output
     try:
-        dataset = _read(input, structure, flow, fmt_in, quiet, read_data)
-        data = write_data(dataset, target, fmt_out, structure, flow=flow, **options)
+        with deviations_printed_by_us():
+            dataset = _read(input, structure, flow, fmt_in, quiet, read_data)
+        report_notices(dataset)
+        data = write_data(
+            dataset, target, fmt_out, structure, flow=flow, drop_unknown=drop_unknown, **options
+        )
     except StructureNotFoundError as exc:
         if structure is None:  # the built-in THB structures do not describe this data
             exc.detail = f"{exc.detail}; name the structure message with --structure FILE"

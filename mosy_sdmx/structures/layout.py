@@ -52,6 +52,9 @@ class ComponentLayout:
     order. ``structure_urn`` is the dataflow URN when built for a dataflow.
     ``measure_dimension`` is the SDMX 2.1 MeasureDimension, if the DSD has one
     (structure-specific data with explicit measures names its values by type).
+    ``guessed_dimensions`` lists dimensions that a layout described from a
+    message, not a DSD, could only guess (structure-specific data does not
+    tell a series' dimensions from its attributes).
     """
 
     dsd_urn: str
@@ -66,6 +69,7 @@ class ComponentLayout:
     structure_urn: str = ""
     flow_id: str | None = None
     measure_dimension: str | None = None
+    guessed_dimensions: tuple[str, ...] = ()
 
     @property
     def primary_measure(self) -> str:
@@ -229,6 +233,7 @@ def described_layout(
     attributes: dict[str, AttachmentLevel],
     related: dict[str, tuple[str, ...]] | None = None,
     numeric_measures: set[str] | None = None,
+    guessed_dimensions: tuple[str, ...] = (),
 ) -> ComponentLayout:
     """A ComponentLayout of what a self-describing message declares, without a DSD.
 
@@ -263,6 +268,7 @@ def described_layout(
         attributes=tuple(attributes),
         components=components,
         structure_urn=structure_urn or "",
+        guessed_dimensions=guessed_dimensions,
     )
 
 

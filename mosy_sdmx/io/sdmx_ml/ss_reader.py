@@ -57,7 +57,7 @@ from mosy_sdmx.safe_xml import (
     refused_dtd,
     too_deep,
 )
-from mosy_sdmx.structures.layout import ComponentLayout
+from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout, described_layout
 
 _ROOTS = ("StructureSpecificData", "StructureSpecificTimeSeriesData")
 #: Attribute sets per element that get a fast block in the generated ``start``.
@@ -685,7 +685,43 @@ class _SSReader:
             header=self.header.header,
             source=self.source_name,
             deviations=self.deviations,
-            layout=layout,
+            layout=layout if layout is not None else self._described(frame, ref, urn),
+        )
+
+    def _described(
+        self, frame: pd.DataFrame, ref: StructureRef | None, urn: str | None
+    ) -> ComponentLayout:
+        """What the message shows without its DSD: where each component stands.
+
+        The dimension at observation level and the time dimension are known; a
+        series' other values may be dimensions or attributes (the message does
+        not say), so they are listed as dimensions and marked as guessed, which
+        keeps them in place for structure-specific and CSV output and makes
+        generic SDMX-ML and SDMX-JSON output ask for the DSD.
+        """
+        dim_at_obs = ref.dimension_at_observation if ref is not None else None
+        measures = [m for m in ("OBS_VALUE",) if m in frame.columns]
+        series_level = [c for c in self.series.names if c in frame.columns]
+        obs_level = [c for c in frame.columns if c not in series_level and c not in measures]
+        dims = list(series_level)
+        if dim_at_obs == "AllDimensions":
+            dims += [c for c in obs_level if c not in self.dataset_attributes]
+        elif dim_at_obs in frame.columns and dim_at_obs not in dims:
+            dims.append(dim_at_obs)
+        elif dim_at_obs is None and "TIME_PERIOD" in obs_level:
+            dims.append("TIME_PERIOD")
+        time = "TIME_PERIOD" if "TIME_PERIOD" in dims else None
+        attributes = {c: AttachmentLevel.OBSERVATION for c in obs_level if c not in dims}
+        attributes.update({a: AttachmentLevel.DATASET for a in self.dataset_attributes})
+        certain = {dim_at_obs, time}
+        return described_layout(
+            structure_urn=urn,
+            dimensions=[d for d in dims],
+            time_dimension=time,
+            measures=measures,
+            attributes=attributes,
+            numeric_measures={m for m in measures if frame[m].dtype == "float64"},
+            guessed_dimensions=tuple(d for d in dims if d not in certain),
         )
 
 
