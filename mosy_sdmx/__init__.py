@@ -20,11 +20,11 @@ _EXPORTS = {
     "DeviationWarning": "mosy_sdmx.deviations",
     "DataFormat": "mosy_sdmx.formats",
     "StructureFormat": "mosy_sdmx.formats",
+    "DatasetError": "mosy_sdmx.exceptions",
     "Location": "mosy_sdmx.exceptions",
     "MosyError": "mosy_sdmx.exceptions",
     "ParseError": "mosy_sdmx.exceptions",
     "StructureError": "mosy_sdmx.exceptions",
-    "StructureMismatchError": "mosy_sdmx.exceptions",
     "StructureNotFoundError": "mosy_sdmx.exceptions",
     "UnsupportedFormatError": "mosy_sdmx.exceptions",
     "ComponentLayout": "mosy_sdmx.structures",
@@ -46,6 +46,7 @@ __all__ = [
     "ComponentLayout",
     "DataFormat",
     "Dataset",
+    "DatasetError",
     "DeviationWarning",
     "FooterMessage",
     "Header",
@@ -56,7 +57,6 @@ __all__ = [
     "Report",
     "StructureError",
     "StructureFormat",
-    "StructureMismatchError",
     "StructureNotFoundError",
     "StructureSet",
     "UnsupportedFormatError",
@@ -75,11 +75,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from mosy_sdmx.dataset import Action, Dataset, FooterMessage, Header, LocalisedText
     from mosy_sdmx.deviations import DeviationWarning
     from mosy_sdmx.exceptions import (
+        DatasetError,
         Location,
         MosyError,
         ParseError,
         StructureError,
-        StructureMismatchError,
         StructureNotFoundError,
         UnsupportedFormatError,
     )

@@ -137,7 +137,7 @@ def write_data(
     else the built-in structures. Options go to the writer (e.g.
     ``labels="both"``).
 
-    Raises StructureMismatchError when the dataset holds columns that are no
+    Raises DatasetError when the dataset holds columns that are no
     component of the structure (they would be lost; ``drop_unknown=True``
     drops them on purpose), or values the format cannot carry.
     """

@@ -66,6 +66,7 @@ def check_dimensions(
                 "keys they do not share",
                 location=Location(source=source, component=dim),
                 context={"component": dim, "rows": len(frame)},
+                code="missing-dimension",
             )
         gaps = _empty(frame[dim])
         if exempt is not False:
@@ -80,6 +81,7 @@ def check_dimensions(
                 f"{first + row_base}): its key would be incomplete",
                 location=Location(source=source, row=first + row_base, component=dim),
                 context={"component": dim, "rows": count, "first": first + row_base},
+                code="missing-dimension-value",
             )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mosy_sdmx.dataset import Dataset, is_multi_value
-from mosy_sdmx.exceptions import StructureMismatchError
+from mosy_sdmx.exceptions import DatasetError
 from mosy_sdmx.formats import DataFormat
 from mosy_sdmx.structures.layout import ComponentLayout
 
@@ -37,14 +37,14 @@ def check_fit(
 ) -> Dataset:
     """The dataset to write: unchanged, or without its unknown columns when asked.
 
-    Raises StructureMismatchError naming what would be lost otherwise.
+    Raises DatasetError naming what would be lost otherwise.
     """
     known = set(layout.components) | TECHNICAL
     unknown = [str(c) for c in dataset.data.columns if c not in known]
     if fmt not in ALL_DATASET_ATTRIBUTES:
         unknown += [a for a in dataset.attributes if a not in known and a not in unknown]
     if unknown and not drop_unknown:
-        raise StructureMismatchError(
+        raise DatasetError(
             "Data does not fit the structure",
             f"{_listed(unknown)} {'is no component' if len(unknown) == 1 else 'are no components'}"
             f" of {_structure_name(layout)}: the structure given probably describes another "
@@ -73,7 +73,7 @@ def _check_roles(layout: ComponentLayout, fmt: DataFormat) -> None:
     """Generic SDMX-ML and SDMX-JSON state each component's role: a guessed one
     (structure-specific data read without its DSD) would be written as a fact."""
     if layout.guessed_dimensions and fmt in _ROLES_WRITTEN:
-        raise StructureMismatchError(
+        raise DatasetError(
             "Dimensions not known",
             f"the data was read without its data structure, and its message does not say "
             f"whether {_listed(list(layout.guessed_dimensions))} are dimensions or attributes; "
@@ -88,7 +88,7 @@ def _check_actions(dataset: Dataset, fmt: DataFormat) -> None:
         return
     actions = sorted({str(a) for a in pd.unique(dataset.data["ACTION"].dropna())})
     if len(actions) > 1:
-        raise StructureMismatchError(
+        raise DatasetError(
             "Several actions in one data set",
             f"the observations carry the actions {', '.join(actions)}; {fmt.value} holds one "
             "action per data set: write sdmx-csv-2.0 or SDMX-JSON, or split the data by action",
@@ -107,7 +107,7 @@ def _check_multi_values(dataset: Dataset, fmt: DataFormat) -> None:
     holding += [k for k, v in dataset.attributes.items() if is_multi_value(v)]
     if holding:
         formats = ", ".join(sorted(f.value for f in MULTI_VALUES))
-        raise StructureMismatchError(
+        raise DatasetError(
             "Values the format cannot hold",
             f"{_listed(holding)} {'holds' if len(holding) == 1 else 'hold'} several values or "
             f"texts in several languages, which {fmt.value} cannot carry: write {formats}",
