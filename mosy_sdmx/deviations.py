@@ -17,6 +17,7 @@ the reader meets it.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -82,15 +83,25 @@ CATALOGUE: dict[str, KnownDeviation] = {
 }
 
 
-def tolerate(
-    code: str, detail: str, *, location: Location | None = None, stacklevel: int = 3
-) -> Deviation:
+def tolerate(code: str, detail: str, *, location: Location | None = None) -> Deviation:
     """Record one catalogued deviation met in a message and warn about it.
 
     ``code`` must be in ``CATALOGUE`` (a KeyError otherwise: a reader may only
-    tolerate what is documented). Returns the record for ``Dataset.deviations``.
+    tolerate what is documented). The warning points at the caller's own code,
+    the first frame outside this package. Returns the record for
+    ``Dataset.deviations``.
     """
     known = CATALOGUE[code]
     deviation = Deviation(code, f"{known.title}: {detail}; {known.reading}", location)
-    warnings.warn(DeviationWarning(str(deviation)), stacklevel=stacklevel)
+    warnings.warn(DeviationWarning(str(deviation)), stacklevel=_outside_the_library())
     return deviation
+
+
+def _outside_the_library() -> int:
+    """The ``stacklevel`` of the nearest frame that is not mosy_sdmx's."""
+    frame = sys._getframe(2)  # the caller of tolerate: stacklevel 2
+    level = 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("mosy_sdmx"):
+        frame = frame.f_back
+        level += 1
+    return level

@@ -18,6 +18,8 @@ from typing import IO, Any
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import StructureNotFoundError
 from mosy_sdmx.formats import DataFormat
+from mosy_sdmx.io.completeness import check_table
+from mosy_sdmx.io.described import table_layout
 from mosy_sdmx.io.fit import check_fit
 from mosy_sdmx.io.peek import peek_structure_id
 from mosy_sdmx.io.source import Source, detect_format, open_source
@@ -26,6 +28,9 @@ from mosy_sdmx.structures import ComponentLayout, StructureArg, StructureSet, re
 from mosy_sdmx.structures.resolver import interpret_structure
 
 __all__ = ["read_data", "read_datasets", "write_data"]
+
+#: Formats whose readers leave the completeness check (``io.completeness``) to read_data.
+_TABLE_FORMATS = {DataFormat.SDMX_CSV_10, DataFormat.SDMX_CSV_20, DataFormat.XLSX}
 
 #: Formats whose writers take names (labels) from a StructureSet.
 _LABEL_WRITERS = {
@@ -95,8 +100,11 @@ def _read(source, structure, format, flow, options, reader_of) -> list[Dataset]:
         found = reader_of(fmt)(stream, layout=layout, source_name=name, **options)
     datasets = found if isinstance(found, list) else [found]
     for dataset in datasets:
-        if dataset.layout is None and layout is not None:
-            dataset.layout = layout  # the components it was read with, for writing
+        if fmt in _TABLE_FORMATS:
+            check_table(dataset, dataset.layout or layout)  # no dimension lost
+        if dataset.layout is None:
+            # The components it was read with, or those its columns show, for writing.
+            dataset.layout = layout if layout is not None else table_layout(dataset)
     return datasets
 
 

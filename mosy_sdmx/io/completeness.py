@@ -12,11 +12,16 @@ Gaps are allowed only where the standard gives them a meaning: a wildcard in
 a row whose action is Delete (SDMX-CSV 2.0, SDMX-ML 3.0), and, where a format
 allows it, a row that carries no measure value at all, which attaches
 attributes to a partial key (SDMX-CSV 2.0 examples 12 and 13).
+
+The SDMX-ML and SDMX-JSON readers run the check themselves (they also know
+the dimensions a message declares without a structure); for the table-like
+formats (SDMX-CSV, workbooks), which declare none, ``read_data`` runs it
+against the structure read with (``check_table``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,6 +39,7 @@ def check_dimensions(
     measures: Iterable[str] = (),
     partial_keys: bool = False,
     row_base: int = 1,
+    row_numbers: Sequence[int] | None = None,
     unit: str = "observation",
 ) -> None:
     """Raise ParseError unless every dimension has a value on every observation.
@@ -48,7 +54,9 @@ def check_dimensions(
         partial_keys: whether the format allows rows that attach attributes to
             a partial key (SDMX-CSV 2.0).
         row_base: the number the format gives the frame's first row, for the
-            location (1 for the first observation, 2 for the first CSV data line).
+            location (1 for the first observation or CSV data row).
+        row_numbers: the number of each row instead, when they have gaps
+            (sheet rows of a workbook).
         unit: what a row is called in the message (``observation``, ``row``).
     """
     if frame.empty:
@@ -73,14 +81,15 @@ def check_dimensions(
             gaps &= ~exempt
         if gaps.any():
             first = int(np.flatnonzero(gaps)[0])
+            number = int(row_numbers[first]) if row_numbers is not None else first + row_base
             count = int(gaps.sum())
             plural = f"{count} {unit}s lack" if count > 1 else f"one {unit} lacks"
             raise ParseError(
                 "Dimension value missing",
                 f"{plural} a value for dimension {dim} (the first is {unit} "
-                f"{first + row_base}): its key would be incomplete",
-                location=Location(source=source, row=first + row_base, component=dim),
-                context={"component": dim, "rows": count, "first": first + row_base},
+                f"{number}): its key would be incomplete",
+                location=Location(source=source, row=number, component=dim),
+                context={"component": dim, "rows": count, "first": number},
                 code="missing-dimension-value",
             )
 
@@ -113,3 +122,22 @@ def _exempt_rows(
             no_value &= frame[measure].isna().to_numpy()
         exempt = no_value if exempt is None else exempt | no_value
     return False if exempt is None else exempt
+
+
+def check_table(dataset, layout, *, partial_keys: bool = True) -> None:
+    """The check for a table-like reader's Dataset (SDMX-CSV, workbook) read with
+    ``layout``: rows without a measure value may attach attributes to a partial key."""
+    if layout is None:
+        return
+    lines = dataset.source_lines
+    check_dimensions(
+        dataset.data,
+        layout.key_columns(),
+        source=dataset.source,
+        action=dataset.action,
+        measures=layout.measures,
+        partial_keys=partial_keys,
+        row_numbers=lines.to_numpy() if lines is not None else None,
+        row_base=dataset.row_offset if dataset.source_sheet and dataset.row_offset else 1,
+        unit="row",
+    )

@@ -277,5 +277,5 @@ def _identity(urn: str | None) -> tuple[str, str, str]:
     try:
         parsed = URN(urn or "")
     except ValueError:
-        return "", "DESCRIBED", "1.0"
+        return "", "", "1.0"
     return parsed.agency, parsed.id, str(parsed.version or "1.0")

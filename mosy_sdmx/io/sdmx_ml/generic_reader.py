@@ -270,7 +270,6 @@ class _GenericReader:
                     "dataset-outside-message-namespace",
                     f"<DataSet> is in namespace {namespace or '(none)'}",
                     location=Location(source=self.source_name, line=line, column=column),
-                    stacklevel=4,
                 )
             )
         self.structure_ref = attrib.get("structureRef")

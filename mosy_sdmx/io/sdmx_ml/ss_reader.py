@@ -507,7 +507,6 @@ class _SSReader:
                     "dataset-outside-message-namespace",
                     f"<DataSet> is in namespace {namespace or '(none)'}",
                     location=Location(source=self.source_name, line=line, column=column),
-                    stacklevel=4,
                 )
             )
         for key, value in attrib.items():

@@ -355,3 +355,124 @@ def multi_valued_30(series: int = 2) -> bytes:
         lines.append("</Series>")
     lines += ["</message:DataSet>", "</message:StructureSpecificData>"]
     return "\n".join(lines).encode()
+
+
+def oecd_json(*, slot_for_empty: bool = False, empty_at: str = "observation") -> bytes:
+    """SDMX-JSON 1.0 in the early envelope OECD.Stat serves (top-level header,
+    dataSets, structure), with an attribute listed with an empty 'values' array
+    and left out of the arrays (``slot_for_empty`` keeps its place, as null)."""
+    import json
+
+    def pad(values: list) -> list:
+        return [values[0], None, *values[1:]] if slot_for_empty else values
+
+    observations = {
+        "0:0:0": pad([11.96, None]),
+        "1:0:1": pad([-2.13, 0]),
+        "1:1:0": pad([0.84, 1]),
+        "2:1:1": pad([1.35, 2]),
+    }
+    empty = {"id": "TIME_FORMAT", "name": "Time Format", "values": []}
+    status = {
+        "id": "OBS_STATUS",
+        "name": "Observation Status",
+        "values": [{"id": "x", "name": "x"}, {"id": "w", "name": "w"}, {"id": "y", "name": "y"}],
+    }
+    attributes = {"dataSet": [], "series": [], "observation": [empty, status]}
+    if empty_at == "dataSet":
+        attributes = {"dataSet": [empty], "series": [], "observation": [status]}
+        observations = {k: [v[0], v[-1]] for k, v in observations.items()}
+    message = {
+        "header": {
+            "id": "8816013c",
+            "test": False,
+            "prepared": "2021-06-19T14:06:41Z",
+            "sender": {"id": "OECD", "name": "OECD"},
+        },
+        "dataSets": [{"action": "Information", "observations": observations}],
+        "structure": {
+            "links": [
+                {"href": "https://stats.oecd.org/sdmx-json/dataflow/PART2/all", "rel": "dataflow"}
+            ],
+            "name": "Part 2",
+            "dimensions": {
+                "observation": [
+                    {
+                        "keyPosition": 0,
+                        "id": "LOCATION",
+                        "name": "Country",
+                        "role": "REF_AREA",
+                        "values": [
+                            {"id": "AUS", "name": "Australia"},
+                            {"id": "HUN", "name": "Hungary"},
+                            {"id": "ITA", "name": "Italy"},
+                        ],
+                    },
+                    {
+                        "keyPosition": 1,
+                        "id": "IND",
+                        "name": "Indicator",
+                        "values": [{"id": "5CLAT", "name": "a"}, {"id": "5CIWT", "name": "b"}],
+                    },
+                    {
+                        "keyPosition": 2,
+                        "id": "PER",
+                        "name": "Period",
+                        "values": [
+                            {"id": "INI", "name": "Initial"},
+                            {"id": "END", "name": "Final"},
+                        ],
+                    },
+                ]
+            },
+            "attributes": attributes,
+        },
+    }
+    if empty_at == "dataSet":
+        message["dataSets"][0]["attributes"] = []
+    return json.dumps(message).encode()
+
+
+def several_datasets_json(attributes=("A", "B"), actions=("Replace", "Delete")) -> bytes:
+    """SDMX-JSON 2.0 with several data sets over one structure, each with its own
+    action and dataset-level attribute value."""
+    import json
+
+    values = sorted(set(attributes))
+    datasets = []
+    for k, (action, attr) in enumerate(zip(actions, attributes, strict=True)):
+        datasets.append(
+            {
+                "structure": 0,
+                "action": action,
+                "attributes": [values.index(attr)],
+                "series": {"0": {"observations": {"0": [k + 1.5], "1": [k + 2.5]}}},
+            }
+        )
+    message = {
+        "meta": {"id": "MULTI", "prepared": "2024-01-01T00:00:00Z", "sender": {"id": "ECB"}},
+        "data": {
+            "structures": [
+                {
+                    "links": [{"rel": "dataflow", "urn": FLOW_30}],
+                    "dimensions": {
+                        "series": [{"id": "CURRENCY", "keyPosition": 0, "values": [{"id": "USD"}]}],
+                        "observation": [
+                            {
+                                "id": "TIME_PERIOD",
+                                "keyPosition": 1,
+                                "roles": ["TIME_PERIOD"],
+                                "values": [{"value": "2020"}, {"value": "2021"}],
+                            }
+                        ],
+                    },
+                    "measures": {"observation": [{"id": "OBS_VALUE"}]},
+                    "attributes": {
+                        "dataSet": [{"id": "COMMENT", "values": [{"value": v} for v in values]}]
+                    },
+                }
+            ],
+            "dataSets": datasets,
+        },
+    }
+    return json.dumps(message).encode()
