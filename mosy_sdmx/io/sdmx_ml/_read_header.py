@@ -12,9 +12,9 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, FooterMessage, Header
 from mosy_sdmx.exceptions import Location, ParseError
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 
 #: ``xml:lang`` in Clark notation.
 XML_LANG = f"{{{ns.XML}}}lang"

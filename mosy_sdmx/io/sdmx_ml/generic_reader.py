@@ -15,11 +15,11 @@ from array import array
 from collections import deque
 from typing import Any, BinaryIO
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.completeness import check_dimensions
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml._read_columns import (
     Collected,
     ObsColumns,

@@ -27,12 +27,12 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset, is_multi_value
 from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.completeness import check_dimensions
 from mosy_sdmx.io.sdmx_ml import _fast_body
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml._comp_values import ComplexCells, CompValue, place
 from mosy_sdmx.io.sdmx_ml._read_columns import (
     Collected,
