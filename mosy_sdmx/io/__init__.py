@@ -108,7 +108,9 @@ def _read(source, structure, format, flow, options, reader_of) -> list[Dataset]:
             with contextlib.suppress(StructureNotFoundError):
                 used = _layout_named_by_message(given, dataset.structure_id)
         if fmt in _TABLE_FORMATS:
-            check_table(dataset, used)  # no dimension lost
+            # No dimension lost; SDMX-CSV 2.0 rows without a value may attach
+            # attributes to a partial key.
+            check_table(dataset, used, partial_keys=fmt is DataFormat.SDMX_CSV_20)
             if used is None:
                 used = table_layout(dataset)
         dataset.layout = used
