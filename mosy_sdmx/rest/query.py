@@ -107,7 +107,13 @@ REFERENCE_KEYWORDS = (
     "descendants",
     "all",
 )
-SCHEMA_CONTEXTS = ("datastructure", "dataflow", "provisionagreement", "metadatastructure", "metadataflow")
+SCHEMA_CONTEXTS = (
+    "datastructure",
+    "dataflow",
+    "provisionagreement",
+    "metadatastructure",
+    "metadataflow",
+)
 
 _AGENCY = re.compile(r"^[A-Za-z][A-Za-z\d_-]*(\.[A-Za-z][A-Za-z\d_-]*)*$")
 _ID = re.compile(r"^[A-Za-z\d_@$-]+$")
@@ -355,9 +361,7 @@ def parse_schema_query(
         raise InvalidQueryError("Invalid version", "a schema is for one version, not all")
     dim = params.get("dimensionAtObservation")
     if dim is not None and not _COMPONENT.match(dim):
-        raise InvalidQueryError(
-            "Invalid dimensionAtObservation", f"{dim!r} is not a component id"
-        )
+        raise InvalidQueryError("Invalid dimensionAtObservation", f"{dim!r} is not a component id")
     explicit = params.get("explicitMeasure", "false").lower()
     if explicit not in ("true", "false"):
         raise InvalidQueryError("Invalid explicitMeasure", "use true or false")

@@ -36,6 +36,13 @@ REST_TYPES = {
 }
 
 
+#: REST type -> (URN package, SDMX 3.0 class).
+URN_CLASSES = {
+    REST_TYPES[kind]: (package, cls)
+    for kind, package, cls in {entry for entry in MAINTAINABLES.values()}
+}
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class ArtefactRef:
     """The identity of a maintainable artefact, as a REST query names it."""
@@ -47,6 +54,14 @@ class ArtefactRef:
 
     def __str__(self) -> str:
         return f"{self.type}={self.agency}:{self.id}({self.version})"
+
+    @property
+    def urn(self) -> str:
+        """The SDMX 3.0 URN (``...registry.DataConstraint=...`` for constraints)."""
+        package, cls = URN_CLASSES[self.type]
+        return (
+            f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}={self.agency}:{self.id}({self.version})"
+        )
 
 
 def rest_type(artefact: Any) -> str | None:

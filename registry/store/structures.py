@@ -396,11 +396,12 @@ class StructureCache:
             view = self._view
             if view is not None and view.revision.number == revision.number:
                 return view
+            # Rows may move on between the revision read and these reads; the
+            # view keeps the older number, so the next request rebuilds rather
+            # than serve rows newer than its validators say (never older).
             fragments = list_fragments(conn)
-            # Read the revision again in the same connection: rows and revision
-            # may have moved between the two reads; the view keeps the older
-            # number, so the next request rebuilds rather than serve stale rows.
-            self._view = StructureView.build(revision, fragments)
+            updated = {row.ref: row.updated_at for row in list_artefacts(conn)}
+            self._view = StructureView.build(revision, fragments, updated)
             return self._view
 
     def clear(self) -> None:
@@ -415,18 +416,26 @@ class StructureView:
     revision: Revision
     structures: StructureSet
     graph: ReferenceGraph
-    #: Per-process memo of rendered answers, dropped with the view (key -> bytes).
+    #: When each artefact last changed (for ``updatedAfter``).
+    updated: dict[ArtefactRef, datetime] = field(default_factory=dict)
+    #: Per-process memo of rendered answers, dropped with the view.
     rendered: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, revision: Revision, fragments: list[Fragment]) -> StructureView:
+    def build(
+        cls,
+        revision: Revision,
+        fragments: list[Fragment],
+        updated: dict[ArtefactRef, datetime] | None = None,
+    ) -> StructureView:
         from sdmx.message import StructureMessage
 
         if fragments:
             structures = read_structure_bytes(join_fragments(fragments), "store")
         else:
             structures = StructureSet(StructureMessage(), source="store")
-        return cls(revision, structures, ReferenceGraph.build(structures.artefacts()))
+        graph = ReferenceGraph.build(structures.artefacts())
+        return cls(revision, structures, graph, dict(updated or {}))
 
 
 def load_structure_file(
