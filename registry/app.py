@@ -20,7 +20,7 @@ from registry.compression import CompressionMiddleware
 from registry.db.engine import make_engine
 from registry.db.migrate import check_schema
 from registry.errors import install_error_handlers
-from registry.middleware import LimitsMiddleware, RequestIdMiddleware
+from registry.middleware import LimitsMiddleware, RequestIdMiddleware, TrailingSlashMiddleware
 from registry.routers import ROUTERS
 from registry.settings import Settings, load_settings
 from registry.store.structures import StructureCache
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "X-Request-ID", "Content-Disposition"],
         max_age=3600,
     )
+    app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         LimitsMiddleware,

@@ -250,12 +250,72 @@ def _nested(item: Any) -> bool:
     return type(item).__name__ in ("Category", "ReportingCategory")
 
 
+def select_schema(
+    structures: StructureSet,
+    graph: ReferenceGraph,
+    target: ArtefactRef,
+    *,
+    flow: str | None = None,
+    provider: str | None = None,
+) -> Selection:
+    """What a schema query answers in a structure format (REST 2.x ``/schema``).
+
+    The DSD in full, its concept schemes and codelists (codes narrowed to what
+    the dataflow's, and the provision agreement's provider's, constraints
+    allow), and those constraints themselves, as pysdmx's schema reader and
+    FMR expect.
+    """
+    from mosy_sdmx.structures.references import ref_of
+
+    artefact = graph.artefacts[target]
+    if target.type == "datastructure":
+        dsd = artefact
+    else:
+        flow_artefact = graph.artefacts[target] if target.type == "dataflow" else None
+        if flow_artefact is None:
+            flow_artefact = artefact.structure_usage
+        dsd = flow_artefact.structure
+    dsd_ref = ref_of(dsd)
+    if dsd_ref not in graph.artefacts:
+        raise StructureNotFoundError("No data structure", f"{target} refers to no DSD held here")
+    dsd = graph.artefacts[dsd_ref]
+    selection = Selection(matched=[dsd_ref])
+    children = graph.children.get(dsd_ref, set())
+    selection.referenced = sorted(r for r in children if r.type in ("conceptscheme", "codelist"))
+    allowed = structures.allowed_codes(flow, provider) if flow else {}
+    constrained = {dsd_ref, target} | (
+        {r for r in graph.parents.get(target, set())} if flow else set()
+    )
+    constraints = {
+        r
+        for source in constrained
+        for r in graph.parents.get(source, set())
+        if r.type == "dataconstraint"
+    }
+    if provider is not None:
+        constraints = {
+            r
+            for r in constraints
+            if not any(t.type == "provisionagreement" for t in graph.children.get(r, set()))
+            or target in graph.children.get(r, set())
+        }
+    selection.referenced += sorted(constraints)
+    for component in _components(dsd):
+        representation = getattr(component, "local_representation", None)
+        codelist = getattr(representation, "enumerated", None) if representation else None
+        if codelist is None or component.id not in allowed or not rest_type(codelist):
+            continue
+        cl_ref = ref_of(codelist)
+        held = set(_item_paths(graph.artefacts.get(cl_ref, codelist)))
+        key = _key(cl_ref)
+        kept = selection.partial.get(key, frozenset()) | (held & allowed[component.id])
+        selection.partial[key] = frozenset(kept)
+    return selection
+
+
 def _wanted(path: str, items: tuple[str, ...]) -> bool:
     """A requested item (``A.B``), or an ancestor on the way to one (returned too)."""
-    for item in items:
-        if path == item or item.startswith(path + "."):
-            return True
-    return False
+    return any(path == item or item.startswith(path + ".") for item in items)
 
 
 def export_selection(

@@ -12,7 +12,8 @@ from starlette.responses import Response
 
 from mosy_sdmx.exceptions import StructureNotFoundError
 from mosy_sdmx.rest.query import SchemaQuery, StructureQuery, parse_schema_query
-from mosy_sdmx.rest.selection import match
+from mosy_sdmx.rest.selection import export_selection, match, select_schema
+from mosy_sdmx.structures.references import ArtefactRef
 from mosy_sdmx.structures.xsd import dataflow_schema
 from registry.answers import structure_response
 from registry.deps import SettingsDep, StructuresDep
@@ -23,10 +24,14 @@ router = APIRouter(tags=["schema"])
 
 SCHEMA_RESPONSES = {
     200: {
-        "description": "An XML schema for structure-specific data",
+        "description": "An XML schema for structure-specific data, or the constrained DSD "
+        "as a structure message",
         "content": {
             "application/vnd.sdmx.schema+xml;version=2.1": {},
             "application/vnd.sdmx.schema+xml;version=3.0.0": {},
+            "application/vnd.sdmx.structure+xml;version=2.1": {},
+            "application/vnd.sdmx.structure+xml;version=3.0.0": {},
+            "application/vnd.sdmx.structure+json;version=2.0.0": {},
         },
     },
     304: {"description": "Not modified"},
@@ -55,12 +60,16 @@ def _schema(
     offer = choose(
         SCHEMA_OFFERS[api], request.headers.get("accept"), request.query_params.get("format")
     )
-    target, flow, provider = _target(view, query)
+    ref_, flow, provider = _target(view, query)
+    target = ref_.id
     dim = query.dimension_at_observation or "TIME_PERIOD"
     key = f"schema/{context}/{target}/{dim}/{query.explicit_measure}"
 
     def render() -> bytes:
         structures = view.structures
+        if not offer.name.startswith("xsd"):
+            selection = select_schema(structures, view.graph, ref_, flow=flow, provider=provider)
+            return export_selection(structures, view.graph, selection, offer.name)
         allowed = structures.allowed_codes(flow, provider) if flow else None
         ref = flow or target
         return dataflow_schema(
@@ -82,8 +91,8 @@ def _schema(
     )
 
 
-def _target(view, query: SchemaQuery) -> tuple[str, str | None, str | None]:
-    """(artefact id, dataflow id, provider id) the schema is for."""
+def _target(view, query: SchemaQuery) -> tuple[ArtefactRef, str | None, str | None]:
+    """(artefact, dataflow id, provider id) the schema is for."""
     structure_query = StructureQuery(
         api=query.api,
         type=query.context,
@@ -100,13 +109,13 @@ def _target(view, query: SchemaQuery) -> tuple[str, str | None, str | None]:
     ref = found[-1]
     artefact = view.graph.artefacts[ref]
     if query.context == "dataflow":
-        return ref.id, ref.id, None
+        return ref, ref.id, None
     if query.context == "provisionagreement":
         usage, provider = artefact.structure_usage, artefact.data_provider
         if usage is None:
             raise StructureNotFoundError("Agreement without dataflow", f"{ref} names none")
-        return ref.id, usage.id, provider.id if provider is not None else None
-    return ref.id, None, None
+        return ref, usage.id, provider.id if provider is not None else None
+    return ref, None, None
 
 
 def _v1(
