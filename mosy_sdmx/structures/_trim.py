@@ -59,9 +59,16 @@ def trim_xml(
     if not stubs and not partial:
         return message
     root = etree.fromstring(message, etree.XMLParser(resolve_entities=False, no_network=True))
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
+    # Message > Structures > container > artefact: artefacts sit at depth 3.
+    artefacts = [
+        element
+        for structures in root
+        if isinstance(structures.tag, str) and etree.QName(structures).localname == "Structures"
+        for box in structures
+        for element in box
+        if isinstance(element.tag, str)
+    ]
+    for element in artefacts:
         kind = _XML_TYPES.get(etree.QName(element).localname)
         if kind is None or element.get("agencyID") is None:
             continue

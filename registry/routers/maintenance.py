@@ -66,7 +66,8 @@ async def _structures_in(request: Request):
     body = await request.body()
     if not body.strip():
         raise ApiError(400, "Empty body", "send an SDMX-ML structure message")
-    return await run_in_threadpool(read_structure_bytes, body, "request body")
+    structures = await run_in_threadpool(read_structure_bytes, body, "request body")
+    return structures, external_refs(body)
 
 
 def _answer(report: SaveReport, *, success_status: int | None = None) -> Response:
@@ -99,7 +100,8 @@ def _answer(report: SaveReport, *, success_status: int | None = None) -> Respons
     )
 
 
-def _submit(engine, structures, token, *, kind: str | None, put: ArtefactRef | None) -> Response:
+def _submit(engine, submitted, token, *, kind: str | None, put: ArtefactRef | None) -> Response:
+    structures, external = submitted
     fragments = fragments_of(structures)
     if not fragments:
         raise ApiError(422, "No artefacts", "the message holds no maintainable artefact")
@@ -126,9 +128,7 @@ def _submit(engine, structures, token, *, kind: str | None, put: ArtefactRef | N
 
             if put not in {row.ref for row in list_artefacts(conn)}:
                 raise ApiError(404, "Not found", f"no {put} to replace; POST creates")
-        report = save_structures(
-            conn, fragments, actor=_actor(token), external=external_refs(structures)
-        )
+        report = save_structures(conn, fragments, actor=_actor(token), external=external)
         if not report.ok:
             conn.rollback()
     return _answer(report, success_status=200 if put is not None else None)

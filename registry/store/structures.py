@@ -111,20 +111,16 @@ def fragments_of(structures: StructureSet) -> list[Fragment]:
     return split_structure_message(export_structures(structures, "sdmx-ml-2.1"))
 
 
-def external_refs(structures: StructureSet) -> frozenset[ArtefactRef]:
-    """Artefacts a message declares held elsewhere (``isExternalReference``).
+def external_refs(message: bytes) -> frozenset[ArtefactRef]:
+    """Artefacts the message declares held elsewhere (``isExternalReference="true"``).
 
     References to them are accepted although the registry does not hold them,
-    as the sender said where they live (the ECB's categorisations point to a
-    category scheme it does not send, for instance).
+    as the sender said they live elsewhere; any other unresolved reference is
+    refused (409).
     """
-    from mosy_sdmx.structures.references import ref_of, rest_type
+    from mosy_sdmx.structures.fragments import declared_external
 
-    return frozenset(
-        ref_of(a)
-        for a in structures.artefacts()
-        if getattr(a, "is_external_reference", False) and rest_type(a)
-    )
+    return frozenset(ArtefactRef(*key) for key in declared_external(message))
 
 
 def _ref(fragment: Fragment) -> ArtefactRef:
@@ -442,14 +438,23 @@ def load_structure_file(
     engine: Engine, path, *, actor: Actor, replace_stable: bool = False
 ) -> SaveReport:
     """Load an SDMX-ML 2.1/3.0 or SDMX-JSON structure message from a file."""
-    from mosy_sdmx.structures import load_structures
+    from pathlib import Path
 
-    structures = load_structures(path)
+    from mosy_sdmx.exceptions import StructureError
+
+    try:
+        message = Path(path).read_bytes()
+    except OSError as exc:
+        raise StructureError("Cannot read structure file", f"{path}: {exc.strerror}") from None
+    structures = read_structure_bytes(message, str(path))
     with engine.begin() as conn:
-        return save_structures(
+        report = save_structures(
             conn,
             fragments_of(structures),
             actor=actor,
-            external=external_refs(structures),
+            external=external_refs(message),
             replace_stable=replace_stable,
         )
+        if not report.ok:
+            conn.rollback()
+        return report
