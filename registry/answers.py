@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,6 +32,14 @@ class RenderCache:
         self._size = size
         self._entries: OrderedDict[tuple, bytes] = OrderedDict()
         self._lock = threading.Lock()
+
+    def peek(self, key: tuple) -> bytes | None:
+        """The cached body, or None (never renders: safe on the event loop)."""
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
 
     def get(self, key: tuple, make: Callable[[], bytes]) -> bytes:
         with self._lock:
@@ -59,7 +68,7 @@ def cache_of(view: StructureView) -> RenderCache:
     return cache
 
 
-def structure_response(
+async def structure_response(
     request: Request,
     view: StructureView,
     key: str,
@@ -69,19 +78,35 @@ def structure_response(
     min_compress: int,
     filename: str | None = None,
 ) -> Response:
-    """A 200 (or 304) for the answer ``key`` in ``offer``, from cache when possible."""
+    """A 200 (or 304) for the answer ``key`` in ``offer``, from cache when possible.
+
+    Validators come from the revision, so a 304 needs no rendering; a cached
+    body is served from the event loop; only a first rendering (and its
+    compression) goes to the thread pool.
+    """
     etag = make_etag(view.revision, key, offer.name)
     if not_modified(request, view.revision, etag):
         return not_modified_response(view.revision, etag)
     cache = cache_of(view)
-    body = cache.get((key, offer.name, None), render)
+    encoding = choose_encoding(request.headers.get("accept-encoding", ""))
     headers = validators(view.revision, etag)
     headers["Vary"] = "Accept, Accept-Encoding"
     headers["Cache-Control"] = "no-cache"
     if filename:
         headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    encoding = choose_encoding(request.headers.get("accept-encoding", ""))
-    if encoding and len(body) >= min_compress:
-        body = cache.get((key, offer.name, encoding), lambda: compress_bytes(body, encoding))
+    compressed_key = (key, offer.name, encoding)
+    body = cache.peek(compressed_key) if encoding else None
+    if body is None:
+        body = cache.peek((key, offer.name, None))
+        if body is None:
+            body = await run_in_threadpool(cache.get, (key, offer.name, None), render)
+        if encoding and len(body) >= min_compress:
+            plain = body
+            body = await run_in_threadpool(
+                cache.get, compressed_key, lambda: compress_bytes(plain, encoding)
+            )
+        else:
+            encoding = None
+    if encoding:
         headers["Content-Encoding"] = encoding
     return Response(body, media_type=offer.media_type, headers=headers)

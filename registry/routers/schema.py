@@ -8,6 +8,7 @@ provider's) allow. ``dimensionAtObservation`` picks the schema's shape.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mosy_sdmx.exceptions import StructureNotFoundError
@@ -42,7 +43,7 @@ SCHEMA_RESPONSES = {
 }
 
 
-def _schema(
+async def _schema(
     request: Request,
     view: StructuresDep,
     settings: SettingsDep,
@@ -60,7 +61,7 @@ def _schema(
     offer = choose(
         SCHEMA_OFFERS[api], request.headers.get("accept"), request.query_params.get("format")
     )
-    ref_, flow, provider = _target(view, query)
+    ref_, flow, provider = await run_in_threadpool(_target, view, query)
     target = ref_.id
     dim = query.dimension_at_observation or "TIME_PERIOD"
     key = f"schema/{context}/{target}/{dim}/{query.explicit_measure}"
@@ -80,7 +81,7 @@ def _schema(
             allowed=allowed,
         )
 
-    return structure_response(
+    return await structure_response(
         request,
         view,
         key,
@@ -118,7 +119,7 @@ def _target(view, query: SchemaQuery) -> tuple[ArtefactRef, str | None, str | No
     return ref, None, None
 
 
-def _v1(
+async def _v1(
     request: Request,
     view: StructuresDep,
     settings: SettingsDep,
@@ -127,10 +128,10 @@ def _v1(
     resourceID: str,
     version: str | None = None,
 ) -> Response:
-    return _schema(request, view, settings, "v1", context, agencyID, resourceID, version)
+    return await _schema(request, view, settings, "v1", context, agencyID, resourceID, version)
 
 
-def _v2(
+async def _v2(
     request: Request,
     view: StructuresDep,
     settings: SettingsDep,
@@ -139,7 +140,7 @@ def _v2(
     resourceID: str,
     version: str | None = None,
 ) -> Response:
-    return _schema(request, view, settings, "v2", context, agencyID, resourceID, version)
+    return await _schema(request, view, settings, "v2", context, agencyID, resourceID, version)
 
 
 for prefix, handler, label in (("/sdmx/2.1", _v1, "1.5.0"), ("/sdmx/3.0", _v2, "2.1.0")):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mosy_sdmx.exceptions import InvalidQueryError
@@ -50,7 +51,7 @@ _DETAIL = (
 _REFERENCES = "none, parents, parentsandsiblings, children, descendants, all, or a structure type"
 
 
-def answer(
+async def answer(
     request: Request, view: StructuresDep, settings: SettingsDep, query: StructureQuery
 ) -> Response:
     if "asOf" in query.extra:
@@ -60,21 +61,23 @@ def answer(
         request.headers.get("accept"),
         request.query_params.get("format"),
     )
-    keep = None
     key = query.render("v2")
     if query.updated_after:
         since = _instant(query.updated_after)
         keep = lambda ref: view.updated.get(ref, since) > since  # noqa: E731
-    selection = select_structures(view.structures, view.graph, query, keep=keep)
-    if not selection.matched:
-        return Response(status_code=204)
-    return structure_response(
-        request,
-        view,
-        key,
-        offer,
-        lambda: export_selection(view.structures, view.graph, selection, offer.name),
-        min_compress=settings.gzip_min_bytes,
+        selection = await run_in_threadpool(
+            select_structures, view.structures, view.graph, query, keep=keep
+        )
+        if not selection.matched:
+            return Response(status_code=204)
+
+    def render() -> bytes:
+        # A cached answer skips this; an unknown artefact raises here, uncached.
+        selection = select_structures(view.structures, view.graph, query)
+        return export_selection(view.structures, view.graph, selection, offer.name)
+
+    return await structure_response(
+        request, view, key, offer, render, min_compress=settings.gzip_min_bytes
     )
 
 
@@ -91,7 +94,7 @@ def _instant(text: str) -> datetime:
 # -- SDMX REST 1.5.0 ------------------------------------------------------------
 
 
-def _v1(
+async def _v1(
     request: Request,
     view: StructuresDep,
     settings: SettingsDep,
@@ -104,7 +107,7 @@ def _v1(
     query = parse_structure_query(
         "v1", resource, agencyID, resourceID, version, itemID, dict(request.query_params)
     )
-    return answer(request, view, settings, query)
+    return await answer(request, view, settings, query)
 
 
 _V1 = "/sdmx/2.1/{resource}"
@@ -134,7 +137,7 @@ for suffix in (
 # -- SDMX REST 2.x ---------------------------------------------------------------
 
 
-def _v2(
+async def _v2(
     request: Request,
     view: StructuresDep,
     settings: SettingsDep,
@@ -147,7 +150,7 @@ def _v2(
     query = parse_structure_query(
         "v2", structureType, agencyID, resourceID, version, itemID, dict(request.query_params)
     )
-    return answer(request, view, settings, query)
+    return await answer(request, view, settings, query)
 
 
 _V2 = "/sdmx/3.0/structure"
