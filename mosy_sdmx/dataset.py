@@ -15,6 +15,8 @@ from enum import StrEnum
 
 import pandas as pd
 
+from mosy_sdmx.exceptions import Location, ParseError
+
 
 class Action(StrEnum):
     """SDMX dataset actions (SDMX-ML ``action``, SDMX-CSV 2.0 ``ACTION`` column)."""
@@ -30,7 +32,11 @@ class Action(StrEnum):
         return self.value[0]
 
     @classmethod
-    def parse(cls, value: str | Action | None) -> Action:
+    def parse(cls, value: str | Action | None, location: Location | None = None) -> Action:
+        """The action a message names (any case, or its CSV letter); "" and None: Information.
+
+        Raises ParseError (at ``location``) for anything else.
+        """
         if value is None or value == "":
             return cls.INFORMATION
         if isinstance(value, Action):
@@ -42,7 +48,11 @@ class Action(StrEnum):
         # SDMX-ML 2.1 also knows "Merge" as a synonym of append/replace.
         if key == "merge":
             return cls.REPLACE
-        raise ValueError(f"unknown SDMX action {value!r}")
+        raise ParseError(
+            "Unknown dataset action",
+            f"{value!r} is not one of Information, Append, Replace, Delete",
+            location=location,
+        )
 
 
 @dataclass(slots=True)
@@ -99,11 +109,19 @@ class Dataset:
 
     @property
     def structure_id(self) -> str | None:
-        """The maintainable id part of ``structure_urn`` (e.g. ``DF_THB_VICTIMS``)."""
+        """The maintainable id part of ``structure_urn`` (e.g. ``DF_THB_VICTIMS``).
+
+        A URN is read by sdmx1's ``sdmx.urn``; a bare ``AGENCY:ID(VERSION)``
+        reference or id, as some messages give, by its own shape.
+        """
         if not self.structure_urn:
             return None
-        tail = self.structure_urn.rsplit("=", 1)[-1]
-        return tail.split(":", 1)[-1].split("(", 1)[0]
+        from sdmx.urn import URN
+
+        try:
+            return URN(self.structure_urn).id
+        except ValueError:
+            return self.structure_urn.split(":", 1)[-1].split("(", 1)[0]
 
     def with_data(self, data: pd.DataFrame) -> Dataset:
         """A copy sharing every dataset-level fact but with other observations."""

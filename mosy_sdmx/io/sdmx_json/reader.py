@@ -161,10 +161,7 @@ def _struct_index(ds: dict, count: int, source: str | None) -> int:
 
 
 def _action(ds: dict, source: str | None) -> Action:
-    try:
-        return Action.parse(ds.get("action"))
-    except ValueError as exc:
-        raise ParseError("Unknown action", str(exc), location=Location(source=source)) from None
+    return Action.parse(ds.get("action"), Location(source=source))
 
 
 def _structure_urn(elem: dict) -> str | None:
