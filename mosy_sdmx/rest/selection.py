@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sdmx.model import common
+
 from mosy_sdmx.exceptions import StructureNotFoundError
 from mosy_sdmx.formats import StructureFormat
 from mosy_sdmx.rest.query import StructureQuery
@@ -247,7 +249,7 @@ def _item_paths(artefact: Any) -> list[str]:
 
 
 def _nested(item: Any) -> bool:
-    return type(item).__name__ in ("Category", "ReportingCategory")
+    return isinstance(item, common.Category)
 
 
 def select_schema(

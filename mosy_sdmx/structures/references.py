@@ -18,7 +18,7 @@ from typing import Any
 
 from sdmx.model import common
 
-from mosy_sdmx.structures._export_common import MAINTAINABLES, agency_of, version_of
+from mosy_sdmx.structures._export_common import MAINTAINABLES, agency_of, kind_of, version_of
 
 #: Serializer kind (``_export_common``) -> REST resource type.
 REST_TYPES = {
@@ -112,14 +112,14 @@ def direct_references(artefact: Any) -> Iterator[Any]:
     elif isinstance(artefact, common.ConceptScheme):
         for concept in artefact:
             yield from _enumerations(getattr(concept, "core_representation", None))
-    elif type(artefact).__name__ == "ProvisionAgreement":
+    elif isinstance(artefact, common.ProvisionAgreement):
         if artefact.structure_usage is not None:
             yield artefact.structure_usage
         if artefact.data_provider is not None:
             scheme = _scheme_of(artefact.data_provider)
             if scheme is not None:
                 yield scheme
-    elif type(artefact).__name__ in ("ContentConstraint", "DataConstraint"):
+    elif kind_of(artefact) == "data_constraint":
         for target in getattr(artefact, "content", ()) or ():
             if rest_type(target):
                 yield target
@@ -127,7 +127,7 @@ def direct_references(artefact: Any) -> Iterator[Any]:
                 scheme = _scheme_of(target)
                 if scheme is not None:
                     yield scheme
-    elif type(artefact).__name__ == "Categorisation":
+    elif isinstance(artefact, common.Categorisation):
         if artefact.artefact is not None and rest_type(artefact.artefact):
             yield artefact.artefact
         if artefact.category is not None:
