@@ -112,3 +112,22 @@ def test_accept_header_negotiation(client, accept, expected) -> None:
 def test_trailing_slash_is_served_not_redirected(client) -> None:
     response = client.get("/sdmx/3.0/structure/dataflow/MOSY/", follow_redirects=False)
     assert response.status_code == 200
+
+
+def test_the_request_id_is_in_the_log(client) -> None:
+    import logging
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    logger = logging.getLogger("registry.access")
+    logger.addHandler(handler)
+    try:
+        client.get("/health", headers={"X-Request-ID": "poll-77"})
+    finally:
+        logger.removeHandler(handler)
+    assert any("poll-77" in r.getMessage() and "/health" in r.getMessage() for r in records)
