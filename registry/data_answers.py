@@ -10,14 +10,12 @@ media types come from the library's ``DataFormat`` table.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
-from email.utils import format_datetime, parsedate_to_datetime
 
 import numpy as np
 import pandas as pd
@@ -31,6 +29,9 @@ from mosy_sdmx.formats import DataFormat
 from mosy_sdmx.io.streaming import DataSetPart, stream_data
 from mosy_sdmx.rest.data import BoundQuery, DataQuery, bind
 from mosy_sdmx.structures import StructureSet
+from registry.conditional import make_etag
+from registry.conditional import not_modified as client_is_current
+from registry.conditional import validators as revision_validators
 from registry.errors import ApiError
 from registry.negotiation import Offer, choose
 from registry.store.data_queries import (
@@ -158,9 +159,10 @@ class Prepared:
 
     bound: BoundQuery
     flow: FlowRef
+    #: The dataflow's data revision (its number) at the later of the data's and the
+    #: structures' change times: what the validators are made of.
     revision: Revision
     etag: str
-    last_modified: str
 
 
 def prepare(
@@ -170,44 +172,27 @@ def prepare(
     layout = view.structures.layout(flow_id)
     bound = bind(query, layout)
     flow = FlowRef.of_layout(layout)
-    revision = get_revision(conn, flow.scope)
-    moment = max(revision.updated_at, view.revision.updated_at).astimezone(UTC)
+    data = get_revision(conn, flow.scope)
+    moment = max(data.updated_at, view.revision.updated_at).astimezone(UTC)
+    revision = Revision(flow.scope, data.number, moment)
     target = request.url.path + "?" + "&".join(sorted(str(request.query_params).split("&")))
-    digest = hashlib.blake2b(
-        "\x1f".join(
-            [kind, target, fmt.offer.media_type, repr(sorted(fmt.options.items()))]
-        ).encode(),
-        digest_size=8,
-    ).hexdigest()
-    etag = f'W/"d{revision.number}.s{view.revision.number}-{digest}"'
-    return Prepared(bound, flow, revision, etag, format_datetime(moment, usegmt=True))
+    options = repr(sorted(fmt.options.items()))
+    etag = make_etag(
+        revision, kind, target, fmt.offer.media_type, options, f"s{view.revision.number}"
+    )
+    return Prepared(bound, flow, revision, etag)
 
 
 def not_modified(request: Request, prepared: Prepared) -> bool:
-    """True when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in tags or prepared.etag.removeprefix("W/") in tags
-    since = request.headers.get("if-modified-since")
-    if since:
-        try:
-            moment = parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-        if moment.tzinfo is None:
-            return False
-        return parsedate_to_datetime(prepared.last_modified) <= moment
-    return False
+    """True when the client's copy is current (``registry.conditional``)."""
+    return client_is_current(request, prepared.revision, prepared.etag)
 
 
 def validators(prepared: Prepared) -> dict[str, str]:
-    return {
-        "ETag": prepared.etag,
-        "Last-Modified": prepared.last_modified,
-        "Cache-Control": "no-cache",
-        "Vary": "Accept, Accept-Encoding",
-    }
+    headers = revision_validators(prepared.revision, prepared.etag)
+    headers["Cache-Control"] = "no-cache"
+    headers["Vary"] = "Accept, Accept-Encoding"
+    return headers
 
 
 # -- observations to frames -----------------------------------------------------------------
