@@ -34,7 +34,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal,
     not_,
     or_,
     select,
@@ -226,11 +225,15 @@ def observation_conditions(
     *,
     series: Select,
     history: bool = False,
+    loads: list[int] | None = None,
 ) -> list[ColumnElement[bool]]:
     """Which versions of ``observations`` a query selects (state, periods, filters)."""
     q = bound.query
     o = observations.c
-    parts: list[ColumnElement[bool]] = [o.series_pk.in_(series)]
+    parts: list[ColumnElement[bool]] = []
+    every_series = not (bound.keys or bound.dimension_filters or q.providers)
+    if not (every_series and q.updated_after is not None and loads is not None):
+        parts.append(o.series_pk.in_(series))
     if q.as_of is not None:
         parts.append(o.created_load.in_(_loads(flow_pk, data_loads.c.at <= q.as_of)))
         if not history:
@@ -243,7 +246,10 @@ def observation_conditions(
     elif not history:
         parts.append(o.replaced_load.is_(None))
     if q.updated_after is not None:
-        parts.append(o.created_load.in_(_loads(flow_pk, data_loads.c.at > q.updated_after)))
+        # The loads' numbers as values, not a subquery: the planners then see how
+        # few rows a recent load wrote and take the created_load index.
+        recent = loads if loads is not None else _loads(flow_pk, data_loads.c.at > q.updated_after)
+        parts.append(o.created_load.in_(recent) if len(recent) else false())
     elif not history:
         parts.append(o.deleted.is_(false()))
     if q.start_period:
@@ -272,6 +278,8 @@ class Selection:
     history: bool
     #: The observation query compiled for the driver (SQL text, parameters), made once.
     compiled: tuple[str, object, list[str]] | None = None
+    #: With updatedAfter: the dataflow's loads after that moment.
+    recent_loads: list[int] | None = None
 
     @property
     def empty(self) -> bool:
@@ -310,7 +318,12 @@ def resolve(conn: Connection, bound: BoundQuery, flow: FlowRef) -> Selection | N
     providers = bound.query.providers
     series = select_series(conn, bound, pk, providers)
     history = bound.query.include_history
-    return Selection(bound, pk, series, history)
+    recent = None
+    if bound.query.updated_after is not None:
+        recent = list(
+            conn.execute(_loads(pk, data_loads.c.at > bound.query.updated_after)).scalars()
+        )
+    return Selection(bound, pk, series, history, recent_loads=recent)
 
 
 def observation_statement(selection: Selection, *, order_by_keys: bool = False) -> Select:
@@ -323,7 +336,11 @@ def observation_statement(selection: Selection, *, order_by_keys: bool = False) 
         series_condition(bound, selection.flow_pk, q.providers)
     )
     conditions = observation_conditions(
-        bound, selection.flow_pk, series=series_sub, history=selection.history
+        bound,
+        selection.flow_pk,
+        series=series_sub,
+        history=selection.history,
+        loads=selection.recent_loads,
     )
     columns = [
         o.series_pk,
@@ -541,7 +558,3 @@ def load_times(conn: Connection, flow_pk: int) -> dict[int, datetime]:
         select(data_loads.c.pk, data_loads.c.at).where(data_loads.c.flow_pk == flow_pk)
     ).all()
     return {int(pk): _aware(at).astimezone(UTC) for pk, at in rows}
-
-
-def literal_true() -> ColumnElement[bool]:
-    return literal(True)

@@ -499,13 +499,20 @@ class _Writer:
         if inc.empty:
             return
         cur = self.current(inc["series_pk"].to_numpy())
+        if cur.empty:  # new series only (a first load): everything is added
+            result.added += len(inc)
+            self.write(np.zeros(0, dtype=np.int64), inc.assign(deleted=False), result)
+            return
         m = inc.merge(cur, on=["series_pk", "period"], how="left", suffixes=("", "_old"))
         exists = m["pk"].notna().to_numpy()
         live = exists & ~m["deleted"].fillna(False).astype(bool).to_numpy()
         old_attrset = m["attrset_pk_old"].fillna(-1).astype(np.int64).to_numpy()
         if append:
             m = self._fill(m, live, old_attrset)
-        same_value = _same(m["value"], m["value_old"]) & _same(m["value_text"], m["value_text_old"])
+        new_value = m["value"].to_numpy(dtype=np.float64)
+        old_value = m["value_old"].to_numpy(dtype=np.float64)
+        same_value = (new_value == old_value) | (np.isnan(new_value) & np.isnan(old_value))
+        same_value &= _same(m["value_text"], m["value_text_old"])
         same = live & same_value & (m["attrset_pk"].to_numpy() == old_attrset)
         write = ~same
         result.added += int((write & ~live).sum())
