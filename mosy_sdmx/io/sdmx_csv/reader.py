@@ -18,6 +18,7 @@ from typing import BinaryIO, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from mosy_sdmx.dataset import Action, Dataset
@@ -189,12 +190,16 @@ def _parse_body(
     try:
         if numbers:
             try:
-                return run(True, body, numbers)
+                table = run(True, body, numbers)
             except pa.ArrowInvalid as exc:
                 if "conversion error to double" not in str(exc):
                     raise
-                invalid.clear()
-                body.seek(start)
+            else:
+                if not _nan_or_infinite(table, numbers):
+                    return table
+                # Arrow reads nan, inf, Infinity...: only the strings tell NaN from nan.
+            invalid.clear()
+            body.seek(start)
         return run(True, body, [])
     except pa.ArrowInvalid as exc:
         message = str(exc)
@@ -211,6 +216,10 @@ def _parse_body(
         raise _body_error(message, invalid, header, source) from None
     except (OSError, EOFError) as exc:
         raise ParseError("Unreadable input", str(exc), location=Location(source=source)) from None
+
+
+def _nan_or_infinite(table: pa.Table, names: list[str]) -> bool:
+    return any(pc.any(pc.or_(pc.is_nan(table[n]), pc.is_inf(table[n]))).as_py() for n in names)
 
 
 def _parsed_as_number(col: Column, layout: ComponentLayout | None) -> bool:
