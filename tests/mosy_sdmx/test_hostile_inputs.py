@@ -454,7 +454,9 @@ def test_absurdly_long_number_in_json_is_a_parse_error(messages, thb, fmt):
     assert good.count(b"[12") == 1
     data = good.replace(b"[12", b"[1" + b"0" * 5000)
     err = refused(lambda: read_data(data, thb, flow=FLOW))
-    assert isinstance(err, ParseError) and "OBS_VALUE" in str(err), str(err)
+    # Refused while decoding, with the JSON path of the value (the first of its observation).
+    assert isinstance(err, ParseError) and "out of range" in str(err), str(err)
+    assert err.context["path"].endswith("][0]")
 
 
 def test_big_leading_comment_alone_is_harmless(messages, thb):

@@ -2,21 +2,23 @@
 
 Three envelopes are read: 2.0 (``meta`` + ``data.structures[]``), 1.0
 (``meta`` + ``data.structure``) and the early 1.0 form many services still
-send (top-level ``header``/``structure``/``dataSets``). The message is parsed
-with the stdlib ``json``; observations are then gathered into flat lists once
-and every key, value and attribute index is decoded column-wise with numpy.
+send (top-level ``header``/``structure``/``dataSets``). The message is decoded
+by msgspec into typed sections (``_messages``), so a value of the wrong JSON
+type is a ParseError with its JSON path before anything indexes into it;
+observations are then gathered into flat lists once and every key, value and
+attribute index is decoded column-wise with numpy.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import re
 from datetime import datetime
 from itertools import chain, zip_longest
 from typing import Any, BinaryIO
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -25,6 +27,16 @@ import pyarrow.compute as pc
 from mosy_sdmx.dataset import Action, Dataset, Header
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.frame import finish_frame, short_text
+from mosy_sdmx.io.numbers import parse_doubles
+from mosy_sdmx.io.sdmx_json._messages import (
+    Component,
+    ComponentValue,
+    DataSet,
+    Link,
+    Message,
+    Structure,
+    decode,
+)
 from mosy_sdmx.structures import ComponentLayout, ValueKind
 
 _HREF = re.compile(r"/(dataflow|datastructure)/([^/]+)/([^/]+)/([^/?#]+)")
@@ -66,9 +78,7 @@ def _read(
             "No data set", "the message holds no dataSets", location=Location(source=source_name)
         )
     frames, actions, ds_attrs, labels, urn = [], [], {}, {}, None
-    for index, ds in enumerate(datasets):
-        if not isinstance(ds, dict):
-            raise _shape_error(source_name, f"dataSets[{index}] is not an object")
+    for ds in datasets:
         struct = structures[_struct_index(ds, len(structures), source_name)]
         decoded = _Decoded(struct, layout, source_name, extra_columns)
         frames.append(decoded.frame(ds))
@@ -99,82 +109,57 @@ def _read(
 # -- envelope ---------------------------------------------------------------------
 
 
-def _load(stream: BinaryIO, source: str | None) -> Any:
+def _load(stream: BinaryIO, source: str | None) -> Message:
     raw = stream.read()
     if not raw.strip():
         raise ParseError("Empty input", "the file holds no data", location=Location(source=source))
-    try:
-        return json.loads(raw, parse_int=_parse_int)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            "Malformed JSON",
-            exc.msg,
-            location=Location(source=source, line=exc.lineno, column=exc.colno),
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ParseError("Not UTF-8", str(exc), location=Location(source=source)) from None
-    except RecursionError:
-        raise ParseError(
-            "JSON nested too deeply",
-            "the message nests arrays or objects too deeply",
-            location=Location(source=source),
-        ) from None
-
-
-def _parse_int(text: str) -> int | str:
-    # Python refuses int() on more than 4300 digits; such a value is no count anyway,
-    # so it stays text and is refused where a number is required.
-    return int(text) if len(text) <= 40 else text
+    return decode(raw, source)
 
 
 def _shape_error(source: str | None, detail: str) -> ParseError:
     return ParseError("Not an SDMX-JSON data message", detail, location=Location(source=source))
 
 
-def _envelope(doc: Any, source: str | None) -> tuple[dict, list[dict], list[dict]]:
-    if not isinstance(doc, dict):
-        raise _shape_error(source, "the top level is not a JSON object")
-    if "header" in doc or "structure" in doc:  # early SDMX-JSON 1.0
-        structure = doc.get("structure")
-        if not isinstance(structure, dict):
+def _envelope(doc: Message, source: str | None) -> tuple[dict, list[Structure], list[DataSet]]:
+    if doc.header is not None or doc.structure is not None:  # early SDMX-JSON 1.0
+        if doc.structure is None:
             raise _shape_error(source, "'structure' is missing")
-        return doc.get("header") or {}, [structure], doc.get("dataSets") or []
-    data = doc.get("data")
-    if not isinstance(data, dict):
+        return doc.header or {}, [doc.structure], doc.dataSets or []
+    data = doc.data
+    if data is None:
         raise _shape_error(source, "neither 'data' nor 'header' found")
-    if isinstance(data.get("structures"), list):
-        structures = data["structures"]
-    elif isinstance(data.get("structure"), dict):
-        structures = [data["structure"]]
+    if data.structures is not None:
+        structures = data.structures
+    elif data.structure is not None:
+        structures = [data.structure]
     else:
         raise _shape_error(source, "'data' has no 'structures' (2.0) or 'structure' (1.0)")
     if not structures:
         raise _shape_error(source, "'data.structures' is empty")
-    return doc.get("meta") or {}, structures, data.get("dataSets") or []
+    return doc.meta or {}, structures, data.dataSets or []
 
 
-def _struct_index(ds: dict, count: int, source: str | None) -> int:
-    index = ds.get("structure", 0)
-    if not isinstance(index, int) or not 0 <= index < count:
+def _struct_index(ds: DataSet, count: int, source: str | None) -> int:
+    index = ds.structure
+    if not 0 <= index < count:
         raise _shape_error(source, f"a data set refers to structure {index!r}, which is missing")
     return index
 
 
-def _action(ds: dict, source: str | None) -> Action:
+def _action(ds: DataSet, source: str | None) -> Action:
     try:
-        return Action.parse(ds.get("action"))
+        return Action.parse(ds.action)
     except ValueError as exc:
         raise ParseError("Unknown action", str(exc), location=Location(source=source)) from None
 
 
-def _structure_urn(elem: dict) -> str | None:
-    for link in elem.get("links") or []:
-        if not isinstance(link, dict):
-            continue
-        rel = link.get("rel")
-        if link.get("urn") and rel in ("dataflow", "datastructure"):
-            return str(link["urn"])
-        match = _HREF.search(str(link.get("href") or ""))
+def _structure_urn(elem: Structure | DataSet) -> str | None:
+    links: list[Link] = elem.links or []
+    for link in links:
+        rel = link.rel
+        if link.urn and rel in ("dataflow", "datastructure"):
+            return link.urn
+        match = _HREF.search(link.href or "")
         if match and rel in ("dataflow", "datastructure", None):
             kind, agency, ident, version = match.groups()
             return f"{_URN_CLASS[kind]}{agency}:{ident}({version})"
@@ -215,15 +200,22 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # -- one structure ---------------------------------------------------------------------
 
 
-def _value_id(value: Any) -> Any:
-    if not isinstance(value, dict):
+def _value_id(value: Any, component: str, source: str | None) -> Any:
+    """A component value's code (``id``), else its plain ``value``, else its name."""
+    if not isinstance(value, ComponentValue):
         return value
-    for key in ("id", "value", "name"):
-        if key in value:
-            found = value[key]
-            if isinstance(found, dict):  # localised text: take the first language
-                found = next(iter(found.values()), None)
-            return found
+    for found in (value.id, value.value, value.name):
+        if found is msgspec.UNSET:
+            continue
+        if isinstance(found, dict):  # localised text: take the first language
+            found = next(iter(found.values()), None)
+        if isinstance(found, list):
+            raise ParseError(
+                "Unsupported SDMX-JSON value",
+                f"{component} has a multi-valued value, which this reader does not take",
+                location=Location(source=source, component=component),
+            )
+        return found
     return None
 
 
@@ -231,23 +223,23 @@ class _Decoded:
     """A structure's components, ready to decode its data sets column-wise."""
 
     def __init__(
-        self, struct: dict, layout: ComponentLayout | None, source: str | None, extra: str
+        self, struct: Structure, layout: ComponentLayout | None, source: str | None, extra: str
     ) -> None:
         self.source = source
         self.layout = layout
         self.labels: dict[str, dict[str, str]] = {}
-        dims = struct.get("dimensions") or {}
-        attrs = struct.get("attributes") or {}
+        dims, attrs = struct.dimensions, struct.attributes
         self.dims = {
-            lvl: self._components(dims.get(lvl)) for lvl in ("dataSet", "series", "observation")
+            lvl: self._components(getattr(dims, lvl) if dims else None)
+            for lvl in ("dataSet", "series", "observation")
         }
         self.attrs = {
-            lvl: self._components(attrs.get(lvl))
+            lvl: self._components(getattr(attrs, lvl) if attrs else None)
             for lvl in ("dataSet", "dimensionGroup", "series", "observation")
         }
-        measures = (struct.get("measures") or {}).get("observation") or []
+        measures = (struct.measures.observation if struct.measures else None) or []
         if measures:
-            self.measures = [str(m.get("id")) for m in measures]
+            self.measures = [m.id for m in measures]
         else:
             self.measures = [layout.primary_measure if layout is not None else "OBS_VALUE"]
         self.time_ids = {
@@ -256,22 +248,25 @@ class _Decoded:
             for c in lvl
             if c["id"] == "TIME_PERIOD"
             or (layout is not None and c["id"] == layout.time_dimension)
-            or "TIME_PERIOD" in (c.get("roles") or [c.get("role")])
+            or "TIME_PERIOD" in c["roles"]
         }
         self._check(layout, extra)
 
-    def _components(self, items: Any) -> list[dict]:
+    def _components(self, items: list[Component] | None) -> list[dict]:
         out = []
         for item in items or []:
-            if not isinstance(item, dict) or "id" not in item:
-                raise _shape_error(self.source, "a component has no 'id'")
-            values = [_value_id(v) for v in item.get("values") or []]
-            comp = {"id": str(item["id"]), "values": values, "roles": item.get("roles")}
-            comp["role"] = item.get("role")
-            comp["keyPosition"] = item.get("keyPosition")
+            raw_values = item.values or []
+            values = [_value_id(v, item.id, self.source) for v in raw_values]
+            role = [item.role] if isinstance(item.role, str) else item.role
+            comp = {"id": item.id, "values": values, "roles": item.roles or role or []}
+            comp["keyPosition"] = item.keyPosition
             names = {}
-            for raw, ident in zip(item.get("values") or [], values, strict=True):
-                name = raw.get("name") if isinstance(raw, dict) and "id" in raw else None
+            for raw, ident in zip(raw_values, values, strict=True):
+                name = (
+                    raw.name
+                    if isinstance(raw, ComponentValue) and raw.id is not msgspec.UNSET
+                    else None
+                )
                 if isinstance(name, str) and name != ident:
                     names[str(ident)] = name
             if names:
@@ -303,8 +298,8 @@ class _Decoded:
     def _column(self, comp: dict, codes: np.ndarray) -> pd.Series:
         values = comp["values"]
         is_time = comp["id"] in self.time_ids
-        if len(codes) and (codes.max(initial=-1) >= len(values)):
-            bad = int(codes.max())
+        if len(codes) and (codes.max(initial=-1) >= len(values) or codes.min(initial=0) < -1):
+            bad = int(codes.max()) if codes.max(initial=-1) >= len(values) else int(codes.min())
             raise ParseError(
                 "Bad value index",
                 f"{comp['id']} has {len(values)} values, an observation refers to value {bad}",
@@ -320,11 +315,24 @@ class _Decoded:
         return pd.Series(pd.Categorical.from_codes(codes, categories=cats))
 
     def _attr_column(self, comp: dict, raw: pd.Series) -> pd.Series:
+        """Value indices into the component's values; values themselves where they are sent."""
+        if raw.dtype == object:  # text, booleans, localised texts or arrays among them
+            raw = raw.map(lambda v: _inline_value(v, comp["id"], self.source))
         numbers = pd.to_numeric(raw, errors="coerce")
         if bool((numbers.notna() | raw.isna()).all()):
+            present = numbers.dropna()
+            wrong = (present % 1 != 0) | (present >= 2**62) | (present < 0)
+            if wrong.any():
+                raise ParseError(
+                    "Bad value index",
+                    f"{comp['id']} has {len(comp['values'])} values, "
+                    f"an observation refers to value {short_text(present[wrong].iloc[0])}",
+                    location=Location(source=self.source, component=comp["id"]),
+                )
             codes = numbers.fillna(-1).to_numpy(dtype=np.int64)
             return self._column(comp, codes)
-        return raw.astype(object).where(raw.notna(), None).astype("category")
+        text = raw.astype(object).where(raw.notna(), None)
+        return text.map(lambda v: v if v is None else str(v)).astype("category")
 
     def _measure(self, measure: str, raw: pd.Series) -> np.ndarray | pd.Series:
         numeric = True
@@ -332,28 +340,26 @@ class _Decoded:
             numeric = self.layout.components[measure].kind in (ValueKind.NUMBER, ValueKind.INTEGER)
         if raw.dtype.kind in "fiu":
             return raw.to_numpy(dtype="float64")
-        numbers = pd.to_numeric(raw, errors="coerce")
-        bad = numbers.isna() & raw.notna() & ~raw.isin(["NaN"])
-        if not bad.any():
-            return numbers.to_numpy(dtype="float64")
+        numbers, bad = _measure_numbers(raw.to_numpy(dtype=object))
+        if bad is None:
+            return numbers
         if not numeric:
             return raw.astype(object)
-        index = int(np.flatnonzero(bad.to_numpy())[0])
         raise ParseError(
             "Not a number",
-            f"{measure} must be numeric, found {short_text(raw.iloc[index])!r}",
+            f"{measure} must be a number as SDMX writes them, found {short_text(raw.iloc[bad])!r}",
             location=Location(source=self.source, component=measure),
-            context={"observation": index},
+            context={"observation": bad, "value": short_text(raw.iloc[bad], 200)},
         )
 
-    def frame(self, ds: dict) -> pd.DataFrame:
-        series = ds.get("series")
+    def frame(self, ds: DataSet) -> pd.DataFrame:
+        series = ds.series
         obs_dims, series_dims = self.dims["observation"], self.dims["series"]
         cols: dict[str, Any] = {}
-        if isinstance(series, dict) and series:
+        if series:
             keys = list(series.keys())
             bodies = list(series.values())
-            obs_maps = [(b or {}).get("observations") or {} for b in bodies]
+            obs_maps = [(b.observations if b is not None else None) or {} for b in bodies]
             counts = np.fromiter(map(len, obs_maps), dtype=np.int64, count=len(obs_maps))
             obs_keys = list(chain.from_iterable(m.keys() for m in obs_maps))
             obs_vals = list(chain.from_iterable(m.values() for m in obs_maps))
@@ -361,14 +367,14 @@ class _Decoded:
             skeys = _split_keys(keys, len(series_dims), self.source)
             for j, comp in enumerate(series_dims):
                 cols[comp["id"]] = self._column(comp, skeys[take, j])
-            sattrs = _padded([(b or {}).get("attributes") or [] for b in bodies])
+            sattrs = _padded([(b.attributes if b is not None else None) or [] for b in bodies])
             for j, comp in enumerate(self.attrs["series"]):
                 raw = sattrs[j] if j in sattrs.columns else pd.Series([None] * len(keys))
                 cols[comp["id"]] = self._attr_column(comp, raw.iloc[take].reset_index(drop=True))
         else:
             # Flat data (dimensionAtObservation=AllDimensions): keys span the
             # series and observation dimensions.
-            observations = ds.get("observations") or {}
+            observations = ds.observations or {}
             obs_keys, obs_vals = list(observations.keys()), list(observations.values())
             obs_dims = series_dims + obs_dims
         n = len(obs_keys)
@@ -394,9 +400,9 @@ class _Decoded:
         order = [c["id"] for c in ordered]
         return df[order + [c for c in df.columns if c not in order]]
 
-    def _group_attributes(self, ds: dict, df: pd.DataFrame) -> None:
+    def _group_attributes(self, ds: DataSet, df: pd.DataFrame) -> None:
         """SDMX-JSON 2.0 ``dimensionGroupAttributes``: values for partial keys."""
-        groups = ds.get("dimensionGroupAttributes") or {}
+        groups = ds.dimensionGroupAttributes or {}
         comps = self.attrs["dimensionGroup"]
         if not comps:
             return
@@ -410,18 +416,24 @@ class _Decoded:
             for dim, part in zip(dims, key.split(":"), strict=False):
                 if part == "":
                     continue
+                if not (part.isascii() and part.isdigit()):
+                    raise ParseError(
+                        "Bad group key",
+                        f"dimensionGroupAttributes key {short_text(key)!r} is not value indices",
+                        location=Location(source=self.source, component=dim["id"]),
+                    )
                 values = dim["values"]
                 wanted = str(values[int(part)]) if int(part) < len(values) else None
                 mask &= (df[dim["id"]].astype(object) == wanted).to_numpy()
             for comp, index in zip(comps, indices or [], strict=False):
-                if isinstance(index, int):
+                if isinstance(index, int) and not isinstance(index, bool):
                     result[comp["id"]][mask] = index
         for comp in comps:
             df[comp["id"]] = self._column(comp, result[comp["id"]]).to_numpy()
 
-    def dataset_attributes(self, ds: dict) -> dict[str, str]:
+    def dataset_attributes(self, ds: DataSet) -> dict[str, str]:
         out: dict[str, str] = {}
-        indices = ds.get("attributes") or []
+        indices = ds.attributes or []
         for j, comp in enumerate(self.attrs["dataSet"]):
             value = None
             if j < len(indices) and indices[j] is not None:
@@ -435,6 +447,56 @@ class _Decoded:
             if value is not None:
                 out[comp["id"]] = str(value)
         return out
+
+
+def _inline_value(value: Any, component: str, source: str | None) -> Any:
+    """An attribute value sent in place of an index: as it is, a boolean as SDMX spells
+    it, localised text in its first language; a value array (multi-valued) is refused."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return next((v for v in value.values() if isinstance(v, str)), None)
+    if isinstance(value, list):
+        raise ParseError(
+            "Unsupported SDMX-JSON value",
+            f"{component} has a multi-valued value (an array), which this reader does not take",
+            location=Location(source=source, component=component),
+        )
+    return value
+
+
+def _measure_numbers(values: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """Measure values of any JSON type -> float64, or the index of the first non-number.
+
+    JSON numbers are numbers; strings must be spelt as SDMX numbers are
+    (``mosy_sdmx.io.numbers``); null is missing; anything else (a boolean, a
+    number too large for a double) is no number.
+    """
+    out = np.full(len(values), np.nan)
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    is_number = np.fromiter(
+        (isinstance(v, (int, float)) and not isinstance(v, bool) for v in values),
+        dtype=bool,
+        count=len(values),
+    )
+    bad = ~(is_text | is_number | np.fromiter((v is None for v in values), bool, len(values)))
+    try:
+        out[is_number] = values[is_number].astype(np.float64)
+    except OverflowError:
+        for index in np.flatnonzero(is_number):
+            try:
+                out[index] = float(values[index])
+            except OverflowError:
+                bad[index] = True
+    if is_text.any():
+        where = np.flatnonzero(is_text)
+        parsed, first = parse_doubles(pa.array(values[is_text], type=pa.string()))
+        if parsed is None:
+            bad[where[first or 0]] = True
+        else:
+            out[where] = parsed.to_numpy(zero_copy_only=False)
+    found = np.flatnonzero(bad)
+    return out, (int(found[0]) if len(found) else None)
 
 
 def _split_keys(keys: list[str], width: int, source: str | None) -> np.ndarray:

@@ -23,7 +23,8 @@ from mosy_sdmx.io.sdmx_ml._read_columns import (
     unescape_attribute,
 )
 from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root, several_datasets
-from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, refused_dtd, too_deep
+from mosy_sdmx.limits import get_limits
+from mosy_sdmx.safe_xml import InputWindow, feed_stream, refused_dtd, too_deep
 from mosy_sdmx.structures.layout import ComponentLayout
 
 _ROOTS = ("GenericData", "GenericTimeSeriesData")
@@ -67,6 +68,7 @@ class _GenericReader:
         self.datasets = 0
         self.version: str | None = None
         self.depth = 0
+        self.max_depth = get_limits().max_depth
         self.in_header = False
         self.text: deque[str] = deque(maxlen=256)
         self.data = self.text.append
@@ -100,7 +102,7 @@ class _GenericReader:
         counts = self.window.tag_counts
         counts[tag] = counts.get(tag, 0) + 1
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > self.max_depth:
             line, _ = self.window.locate_start_tag(tag, counts[tag] - 1)
             raise too_deep(self.source_name, line)
         namespace, local = ns.split_tag(tag)
