@@ -14,8 +14,8 @@ import sdmx
 from sdmx.message import StructureMessage
 from sdmx.model import common
 
-from mosy_sdmx.exceptions import ParseError, StructureError, StructureNotFoundError
-from mosy_sdmx.structures.layout import ComponentLayout, build_layout
+from mosy_sdmx.exceptions import MosyError, ParseError, StructureError, StructureNotFoundError
+from mosy_sdmx.structures.layout import ComponentLayout, build_layout, check_components
 
 
 class StructureSet:
@@ -116,6 +116,23 @@ class StructureSet:
             layout = build_layout(self.dsd(ref))
         self._layouts[ref] = layout
         return layout
+
+    def check_usable(self) -> None:
+        """Build every dataflow's and DSD's layout now, so that a set that loads can
+        be read with: what would fail later is a StructureError naming the artefact."""
+        for dsd in self.message.structure.values():
+            check_components(dsd)
+        for ref in [*self.message.dataflow, *self.message.structure]:
+            try:
+                self.layout(ref)
+            except MosyError:
+                pass  # e.g. a dataflow whose DSD is elsewhere: said clearly when asked for
+            except Exception as exc:  # sdmx1 built something no reader can use
+                raise StructureError(
+                    "Unusable structure",
+                    f"{ref} cannot be used: {type(exc).__name__}: {str(exc)[:160]}",
+                    context={"structure": ref},
+                ) from None
 
     def _default_ref(self) -> str:
         flows = list(self.message.dataflow)
@@ -299,4 +316,6 @@ def read_structure_file(path: str | Path) -> StructureSet:
         ) from None
     if not isinstance(message, StructureMessage):
         raise StructureError("Not an SDMX structure message", f"{path}")
-    return StructureSet(message, source=str(path))
+    structures = StructureSet(message, source=str(path))
+    structures.check_usable()
+    return structures

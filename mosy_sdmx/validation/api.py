@@ -8,6 +8,7 @@ report; it is the only place that touches ``mosy_sdmx.io``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -32,6 +33,9 @@ from mosy_sdmx.validation.report import IssueCollector, Report
 StructureArg = Any  # StructureSet | ComponentLayout | str | Path | None
 
 DEFAULT_MAX_EXAMPLES = 20
+
+#: Where a reader or check bug that reached a last-resort catch-all is logged.
+log = logging.getLogger(__name__)
 
 
 def validate(
@@ -97,6 +101,7 @@ def _run(chk, ctx: ValidationContext) -> str:
     except SkipCheck as reason:
         return f"skipped: {reason}"
     except Exception as exc:
+        log.error("validation check %s failed", chk.name, exc_info=True)
         ctx.collector.add(
             "check-failed",
             {"check": chk.name, "error": type(exc).__name__},
@@ -190,7 +195,8 @@ def read_and_validate(
     except OSError as exc:
         error = ParseError("Cannot open the file", exc.strerror or "I/O error")
         return None, error_report(error, source=name)
-    except Exception as exc:  # a reader bug must still give a report
+    except Exception as exc:  # a reader bug must still give a report (and be logged)
+        log.error("reading %s failed unexpectedly", name, exc_info=True)
         error = ParseError("The input could not be read", unexpected_error_text(exc))
         return None, error_report(error, source=name)
     report = validate(dataset, structure, provider, flow=flow, **options)

@@ -516,7 +516,14 @@ def _split_keys(keys: list[str], width: int, source: str | None) -> np.ndarray:
         return flat.reshape(len(keys), width)
     except (ValueError, pa.ArrowInvalid):
         bad = next(
-            k for k in keys if len(k.split(":")) != width or not k.replace(":", "").isdigit()
+            (
+                k
+                for k in keys
+                if len(k.split(":")) != width
+                or not (k.replace(":", "").isascii() and k.replace(":", "").isdigit())
+                or any(len(part) > 18 for part in k.split(":"))
+            ),
+            keys[0],
         )
         raise ParseError(
             "Bad observation key",
