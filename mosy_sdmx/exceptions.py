@@ -8,7 +8,8 @@ be read or used at all. The tree, named by what the caller should do next::
     ├── ParseError              malformed or hostile input; carries a Location
     ├── UnsupportedFormatError  the format is unknown or cannot be sniffed
     ├── StructureError          a structure source (codelists/, dsd/, --structure) is broken
-    └── StructureNotFoundError  a dataflow, DSD or codelist id/URN is not known
+    ├── StructureNotFoundError  a dataflow, DSD or codelist id/URN is not known
+    └── InvalidQueryError       an SDMX REST query breaks the grammar (mosy_sdmx.rest)
 """
 
 from __future__ import annotations
@@ -125,3 +126,9 @@ class StructureNotFoundError(MosyError):
     """A dataflow, DSD, codelist or provider asked for is not in the structures."""
 
     code = "structure-not-found"
+
+
+class InvalidQueryError(MosyError):
+    """A query (an SDMX REST path or parameter) breaks the query grammar."""
+
+    code = "invalid-query"

@@ -1,40 +1,89 @@
-"""The registry application: ``create_app(settings)`` wires the service.
+"""The registry application: ``create_app(settings)`` wires the service, nothing more.
 
-A skeleton for now: it loads the structures once at start-up (the library's
-``load_structures``) and answers a health check. The SDMX REST routers and the
-submission endpoints come with the registry issues.
+Nothing is built at import time: the engine is made in the lifespan (so
+tests and workers each get their own, after fork), the schema is checked to
+be at the migrations' head (``mosy-registry serve`` upgrades before starting
+workers), and every route is a router of ``registry.routers``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
-from mosy_sdmx import __version__, load_structures
-from registry.settings import Settings
+from mosy_sdmx import __version__
+from registry.compression import CompressionMiddleware
+from registry.db.engine import make_engine
+from registry.db.migrate import check_schema
+from registry.errors import install_error_handlers
+from registry.middleware import LimitsMiddleware, RequestIdMiddleware
+from registry.routers import ROUTERS
+from registry.settings import Settings, load_settings
+from registry.store.structures import StructureCache
+
+DESCRIPTION = """\
+The MoSy SDMX registry publishes the THB structures (and, with the next
+releases, data) over the standard SDMX REST API: SDMX REST 1.5.0 (SDMX 2.1
+messages) under `/sdmx/2.1/` and SDMX REST 2.1.0 (SDMX 3.0 messages) under
+`/sdmx/3.0/`. Errors are SDMX error messages on SDMX routes and
+`{"status", "code", "title", "detail"}` elsewhere.
+"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; nothing is created at import time, so tests can swap settings."""
-    settings = settings or Settings.from_env()
+    """Build the app for ``settings`` (default: from ``MOSY_*`` variables)."""
+    settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.structures = load_structures(settings.structure_file)
-        yield
+        engine = make_engine(settings.effective_database_url)
+        try:
+            check_schema(engine)
+        except Exception:
+            engine.dispose()
+            raise
+        app.state.engine = engine
+        app.state.structure_cache = StructureCache()
+        try:
+            yield
+        finally:
+            engine.dispose()
 
-    app = FastAPI(title="MoSy SDMX registry", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="MoSy SDMX registry",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
-
-    @app.get("/health")
-    def health() -> dict[str, object]:
-        structures = app.state.structures
-        return {
-            "status": "ok",
-            "version": __version__,
-            "dataflows": sorted(structures.dataflows),
-        }
-
+    logging.getLogger("registry").setLevel(settings.log_level.upper())
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    # Outermost last: limits run first, then ids, CORS and compression.
+    app.add_middleware(CompressionMiddleware, minimum_size=settings.gzip_min_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=[
+            "Accept",
+            "Accept-Language",
+            "If-None-Match",
+            "If-Modified-Since",
+            "X-Request-ID",
+        ],
+        expose_headers=["ETag", "Last-Modified", "X-Request-ID", "Content-Disposition"],
+        max_age=3600,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        LimitsMiddleware,
+        max_url_length=settings.max_url_length,
+        max_body_bytes=settings.max_body_mb << 20,
+    )
     return app

@@ -113,21 +113,12 @@ def convert_command(
 
     fmt_out = output_format(output, to)
     fmt_in = DataFormat.parse(from_) if from_ else None
-    structures = _structures(structure, flow)
-    layout = None
-    if structures is not None and (flow or len(structures.dataflows) == 1):
-        layout = structures.layout(flow)
-    elif structures is None and flow:
-        from mosy_sdmx.io import resolve_layout
-
-        layout = resolve_layout(None, flow)
     csv_out = fmt_out in (DataFormat.SDMX_CSV_10, DataFormat.SDMX_CSV_20)
     options = {"labels": labels} if csv_out else {}
-    write_flow = flow or (layout.flow_id if layout is not None else None)
     target = None if output == "-" else output
     try:
-        dataset = _read(input, layout, fmt_in, quiet, read_data)
-        data = write_data(dataset, target, fmt_out, structures, flow=write_flow, **options)
+        dataset = _read(input, structure, flow, fmt_in, quiet, read_data)
+        data = write_data(dataset, target, fmt_out, structure, flow=flow, **options)
     except StructureNotFoundError as exc:
         if structure is None:  # the built-in THB structures do not describe this data
             exc.detail = f"{exc.detail}; name the structure message with --structure FILE"
@@ -142,15 +133,7 @@ def convert_command(
         )
 
 
-def _structures(structure: Path | None, flow: str | None):
-    if structure is None:
-        return None
-    from mosy_sdmx.structures import load_structures
-
-    return load_structures(structure)
-
-
-def _read(path: Path, layout, fmt_in, quiet: bool, read_data):
+def _read(path: Path, structure: Path | None, flow: str | None, fmt_in, quiet: bool, read_data):
     try:
         size = path.stat().st_size
         raw = open(path, "rb")  # noqa: SIM115 - closed below
@@ -160,7 +143,7 @@ def _read(path: Path, layout, fmt_in, quiet: bool, read_data):
         ) from None
     if quiet or size < PROGRESS_MIN_BYTES:
         with raw:
-            return read_data(raw, layout, fmt_in)
+            return read_data(raw, structure, fmt_in, flow=flow)
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     with (
@@ -180,4 +163,4 @@ def _read(path: Path, layout, fmt_in, quiet: bool, read_data):
             progress.update(task, completed=position)
 
         stream = io.BufferedReader(ProgressReader(raw, str(path), advance), buffer_size=1 << 20)
-        return read_data(stream, layout, fmt_in)
+        return read_data(stream, structure, fmt_in, flow=flow)

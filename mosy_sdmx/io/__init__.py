@@ -18,11 +18,10 @@ from mosy_sdmx.formats import DataFormat
 from mosy_sdmx.io.peek import peek_structure_id
 from mosy_sdmx.io.source import Source, detect_format, open_source
 from mosy_sdmx.io.table import reader_for, writer_for
-from mosy_sdmx.structures import ComponentLayout, StructureSet
+from mosy_sdmx.structures import ComponentLayout, StructureArg, StructureSet, resolve
+from mosy_sdmx.structures.resolver import interpret_structure
 
-StructureArg = StructureSet | ComponentLayout | str | Path | None
-
-__all__ = ["read_data", "resolve_layout", "write_data"]
+__all__ = ["read_data", "write_data"]
 
 #: Formats whose writers take names (labels) from a StructureSet.
 _LABEL_WRITERS = {
@@ -31,47 +30,6 @@ _LABEL_WRITERS = {
     DataFormat.SDMX_JSON_10,
     DataFormat.SDMX_JSON_20,
 }
-
-
-def _structure_set(structure: StructureArg) -> StructureSet | ComponentLayout | None:
-    """Load a structure file named by a path; pass sets and layouts through."""
-    if isinstance(structure, Path) or (
-        isinstance(structure, str)
-        and (structure.endswith(".xml") or "/" in structure or "\\" in structure)
-        and not structure.startswith("urn:")
-    ):
-        from mosy_sdmx.structures import load_structures
-
-        return load_structures(structure)
-    if isinstance(structure, str):
-        return None
-    return structure
-
-
-def resolve_layout(
-    structure: StructureArg = None, flow: str | None = None, *, required: bool = True
-) -> ComponentLayout | None:
-    """Turn the ``structure``/``flow`` arguments into a ComponentLayout.
-
-    ``structure`` may be a layout, a StructureSet, the path of a structure
-    message, or a dataflow id/URN of the built-in THB structures.
-    """
-    if isinstance(structure, str) and _structure_set(structure) is None:
-        structure, flow = None, flow or structure
-    loaded = _structure_set(structure)
-    if isinstance(loaded, ComponentLayout):
-        return loaded
-    if loaded is None:
-        if flow is None:
-            if required:
-                raise StructureNotFoundError(
-                    "No structure given", "name a dataflow (flow=...) or pass structure=..."
-                )
-            return None
-        from mosy_sdmx.structures import builtin_structures
-
-        loaded = builtin_structures()
-    return loaded.layout(flow)
 
 
 def read_data(
@@ -86,26 +44,27 @@ def read_data(
 
     Args:
         source: a path, bytes or a binary stream; gzip and zip are unwrapped.
-        structure: the structures to read against (see ``resolve_layout``);
-            optional for self-describing formats (generic XML, CSV, JSON).
+        structure: the structures to read against, by the rule of
+            ``mosy_sdmx.structures.resolver`` (a StructureSet, a layout, a
+            structure file, a dataflow id or URN); optional for self-describing
+            formats (generic XML, CSV, JSON).
         format: a DataFormat or its name; sniffed from the content when None.
         flow: the dataflow id within ``structure`` (or the built-in THB set).
+            Without one, the dataflow the message names is used when the
+            structures know it (else their only dataflow).
         options: passed to the format's reader (e.g. ``extra_columns`` for CSV).
     """
-    loaded = _structure_set(structure)
-    named_flow = flow or (structure if isinstance(structure, str) and loaded is None else None)
-    if named_flow is not None or isinstance(loaded, ComponentLayout):
-        layout = resolve_layout(structure, flow)
-        loaded = None
-    else:
-        layout = None
+    given, flow = interpret_structure(structure, flow)
+    layout = None
+    if flow is not None or isinstance(given, ComponentLayout):
+        layout = resolve(given, flow)[1]
     fmt = DataFormat.parse(format) if format is not None else None
     with open_source(source) as (stream, name, head):
         if fmt is None:
             fmt = detect_format(head, name)
         if layout is None and fmt is not DataFormat.XLSX:
             # A workbook names its dataflow on its own metadata sheet; its reader looks.
-            layout = _layout_named_by_message(loaded, peek_structure_id(head, fmt))
+            layout = _layout_named_by_message(given, peek_structure_id(head, fmt))
         reader = reader_for(fmt)
         return reader(stream, layout=layout, source_name=name, **options)
 
@@ -116,46 +75,14 @@ def _layout_named_by_message(
     """The layout of the dataflow the message names: in ``structures`` when given
     (it must be there, or the set's only dataflow), else in the built-in THB set
     when it knows the id (else None: the reader describes the data itself)."""
-    if structures is None:
-        if structure_id is None:
-            return None
-        from mosy_sdmx.structures import builtin_structures
-
-        try:
-            return builtin_structures().layout(structure_id)
-        except StructureNotFoundError:
-            return None
-    if structure_id is not None:
-        try:
-            return structures.layout(structure_id)
-        except StructureNotFoundError:
-            pass
-    return structures.layout()  # the only dataflow, or a clear "name one" error
-
-
-def _writer_layout(
-    dataset: Dataset, structure: StructureArg, flow: str | None
-) -> tuple[ComponentLayout, StructureSet | None]:
-    loaded = _structure_set(structure)
-    if isinstance(structure, str) and loaded is None:
-        flow = flow or structure
-    if isinstance(loaded, ComponentLayout):
-        return loaded, None
-    if loaded is None:
-        from mosy_sdmx.structures import builtin_structures
-
-        loaded = builtin_structures()
-        flow = flow or dataset.structure_id
-        if flow is None:
-            raise StructureNotFoundError(
-                "No structure given", "name a dataflow (flow=...) or pass structure=..."
-            )
-    elif flow is None and dataset.structure_id:
-        try:
-            return loaded.layout(dataset.structure_id), loaded
-        except StructureNotFoundError:
-            pass
-    return loaded.layout(flow), loaded
+    if structures is not None:
+        return resolve(structures, data_flow=structure_id)[1]
+    if structure_id is None:
+        return None
+    try:
+        return resolve(None, structure_id)[1]
+    except StructureNotFoundError:
+        return None
 
 
 def write_data(
@@ -170,13 +97,16 @@ def write_data(
     """Write a Dataset in ``format`` to a path or binary stream.
 
     With ``target=None`` the message is returned as bytes; a path ending in
-    ``.gz`` is gzip-compressed. The structure defaults to the dataset's own
-    dataflow (in ``structure`` when it is a StructureSet, else the built-in
-    THB structures). Options go to the writer (e.g. ``labels="both"``).
+    ``.gz`` is gzip-compressed. ``structure`` follows the rule of
+    ``mosy_sdmx.structures.resolver``; the dataflow defaults to the dataset's
+    own (when the structures hold it; else their only one). Options go to the
+    writer (e.g. ``labels="both"``).
     """
     fmt = DataFormat.parse(format)
-    layout, structures = _writer_layout(dataset, structure, flow)
-    if fmt in _LABEL_WRITERS and structures is not None:
+    given, flow = interpret_structure(structure, flow)
+    structures, layout = resolve(given, flow, data_flow=dataset.structure_id)
+    if fmt in _LABEL_WRITERS and given is not None and not isinstance(given, ComponentLayout):
+        # names from the structures the caller gave (the built-in ones name nothing here)
         options.setdefault("labels_from", structures)
     writer = writer_for(fmt)
     if target is None:

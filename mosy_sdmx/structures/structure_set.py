@@ -290,21 +290,26 @@ def read_structure_file(path: str | Path) -> StructureSet:
     ``_sdmx1_v30`` (valid constructs sdmx1 2.28 cannot read alone, such as the
     SDMX-ML 3.0 our own exports write).
     """
-    from mosy_sdmx.safe_xml import parse_bytes
-    from mosy_sdmx.structures._sdmx1_v30 import read_message
-
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise StructureError("Cannot read structure file", f"{path}: {exc.strerror}") from None
-    tree = parse_bytes(data, source_name=str(path))  # raises ParseError on hostile XML
+    return read_structure_bytes(data, source_name=str(path))
+
+
+def read_structure_bytes(data: bytes, source_name: str = "structure message") -> StructureSet:
+    """Like ``read_structure_file``, for a message held in memory (an upload, a store)."""
+    from mosy_sdmx.safe_xml import parse_bytes
+    from mosy_sdmx.structures._sdmx1_v30 import read_message
+
+    tree = parse_bytes(data, source_name=source_name)  # raises ParseError on hostile XML
     root = tree.getroot()
     local = root.tag.rsplit("}", 1)[-1]
     if local != "Structure":
         raise StructureError(
             "Not an SDMX structure message",
-            f"{path}: the root element is <{local}>, expected <Structure>",
+            f"{source_name}: the root element is <{local}>, expected <Structure>",
         )
     try:
         message = read_message(root)
@@ -312,10 +317,10 @@ def read_structure_file(path: str | Path) -> StructureSet:
         raise
     except Exception as exc:
         raise StructureError(
-            "Unreadable structure message", f"{path}: {type(exc).__name__}: {exc}"
+            "Unreadable structure message", f"{source_name}: {type(exc).__name__}: {exc}"
         ) from None
     if not isinstance(message, StructureMessage):
-        raise StructureError("Not an SDMX structure message", f"{path}")
-    structures = StructureSet(message, source=str(path))
+        raise StructureError("Not an SDMX structure message", source_name)
+    structures = StructureSet(message, source=source_name)
     structures.check_usable()
     return structures

@@ -24,13 +24,11 @@ from mosy_sdmx.exceptions import (
     StructureNotFoundError,
     UnsupportedFormatError,
 )
-from mosy_sdmx.structures.layout import ComponentLayout
+from mosy_sdmx.structures.resolver import StructureArg, interpret_structure, resolve
 from mosy_sdmx.structures.rules import ValidationRules, load_rules
 from mosy_sdmx.validation.checks import all_checks
 from mosy_sdmx.validation.context import SkipCheck, ValidationContext
 from mosy_sdmx.validation.report import IssueCollector, Report
-
-StructureArg = Any  # StructureSet | ComponentLayout | str | Path | None
 
 DEFAULT_MAX_EXAMPLES = 20
 
@@ -56,8 +54,10 @@ def validate(
     Args:
         dataset: the observations, however they were read.
         structure: a StructureSet, a ComponentLayout, the path of a structure
-            message, or a dataflow id of the built-in THB structures; None uses
-            the built-in structures and the dataset's own dataflow.
+            message, or a dataflow id of the built-in THB structures (the rule of
+            ``mosy_sdmx.structures.resolver``); None uses the built-in structures.
+            The dataflow is ``flow``, else the dataset's own (when the
+            structures hold it; else their only one).
         provider: data provider id (defaults to ``dataset.provider``); enables
             the provider's constraints, country and data-source checks.
         flow: dataflow id within ``structure``.
@@ -70,7 +70,7 @@ def validate(
     provider = provider or dataset.provider
     collector = IssueCollector(max_examples=max_examples, pick=pick, skip=skip, keep_rows=annotate)
     try:
-        structures, layout = _resolve(structure, flow or dataset.structure_id)
+        structures, layout = resolve(structure, flow, data_flow=dataset.structure_id)
         if not isinstance(rules, ValidationRules):
             rules = load_rules(rules)
     except MosyError as exc:
@@ -109,27 +109,6 @@ def _run(chk, ctx: ValidationContext) -> str:
         )
         return "failed"
     return "passed"
-
-
-def _resolve(structure: StructureArg, flow: str | None):
-    """(StructureSet or None, ComponentLayout) from the flexible ``structure`` argument."""
-    from mosy_sdmx.structures import StructureSet, load_structures
-
-    if isinstance(structure, ComponentLayout):
-        return None, structure
-    if isinstance(structure, Path) or (
-        isinstance(structure, str) and structure.lower().endswith(".xml")
-    ):
-        structure = load_structures(structure)
-    elif isinstance(structure, str):
-        structure, flow = None, structure
-    if structure is None:
-        from mosy_sdmx.structures import builtin_structures
-
-        structure = builtin_structures()
-    if not isinstance(structure, StructureSet) and not callable(getattr(structure, "layout", None)):
-        raise StructureError("Unusable structure argument", type(structure).__name__)
-    return structure, structure.layout(flow)
 
 
 _CODES_BY_ERROR: tuple[tuple[type[MosyError], str], ...] = (
@@ -185,11 +164,12 @@ def read_and_validate(
     from mosy_sdmx.io import read_data  # the one place validation touches io
 
     name = Path(path).name
+    try:  # once, for reading and validating; a wrong type is the caller's TypeError
+        structure, flow = interpret_structure(structure, flow)
+    except MosyError as exc:
+        return None, error_report(exc, source=name)
     try:
-        read_structure = structure
-        if isinstance(structure, str) and not structure.lower().endswith(".xml"):
-            read_structure, flow = None, flow or structure
-        dataset = read_data(path, read_structure, format, flow=flow)
+        dataset = read_data(path, structure, format, flow=flow)
     except MosyError as exc:
         return None, error_report(exc, source=name)
     except OSError as exc:

@@ -1,33 +1,51 @@
-"""The registry skeleton starts on the library's structures."""
+"""The app factory: settings in, a service on the store out."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from mosy_sdmx.structures import builtin_structures
 from registry.app import create_app
-from registry.settings import Settings
+from registry.db.engine import make_engine
+from registry.db.migrate import SchemaOutOfDateError
+from registry.settings import load_settings
 
 
-def test_health_lists_the_dataflows_it_serves(tmp_path) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
-        response = client.get("/health")
+def test_health_lists_the_dataflows_it_serves(client, db_kind) -> None:
+    response = client.get("/health")
     assert response.status_code == 200
-    assert response.json()["dataflows"] == sorted(builtin_structures().dataflows)
+    body = response.json()
+    assert body["dataflows"] == sorted(builtin_structures().dataflows)
+    assert body["database"] == db_kind
+    assert body["structures"]["artefacts"] == len(list(builtin_structures().artefacts()))
 
 
-def test_structure_file_setting_replaces_the_thb_structures(tmp_path, specimens) -> None:
-    settings = Settings(
-        data_dir=tmp_path, structure_file=specimens / "ECB_EXR/1/structure-full.xml"
+def test_structure_file_setting_seeds_an_empty_store(databases, tmp_path, specimens) -> None:
+    from registry.bootstrap import prepare_store
+
+    settings = load_settings(
+        {},
+        data_dir=tmp_path,
+        database_url=databases.new(),
+        structure_file=specimens / "ECB_EXR/1/structure-full.xml",
     )
+    prepare_store(settings).engine.dispose()
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json()["dataflows"] == ["EXR"]
 
 
-def test_settings_default_to_embedded_sqlite() -> None:
-    settings = Settings.from_env({})
-    assert settings.effective_database_url.startswith("sqlite:///")
-    assert (
-        Settings.from_env({"MOSY_DATABASE_URL": "postgresql://h/db"}).effective_database_url
-        == "postgresql://h/db"
-    )
+def test_app_refuses_a_database_without_the_schema(databases, tmp_path) -> None:
+    settings = load_settings({}, data_dir=tmp_path, database_url=databases.new())
+    with (
+        pytest.raises(SchemaOutOfDateError, match="mosy-registry db upgrade"),
+        TestClient(create_app(settings)),
+    ):
+        pass
+    make_engine(settings.effective_database_url).dispose()
+
+
+def test_root_links_to_the_api(client) -> None:
+    links = client.get("/").json()["links"]
+    assert links["docs"] == "/docs"
+    assert client.get(links["health"]).status_code == 200

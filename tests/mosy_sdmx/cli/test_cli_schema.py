@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import SPECIMENS
 from lxml import etree
+from paths import SPECIMENS
 from typer.testing import CliRunner
 
 from mosy_sdmx.cli import _register, app

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SPECIMENS, assert_valid_json, assert_valid_xml
+from paths import SPECIMENS
+from schemas import assert_valid_json, assert_valid_xml
 from typer.testing import CliRunner
 
 from mosy_sdmx.cli import _register, app

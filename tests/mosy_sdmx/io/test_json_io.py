@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import sdmx
-from conftest import assert_valid_json
 from io_samples import canonical, thb_dataset, thb_layout
+from schemas import assert_valid_json
 
 from mosy_sdmx.dataset import Action
 from mosy_sdmx.exceptions import ParseError

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import sdmx
-from conftest import SPECIMENS, assert_valid_xml
 from lxml import etree
+from paths import SPECIMENS
+from schemas import assert_valid_xml
 
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.io.sdmx_ml import namespaces as ns

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 import sdmx
 import sdmx.reader.xml.v30  # sdmx1 cannot import it after reading 2.1 structure-specific data
-from conftest import SPECIMENS, assert_valid_xml
 from lxml import etree
+from paths import SPECIMENS
+from schemas import assert_valid_xml
 
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import StructureError

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 import sdmx
-from conftest import SPECIMENS, assert_valid_json, assert_valid_xml
 from lxml import etree
+from paths import SPECIMENS
 from pysdmx.io import read_sdmx as pysdmx_read
+from schemas import assert_valid_json, assert_valid_xml
 from sdmx.model import common, v21
 
 from mosy_sdmx.exceptions import UnsupportedFormatError

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SPECIMENS, STANDARDS
 from lxml import etree
+from paths import ROOT, SPECIMENS, STANDARDS
 from sdmx.model import common
 
 from mosy_sdmx.exceptions import StructureError, StructureNotFoundError

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import SPECIMENS, STANDARDS, assert_valid_xml
 from lxml import etree
+from paths import SPECIMENS, STANDARDS
+from schemas import assert_valid_xml
 
 from mosy_sdmx.exceptions import StructureError
 from mosy_sdmx.structures import load_structures

@@ -1,0 +1,118 @@
+"""Structure messages split into one fragment per maintainable artefact, and joined.
+
+A store that keeps each artefact as its own row (the registry) needs an
+artefact's identity and a serialised form it can put back into a message.
+The form is the artefact's own SDMX-ML 2.1 element (sdmx1 reads 2.1 best, and
+it round-trips every THB structure losslessly); ``join_fragments`` puts rows
+back into one message in the 2.1 schema's order of containers, so that
+references between artefacts resolve when the message is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from mosy_sdmx.exceptions import StructureError
+from mosy_sdmx.safe_xml import parse_bytes
+
+NS_MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
+NS_STR = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
+NS_COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
+
+#: SDMX-ML 2.1 container -> {element: REST resource type}, in the schema's order.
+CONTAINERS: dict[str, dict[str, str]] = {
+    "OrganisationSchemes": {
+        "AgencyScheme": "agencyscheme",
+        "DataProviderScheme": "dataproviderscheme",
+        "DataConsumerScheme": "dataconsumerscheme",
+        "OrganisationUnitScheme": "organisationunitscheme",
+    },
+    "Dataflows": {"Dataflow": "dataflow"},
+    "CategorySchemes": {"CategoryScheme": "categoryscheme"},
+    "Categorisations": {"Categorisation": "categorisation"},
+    "Codelists": {"Codelist": "codelist"},
+    "HierarchicalCodelists": {"HierarchicalCodelist": "hierarchicalcodelist"},
+    "Concepts": {"ConceptScheme": "conceptscheme"},
+    "DataStructures": {"DataStructure": "datastructure"},
+    "Constraints": {"ContentConstraint": "dataconstraint"},
+    "ProvisionAgreements": {"ProvisionAgreement": "provisionagreement"},
+}
+_CONTAINER_OF = {t: (box, el) for box, kinds in CONTAINERS.items() for el, t in kinds.items()}
+#: Resource types a fragment can be, in the order of writing.
+TYPES = tuple(_CONTAINER_OF)
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """One maintainable artefact: identity, final flag and its SDMX-ML 2.1 element."""
+
+    type: str
+    agency: str
+    id: str
+    version: str
+    is_final: bool
+    content: bytes
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.type, self.agency, self.id, self.version)
+
+
+def split_structure_message(message: bytes) -> list[Fragment]:
+    """The artefacts of an SDMX-ML 2.1 structure message, one fragment each.
+
+    External-reference stubs are left out: they are references, not artefacts.
+    Raises StructureError for a message that is not an SDMX-ML 2.1 structure message.
+    """
+    root = parse_bytes(message, source_name="structure message").getroot()
+    if root.tag != f"{{{NS_MES}}}Structure":
+        raise StructureError(
+            "Not an SDMX-ML 2.1 structure message", f"the root element is {root.tag}"
+        )
+    structures = root.find(f"{{{NS_MES}}}Structures")
+    out: list[Fragment] = []
+    if structures is None:
+        return out
+    for box in structures:
+        kinds = CONTAINERS.get(etree.QName(box).localname, {})
+        for element in box:
+            if not isinstance(element.tag, str):
+                continue
+            kind = kinds.get(etree.QName(element).localname)
+            if kind is None or element.get("isExternalReference") == "true":
+                continue
+            out.append(
+                Fragment(
+                    type=kind,
+                    agency=element.get("agencyID", ""),
+                    id=element.get("id", ""),
+                    version=element.get("version", "1.0"),
+                    is_final=element.get("isFinal") == "true",
+                    content=etree.tostring(element),
+                )
+            )
+    return out
+
+
+def join_fragments(fragments: Iterable[Fragment], *, sender: str = "MOSY") -> bytes:
+    """One SDMX-ML 2.1 structure message holding every fragment, in schema order."""
+    by_box: dict[str, list[bytes]] = {box: [] for box in CONTAINERS}
+    for fragment in sorted(fragments, key=lambda f: (TYPES.index(f.type), f.key)):
+        by_box[_CONTAINER_OF[fragment.type][0]].append(fragment.content)
+    parts = [
+        b'<?xml version="1.0" encoding="UTF-8"?>\n',
+        f'<mes:Structure xmlns:mes="{NS_MES}" xmlns:str="{NS_STR}" xmlns:com="{NS_COM}">'
+        f"<mes:Header><mes:ID>STORE</mes:ID><mes:Test>false</mes:Test>"
+        f"<mes:Prepared>2000-01-01T00:00:00</mes:Prepared>"
+        f'<mes:Sender id="{sender}"/></mes:Header><mes:Structures>'.encode(),
+    ]
+    for box, contents in by_box.items():
+        if contents:
+            parts.append(f"<str:{box}>".encode())
+            parts.extend(contents)
+            parts.append(f"</str:{box}>".encode())
+    parts.append(b"</mes:Structures></mes:Structure>")
+    return b"".join(parts)

@@ -1,0 +1,280 @@
+"""``mosy-registry``: serve the registry and administer its store.
+
+Commands are verbs on the store: ``serve``, ``db upgrade``, ``structures
+load|list``, ``token create|list|revoke``, ``changes``. Every command takes
+``--data-dir`` and ``--database-url`` (or the ``MOSY_*`` variables), and
+refuses bad settings with exit code 2 and a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mosy_sdmx.exceptions import MosyError
+from registry.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="MoSy SDMX registry: serve the SDMX REST API and administer its store.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+structures_app = typer.Typer(help="Structures held by the registry.", no_args_is_help=True)
+token_app = typer.Typer(help="Bearer tokens (stored hashed).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(structures_app, name="structures")
+app.add_typer(token_app, name="token")
+
+out = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Folder of the SQLite database and files [MOSY_DATA_DIR]."),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", help="SQLAlchemy URL, e.g. postgresql://... [MOSY_DATABASE_URL]."
+    ),
+]
+
+
+def _settings(data_dir: Path | None, database_url: str | None) -> Settings:
+    overrides: dict = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if database_url is not None:
+        overrides["database_url"] = database_url
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _engine(settings: Settings, *, upgrade: bool = True):
+    from registry.db import migrate
+    from registry.db.engine import make_engine
+
+    engine = make_engine(settings.effective_database_url, pool_size=1)
+    if upgrade:
+        migrate.upgrade(engine)
+    return engine
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Also load generated demo data.")] = False,
+) -> None:
+    """Start the registry (migrations applied, THB structures loaded into an empty store)."""
+    import uvicorn
+
+    from registry.bootstrap import prepare_store
+
+    settings = _settings(data_dir, database_url)
+    try:
+        prepared = prepare_store(settings, demo=demo)
+    except MosyError as exc:
+        err.print(f"[red]cannot start: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if prepared.loaded is not None:
+        out.print(f"loaded {len(prepared.loaded.results)} structures into the empty store")
+    if prepared.demo_files:
+        out.print(f"demo data: {len(prepared.demo_files)} files ready")
+    prepared.engine.dispose()
+    # Workers build their own app from the same settings, passed as MOSY_* variables.
+    os.environ["MOSY_DATA_DIR"] = str(settings.data_dir.resolve())
+    if settings.database_url:
+        os.environ["MOSY_DATABASE_URL"] = settings.database_url
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    out.print(
+        f"MoSy registry on [bold]http://{shown}:{port}/[/bold] "
+        f"(API docs: http://{shown}:{port}/docs, dataflows: "
+        f"http://{shown}:{port}/sdmx/2.1/dataflow)"
+    )
+    uvicorn.run(
+        "registry.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Apply every pending migration."""
+    from registry.db import migrate
+
+    engine = _engine(_settings(data_dir, database_url))
+    out.print(f"schema at revision {migrate.current_revision(engine)}")
+
+
+@structures_app.command("load")
+def structures_load(
+    file: Annotated[Path, typer.Argument(help="SDMX-ML 2.1 or 3.0 structure message.")],
+    replace_final: Annotated[
+        bool,
+        typer.Option("--replace-final", help="Also replace stable (final) artefacts that changed."),
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add or replace the artefacts of a structure message (all or nothing)."""
+    from registry.store.changes import CLI
+    from registry.store.structures import load_structure_file
+
+    engine = _engine(_settings(data_dir, database_url))
+    try:
+        report = load_structure_file(engine, file, actor=CLI, replace_stable=replace_final)
+    except MosyError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    for result in report.results:
+        colour = "green" if result.outcome.ok else "red"
+        out.print(f"[{colour}]{result.outcome:>17}[/{colour}]  {result.message}")
+    if not report.ok:
+        err.print("[red]nothing was stored[/red]")
+        raise typer.Exit(1)
+
+
+@structures_app.command("list")
+def structures_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Every artefact held, with its type, version and last change."""
+    from registry.store.structures import list_artefacts
+
+    engine = _engine(_settings(data_dir, database_url))
+    with engine.connect() as conn:
+        rows = list_artefacts(conn)
+    table = Table("type", "agency", "id", "version", "final", "updated")
+    for row in rows:
+        table.add_row(
+            row.ref.type,
+            row.ref.agency,
+            row.ref.id,
+            row.ref.version,
+            "yes" if row.is_final else "no",
+            row.updated_at.isoformat(),
+        )
+    out.print(table)
+    out.print(f"{len(rows)} artefacts")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="admin, submitter or reader.")] = "admin",
+    name: Annotated[str | None, typer.Option(help="A label to tell tokens apart.")] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Data provider the token acts for (not for admin).")
+    ] = None,
+    expires: Annotated[int | None, typer.Option(min=1, help="Days until it expires.")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a token; its secret is printed once, as the last line."""
+    from registry.store.tokens import Role, create_token
+
+    try:
+        role_value = Role(role.lower())
+    except ValueError:
+        err.print(f"[red]--role must be admin, submitter or reader, not {role!r}[/red]")
+        raise typer.Exit(2) from None
+    engine = _engine(_settings(data_dir, database_url))
+    try:
+        with engine.begin() as conn:
+            token, secret = create_token(
+                conn,
+                name=name or f"{role_value}{'-' + provider if provider else ''}",
+                role=role_value,
+                provider=provider,
+                expires_in=timedelta(days=expires) if expires else None,
+            )
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    expiry = token.expires_at.isoformat() if token.expires_at else "never"
+    out.print(f"token {token.pk} ({token.name}, role {token.role}, expires {expiry}):")
+    print(secret)
+
+
+@token_app.command("list")
+def token_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Tokens without their secrets."""
+    from registry.store.tokens import list_tokens
+
+    engine = _engine(_settings(data_dir, database_url))
+    with engine.connect() as conn:
+        rows = list_tokens(conn)
+    table = Table("#", "name", "starts with", "role", "provider", "created", "expires", "revoked")
+    for t in rows:
+        table.add_row(
+            str(t.pk),
+            t.name,
+            t.prefix + "…",
+            t.role.value,
+            t.provider or "",
+            t.created_at.isoformat(),
+            t.expires_at.isoformat() if t.expires_at else "",
+            t.revoked_at.isoformat() if t.revoked_at else "",
+        )
+    out.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    number: Annotated[int, typer.Argument(help="The token's number (see 'token list').")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke a token at once (every process refuses it on its next request)."""
+    from registry.store.tokens import revoke_token
+
+    engine = _engine(_settings(data_dir, database_url))
+    with engine.begin() as conn:
+        done = revoke_token(conn, pk=number)
+    if not done:
+        err.print(f"[red]no active token number {number}[/red]")
+        raise typer.Exit(1)
+    out.print(f"token {number} revoked")
+
+
+@app.command()
+def changes(
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The change log: who changed what, and when."""
+    from registry.store.changes import list_changes
+
+    engine = _engine(_settings(data_dir, database_url))
+    with engine.connect() as conn:
+        rows = list_changes(conn, limit=limit)
+    table = Table("at", "actor", "action", "target")
+    for c in rows:
+        table.add_row(c.at.isoformat(), c.actor, c.action, c.target)
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as exc:  # pragma: no cover - settings are checked in _settings
+        err.print(f"[red]{exc}[/red]")
+        sys.exit(2)

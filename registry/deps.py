@@ -1,0 +1,106 @@
+"""Typed dependencies: what a route handler may ask for.
+
+Handlers declare ``conn: ConnectionDep`` or ``view: StructuresDep`` instead of
+reading ``request.app.state``; tests swap what lies behind them by building
+the app with other settings. ``AdminDep`` refuses anything but a valid admin
+token (401 without or with a bad token, 403 with another role); the
+submission issue adds ``ProviderDep`` beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+
+from registry.errors import ApiError
+from registry.settings import Settings
+from registry.store.revisions import now
+from registry.store.structures import StructureCache, StructureView
+from registry.store.tokens import Role, Token, find_token
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_connection(engine: EngineDep) -> Iterator[Connection]:
+    """A connection for the request's reads; writers open ``engine.begin()`` themselves."""
+    with engine.connect() as conn:
+        yield conn
+
+
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
+
+
+def get_structure_cache(request: Request) -> StructureCache:
+    return request.app.state.structure_cache
+
+
+def get_structures(request: Request, conn: ConnectionDep) -> StructureView:
+    """The stored structures at the current revision (one indexed read if cached)."""
+    return get_structure_cache(request).get(conn)
+
+
+StructuresDep = Annotated[StructureView, Depends(get_structures)]
+
+
+def bearer_token(request: Request, conn: ConnectionDep) -> Token:
+    """The valid token of ``Authorization: Bearer ...``; ApiError 401 otherwise."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="mosy-registry"'}
+    if not header:
+        raise ApiError(
+            401,
+            "Authentication required",
+            "send a token as 'Authorization: Bearer <token>' "
+            "(an administrator creates one with 'mosy-registry token create')",
+            headers=challenge,
+        )
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(
+            401,
+            "Bad credentials",
+            "the Authorization header must be 'Bearer <token>'",
+            headers=challenge,
+        )
+    token = find_token(conn, secret.strip())
+    if token is None:
+        raise ApiError(401, "Unknown token", "the token is not known here", headers=challenge)
+    refusal = token.refusal(now())
+    if refusal:
+        raise ApiError(
+            401,
+            "Token refused",
+            f"{refusal}; ask an administrator for a new one",
+            headers=challenge,
+        )
+    return token
+
+
+TokenDep = Annotated[Token, Depends(bearer_token)]
+
+
+def admin_token(token: TokenDep) -> Token:
+    if token.role is not Role.ADMIN:
+        raise ApiError(
+            403,
+            "Administrators only",
+            f"token {token.name!r} has role {token.role}; structure maintenance needs an "
+            "admin token",
+        )
+    return token
+
+
+AdminDep = Annotated[Token, Depends(admin_token)]

@@ -1,0 +1,44 @@
+"""``/health``: is the service up, on which schema, at which structure revision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from mosy_sdmx import __version__
+from registry.deps import ConnectionDep, SettingsDep, StructuresDep
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/", summary="Where to start")
+def root() -> dict[str, Any]:
+    """Links to the API's entry points (the web portal replaces this page later)."""
+    return {
+        "name": "MoSy SDMX registry",
+        "version": __version__,
+        "links": {
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+            "health": "/health",
+            "dataflows_sdmx_2_1": "/sdmx/2.1/dataflow",
+            "dataflows_sdmx_3_0": "/sdmx/3.0/structure/dataflow",
+        },
+    }
+
+
+@router.get("/health", summary="Service status")
+def health(view: StructuresDep, conn: ConnectionDep, settings: SettingsDep) -> dict[str, Any]:
+    """Up, the version, the database kind, and what the store holds."""
+    return {
+        "status": "ok",
+        "version": __version__,
+        "database": conn.dialect.name,
+        "structures": {
+            "revision": view.revision.number,
+            "updated_at": view.revision.updated_at.isoformat(),
+            "artefacts": len(view.graph.artefacts),
+        },
+        "dataflows": sorted(view.structures.dataflows),
+    }

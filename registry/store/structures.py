@@ -1,0 +1,446 @@
+"""Structures in the database: one row per maintainable artefact.
+
+Rows hold an artefact's identity, whether it is stable, and its SDMX-ML 2.1
+element (``mosy_sdmx.structures.fragments``). ``save_structures`` applies the
+maintenance rules of SDMX REST 2.x (``maintenance.md``) to a whole upload in
+one transaction: a stable artefact is not silently overwritten, and no
+artefact may be left referring to one the store does not hold. Every change
+bumps the ``structures`` revision and is written to the change log.
+
+``StructureCache`` keeps each process's parsed StructureSet keyed by that
+revision, so reading is one indexed query per request and a change made
+through any process is seen by every other on its next request.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+
+from mosy_sdmx.structures import StructureSet
+from mosy_sdmx.structures.fragments import Fragment, join_fragments, split_structure_message
+from mosy_sdmx.structures.references import ArtefactRef, ReferenceGraph
+from mosy_sdmx.structures.structure_set import read_structure_bytes
+from registry.db.tables import artefacts
+from registry.store.changes import Actor, record_change
+from registry.store.revisions import STRUCTURES, Revision, _aware, bump_revision, get_revision, now
+
+_STABLE_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+def is_stable(fragment: Fragment) -> bool:
+    """Final in SDMX 2.1 terms, or a semantic version without extension (SDMX 3.0)."""
+    return fragment.is_final or bool(_STABLE_SEMVER.match(fragment.version))
+
+
+class Outcome(StrEnum):
+    """What happened to one submitted artefact; ``status`` is its HTTP code."""
+
+    CREATED = "created"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"
+    VERSIONING = "versioning-rule"
+    MISSING_REFERENCE = "missing-reference"
+    REFERENCED = "still-referenced"
+    NOT_FOUND = "not-found"
+
+    @property
+    def status(self) -> int:
+        return {
+            "created": 201,
+            "replaced": 200,
+            "unchanged": 200,
+            "deleted": 200,
+            "not-found": 404,
+        }.get(self.value, 409)
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+@dataclass(frozen=True, slots=True)
+class ArtefactResult:
+    ref: ArtefactRef
+    action: str  # Append, Replace or Delete, as SubmitStructureResponse says
+    outcome: Outcome
+    message: str
+
+
+@dataclass
+class SaveReport:
+    """Per-artefact results of one maintenance request; applied only if all are ok."""
+
+    results: list[ArtefactResult] = field(default_factory=list)
+    revision: Revision | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.outcome.ok for r in self.results)
+
+    @property
+    def status(self) -> int:
+        """201 if anything was created, 200 otherwise; the first failure's code on failure."""
+        failures = [r for r in self.results if not r.outcome.ok]
+        if failures:
+            return failures[0].outcome.status
+        if any(r.outcome is Outcome.CREATED for r in self.results):
+            return 201
+        return 200
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArtefact:
+    ref: ArtefactRef
+    is_final: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def fragments_of(structures: StructureSet) -> list[Fragment]:
+    """The artefacts of a StructureSet as storable fragments."""
+    from mosy_sdmx import export_structures
+
+    return split_structure_message(export_structures(structures, "sdmx-ml-2.1"))
+
+
+def external_refs(structures: StructureSet) -> frozenset[ArtefactRef]:
+    """Artefacts a message declares held elsewhere (``isExternalReference``).
+
+    References to them are accepted although the registry does not hold them,
+    as the sender said where they live (the ECB's categorisations point to a
+    category scheme it does not send, for instance).
+    """
+    from mosy_sdmx.structures.references import ref_of, rest_type
+
+    return frozenset(
+        ref_of(a)
+        for a in structures.artefacts()
+        if getattr(a, "is_external_reference", False) and rest_type(a)
+    )
+
+
+def _ref(fragment: Fragment) -> ArtefactRef:
+    return ArtefactRef(fragment.type, fragment.agency, fragment.id, fragment.version)
+
+
+def list_fragments(conn: Connection) -> list[Fragment]:
+    rows = conn.execute(
+        select(
+            artefacts.c.type,
+            artefacts.c.agency,
+            artefacts.c.id,
+            artefacts.c.version,
+            artefacts.c.is_final,
+            artefacts.c.content,
+        )
+    )
+    return [Fragment(r.type, r.agency, r.id, r.version, r.is_final, bytes(r.content)) for r in rows]
+
+
+def list_artefacts(conn: Connection) -> list[StoredArtefact]:
+    rows = conn.execute(
+        select(
+            artefacts.c.type,
+            artefacts.c.agency,
+            artefacts.c.id,
+            artefacts.c.version,
+            artefacts.c.is_final,
+            artefacts.c.created_at,
+            artefacts.c.updated_at,
+        ).order_by(artefacts.c.type, artefacts.c.agency, artefacts.c.id, artefacts.c.version)
+    )
+    return [
+        StoredArtefact(
+            ArtefactRef(r.type, r.agency, r.id, r.version),
+            r.is_final,
+            _aware(r.created_at),
+            _aware(r.updated_at),
+        )
+        for r in rows
+    ]
+
+
+def count_artefacts(conn: Connection) -> int:
+    from sqlalchemy import func
+
+    return conn.execute(select(func.count()).select_from(artefacts)).scalar_one()
+
+
+def save_structures(
+    conn: Connection,
+    fragments: Iterable[Fragment],
+    *,
+    actor: Actor,
+    external: frozenset[ArtefactRef] = frozenset(),
+    replace_stable: bool = False,
+    only_new: bool = False,
+) -> SaveReport:
+    """Create or replace artefacts, all or nothing, inside the caller's transaction.
+
+    A stable artefact may be submitted again unchanged, but not changed
+    (``replace_stable`` lifts that rule, for an administrator's command line
+    only). ``only_new`` refuses any artefact that exists (POST of creation).
+    Nothing is written unless every artefact passes; the references of the
+    resulting store are checked before anything is written: no reference may
+    dangle that did not before, unless its target is in ``external``.
+    """
+    submitted = {_ref(f): f for f in fragments}
+    stored = {_ref(f): f for f in list_fragments(conn)}
+    report = SaveReport()
+    for ref, fragment in submitted.items():
+        old = stored.get(ref)
+        fragment = _with_stability(fragment)
+        submitted[ref] = fragment
+        if old is None:
+            report.results.append(ArtefactResult(ref, "Append", Outcome.CREATED, f"{ref} created"))
+        elif old.content == fragment.content:
+            report.results.append(
+                ArtefactResult(ref, "Replace", Outcome.UNCHANGED, f"{ref} is unchanged")
+            )
+        elif only_new or (old.is_final and not replace_stable):
+            why = (
+                "exists already; replace it with PUT"
+                if only_new and not old.is_final
+                else "is stable (final) and cannot change; submit it as a new version"
+            )
+            report.results.append(
+                ArtefactResult(ref, "Replace", Outcome.VERSIONING, f"{ref} {why}")
+            )
+        else:
+            report.results.append(
+                ArtefactResult(ref, "Replace", Outcome.REPLACED, f"{ref} replaced")
+            )
+    if report.ok:
+        after = {**stored, **submitted}
+        _check_references(stored, after, external, report)
+    if not report.ok:
+        return report
+    changed = [r for r in report.results if r.outcome in (Outcome.CREATED, Outcome.REPLACED)]
+    if not changed:
+        return report
+    at = now()
+    for result in changed:
+        fragment = submitted[result.ref]
+        if result.outcome is Outcome.CREATED:
+            conn.execute(
+                insert(artefacts).values(
+                    type=fragment.type,
+                    agency=fragment.agency,
+                    id=fragment.id,
+                    version=fragment.version,
+                    is_final=fragment.is_final,
+                    created_at=at,
+                    updated_at=at,
+                    content=fragment.content,
+                )
+            )
+        else:
+            conn.execute(
+                update(artefacts)
+                .where(*_identity(result.ref))
+                .values(is_final=fragment.is_final, updated_at=at, content=fragment.content)
+            )
+        record_change(
+            conn,
+            actor=actor,
+            action="create" if result.outcome is Outcome.CREATED else "replace",
+            scope=STRUCTURES,
+            target=str(result.ref),
+            at=at,
+        )
+    report.revision = bump_revision(conn, STRUCTURES, at)
+    return report
+
+
+def delete_artefact(
+    conn: Connection, ref: ArtefactRef, *, actor: Actor, force: bool = False
+) -> SaveReport:
+    """Delete one artefact unless it is stable or another artefact refers to it."""
+    stored = {_ref(f): f for f in list_fragments(conn)}
+    report = SaveReport()
+    fragment = stored.get(ref)
+    if fragment is None:
+        report.results.append(ArtefactResult(ref, "Delete", Outcome.NOT_FOUND, f"no {ref}"))
+        return report
+    if fragment.is_final and not force:
+        report.results.append(
+            ArtefactResult(
+                ref, "Delete", Outcome.VERSIONING, f"{ref} is stable (final) and cannot be deleted"
+            )
+        )
+        return report
+    remaining = {r: f for r, f in stored.items() if r != ref}
+    referrers = sorted(
+        str(src) for src, targets in _new_dangling(stored, remaining).items() if ref in targets
+    )
+    if referrers:
+        report.results.append(
+            ArtefactResult(
+                ref,
+                "Delete",
+                Outcome.REFERENCED,
+                f"{ref} is referred to by {', '.join(referrers[:5])}"
+                + (f" and {len(referrers) - 5} more" if len(referrers) > 5 else ""),
+            )
+        )
+        return report
+    at = now()
+    conn.execute(delete(artefacts).where(*_identity(ref)))
+    record_change(conn, actor=actor, action="delete", scope=STRUCTURES, target=str(ref), at=at)
+    report.results.append(ArtefactResult(ref, "Delete", Outcome.DELETED, f"{ref} deleted"))
+    report.revision = bump_revision(conn, STRUCTURES, at)
+    return report
+
+
+def _identity(ref: ArtefactRef):
+    return (
+        artefacts.c.type == ref.type,
+        artefacts.c.agency == ref.agency,
+        artefacts.c.id == ref.id,
+        artefacts.c.version == ref.version,
+    )
+
+
+def _with_stability(fragment: Fragment) -> Fragment:
+    stable = is_stable(fragment)
+    if stable == fragment.is_final:
+        return fragment
+    return Fragment(
+        fragment.type, fragment.agency, fragment.id, fragment.version, stable, fragment.content
+    )
+
+
+def _graph(fragments: dict[ArtefactRef, Fragment]) -> ReferenceGraph:
+    if not fragments:
+        return ReferenceGraph()
+    structures = read_structure_bytes(join_fragments(fragments.values()), "store")
+    return ReferenceGraph.build(structures.artefacts())
+
+
+def _new_dangling(
+    before: dict[ArtefactRef, Fragment], after: dict[ArtefactRef, Fragment]
+) -> dict[ArtefactRef, set[ArtefactRef]]:
+    """References that dangle in ``after`` but did not in ``before``."""
+    was = _graph(before).missing
+    out: dict[ArtefactRef, set[ArtefactRef]] = {}
+    for source, targets in _graph(after).missing.items():
+        new = targets - was.get(source, set())
+        if new:
+            out[source] = new
+    return out
+
+
+def _check_references(
+    before: dict[ArtefactRef, Fragment],
+    after: dict[ArtefactRef, Fragment],
+    external: frozenset[ArtefactRef],
+    report: SaveReport,
+) -> None:
+    """Mark submitted artefacts whose references would dangle (or that break others')."""
+    dangling = {
+        source: targets - external
+        for source, targets in _new_dangling(before, after).items()
+        if targets - external
+    }
+    by_ref = {r.ref: i for i, r in enumerate(report.results)}
+    for source, targets in sorted(dangling.items()):
+        names = ", ".join(str(t) for t in sorted(targets))
+        if source in by_ref:
+            i = by_ref[source]
+            old = report.results[i]
+            report.results[i] = ArtefactResult(
+                source,
+                old.action,
+                Outcome.MISSING_REFERENCE,
+                f"{source} refers to {names}, which the registry does not hold: "
+                "submit them first or in the same message",
+            )
+        else:
+            report.results.append(
+                ArtefactResult(
+                    source,
+                    "Information",
+                    Outcome.MISSING_REFERENCE,
+                    f"{source} would lose its reference to {names}",
+                )
+            )
+
+
+class StructureCache:
+    """This process's parsed view of the stored structures, keyed by revision.
+
+    ``get`` costs one indexed read when nothing changed; after a change
+    (through any process) the first request rebuilds the StructureSet once,
+    under a lock, while other threads wait for it rather than rebuild too.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revision: int | None = None
+        self._view: StructureView | None = None
+
+    def get(self, conn: Connection) -> StructureView:
+        revision = get_revision(conn, STRUCTURES)
+        view = self._view
+        if view is not None and view.revision.number == revision.number:
+            return view
+        with self._lock:
+            view = self._view
+            if view is not None and view.revision.number == revision.number:
+                return view
+            fragments = list_fragments(conn)
+            # Read the revision again in the same connection: rows and revision
+            # may have moved between the two reads; the view keeps the older
+            # number, so the next request rebuilds rather than serve stale rows.
+            self._view = StructureView.build(revision, fragments)
+            return self._view
+
+    def clear(self) -> None:
+        with self._lock:
+            self._view = None
+
+
+@dataclass
+class StructureView:
+    """The stored structures at one revision: parsed set, graph and row facts."""
+
+    revision: Revision
+    structures: StructureSet
+    graph: ReferenceGraph
+    #: Per-process memo of rendered answers, dropped with the view (key -> bytes).
+    rendered: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, revision: Revision, fragments: list[Fragment]) -> StructureView:
+        from sdmx.message import StructureMessage
+
+        if fragments:
+            structures = read_structure_bytes(join_fragments(fragments), "store")
+        else:
+            structures = StructureSet(StructureMessage(), source="store")
+        return cls(revision, structures, ReferenceGraph.build(structures.artefacts()))
+
+
+def load_structure_file(
+    engine: Engine, path, *, actor: Actor, replace_stable: bool = False
+) -> SaveReport:
+    """Load an SDMX-ML 2.1/3.0 or SDMX-JSON structure message from a file."""
+    from mosy_sdmx.structures import load_structures
+
+    structures = load_structures(path)
+    with engine.begin() as conn:
+        return save_structures(
+            conn,
+            fragments_of(structures),
+            actor=actor,
+            external=external_refs(structures),
+            replace_stable=replace_stable,
+        )

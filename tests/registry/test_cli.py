@@ -1,0 +1,72 @@
+"""``mosy-registry``: tokens, structures and settings from the command line."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from registry.cli import app
+
+runner = CliRunner()
+
+
+def _args(settings) -> list[str]:
+    return ["--data-dir", str(settings.data_dir), "--database-url", settings.database_url]
+
+
+def test_token_create_prints_the_secret_once_as_last_line(fresh_settings) -> None:
+    result = runner.invoke(app, ["token", "create", "--role", "admin", *_args(fresh_settings)])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    assert secret.startswith("mosy_")
+    listing = runner.invoke(app, ["token", "list", *_args(fresh_settings)])
+    assert listing.exit_code == 0 and secret not in listing.output
+    assert secret[:8] in listing.output
+
+
+def test_token_revoke(fresh_settings) -> None:
+    runner.invoke(app, ["token", "create", *_args(fresh_settings)])
+    assert runner.invoke(app, ["token", "revoke", "1", *_args(fresh_settings)]).exit_code == 0
+    again = runner.invoke(app, ["token", "revoke", "1", *_args(fresh_settings)])
+    assert again.exit_code == 1 and "no active token" in again.output
+
+
+def test_bad_role_is_refused(fresh_settings) -> None:
+    result = runner.invoke(app, ["token", "create", "--role", "root", *_args(fresh_settings)])
+    assert result.exit_code == 2 and "admin, submitter or reader" in result.output
+
+
+def test_structures_list_shows_what_is_stored(fresh_settings) -> None:
+    result = runner.invoke(app, ["structures", "list", *_args(fresh_settings)])
+    assert result.exit_code == 0
+    assert "DF_THB_VICTIMS" in result.output and "147 artefacts" in result.output
+
+
+def test_structures_load_adds_and_logs(fresh_settings, specimens) -> None:
+    path = specimens / "ECB_EXR/1/structure-full.xml"
+    result = runner.invoke(app, ["structures", "load", str(path), *_args(fresh_settings)])
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output and "ECB:EXR(1.0)" in result.output
+    again = runner.invoke(app, ["structures", "load", str(path), *_args(fresh_settings)])
+    assert again.exit_code == 0 and "created" not in again.output
+    log = runner.invoke(app, ["changes", *_args(fresh_settings)])
+    assert "cli" in log.output and "dataflow=ECB:EXR(1.0)" in log.output
+
+
+def test_loading_hostile_xml_changes_nothing(fresh_settings, tmp_path) -> None:
+    evil = tmp_path / "evil.xml"
+    evil.write_text(
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    )
+    result = runner.invoke(app, ["structures", "load", str(evil), *_args(fresh_settings)])
+    assert result.exit_code == 2
+    assert "root:" not in result.output
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "sqlite"])
+def test_nonsense_settings_exit_2_naming_the_variable(url, tmp_path) -> None:
+    result = runner.invoke(
+        app, ["structures", "list", "--data-dir", str(tmp_path), "--database-url", url]
+    )
+    assert result.exit_code == 2
+    assert "MOSY_DATABASE_URL" in result.output
