@@ -27,19 +27,24 @@ def _write_frame(stream, payload: object) -> None:
     stream.flush()
 
 
-def main() -> None:
+def serve(handle) -> None:
+    """Answer cases with ``handle(case, thorough=...)`` until stdin closes."""
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     # Whatever the libraries print goes to stderr, never into the protocol.
     sys.stdout = sys.stderr
+    _write_frame(out, "ready")
+    while (message := _read_frame(inp)) is not None:
+        case, thorough = message  # type: ignore[misc]
+        _write_frame(out, handle(case, thorough=thorough))
+    os._exit(0)  # skip interpreter teardown: Arrow's pools can be slow to release
+
+
+def main() -> None:
     import mosy_sdmx.cli  # noqa: F401  (imported before the first input is timed)
     from fuzz.target import exercise, quiet
 
     quiet()
-    _write_frame(out, "ready")
-    while (message := _read_frame(inp)) is not None:
-        case, thorough = message  # type: ignore[misc]
-        _write_frame(out, exercise(case, thorough=thorough))
-    os._exit(0)  # skip interpreter teardown: Arrow's pools can be slow to release
+    serve(exercise)
 
 
 if __name__ == "__main__":

@@ -46,9 +46,15 @@ class Outcome:
 class Worker:
     """One child process running ``fuzz.child``."""
 
-    def __init__(self, memory_cap: int = MEMORY_CAP, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self,
+        memory_cap: int = MEMORY_CAP,
+        timeout: float = TIMEOUT,
+        command: list[str] | None = None,
+    ) -> None:
         self.memory_cap = memory_cap
         self.timeout = timeout
+        self.command = command or [sys.executable, "-m", "fuzz.child"]
         self.proc: subprocess.Popen | None = None
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
 
@@ -63,7 +69,7 @@ class Worker:
         self._stderr.truncate()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RUST_BACKTRACE": "0"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fuzz.child"],
+            self.command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -143,12 +149,20 @@ class Worker:
         self._stderr.close()
 
 
-def replay(paths: list[Path], *, timeout: float = TIMEOUT) -> dict[Path, Outcome]:
-    """Run corpus files (named by ``corpus_case``) in one worker, every form each."""
+def replay(paths: list[Path], *, timeout: float = TIMEOUT, workers: int = 2) -> dict[Path, Outcome]:
+    """Run corpus files (named by ``corpus_case``) every form each, in parallel workers."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from fuzz.corpus_files import corpus_case
 
-    worker = Worker(timeout=timeout)
-    try:
-        return {path: worker.run(corpus_case(path)) for path in paths}
-    finally:
-        worker.close()
+    def run_share(share: list[Path]) -> dict[Path, Outcome]:
+        worker = Worker(timeout=timeout)
+        try:
+            return {path: worker.run(corpus_case(path)) for path in share}
+        finally:
+            worker.close()
+
+    shares = [paths[i::workers] for i in range(workers) if paths[i::workers]]
+    with ThreadPoolExecutor(len(shares) or 1) as pool:
+        results = list(pool.map(run_share, shares))
+    return {path: outcome for result in results for path, outcome in result.items()}

@@ -35,6 +35,9 @@ class Limits:
         max_sheet_columns: highest column number (A = 1) a workbook cell may name.
         max_sheet_cells: largest area (rows x columns, from A1) of one sheet, which
             is what a sheet reader allocates.
+        max_sheet_sparseness: largest ratio of a sheet's area to the cells it holds,
+            once the area passes a million cells (a few bytes naming a far cell
+            must not cost seconds of reading).
     """
 
     max_depth: int = 64
@@ -44,6 +47,7 @@ class Limits:
     max_sheet_rows: int = 1_048_576
     max_sheet_columns: int = 1_024
     max_sheet_cells: int = 5_000_000
+    max_sheet_sparseness: int = 100
 
     def __post_init__(self) -> None:
         for field in fields(self):

@@ -30,6 +30,8 @@ from mosy_sdmx.io.xlsx.extent import OverlongTag, SheetExtent
 from mosy_sdmx.limits import Limits, get_limits
 from mosy_sdmx.safe_xml import DoctypeGuard, feed_stream, parse_bytes
 
+#: Area (cells) of a sheet beyond which ``max_sheet_sparseness`` applies.
+SPARSE_FLOOR = 1_000_000
 #: Bytes inflated at a time while scanning a member.
 SCAN_CHUNK = 1 << 20
 #: Encodings whose ASCII characters are single ASCII bytes (a byte scan sees a DOCTYPE).
@@ -145,6 +147,11 @@ def _check_extent(extent: SheetExtent, name: str, source: str, limits: Limits) -
         problem = f"a cell names column {_number(cols)}", "max_sheet_columns"
     elif rows * cols > limits.max_sheet_cells:
         problem = f"its cells span {rows} rows by {cols} columns", "max_sheet_cells"
+    elif rows * cols > SPARSE_FLOOR and rows * cols > limits.max_sheet_sparseness * extent.cells:
+        problem = (
+            f"its {extent.cells} cells span {rows} rows by {cols} columns",
+            "max_sheet_sparseness",
+        )
     if problem is None:
         return
     detail, limit = problem

@@ -3,9 +3,10 @@
 A sheet reader allocates the whole rectangle from A1 to the furthest cell a
 part names: one cell at ``XFD1048576`` in an 8 KB workbook asks calamine for
 about 512 GB, and the process aborts. So every XML part of a workbook is
-scanned here first, chunk by chunk, for its ``<dimension ref>`` and every
-``r`` reference of its ``<row>`` and ``<c>`` elements, and the furthest row,
-the furthest column and the area they span are checked against the limits.
+scanned here first, chunk by chunk, for its ``<dimension ref>`` and the ``r``
+reference of every ``<c>`` element (a ``<row>`` alone allocates nothing), and
+the furthest row, the furthest column, the area they span and how many cells
+fill it are checked against the limits.
 
 The quick way reads the references with numpy, for parts where every cell
 and row tag starts with its ``r`` attribute (Excel, LibreOffice and openpyxl
@@ -49,6 +50,7 @@ class SheetExtent:
     def __init__(self) -> None:
         self.max_row = 0
         self.max_col = 0
+        self.cells = 0
         self._carry = b""
         self._row = 0  # where the irregular walk stands (a cell may leave out its reference)
         self._col = 0
@@ -123,11 +125,7 @@ class SheetExtent:
             if col is None:
                 return False
             self._note(col, row)
-        if len(row_refs):
-            col, row = _refs(arr, row_refs + 3)
-            if col is None or col:
-                return False
-            self._note(0, row)
+            self.cells += len(cell_refs)
         return True
 
     def _walk(self, data: bytes) -> None:
@@ -138,7 +136,6 @@ class SheetExtent:
             if match.group(1) == b"row":
                 row = _parse_ref(ref.group(1))[1] if ref else row + 1
                 col = 0
-                self._note(0, row)
                 continue
             if ref:
                 col, cell_row = _parse_ref(ref.group(1))
@@ -146,6 +143,7 @@ class SheetExtent:
             else:
                 col += 1
             self._note(col, row)
+            self.cells += 1
         self._row, self._col = row, col
 
 
