@@ -48,7 +48,7 @@ def thb_dataset():
     return Dataset(data=frame, structure_urn=layout.structure_urn)
 
 
-def thb_seeds() -> list[Case]:
+def thb_seeds(*, structures: bool = True) -> list[Case]:
     from mosy_sdmx import DataFormat, export_structures, write_data
     from mosy_sdmx.structures import builtin_structures
 
@@ -65,6 +65,8 @@ def thb_seeds() -> list[Case]:
     with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("victims.csv", csv)
     cases.append(Case(packed.getvalue(), "data", "thb", ".zip"))
+    if not structures:
+        return cases
     for version in ("sdmx-ml-2.1", "sdmx-ml-3.0"):
         buffer = io.BytesIO()
         export_structures(builtin_structures(), version, buffer)

@@ -66,3 +66,37 @@ def first_non_double(trimmed: pa.Array | pa.ChunkedArray) -> int | None:
     """Index of the first non-null value outside the xs:double lexical space."""
     found = np.flatnonzero(non_doubles(trimmed))
     return int(found[0]) if len(found) else None
+
+
+def objects_to_doubles(values: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """Values of any type (JSON values, workbook cells) -> float64, or the first non-number.
+
+    Numbers are numbers; text must be spelt as SDMX numbers are (blank text is
+    missing); None is missing; anything else (a boolean, a date, a number too
+    large for a double) is no number.
+    """
+    out = np.full(len(values), np.nan)
+    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    is_number = np.fromiter(
+        (isinstance(v, (int, float)) and not isinstance(v, bool) for v in values),
+        dtype=bool,
+        count=len(values),
+    )
+    bad = ~(is_text | is_number | np.fromiter((v is None for v in values), bool, len(values)))
+    try:
+        out[is_number] = values[is_number].astype(np.float64)
+    except OverflowError:
+        for index in np.flatnonzero(is_number):
+            try:
+                out[index] = float(values[index])
+            except OverflowError:
+                bad[index] = True
+    if is_text.any():
+        where = np.flatnonzero(is_text)
+        parsed, first = parse_doubles(pa.array(values[is_text], type=pa.string()))
+        if parsed is None:
+            bad[where[first or 0]] = True
+        else:
+            out[where] = parsed.to_numpy(zero_copy_only=False)
+    found = np.flatnonzero(bad)
+    return out, (int(found[0]) if len(found) else None)

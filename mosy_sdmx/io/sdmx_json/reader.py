@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from mosy_sdmx.dataset import Action, Dataset, Header
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.frame import finish_frame, short_text
-from mosy_sdmx.io.numbers import parse_doubles
+from mosy_sdmx.io.numbers import objects_to_doubles
 from mosy_sdmx.io.sdmx_json._messages import (
     Component,
     ComponentValue,
@@ -340,7 +340,7 @@ class _Decoded:
             numeric = self.layout.components[measure].kind in (ValueKind.NUMBER, ValueKind.INTEGER)
         if raw.dtype.kind in "fiu":
             return raw.to_numpy(dtype="float64")
-        numbers, bad = _measure_numbers(raw.to_numpy(dtype=object))
+        numbers, bad = objects_to_doubles(raw.to_numpy(dtype=object))
         if bad is None:
             return numbers
         if not numeric:
@@ -463,40 +463,6 @@ def _inline_value(value: Any, component: str, source: str | None) -> Any:
             location=Location(source=source, component=component),
         )
     return value
-
-
-def _measure_numbers(values: np.ndarray) -> tuple[np.ndarray, int | None]:
-    """Measure values of any JSON type -> float64, or the index of the first non-number.
-
-    JSON numbers are numbers; strings must be spelt as SDMX numbers are
-    (``mosy_sdmx.io.numbers``); null is missing; anything else (a boolean, a
-    number too large for a double) is no number.
-    """
-    out = np.full(len(values), np.nan)
-    is_text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
-    is_number = np.fromiter(
-        (isinstance(v, (int, float)) and not isinstance(v, bool) for v in values),
-        dtype=bool,
-        count=len(values),
-    )
-    bad = ~(is_text | is_number | np.fromiter((v is None for v in values), bool, len(values)))
-    try:
-        out[is_number] = values[is_number].astype(np.float64)
-    except OverflowError:
-        for index in np.flatnonzero(is_number):
-            try:
-                out[index] = float(values[index])
-            except OverflowError:
-                bad[index] = True
-    if is_text.any():
-        where = np.flatnonzero(is_text)
-        parsed, first = parse_doubles(pa.array(values[is_text], type=pa.string()))
-        if parsed is None:
-            bad[where[first or 0]] = True
-        else:
-            out[where] = parsed.to_numpy(zero_copy_only=False)
-    found = np.flatnonzero(bad)
-    return out, (int(found[0]) if len(found) else None)
 
 
 def _split_keys(keys: list[str], width: int, source: str | None) -> np.ndarray:

@@ -120,12 +120,25 @@ class SheetExtent:
             )
             if not regular.all():
                 return False
+        last_cell = last_row = -1
         if len(cell_refs):
-            col, row = _refs(arr, cell_refs + 3)
-            if col is None:
+            found = _refs(arr, cell_refs + 3)
+            if found is None:
                 return False
+            col, row, last_col, last_cell_row = found
             self._note(col, row)
             self.cells += len(cell_refs)
+            last_cell = int(cell_refs[-1])
+        if len(row_refs):
+            found = _refs(arr, row_refs + 3)
+            if found is None or found[0]:
+                return False
+            last_row = int(row_refs[-1])
+        # Where a reader would stand, for a cell without a reference in a later chunk.
+        if last_row > last_cell:
+            self._row, self._col = found[3], 0  # type: ignore[index]
+        elif last_cell >= 0:
+            self._row, self._col = last_cell_row, last_col
         return True
 
     def _walk(self, data: bytes) -> None:
@@ -162,8 +175,9 @@ def _parse_ref(ref: bytes) -> tuple[int, int]:
     return column_number(letters), int(digits) if digits else 0
 
 
-def _refs(arr: np.ndarray, starts: np.ndarray) -> tuple[int | None, int]:
-    """The furthest column and row of the references starting at ``starts``, vectorised.
+def _refs(arr: np.ndarray, starts: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(furthest column, furthest row, last column, last row) of the references
+    starting at ``starts``, vectorised.
 
     None when a reference is not up to 3 letters, up to 9 digits and a quote.
     """
@@ -182,7 +196,7 @@ def _refs(arr: np.ndarray, starts: np.ndarray) -> tuple[int | None, int]:
         & (end < _WIDTH)
     )
     if not ok.all():
-        return None, 0
+        return None
     col = np.zeros(len(starts), dtype=np.int64)
     row = np.zeros(len(starts), dtype=np.int64)
     for k in range(12):
@@ -190,4 +204,4 @@ def _refs(arr: np.ndarray, starts: np.ndarray) -> tuple[int | None, int]:
         if k < 3:
             col = np.where(k < n_letters, col * 26 + value - 64, col)
         row = np.where((k >= n_letters) & (k < end), row * 10 + value - 48, row)
-    return int(col.max()), int(row.max())
+    return int(col.max()), int(row.max()), int(col[-1]), int(row[-1])

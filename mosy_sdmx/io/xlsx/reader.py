@@ -25,6 +25,8 @@ import pandas as pd
 
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, MosyError, ParseError
+from mosy_sdmx.io.frame import short_text
+from mosy_sdmx.io.numbers import objects_to_doubles
 from mosy_sdmx.io.xlsx.archive import check_archive, diagnose
 from mosy_sdmx.io.xlsx.books import Book, open_book
 from mosy_sdmx.io.xlsx.meta import (
@@ -259,25 +261,17 @@ def _typed(
 def _numbers(
     array: np.ndarray, spec: ColumnSpec, rows: np.ndarray, letter: str, sheet: str, source: str
 ) -> pd.Series:
-    blank = pd.isna(array) | np.array(
-        [isinstance(v, str) and not v.strip() for v in array], dtype=bool
-    )
-    is_bool = np.array([isinstance(v, bool) for v in array], dtype=bool)
-    cleaned = array.copy()
-    cleaned[blank] = None
-    numbers = pd.to_numeric(pd.Series(cleaned, dtype=object), errors="coerce").astype("float64")
-    bad = (numbers.isna().to_numpy() & ~blank) | is_bool
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+    numbers, first = objects_to_doubles(array)
+    if first is not None:
         raise ParseError(
             "Not a number",
-            f"{spec.id} must be a number, found {array[first]!r}",
-            context={"component": spec.id, "value": str(array[first])},
+            f"{spec.id} must be a number as SDMX writes them, found {short_text(array[first])!r}",
+            context={"component": spec.id, "value": short_text(array[first], 200)},
             location=Location(
                 source=source, sheet=sheet, cell=f"{letter}{rows[first]}", component=spec.id
             ),
         )
-    return numbers
+    return pd.Series(numbers, dtype="float64")
 
 
 def _text(value: Any) -> str | None:
