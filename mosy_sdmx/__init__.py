@@ -17,6 +17,7 @@ _EXPORTS = {
     "Header": "mosy_sdmx.dataset",
     "DataFormat": "mosy_sdmx.formats",
     "StructureFormat": "mosy_sdmx.formats",
+    "DatasetError": "mosy_sdmx.exceptions",
     "Location": "mosy_sdmx.exceptions",
     "MosyError": "mosy_sdmx.exceptions",
     "ParseError": "mosy_sdmx.exceptions",
@@ -41,6 +42,7 @@ __all__ = [
     "ComponentLayout",
     "DataFormat",
     "Dataset",
+    "DatasetError",
     "Header",
     "Location",
     "MosyError",
@@ -64,6 +66,7 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from mosy_sdmx.dataset import Action, Dataset, Header
     from mosy_sdmx.exceptions import (
+        DatasetError,
         Location,
         MosyError,
         ParseError,

@@ -15,6 +15,8 @@ from enum import StrEnum
 
 import pandas as pd
 
+from mosy_sdmx.exceptions import Location, ParseError
+
 
 class Action(StrEnum):
     """SDMX dataset actions (SDMX-ML ``action``, SDMX-CSV 2.0 ``ACTION`` column)."""
@@ -30,7 +32,11 @@ class Action(StrEnum):
         return self.value[0]
 
     @classmethod
-    def parse(cls, value: str | Action | None) -> Action:
+    def parse(cls, value: str | Action | None, location: Location | None = None) -> Action:
+        """The action a message names (any case, or its CSV letter); "" and None: Information.
+
+        Raises ParseError (at ``location``) for anything else.
+        """
         if value is None or value == "":
             return cls.INFORMATION
         if isinstance(value, Action):
@@ -42,7 +48,11 @@ class Action(StrEnum):
         # SDMX-ML 2.1 also knows "Merge" as a synonym of append/replace.
         if key == "merge":
             return cls.REPLACE
-        raise ValueError(f"unknown SDMX action {value!r}")
+        raise ParseError(
+            "Unknown dataset action",
+            f"{value!r} is not one of Information, Append, Replace, Delete",
+            location=location,
+        )
 
 
 @dataclass(slots=True)

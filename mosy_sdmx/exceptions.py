@@ -2,14 +2,26 @@
 
 Findings about the data (an unknown code, a bad period) are *issues* collected
 in a validation report and never raised. Exceptions are for input that cannot
-be read or used at all. The tree, named by what the caller should do next::
+be read or used at all. The tree, named by what the caller should do next, with
+each class's issue code (``docs/validation.md``)::
 
-    MosyError
-    ├── ParseError              malformed or hostile input; carries a Location
-    ├── UnsupportedFormatError  the format is unknown or cannot be sniffed
-    ├── StructureError          a structure source (codelists/, dsd/, --structure) is broken
-    ├── StructureNotFoundError  a dataflow, DSD or codelist id/URN is not known
-    └── InvalidQueryError       an SDMX REST query breaks the grammar (mosy_sdmx.rest)
+    MosyError                   unreadable-input
+    ├── ParseError              unreadable-input (refused-input: DTD, entities)
+    │                           malformed or hostile input; carries a Location
+    ├── UnsupportedFormatError  unsupported-format
+    │                           the format or an option is unknown, or cannot be sniffed
+    ├── StructureError          broken-structure
+    │                           a structure source (codelists/, dsd/, --structure) is broken
+    ├── StructureNotFoundError  unknown-structure
+    │                           a dataflow, DSD or codelist id/URN is not known
+    ├── DatasetError            unusable-dataset (missing-measure, missing-dimension, ...)
+    │                           a Dataset lacks what an operation needs
+    └── InvalidQueryError       invalid-query
+                                an SDMX REST query breaks the grammar (mosy_sdmx.rest)
+
+Exceptions and validation issues share one vocabulary: ``error.code`` is the
+issue code a report gives the error (``validate_file`` turns an error into a
+one-issue report with it). A raise site can name a more precise code.
 """
 
 from __future__ import annotations
@@ -68,10 +80,11 @@ class MosyError(Exception):
 
     ``title`` is a short, stable summary; ``detail`` explains this occurrence;
     ``context`` holds machine-readable facts (ids, limits) for callers such as
-    the registry, which turns them into its error envelope.
+    the registry, which turns them into its error envelope; ``code`` is the
+    kebab-case issue code (the class's own unless the raise site names one).
     """
 
-    code = "mosy-error"
+    code = "unreadable-input"
 
     def __init__(
         self,
@@ -80,7 +93,10 @@ class MosyError(Exception):
         *,
         context: dict[str, Any] | None = None,
         location: Location | None = None,
+        code: str | None = None,
     ) -> None:
+        if code is not None:
+            self.code = code
         self.title = title
         self.detail = detail
         self.context = dict(context or {})
@@ -107,11 +123,11 @@ class MosyError(Exception):
 class ParseError(MosyError):
     """Input is malformed, truncated, hostile or does not fit its structure."""
 
-    code = "parse-error"
+    code = "unreadable-input"
 
 
 class UnsupportedFormatError(MosyError):
-    """The format named is unknown, or the content matches no known format."""
+    """The format (or a format's option) named is unknown, or the content matches none."""
 
     code = "unsupported-format"
 
@@ -119,13 +135,19 @@ class UnsupportedFormatError(MosyError):
 class StructureError(MosyError):
     """A structure source (codelist CSV, DSD YAML, structure message) is broken."""
 
-    code = "structure-error"
+    code = "broken-structure"
 
 
 class StructureNotFoundError(MosyError):
     """A dataflow, DSD, codelist or provider asked for is not in the structures."""
 
-    code = "structure-not-found"
+    code = "unknown-structure"
+
+
+class DatasetError(MosyError):
+    """A Dataset lacks what an operation needs (a measure to protect, a dimension to write)."""
+
+    code = "unusable-dataset"
 
 
 class InvalidQueryError(MosyError):

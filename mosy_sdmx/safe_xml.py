@@ -89,6 +89,7 @@ def refused_dtd(source_name: str | None = None) -> ParseError:
         "they are refused to prevent XXE and entity-expansion attacks",
         location=Location(source=source_name),
         context={"reason": "dtd-refused"},
+        code="refused-input",
     )
 
 

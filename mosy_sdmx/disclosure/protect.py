@@ -21,7 +21,7 @@ from mosy_sdmx.disclosure.groups import build_membership
 from mosy_sdmx.disclosure.rounding import round_to_base
 from mosy_sdmx.disclosure.rules import DisclosureRules, load_disclosure_rules
 from mosy_sdmx.disclosure.suppression import secondary_suppression
-from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.exceptions import DatasetError, Location
 from mosy_sdmx.structures.layout import ComponentLayout
 from mosy_sdmx.structures.rules import groups_for
 
@@ -100,10 +100,11 @@ def protect(
     data = dataset.data
     measure = layout.primary_measure if layout is not None else "OBS_VALUE"
     if measure not in data.columns:
-        raise ParseError(
+        raise DatasetError(
             "Cannot protect the dataset",
             f"it has no {measure} column",
             location=Location(source=dataset.source, component=measure),
+            code="missing-measure",
         )
     keys = _key_columns(dataset, layout, rules, measure)
     flow_id = (layout.flow_id if layout is not None else None) or dataset.structure_id

@@ -100,11 +100,8 @@ def as_categorical(values: pd.Series) -> pd.Series:
 
 def lift_actions(codes: pd.Series) -> tuple[Action, pd.Series | None]:
     """One action for the whole dataset, or a per-row ``ACTION`` column if they differ."""
-    try:
-        cats = codes.astype("category")
-        mapping = {c: Action.parse(str(c)).value for c in cats.cat.categories}
-    except ValueError as exc:
-        raise ParseError("Unknown action", str(exc)) from None
+    cats = codes.astype("category")
+    mapping = {c: Action.parse(str(c)).value for c in cats.cat.categories}
     if len(mapping) <= 1:
         value = next(iter(mapping.values()), Action.INFORMATION.value)
         return Action(value), None

@@ -20,9 +20,6 @@ from mosy_sdmx.exceptions import (
     Location,
     MosyError,
     ParseError,
-    StructureError,
-    StructureNotFoundError,
-    UnsupportedFormatError,
 )
 from mosy_sdmx.structures.resolver import StructureArg, interpret_structure, resolve
 from mosy_sdmx.structures.rules import ValidationRules, load_rules
@@ -92,7 +89,9 @@ def validate(
             outcome[chk.name] = "not applicable"
         else:
             outcome[chk.name] = _run(chk, ctx)
-    return collector.report(len(dataset), outcome)
+    report = collector.report(len(dataset), outcome)
+    report.layout = layout
+    return report
 
 
 def _run(chk, ctx: ValidationContext) -> str:
@@ -111,27 +110,15 @@ def _run(chk, ctx: ValidationContext) -> str:
     return "passed"
 
 
-_CODES_BY_ERROR: tuple[tuple[type[MosyError], str], ...] = (
-    (StructureNotFoundError, "unknown-structure"),
-    (StructureError, "broken-structure"),
-    (UnsupportedFormatError, "unsupported-format"),
-    (ParseError, "unreadable-input"),
-)
-
-
 def error_report(exc: MosyError, *, source: str | None = None, n_obs: int = 0) -> Report:
-    """A one-issue, unusable report for input that could not be read or used."""
-    code = "unreadable-input"
-    for cls, name in _CODES_BY_ERROR:
-        if isinstance(exc, cls):
-            code = name
-            break
-    if exc.context.get("reason") == "dtd-refused":
-        code = "refused-input"
+    """A one-issue, unusable report for input that could not be read or used.
+
+    The issue's code is the error's own (exceptions and issues share one vocabulary).
+    """
     detail = exc.title + (f": {exc.detail}" if exc.detail else "")
     location = exc.location or Location(source=source)
     collector = IssueCollector()
-    collector.add(code, {"detail": detail}, location)
+    collector.add(exc.code, {"detail": detail}, location)
     return collector.report(n_obs, {}, unusable=True)
 
 
@@ -213,11 +200,11 @@ def add_xml_lines(report: Report, source: str | Path | bytes, format: str | None
 
     The readers keep no per-observation positions; the few example rows are
     found again by one byte scan of the file (stopping after the last one),
-    together with the first occurrences duplicate-observation messages name.
+    together with the first occurrences that duplicate-observation issues name.
     Other formats, and inputs that cannot be read again, are left as they are.
     """
-    firsts = _first_occurrences(report)
-    rows = sorted({i.row for i in report.issues if i.row is not None} | set(firsts.values()))
+    rows = {i.row for i in report.issues if i.row is not None}
+    rows |= {i.first_row for i in report.issues if i.first_row is not None and i.first is None}
     if not rows or not isinstance(source, (str, Path, bytes)):
         return
     from mosy_sdmx.formats import DataFormat
@@ -232,39 +219,18 @@ def add_xml_lines(report: Report, source: str | Path | bytes, format: str | None
                 fmt = detect_format(head, name)
         if not fmt.is_xml:
             return
-        found = locate_observations(source, rows)
+        found = locate_observations(source, sorted(rows))
     except (MosyError, OSError):
         return
     issues = []
-    for index, issue in enumerate(report.issues):
+    for issue in report.issues:
         if issue.row in found:
             line, column = found[issue.row]
             issue = replace(
                 issue, location=replace(issue.location, line=line, column=column, row=None)
             )
-        if firsts.get(index) in found:
-            line, column = found[firsts[index]]
-            issue = replace(issue, message=_with_first(issue.message, line, column))
+        if issue.first is None and issue.first_row in found:
+            line, column = found[issue.first_row]
+            issue = replace(issue, first=Location(line=line, column=column))
         issues.append(issue)
     report.issues = issues
-
-
-def _first_occurrences(report: Report) -> dict[int, int]:
-    """Issue index -> frame row of the first occurrence its message names by ordinal."""
-    from mosy_sdmx.validation.checks.keys import FIRST_OBSERVATION
-
-    out = {}
-    for index, issue in enumerate(report.issues):
-        if issue.code == "duplicate-observation":
-            matches = list(FIRST_OBSERVATION.finditer(issue.message))
-            if matches:
-                out[index] = int(matches[-1].group(1)) - 1
-    return out
-
-
-def _with_first(message: str, line: int, column: int) -> str:
-    from mosy_sdmx.validation.checks.keys import FIRST_OBSERVATION
-
-    last = list(FIRST_OBSERVATION.finditer(message))[-1]
-    located = f"(first at line {line}, column {column})"
-    return message[: last.start()] + located + message[last.end() :]

@@ -277,15 +277,6 @@ class ValidationContext:
             **self.position(row, None if whole_row else component),
         )
 
-    def where(self, row: int) -> str:
-        """A short human form of a row's position, for messages."""
-        pos = self.position(row)
-        if "line" in pos:
-            return f"line {pos['line']}"
-        if "sheet" in pos and "row" in pos:
-            return f"row {pos['row']} of sheet {pos['sheet']}"
-        return f"row {pos['row']}"
-
 
 def combine_codes(
     parts: list[tuple[np.ndarray, int]], n: int, *, dense: bool = True

@@ -73,6 +73,20 @@ _TYPES = (
         "Fix the structure message or rules file named in the message.",
     ),
     IssueType(
+        "unusable-dataset",
+        E,
+        "Dataset cannot be used",
+        "The dataset cannot be used: {detail}",
+        "Give the dataset the components its structure requires (measure, dimensions).",
+    ),
+    IssueType(
+        "invalid-query",
+        E,
+        "Invalid query",
+        "The query is not valid: {detail}",
+        "Write the query as the SDMX REST specification defines it (path and parameters).",
+    ),
+    IssueType(
         "unknown-provider",
         E,
         "Unknown data provider",

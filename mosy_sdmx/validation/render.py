@@ -5,8 +5,8 @@ JSON is ``Report.to_json()``; its schema ships as ``resources/report.schema.json
 
 from __future__ import annotations
 
-import html
 import io
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -74,68 +74,57 @@ def render_text(report: Report, *, width: int = 110) -> str:
 
 
 def render_html(report: Report, *, title: str = "Validation report") -> str:
-    """A standalone HTML page (no scripts, every value escaped)."""
-    e = html.escape
-    s = report.stats
-    verdict = "valid" if report.valid else "invalid"
-    rows = "".join(
-        f"<tr><td><code>{e(c)}</code></td><td>{e(str(ISSUE_TYPES[c].severity))}</td>"
-        f"<td>{n}</td><td>{e(ISSUE_TYPES[c].title)}</td><td>{e(ISSUE_TYPES[c].fix)}</td></tr>"
-        for c, n in s["counts"].items()
+    """A standalone HTML page (no scripts), from a Jinja2 template that escapes every value."""
+    page = _templates().get_template("report.html.j2")
+    return page.render(
+        title=title,
+        verdict="valid" if report.valid else "invalid",
+        stats=report.stats,
+        codes=[
+            {"code": code, "count": n, "type": ISSUE_TYPES[code]}
+            for code, n in report.stats["counts"].items()
+        ],
+        issues=[
+            {
+                "code": i.code,
+                "severity": str(i.severity),
+                "message": i.message,
+                "where": _location_text(i.location.to_dict()),
+            }
+            for i in report.issues
+        ],
+        truncated=report.truncated,
     )
-    examples = "".join(
-        f"<tr class='{e(str(i.severity))}'><td><code>{e(i.code)}</code></td>"
-        f"<td>{e(str(i.severity))}</td><td>{e(i.message)}</td>"
-        f"<td>{e(_location_text(i.location.to_dict()))}</td></tr>"
-        for i in report.issues
+
+
+@cache
+def _templates():
+    from jinja2 import Environment, PackageLoader
+
+    return Environment(
+        loader=PackageLoader("mosy_sdmx", "resources/templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
     )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}.error td:nth-child(2){{color:#b00}}
-.warning td:nth-child(2){{color:#a60}}</style></head><body>
-<h1>{e(title)}</h1>
-<p class="verdict {verdict}"><strong>{verdict.upper()}</strong>: {s["observations"]} observations,
-{s["errors"]} errors, {s["warnings"]} warnings.</p>
-<h2>Issues by code</h2>
-<table><tr><th>Code</th><th>Severity</th><th>Count</th><th>Meaning</th><th>How to fix</th></tr>
-{rows}</table>
-<h2>Examples</h2>
-<table><tr><th>Code</th><th>Severity</th><th>Message</th><th>Location</th></tr>
-{examples}</table>
-{
-        "<p>Only the first examples of each code are listed; counts are exact.</p>"
-        if report.truncated
-        else ""
-    }
-</body></html>
-"""
 
 
-def annotated_csv(dataset: Dataset, report: Report, structure_ref: str | None = None) -> str:
-    """SDMX-CSV 1.0 of the observations plus a column with each row's issue codes.
+def annotated_csv(dataset: Dataset, report: Report) -> str:
+    """SDMX-CSV 1.0 of the observations, by the library's writer, plus each row's issue codes.
 
-    Needs a report made with ``validate(..., annotate=True)``.
+    The columns are the components of the layout the report was made against,
+    then any other column of the data, then ``VALIDATION_ISSUES`` (codes joined
+    by ``;``). Needs a report made with ``validate(..., annotate=True)``.
     """
-    if report.row_codes is None:
+    from mosy_sdmx.io import write_data  # validation touches io only to write its outputs
+
+    if report.row_codes is None or report.layout is None:
         raise ValueError("validate(..., annotate=True) is needed for an annotated CSV")
-    frame = dataset.data.copy()
-    for attr, value in dataset.attributes.items():
-        if attr not in frame.columns:
-            frame[attr] = value
-    ref = structure_ref or _dataflow_ref(dataset)
-    frame.insert(0, "DATAFLOW", ref)
-    frame[ISSUES_COLUMN] = report.row_codes.to_numpy()
-    out = io.StringIO()
-    frame.to_csv(out, index=False, float_format="%.15g", lineterminator="\n")
-    return out.getvalue()
-
-
-def _dataflow_ref(dataset: Dataset) -> str:
-    urn = dataset.structure_urn or ""
-    if "=" in urn:
-        return urn.rsplit("=", 1)[-1]  # AGENCY:ID(VERSION)
-    return dataset.structure_id or ""
+    layout = report.layout
+    known = set(layout.components) | set(layout.key_columns())
+    extra = {c: dataset.data[c] for c in dataset.data.columns if c not in known}
+    extra[ISSUES_COLUMN] = report.row_codes
+    data = write_data(dataset, None, "sdmx-csv-1.0", layout, extra_columns=extra)
+    return data.decode("utf-8")
 
 
 __all__ = ["ISSUES_COLUMN", "annotated_csv", "render_html", "render_text", "report_schema"]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mosy_sdmx.exceptions import Location
+from mosy_sdmx.structures.layout import ComponentLayout
 from mosy_sdmx.validation.issues import ISSUE_TYPES, Severity
 
 Fields = dict[str, Any]
@@ -24,24 +25,101 @@ Fields = dict[str, Any]
 Describe = Callable[[int], tuple[Fields, Location]]
 
 
+#: Facts an Issue keeps as its own fields; the others go to ``Issue.facts``.
+_OWN_FIELDS = ("component", "value", "expected", "first", "first_observation")
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
-    """One reported occurrence (an example; counts live in ``Report.stats``)."""
+    """One reported occurrence (an example; counts live in ``Report.stats``).
+
+    The facts are fields, and the message is rendered from them with the
+    code's template (``issues.py``): nothing is ever parsed back out of a
+    message. ``facts`` holds the code's other template fields (codelist,
+    provider, totals, ...).
+    """
 
     code: str
     severity: Severity
-    message: str
     location: Location = field(default_factory=Location)
+    component: str | None = None
+    value: Any = None
+    expected: str | None = None
+    #: Where the first occurrence of a repeat is, when the input keeps positions.
+    first: Location | None = None
+    #: 1-based ordinal of the first occurrence among the observations.
+    first_observation: int | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
     #: The frame row of the example, so a file reader can add its position later.
     row: int | None = field(default=None, repr=False, compare=False)
 
+    @classmethod
+    def from_fields(
+        cls, code: str, fields: Fields, location: Location | None = None, row: int | None = None
+    ) -> Issue:
+        """An issue of ``code`` from a check's template fields."""
+        own = {k: fields[k] for k in _OWN_FIELDS if fields.get(k) is not None}
+        facts = {k: v for k, v in fields.items() if k not in _OWN_FIELDS}
+        severity = ISSUE_TYPES[code].severity
+        return cls(code, severity, location or Location(), facts=facts, row=row, **own)
+
+    @property
+    def first_row(self) -> int | None:
+        """The frame row of the first occurrence (None if not a repeat)."""
+        return None if self.first_observation is None else self.first_observation - 1
+
+    @property
+    def message(self) -> str:
+        fields = dict(self.facts)
+        for name in ("component", "value", "expected"):
+            if getattr(self, name) is not None:
+                fields[name] = getattr(self, name)
+        if self.first is not None:
+            fields["first"] = where(self.first)
+        elif self.first_observation is not None:
+            fields["first"] = f"observation {self.first_observation}"
+        return ISSUE_TYPES[self.code].render(fields)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code,
             "severity": str(self.severity),
             "message": self.message,
             "location": self.location.to_dict(),
         }
+        for name in ("component", "value", "expected", "first_observation"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = _plain(value)
+        if self.first is not None:
+            out["first"] = self.first.to_dict()
+        facts = {k: _plain(v) for k, v in self.facts.items() if v is not None and v != ""}
+        if facts:
+            out["facts"] = facts
+        return out
+
+
+def where(location: Location) -> str:
+    """A short human form of a position: ``line 3, column 7``, ``row 4 of sheet D``, ``row 2``."""
+    if location.line is not None:
+        column = f", column {location.column}" if location.column is not None else ""
+        return f"line {location.line}{column}"
+    if location.sheet is not None and location.row is not None:
+        return f"row {location.row} of sheet {location.sheet}"
+    if location.row is not None:
+        return f"row {location.row}"
+    return str(location)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: numpy scalars become Python ones; anything odd becomes text."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
 
 
 @dataclass(slots=True)
@@ -56,6 +134,7 @@ class Report:
         truncated: some code occurred more often than examples were kept.
         unusable: the input could not be read or used at all (CLI exit 2).
         row_codes: per-row issue codes (only when asked, for annotation).
+        layout: the layout the data was checked against (None if unusable).
     """
 
     valid: bool
@@ -64,6 +143,7 @@ class Report:
     truncated: bool = False
     unusable: bool = False
     row_codes: pd.Series | None = field(default=None, repr=False)
+    layout: ComponentLayout | None = field(default=None, repr=False, compare=False)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -137,10 +217,9 @@ class IssueCollector:
         room = self.max_examples - self._kept.get(code, 0)
         if room <= 0:
             return
-        kind = ISSUE_TYPES[code]
         for r in np.sort(rows)[:room].tolist():
             fields, location = describe(r)
-            self.examples.append(Issue(code, kind.severity, kind.render(fields), location, r))
+            self.examples.append(Issue.from_fields(code, fields, location, row=r))
         self._kept[code] = self._kept.get(code, 0) + min(room, rows.size)
 
     def add(self, code: str, fields: Fields, location: Location | None = None) -> None:
@@ -149,10 +228,7 @@ class IssueCollector:
             return
         self.counts[code] = self.counts.get(code, 0) + 1
         if self._kept.get(code, 0) < self.max_examples:
-            kind = ISSUE_TYPES[code]
-            self.examples.append(
-                Issue(code, kind.severity, kind.render(fields), location or Location())
-            )
+            self.examples.append(Issue.from_fields(code, fields, location))
             self._kept[code] = self._kept.get(code, 0) + 1
 
     def row_codes(self, n_rows: int) -> pd.Series:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import BinaryIO, Literal
+from collections.abc import Mapping
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from mosy_sdmx.dataset import Action, Dataset
-from mosy_sdmx.exceptions import MosyError
+from mosy_sdmx.exceptions import MosyError, UnsupportedFormatError
 from mosy_sdmx.io.frame import ref_from_urn
 from mosy_sdmx.io.labels import Names, collect_names
 from mosy_sdmx.structures import ComponentLayout, ValueKind
@@ -36,10 +37,15 @@ def write_10(
     labels: Labels = "id",
     labels_from=None,
     delimiter: str = ",",
+    extra_columns: Mapping[str, Any] | None = None,
     **_: object,
 ) -> None:
-    """SDMX-CSV 1.0: DATAFLOW, then one column per dimension, measure and attribute."""
-    _write(dataset, stream, layout, "1.0", labels, labels_from, delimiter)
+    """SDMX-CSV 1.0: DATAFLOW, then one column per dimension, measure and attribute.
+
+    ``extra_columns`` (name -> one value per observation) follow the components,
+    e.g. a validation report's ``VALIDATION_ISSUES``.
+    """
+    _write(dataset, stream, layout, "1.0", labels, labels_from, delimiter, extra_columns)
 
 
 def write_20(
@@ -50,14 +56,16 @@ def write_20(
     labels: Labels = "id",
     labels_from=None,
     delimiter: str = ",",
+    extra_columns: Mapping[str, Any] | None = None,
     **_: object,
 ) -> None:
     """SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, then the components present.
 
     ``labels="both"`` writes ``ID: name`` headers and ``CODE: label`` cells,
     names taken from ``labels_from`` (a StructureSet) or the dataset's labels.
+    ``extra_columns`` as for SDMX-CSV 1.0.
     """
-    _write(dataset, stream, layout, "2.0", labels, labels_from, delimiter)
+    _write(dataset, stream, layout, "2.0", labels, labels_from, delimiter, extra_columns)
 
 
 def _write(
@@ -68,9 +76,12 @@ def _write(
     labels: Labels,
     labels_from,
     delimiter: str,
+    extra_columns: Mapping[str, Any] | None = None,
 ) -> None:
     if labels not in ("id", "both"):
-        raise MosyError("Unsupported option", f"labels must be 'id' or 'both', not {labels!r}")
+        raise UnsupportedFormatError(
+            "Unsupported option", f"labels must be 'id' or 'both', not {labels!r}"
+        )
     names = collect_names(layout, dataset, labels_from) if labels == "both" else Names()
     df = dataset.data
     urn = dataset.structure_urn or layout.structure_urn or layout.dsd_urn
@@ -84,6 +95,8 @@ def _write(
         header += ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
     for col in columns:
         header.append(f"{col}: {names.component(col)}" if labels == "both" else col)
+    extra = {name: pd.Series(values, copy=False) for name, values in (extra_columns or {}).items()}
+    header += list(extra)
     text = io.StringIO()
     csv.writer(text, delimiter=delimiter, lineterminator="\n").writerow(header)
     stream.write(text.getvalue().encode("utf-8"))
@@ -114,6 +127,8 @@ def _write(
                 arrays.append(_constant(dataset.action.csv_code, n))
         for col in columns:
             arrays.append(_column(chunk, col, dataset, coded, names, labels, n))
+        for values in extra.values():
+            arrays.append(_plain_column(values.iloc[start : start + n]))
         table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
         stream.write(_chunk_bytes(table, delimiter))
 
@@ -173,6 +188,12 @@ def _column(
         series = series.cat.rename_categories([str(c) for c in series.cat.categories])
         return pa.Array.from_pandas(series)
     return pa.Array.from_pandas(series.astype("string[pyarrow]"))
+
+
+def _plain_column(values: pd.Series) -> pa.Array:
+    if isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(values):
+        return pa.Array.from_pandas(values.to_numpy(), mask=values.isna().to_numpy())
+    return pa.Array.from_pandas(values.astype("string[pyarrow]"))
 
 
 def _chunk_bytes(table: pa.Table, delimiter: str) -> bytes:

@@ -147,10 +147,7 @@ def _struct_index(ds: DataSet, count: int, source: str | None) -> int:
 
 
 def _action(ds: DataSet, source: str | None) -> Action:
-    try:
-        return Action.parse(ds.action)
-    except ValueError as exc:
-        raise ParseError("Unknown action", str(exc), location=Location(source=source)) from None
+    return Action.parse(ds.action, Location(source=source))
 
 
 def _structure_urn(elem: Structure | DataSet) -> str | None:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mosy_sdmx.dataset import Action, Dataset
-from mosy_sdmx.exceptions import MosyError
+from mosy_sdmx.exceptions import DatasetError, Location, UnsupportedFormatError
 from mosy_sdmx.io.frame import ref_from_urn
 from mosy_sdmx.io.labels import Names, collect_names
 from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
@@ -95,7 +95,9 @@ def _write(
     flat: bool,
 ) -> None:
     if envelope not in ("sdmx", "legacy"):
-        raise MosyError("Unsupported option", f"envelope must be 'sdmx' or 'legacy': {envelope!r}")
+        raise UnsupportedFormatError(
+            "Unsupported option", f"envelope must be 'sdmx' or 'legacy': {envelope!r}"
+        )
     names = collect_names(layout, dataset, labels_from)
     df = dataset.data
     actions = _actions(dataset)
@@ -189,16 +191,21 @@ class _Structure:
         dims = [d for d in layout.dimensions if d in df.columns]
         missing = [d for d in layout.dimensions if d not in df.columns]
         if missing:
-            raise MosyError(
-                "Cannot write SDMX-JSON", f"the data has no column for {', '.join(missing)}"
+            raise DatasetError(
+                "Cannot write SDMX-JSON",
+                f"the data has no column for {', '.join(missing)}",
+                code="missing-dimension",
+                context={"components": missing},
             )
         for key in [*dims, *([time] if time else [])]:
             if df[key].isna().any():
                 row = int(np.flatnonzero(df[key].isna().to_numpy())[0])
-                raise MosyError(
+                raise DatasetError(
                     "Cannot write SDMX-JSON",
                     f"observation {row + 1} has no value for the dimension {key}",
+                    code="missing-dimension-value",
                     context={"component": key, "row": row + 1},
+                    location=Location(component=key, row=row + 1),
                 )
         if flat or time is None:
             self.series_dims: list[_Comp] = []

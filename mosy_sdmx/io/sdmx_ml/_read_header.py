@@ -109,14 +109,7 @@ class HeaderReader:
             ref.urn, ref.rank = urn, rank
 
     def parse_action(self, value: str, line: int | None) -> Action:
-        try:
-            return Action.parse(value)
-        except ValueError:
-            raise ParseError(
-                "Unknown dataset action",
-                f"{value!r} is not one of Information, Append, Replace, Delete",
-                location=Location(source=self.source_name, line=line),
-            ) from None
+        return Action.parse(value, Location(source=self.source_name, line=line))
 
     def structure_for(self, structure_ref: str | None) -> StructureRef | None:
         if structure_ref and structure_ref in self.structures:

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from mosy_sdmx.exceptions import Location
 from mosy_sdmx.validation.checks.base import check
 from mosy_sdmx.validation.context import ValidationContext
-
-#: The first occurrence of a repeat read from a file that keeps no positions
-#: (SDMX-ML, SDMX-JSON): its ordinal among the observations. ``validation.api``
-#: reads it back with ``FIRST_OBSERVATION`` to give the line of an SDMX-ML input.
-FIRST_OBSERVATION_TEXT = "observation {}"
-FIRST_OBSERVATION = re.compile(r"\(first at observation (\d+)\)")
 
 
 @check("duplicates", "duplicate-observation")
@@ -35,16 +28,20 @@ def check_duplicates(ctx: ValidationContext) -> None:
             {
                 "series_key": ctx.series_key(r),
                 "period": ctx.period(r),
-                "first": _first(ctx, int(np.argmax(ids == ids[r]))),
+                **_first(ctx, int(np.argmax(ids == ids[r]))),
             },
             ctx.location(r, ctx.time, whole_row=True),
         ),
     )
 
 
-def _first(ctx: ValidationContext, row: int) -> str:
-    """Where the first occurrence is: line, sheet row or CSV row; else its ordinal."""
+def _first(ctx: ValidationContext, row: int) -> dict:
+    """The first occurrence: its ordinal, and its line, sheet row or CSV row when known.
+
+    A file read without positions (SDMX-ML, SDMX-JSON) gets them later, by
+    ``validation.api.add_xml_lines``, which finds the ordinal in the file.
+    """
     ds = ctx.dataset
     if ds.source is not None and ds.source_lines is None and ds.row_offset is None:
-        return FIRST_OBSERVATION_TEXT.format(row + 1)
-    return ctx.where(row)
+        return {"first_observation": row + 1}
+    return {"first_observation": row + 1, "first": Location(**ctx.position(row))}

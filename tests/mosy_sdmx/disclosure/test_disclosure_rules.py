@@ -11,7 +11,7 @@ import pytest
 
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.disclosure import Reason, load_disclosure_rules, protect
-from mosy_sdmx.exceptions import ParseError, StructureError
+from mosy_sdmx.exceptions import DatasetError, StructureError
 
 VICTIMS_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=MOSY:DF_THB_VICTIMS(1.0)"
 FLOWS_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=MOSY:DF_THB_FLOWS(1.0)"
@@ -244,7 +244,7 @@ def test_audit_csv_lists_each_cell(tmp_path: Path) -> None:
 
 def test_without_a_measure_column_the_dataset_cannot_be_protected() -> None:
     data = frame(SEX_ONLY).drop(columns=["OBS_VALUE"])
-    with pytest.raises(ParseError, match="OBS_VALUE"):
+    with pytest.raises(DatasetError, match="OBS_VALUE"):
         protect(Dataset(data))
 
 

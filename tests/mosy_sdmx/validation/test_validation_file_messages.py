@@ -79,6 +79,10 @@ def test_repeat_in_xml_names_the_line_of_the_first(thb, repeated, tmp_path, fmt)
     assert f"(first at line {first[0]}, column {first[1]})" in issue.message, issue.message
     assert (issue.location.line, issue.location.column) == second
     assert "observation" not in issue.message
+    # the facts are fields: the first occurrence is the second observation, at its line
+    assert issue.first_observation == 2
+    assert (issue.first.line, issue.first.column) == first
+    assert issue.to_dict()["first"] == {"line": first[0], "column": first[1]}
 
 
 def test_repeat_in_a_workbook_names_the_sheet_row_of_the_first(thb, repeated, tmp_path):
@@ -88,6 +92,7 @@ def test_repeat_in_a_workbook_names_the_sheet_row_of_the_first(thb, repeated, tm
     # Header in row 1, then T, M, F, M: the first M is Excel row 3, the repeat row 5.
     assert issue.location.sheet and issue.location.row == 5
     assert f"first at row 3 of sheet {issue.location.sheet}" in issue.message, issue.message
+    assert (issue.first.sheet, issue.first.row) == (issue.location.sheet, 3)
 
 
 def test_repeat_in_an_in_memory_frame_still_names_its_row(thb, repeated):
@@ -95,6 +100,19 @@ def test_repeat_in_an_in_memory_frame_still_names_its_row(thb, repeated):
 
     issue = duplicate_issue(validate(repeated, thb, flow=FLOW))
     assert "first at row 2" in issue.message, issue.message
+    assert issue.first_observation == 2 and issue.first.row == 2
+
+
+def test_repeat_read_without_positions_names_the_observation(thb, repeated):
+    """As from an SDMX-JSON message: a source, but no line or row per observation."""
+    from dataclasses import replace
+
+    from mosy_sdmx import validate
+
+    issue = duplicate_issue(validate(replace(repeated, source="repeat.json"), thb, flow=FLOW))
+    assert issue.first is None and issue.first_observation is not None
+    assert f"(first at observation {issue.first_observation})" in issue.message
+    assert issue.to_dict()["first_observation"] == issue.first_observation
 
 
 @pytest.mark.parametrize("render", [render_text, render_html], ids=["text", "html"])

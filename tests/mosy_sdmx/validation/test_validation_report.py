@@ -147,6 +147,8 @@ def test_every_code_is_documented_and_emitted_by_a_check():
         "unsupported-format",
         "unknown-structure",
         "broken-structure",
+        "unusable-dataset",
+        "invalid-query",
         "check-failed",
     }
     assert emitted | input_codes == set(ISSUE_TYPES)
@@ -182,3 +184,54 @@ def test_ecb_specimens_pass_the_generic_checks(ecb_reports):
         assert report.valid, report.to_json()
         assert report.stats["checks"]["additivity"] == "passed"
         assert report.stats["checks"]["conditional-attributes"] == "not applicable"
+
+
+def test_issue_facts_are_fields_and_the_message_follows_them():
+    from dataclasses import replace
+
+    frame = thb_frame()
+    frame["SEX"] = frame["SEX"].cat.add_categories(["X"])
+    frame.loc[0, "SEX"] = "X"
+    report = validate(thb_dataset(frame), thb_layout(), pick=["unknown-code"])
+    (issue,) = report.issues
+    assert (issue.component, issue.value) == ("SEX", "X")
+    assert issue.facts["codelist"] == "CL_SEX"
+    assert issue.message.startswith("SEX code 'X' is not in codelist CL_SEX.")
+    # the message is derived from the fields, never stored
+    changed = replace(issue, value="Q", facts={**issue.facts, "codelist": "CL_OTHER"})
+    assert changed.message.startswith("SEX code 'Q' is not in codelist CL_OTHER.")
+    as_json = issue.to_dict()
+    assert as_json["component"] == "SEX" and as_json["value"] == "X"
+    assert as_json["facts"]["codelist"] == "CL_SEX"
+
+
+def test_bad_time_period_keeps_what_was_expected():
+    frame = thb_frame()
+    frame["TIME_PERIOD"] = frame["TIME_PERIOD"].astype(object)
+    frame.loc[0, "TIME_PERIOD"] = "2022-Q1"
+    report = validate(thb_dataset(frame), thb_layout(), pick=["bad-time-period"])
+    (issue,) = report.issues
+    assert issue.value == "2022-Q1" and issue.expected
+    assert issue.facts["freq"] == "A"
+    assert f"(expected {issue.expected})" in issue.message
+
+
+def test_annotated_csv_is_sdmx_csv_the_library_reads_back(broken):
+    from mosy_sdmx import read_data
+
+    dataset, report, _ = broken
+    text = annotated_csv(dataset, report)
+    back = read_data(text.encode(), thb_layout(), extra_columns="keep")
+    assert list(back.data[ISSUES_COLUMN].fillna("")) == list(report.row_codes)
+    assert back.data["OBS_VALUE"].tolist() == dataset.data["OBS_VALUE"].tolist()
+    assert (
+        back.data["REF_AREA"].astype(str).tolist() == dataset.data["REF_AREA"].astype(str).tolist()
+    )
+
+
+def test_html_escapes_values_from_the_data():
+    frame = thb_frame()
+    frame["SEX"] = frame["SEX"].cat.add_categories(["<b>x</b>"])
+    frame.loc[0, "SEX"] = "<b>x</b>"
+    page = render_html(validate(thb_dataset(frame), thb_layout()))
+    assert "<b>x</b>" not in page and "&#39;&lt;b&gt;x&lt;/b&gt;&#39;" in page
