@@ -175,7 +175,8 @@ def _header(elem: dict) -> Header:
         header.sender = str(sender["id"])
     receivers = elem.get("receivers") or elem.get("receiver")
     if isinstance(receivers, list) and receivers and isinstance(receivers[0], dict):
-        header.receiver = receivers[0].get("id")
+        receiver = receivers[0].get("id")
+        header.receiver = None if receiver is None else str(receiver)
     prepared = elem.get("prepared")
     if isinstance(prepared, str):
         with contextlib.suppress(ValueError):
