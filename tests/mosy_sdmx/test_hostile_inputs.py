@@ -47,7 +47,8 @@ CSV_FORMATS = (DataFormat.SDMX_CSV_10, DataFormat.SDMX_CSV_20)
 JSON_FORMATS = (DataFormat.SDMX_JSON_10, DataFormat.SDMX_JSON_20)
 #: A comment longer than any sniffing window (source.SNIFF_BYTES is 64 KiB).
 #: Seconds a child process gets for entity expansion or a decompression bomb.
-CHILD_TIMEOUT = 10
+#: (a cold start takes over 10 s on a loaded 2-core machine; an expansion runs far longer)
+CHILD_TIMEOUT = 45
 #: Address space of that child: far below what a bomb would need if not bounded.
 CHILD_MEMORY = 3 * 1024**3
 
