@@ -34,10 +34,11 @@ Value = Scalar | dict[str, Any] | list[Any]
 
 
 class ComponentValue(msgspec.Struct):
-    """One value of a component: a code (``id``, ``name``) or a plain ``value``."""
+    """One value of a component: a code (``id``, ``name``), a plain ``value`` or several."""
 
     id: Scalar | msgspec.UnsetType = msgspec.UNSET
-    value: Scalar | Localised | list[Scalar] | msgspec.UnsetType = msgspec.UNSET
+    value: Scalar | Localised | list[Any] | msgspec.UnsetType = msgspec.UNSET
+    values: list[Any] | msgspec.UnsetType = msgspec.UNSET  # 2.0: several values
     name: str | Localised | msgspec.UnsetType | None = msgspec.UNSET
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mosy_sdmx.dataset import Action, Dataset, Header
+from mosy_sdmx.dataset import Action, Dataset, Header, LocalisedText, is_multi_value
 from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.completeness import check_dimensions
@@ -275,22 +275,29 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _value_id(value: Any, component: str, source: str | None) -> Any:
-    """A component value's code (``id``), else its plain ``value``, else its name."""
+    """A component value's code (``id``), its ``values`` (several) or plain ``value``,
+    else its name; a localised value keeps its languages, a localised name gives one."""
     if not isinstance(value, ComponentValue):
-        return value
-    for found in (value.id, value.value, value.name):
+        return _cell(value)
+    if isinstance(value.values, list):  # SDMX-JSON 2.0: several values
+        return _cell(value.values)
+    for key, found in (("id", value.id), ("value", value.value), ("name", value.name)):
         if found is msgspec.UNSET:
             continue
-        if isinstance(found, dict):  # localised text: take the first language
-            found = next(iter(found.values()), None)
-        if isinstance(found, list):
-            raise ParseError(
-                "Unsupported SDMX-JSON value",
-                f"{component} has a multi-valued value, which this reader does not take",
-                location=Location(source=source, component=component),
-            )
-        return found
+        if isinstance(found, dict):
+            return LocalisedText(found) if key == "value" else next(iter(found.values()), None)
+        return _cell(found)
     return None
+
+
+def _cell(value: Any) -> Any:
+    """A JSON value as a Dataset cell: an array is several values (a tuple), an
+    object a text in several languages (SDMX-JSON 2.0)."""
+    if isinstance(value, list):
+        return tuple(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return LocalisedText({str(k): str(v) for k, v in value.items()})
+    return value
 
 
 class _Decoded:
@@ -429,6 +436,11 @@ class _Decoded:
                 f"{comp['id']} has {len(values)} values, an observation refers to value {bad}",
                 location=Location(source=self.source, component=comp["id"]),
             )
+        if any(is_multi_value(v) for v in values):  # tuples and texts stay as they are
+            table = np.empty(len(values) + 1, dtype=object)
+            for i, value in enumerate(values):
+                table[i] = value
+            return pd.Series(table[np.where(codes >= 0, codes, len(values))], dtype=object)
         cats = [None if v is None else str(v) for v in values]
         present = [c for c in cats if c is not None]
         if is_time or len(set(present)) != len(present) or len(present) != len(cats):
@@ -440,8 +452,14 @@ class _Decoded:
 
     def _attr_column(self, comp: dict, raw: pd.Series) -> pd.Series:
         """Value indices into the component's values; values themselves where they are sent."""
-        if raw.dtype == object:  # text, booleans, localised texts or arrays among them
-            raw = raw.map(lambda v: _inline_value(v, comp["id"], self.source))
+        if raw.dtype == object and any(isinstance(v, (list, dict)) for v in raw):
+            # Values written in the arrays themselves, several or multilingual.
+            cells = np.empty(len(raw), dtype=object)
+            for i, value in enumerate(raw):
+                cells[i] = _cell(value)
+            return pd.Series(cells, dtype=object)
+        if raw.dtype == object:  # a boolean value, as SDMX spells it
+            raw = raw.map(lambda v: ("true" if v else "false") if isinstance(v, bool) else v)
         numbers = pd.to_numeric(raw, errors="coerce")
         if bool((numbers.notna() | raw.isna()).all()):
             present = numbers.dropna()
@@ -567,28 +585,12 @@ class _Decoded:
                 if isinstance(index, int) and 0 <= index < len(comp["values"]):
                     value = comp["values"][index]
                 elif not isinstance(index, int):
-                    value = index
+                    value = _cell(index)
             elif not indices and len(comp["values"]) == 1:
                 value = comp["values"][0]
             if value is not None:
-                out[comp["id"]] = str(value)
+                out[comp["id"]] = value if is_multi_value(value) else str(value)
         return out
-
-
-def _inline_value(value: Any, component: str, source: str | None) -> Any:
-    """An attribute value sent in place of an index: as it is, a boolean as SDMX spells
-    it, localised text in its first language; a value array (multi-valued) is refused."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return next((v for v in value.values() if isinstance(v, str)), None)
-    if isinstance(value, list):
-        raise ParseError(
-            "Unsupported SDMX-JSON value",
-            f"{component} has a multi-valued value (an array), which this reader does not take",
-            location=Location(source=source, component=component),
-        )
-    return value
 
 
 def _split_keys(keys: list[str], width: int, source: str | None) -> np.ndarray:
