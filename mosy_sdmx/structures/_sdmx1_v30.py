@@ -6,8 +6,17 @@ constructs that our own THB exports contain, so a ``--structure`` file written
 by ``mosy structures export`` would not read back. This module fixes them
 through sdmx1's own mechanism, the per-reader table of (tag, event) -> parser
 function, but on private subclasses of its readers (``_Reader21`` and
-``_Reader30``): sdmx1's classes stay untouched for any other caller, and the
-tables are built once, when this module is first used.
+``_Reader30``): sdmx1's classes stay untouched for any other caller.
+
+Safe under concurrent threads (a registry worker reads structure files on
+several): the subclasses' tables are built once, when this module is imported;
+each read works on its own copy of its table (sdmx1 adds entries to the table
+of the reader at hand while reading, see quirk 11); nothing is redirected
+process-wide (quirk 12). The sdmx1 versions this adapter is tested with are
+``TESTED_SDMX1``; ``tests/mosy_sdmx/structures/test_sdmx1_adapter.py`` fails on
+any other, so that each quirk is checked again before a new sdmx1 is allowed.
+``docs/upstream/`` reports each quirk, with its smallest input, for sdmx1's
+maintainers.
 
 Quirks of sdmx1 2.28 handled here (each parser below names its own):
 
@@ -38,15 +47,18 @@ Quirks of sdmx1 2.28 handled here (each parser below names its own):
    cannot map (ValueError). ``ensure_v30_reader`` imports it safely.
 10. SDMX-ML 3.0 ``usage="mandatory"`` on an attribute is ignored (sdmx1
     reads only 2.1's ``assignmentStatus``): every attribute reads as optional.
+11. The message's start handler registers parsers for the message's own
+    namespaces on the reader *class's* table, while reading: shared state that
+    grows with every new namespace (and causes quirk 9).
+12. ``XMLEventReader.convert`` prints its stacks and the failing element to
+    stdout when a message cannot be read; ``_Quiet`` raises instead.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import sys
-from functools import cache
+import threading
 from types import ModuleType
 from typing import Any
 
@@ -61,16 +73,26 @@ from sdmx.model import v30 as model_v30
 
 log = logging.getLogger(__name__)
 
+#: sdmx1 releases this adapter was checked against, quirk by quirk.
+TESTED_SDMX1 = ("2.28.0",)
+
 NS_V21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/"
 NS_V30 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"
+
+
+_IMPORT_LOCK = threading.Lock()
 
 
 def ensure_v30_reader() -> ModuleType:
     """``sdmx.reader.xml.v30``, imported even after sdmx1 has read 2.1 SS data (quirk 9).
 
     The 3.0 module rebuilds its table from the 2.1 table at import time and
-    raises on the data-namespace entries a structure-specific read leaves there;
-    hide those entries for the import and put them back.
+    raises on the data-namespace entries a structure-specific read leaves there.
+    This module imports it when it is imported itself, normally before anything
+    has read data with sdmx1. Only if sdmx1 read structure-specific data first
+    are those entries set aside for the duration of that one import (under the
+    import lock and ours), then put back: the one time this adapter touches a
+    table of sdmx1's, and never while reading.
     """
     module = sys.modules.get("sdmx.reader.xml.v30")
     if module is not None:
@@ -78,6 +100,19 @@ def ensure_v30_reader() -> ModuleType:
     from sdmx.reader.xml import v21
 
     known = set(v21.Reader.format.NS.values()) | {None}
+    if all(k[0].namespace in known for k in v21.Reader.parser):
+        import sdmx.reader.xml.v30 as module
+
+        return module
+    with _IMPORT_LOCK:
+        return _import_v30_without_foreign_entries(v21, known)
+
+
+def _import_v30_without_foreign_entries(v21: ModuleType, known: set) -> ModuleType:
+    module = sys.modules.get("sdmx.reader.xml.v30")
+    if module is not None:
+        return module
+
     foreign = {k: f for k, f in v21.Reader.parser.items() if k[0].namespace not in known}
     for key in foreign:
         del v21.Reader.parser[key]
@@ -103,14 +138,15 @@ def read_message(root: etree._Element) -> Message:
     """Convert an already parsed (hardened) SDMX-ML tree with the adapted sdmx1 reader.
 
     The tree is walked, not re-parsed, and is consumed (sdmx1 clears elements).
-    sdmx1 prints its stacks to stdout when it fails; that is swallowed here, the
-    exception says what went wrong.
+    Each call has its own reader and its own copy of the parser table, so
+    threads may read at once. A message sdmx1 cannot read raises (sdmx1's
+    XMLParseError, from the original error); nothing is printed.
     """
-    reader_cls = _readers()[sdmx_ml_version(root)]
+    reader = _READERS[sdmx_ml_version(root)]()
+    reader.parser = dict(type(reader).parser)  # quirk 11: sdmx1 writes to it while reading
     _drop_inconsistent_urns(root)
     events = etree.iterwalk(root, events=("start", "end"))
-    with contextlib.redirect_stdout(io.StringIO()):
-        message = reader_cls().convert(None, _events=events)
+    message = reader.convert(None, _events=events)
     _relink_constraints(message)
     return message
 
@@ -118,18 +154,33 @@ def read_message(root: etree._Element) -> Message:
 # -- the adapted readers --------------------------------------------------------------
 
 
-@cache
+class _Quiet:
+    """Quirk 12 (sdmx1 2.28 XMLEventReader.convert): on a failure sdmx1 calls ``_dump``,
+    which prints its stacks, then prints the failing element, to stdout. Raise
+    sdmx1's own XMLParseError from the original error in ``_dump`` instead, so that
+    nothing is printed; outside a failure (sdmx1's "uncollected items" check) the
+    stacks go to the debug log."""
+
+    def _dump(self) -> None:
+        failure = sys.exc_info()[1]
+        if failure is not None:
+            from sdmx.exceptions import XMLParseError
+
+            raise XMLParseError from failure
+        log.debug("sdmx1 reader stacks: %s", dict(getattr(self, "stack", {})))
+
+
 def _readers() -> dict[str, type]:
-    """Subclasses of sdmx1's readers with the fixed parser tables, built once."""
+    """Subclasses of sdmx1's readers with the fixed parser tables."""
     from sdmx.reader.xml import v21
 
     v30 = ensure_v30_reader()
 
-    class _Reader21(v21.Reader):
-        """sdmx1's SDMX-ML 2.1 reader with quirks 4, 6 and 7 fixed."""
+    class _Reader21(_Quiet, v21.Reader):
+        """sdmx1's SDMX-ML 2.1 reader with quirks 4, 6, 7, 11 and 12 fixed."""
 
-    class _Reader30(v30.Reader):
-        """sdmx1's SDMX-ML 3.0 reader with quirks 1-5 and 7 fixed."""
+    class _Reader30(_Quiet, v30.Reader):
+        """sdmx1's SDMX-ML 3.0 reader with quirks 1-5, 7, 11 and 12 fixed."""
 
     # __init_subclass__ gave each an empty table; start from sdmx1's own.
     _Reader21.parser.update(v21.Reader.parser)
@@ -249,6 +300,10 @@ def _register_v30(reader: type) -> None:
         if group_key is not None:
             return common.GroupRelationship(group_key=group_key)
         return None  # <str:Dataflow/> or <str:Observation/>: pushed by their own parsers
+
+
+#: Built when this module is imported (under the import lock), never while reading.
+_READERS = _readers()
 
 
 # -- helpers for constraints ----------------------------------------------------------

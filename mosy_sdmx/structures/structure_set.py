@@ -15,6 +15,10 @@ from sdmx.message import StructureMessage
 from sdmx.model import common
 
 from mosy_sdmx.exceptions import ParseError, StructureError, StructureNotFoundError
+
+# Imported with this module, so that the adapted readers are built before anything
+# reads data with sdmx1 (see ``_sdmx1_v30.ensure_v30_reader``).
+from mosy_sdmx.structures._sdmx1_v30 import read_message
 from mosy_sdmx.structures.layout import ComponentLayout, build_layout
 
 
@@ -284,7 +288,6 @@ def read_structure_file(path: str | Path) -> StructureSet:
 def read_structure_bytes(data: bytes, source_name: str = "structure message") -> StructureSet:
     """Like ``read_structure_file``, for a message held in memory (an upload, a store)."""
     from mosy_sdmx.safe_xml import parse_bytes
-    from mosy_sdmx.structures._sdmx1_v30 import read_message
 
     tree = parse_bytes(data, source_name=source_name)  # raises ParseError on hostile XML
     root = tree.getroot()
