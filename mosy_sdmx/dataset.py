@@ -109,11 +109,19 @@ class Dataset:
 
     @property
     def structure_id(self) -> str | None:
-        """The maintainable id part of ``structure_urn`` (e.g. ``DF_THB_VICTIMS``)."""
+        """The maintainable id part of ``structure_urn`` (e.g. ``DF_THB_VICTIMS``).
+
+        A URN is read by sdmx1's ``sdmx.urn``; a bare ``AGENCY:ID(VERSION)``
+        reference or id, as some messages give, by its own shape.
+        """
         if not self.structure_urn:
             return None
-        tail = self.structure_urn.rsplit("=", 1)[-1]
-        return tail.split(":", 1)[-1].split("(", 1)[0]
+        from sdmx.urn import URN
+
+        try:
+            return URN(self.structure_urn).id
+        except ValueError:
+            return self.structure_urn.split(":", 1)[-1].split("(", 1)[0]
 
     def with_data(self, data: pd.DataFrame) -> Dataset:
         """A copy sharing every dataset-level fact but with other observations."""

@@ -14,16 +14,26 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sdmx.model.v21 import PACKAGE
+from sdmx.urn import URN
 
 from mosy_sdmx.dataset import Action
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
 
-#: SDMX-CSV 2.0 STRUCTURE column values and the URN class each one names.
+#: SDMX-CSV 2.0 STRUCTURE column values and the (SDMX 3.0) class each one names.
 STRUCTURE_CLASSES = {
-    "dataflow": "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=",
-    "datastructure": "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=",
-    "dataprovision": "urn:sdmx:org.sdmx.infomodel.registry.ProvisionAgreement=",
+    "dataflow": "Dataflow",
+    "datastructure": "DataStructure",
+    "dataprovision": "ProvisionAgreement",
+}
+#: URN classes (SDMX 2.1 names too) -> STRUCTURE column value.
+_KINDS = {
+    "Dataflow": "dataflow",
+    "DataflowDefinition": "dataflow",
+    "DataStructure": "datastructure",
+    "DataStructureDefinition": "datastructure",
+    "ProvisionAgreement": "dataprovision",
 }
 
 _REF = re.compile(r"^\s*([A-Za-z0-9_@$.\-]+):([A-Za-z0-9_@$\-]+)(?:\(([^)]*)\))?\s*$")
@@ -31,22 +41,28 @@ _REF = re.compile(r"^\s*([A-Za-z0-9_@$.\-]+):([A-Za-z0-9_@$\-]+)(?:\(([^)]*)\))?
 
 def urn_from_ref(kind: str, ref: str) -> str | None:
     """``dataflow`` + ``ESTAT:NA_MAIN(1.6.0)`` -> the dataflow URN (None if not a ref)."""
-    prefix = STRUCTURE_CLASSES.get(kind.strip().lower())
+    klass = STRUCTURE_CLASSES.get(kind.strip().lower())
     match = _REF.match(ref)
-    if prefix is None or match is None:
+    if klass is None or match is None:
         return None
     agency, ident, version = match.groups()
-    return f"{prefix}{agency}:{ident}({version or '1.0'})"
+    return str(
+        URN(package=PACKAGE[klass], klass=klass, agency=agency, id=ident, version=version or "1.0")
+    )
 
 
 def ref_from_urn(urn: str) -> tuple[str, str]:
-    """A URN -> (STRUCTURE kind, ``AGENCY:ID(VERSION)``) for SDMX-CSV and links."""
-    kind = "dataflow"
-    for name, prefix in STRUCTURE_CLASSES.items():
-        if urn.startswith(prefix):
-            kind = name
-    tail = urn.rsplit("=", 1)[-1]
-    return kind, tail
+    """A URN -> (STRUCTURE kind, ``AGENCY:ID(VERSION)``) for SDMX-CSV and links.
+
+    Anything that is not a URN is taken for a dataflow reference already.
+    """
+    try:
+        parsed = URN(urn)
+    except ValueError:
+        return "dataflow", urn
+    agency = f"{parsed.agency}:" if parsed.agency else ""
+    version = f"({parsed.version})" if parsed.version else ""
+    return _KINDS.get(parsed.klass, "dataflow"), f"{agency}{parsed.id}{version}"
 
 
 def short_text(value: object, limit: int = 40) -> str:

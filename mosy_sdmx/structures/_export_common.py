@@ -17,26 +17,32 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lxml import etree
-from sdmx.model import common
+from sdmx.model import common, v21, v30
+from sdmx.urn import URN
+
+from mosy_sdmx import namespaces as ns
+from mosy_sdmx.structures.layout import DATASET_RELATIONSHIPS, OBSERVATION_RELATIONSHIPS
 
 log = logging.getLogger(__name__)
 
-#: Maintainable class name (sdmx1, 2.1 or 3.0) -> (kind, package, SDMX 3.0 class).
-#: ``kind`` is the serializers' key; the order is the order of writing.
-MAINTAINABLES: dict[str, tuple[str, str, str]] = {
-    "AgencyScheme": ("agency_scheme", "base", "AgencyScheme"),
-    "DataProviderScheme": ("data_provider_scheme", "base", "DataProviderScheme"),
-    "DataConsumerScheme": ("data_consumer_scheme", "base", "DataConsumerScheme"),
-    "CategoryScheme": ("category_scheme", "categoryscheme", "CategoryScheme"),
-    "Codelist": ("codelist", "codelist", "Codelist"),
-    "ConceptScheme": ("concept_scheme", "conceptscheme", "ConceptScheme"),
-    "DataStructureDefinition": ("data_structure", "datastructure", "DataStructure"),
-    "DataflowDefinition": ("dataflow", "datastructure", "Dataflow"),
-    "Dataflow": ("dataflow", "datastructure", "Dataflow"),
-    "Categorisation": ("categorisation", "categoryscheme", "Categorisation"),
-    "ProvisionAgreement": ("provision_agreement", "registry", "ProvisionAgreement"),
-    "ContentConstraint": ("data_constraint", "registry", "DataConstraint"),
-    "DataConstraint": ("data_constraint", "registry", "DataConstraint"),
+#: Maintainable class (sdmx1's, SDMX 2.1 or 3.0) -> (kind, package, SDMX 3.0 class).
+#: ``kind`` is the serializers' key; KIND_ORDER is the order of writing. Exact
+#: classes: a subclass (a geographic codelist, a metadataflow) is not exported.
+MAINTAINABLES: dict[type, tuple[str, str, str]] = {
+    common.AgencyScheme: ("agency_scheme", "base", "AgencyScheme"),
+    common.DataProviderScheme: ("data_provider_scheme", "base", "DataProviderScheme"),
+    common.DataConsumerScheme: ("data_consumer_scheme", "base", "DataConsumerScheme"),
+    common.CategoryScheme: ("category_scheme", "categoryscheme", "CategoryScheme"),
+    common.Codelist: ("codelist", "codelist", "Codelist"),
+    common.ConceptScheme: ("concept_scheme", "conceptscheme", "ConceptScheme"),
+    v21.DataStructureDefinition: ("data_structure", "datastructure", "DataStructure"),
+    v30.DataStructureDefinition: ("data_structure", "datastructure", "DataStructure"),
+    v21.DataflowDefinition: ("dataflow", "datastructure", "Dataflow"),
+    v30.Dataflow: ("dataflow", "datastructure", "Dataflow"),
+    common.Categorisation: ("categorisation", "categoryscheme", "Categorisation"),
+    common.ProvisionAgreement: ("provision_agreement", "registry", "ProvisionAgreement"),
+    v21.ContentConstraint: ("data_constraint", "registry", "DataConstraint"),
+    v30.DataConstraint: ("data_constraint", "registry", "DataConstraint"),
 }
 KIND_ORDER = (
     "agency_scheme",
@@ -52,14 +58,14 @@ KIND_ORDER = (
     "data_constraint",
 )
 
-#: Item class name -> (package, class) for URNs of items.
-ITEMS: dict[str, tuple[str, str]] = {
-    "Agency": ("base", "Agency"),
-    "DataProvider": ("base", "DataProvider"),
-    "DataConsumer": ("base", "DataConsumer"),
-    "Code": ("codelist", "Code"),
-    "Concept": ("conceptscheme", "Concept"),
-    "Category": ("categoryscheme", "Category"),
+#: Item class -> (package, class) for URNs of items.
+ITEMS: dict[type, tuple[str, str]] = {
+    common.Agency: ("base", "Agency"),
+    common.DataProvider: ("base", "DataProvider"),
+    common.DataConsumer: ("base", "DataConsumer"),
+    common.Code: ("codelist", "Code"),
+    common.Concept: ("conceptscheme", "Concept"),
+    common.Category: ("categoryscheme", "Category"),
 }
 
 #: FacetType field -> SDMX attribute name (SDMX-ML) / property name (SDMX-JSON).
@@ -83,7 +89,7 @@ _ID_OK = re.compile(r"^[A-Za-z0-9_@$-]+$")
 
 
 def kind_of(artefact: object) -> str | None:
-    entry = MAINTAINABLES.get(type(artefact).__name__)
+    entry = MAINTAINABLES.get(type(artefact))
     return entry[0] if entry else None
 
 
@@ -118,11 +124,15 @@ def agency_of(artefact: Any) -> str:
 
 def maintainable_urn(artefact: Any) -> str:
     """SDMX 3.0 URN of a maintainable (ContentConstraint becomes DataConstraint)."""
-    _, package, cls = MAINTAINABLES[type(artefact).__name__]
-    return (
-        f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}="
-        f"{agency_of(artefact)}:{artefact.id}({version_of(artefact)})"
+    _, package, cls = MAINTAINABLES[type(artefact)]
+    urn = URN(
+        package=package,
+        klass=cls,
+        agency=agency_of(artefact),
+        id=artefact.id,
+        version=version_of(artefact),
     )
+    return str(urn)
 
 
 def item_path(item: Any) -> str:
@@ -142,16 +152,20 @@ def item_urn(item: Any, scheme: Any | None = None) -> str:
     their scheme.
     """
     scheme = scheme if scheme is not None else _scheme_of(item)
-    if scheme is None or type(scheme).__name__ not in MAINTAINABLES:
+    if scheme is None or type(scheme) not in MAINTAINABLES:
         if getattr(item, "urn", None):
             return item.urn
         raise ValueError(f"cannot tell the scheme of {type(item).__name__} {item.id}")
-    package, cls = ITEMS.get(type(item).__name__, (None, type(item).__name__))
-    package = package or MAINTAINABLES[type(scheme).__name__][1]
-    return (
-        f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}="
-        f"{agency_of(scheme)}:{scheme.id}({version_of(scheme)}).{item_path(item)}"
+    package, cls = ITEMS.get(type(item), (None, type(item).__name__))
+    urn = URN(
+        package=package or MAINTAINABLES[type(scheme)][1],
+        klass=cls,
+        agency=agency_of(scheme),
+        id=scheme.id,
+        version=version_of(scheme),
+        item_id=item_path(item),
     )
+    return str(urn)
 
 
 def _scheme_of(item: Any) -> Any | None:
@@ -164,12 +178,12 @@ def _scheme_of(item: Any) -> Any | None:
 
 def ref_urn(obj: Any) -> str:
     """URN for a reference to any maintainable or item."""
-    if type(obj).__name__ in MAINTAINABLES:
+    if type(obj) in MAINTAINABLES:
         return maintainable_urn(obj)
     return item_urn(obj)
 
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_LANG = f"{{{ns.XML}}}lang"
 
 
 def qname(ns: str, name: str) -> str:
@@ -315,12 +329,11 @@ class Attachment:
 
 def attachment(attribute: Any) -> Attachment:
     rel = getattr(attribute, "related_to", None)
-    name = type(rel).__name__
-    if rel is None or name in ("NoSpecifiedRelationship", "DataflowRelationship"):
+    if rel is None or isinstance(rel, DATASET_RELATIONSHIPS):
         return Attachment("dataflow")
-    if name in ("PrimaryMeasureRelationship", "ObservationRelationship"):
+    if isinstance(rel, OBSERVATION_RELATIONSHIPS):
         return Attachment("observation")
-    if name == "GroupRelationship":
+    if isinstance(rel, common.GroupRelationship):
         return Attachment("group", group=getattr(rel.group_key, "id", None))
     dims = tuple(d.id for d in getattr(rel, "dimensions", []) or [])
     if not dims and getattr(rel, "group_key", None) is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sdmx.model import common
+
 from mosy_sdmx.structures import _export_common as c
 
 SCHEMA_URL = (
@@ -279,7 +281,7 @@ def _data_constraint(constraint: Any) -> dict[str, Any]:
     attachment: dict[str, Any] = {}
     for target in c.constraint_attachments(constraint):
         key = _ATTACHMENT_KEYS.get(c.kind_of(target) or "")
-        if type(target).__name__ == "DataProvider" and not attachment:
+        if isinstance(target, common.DataProvider) and not attachment:
             attachment = {"dataProvider": c.item_urn(target)}
             break
         if key and (not attachment or key in attachment):

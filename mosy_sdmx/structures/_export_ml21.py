@@ -19,13 +19,14 @@ from lxml import etree
 from sdmx.message import Header, StructureMessage
 from sdmx.model import common as sdmx_common
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.exceptions import StructureError
 from mosy_sdmx.structures import _export_common as c
 
-NS_STR = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
-NS_COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
-NS_MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
-NS_XML = "http://www.w3.org/XML/1998/namespace"
+NS_STR = ns.STRUCTURE_21
+NS_COM = ns.COMMON_21
+NS_MES = ns.MESSAGE_21
+NS_XML = ns.XML
 _LIST_IDS = {
     "DimensionList": "DimensionDescriptor",
     "AttributeList": "AttributeDescriptor",
@@ -194,9 +195,8 @@ def _maintainable(box: etree._Element, artefact: Any, tag: str, **extra) -> etre
 def _ref(parent: etree._Element, tag: str, target: Any) -> None:
     """A <Ref> (2.1 reference by parts) to a maintainable or an item."""
     holder = _sub(parent, NS_STR, tag)
-    name = type(target).__name__
-    if name in c.MAINTAINABLES:
-        _, package, cls = c.MAINTAINABLES[name]
+    if type(target) in c.MAINTAINABLES:
+        _, package, cls = c.MAINTAINABLES[type(target)]
         _sub(
             holder,
             None,
@@ -209,7 +209,7 @@ def _ref(parent: etree._Element, tag: str, target: Any) -> None:
         )
         return
     scheme = target.get_scheme()
-    package, cls = c.ITEMS[name]
+    package, cls = c.ITEMS[type(target)]
     _sub(
         holder,
         None,
@@ -242,7 +242,7 @@ def _constraint(box: etree._Element, constraint: Any) -> None:
     if attached:
         holder = _sub(el, NS_STR, "ConstraintAttachment")
         for target in attached:
-            if type(target).__name__ == "DataProvider":
+            if isinstance(target, sdmx_common.DataProvider):
                 _ref(holder, "DataProvider", target)
             elif c.kind_of(target) in _ATTACHMENT_TAGS:
                 _ref(holder, _ATTACHMENT_TAGS[c.kind_of(target)], target)

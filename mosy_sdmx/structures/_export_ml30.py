@@ -12,13 +12,15 @@ import re
 from typing import Any
 
 from lxml import etree
+from sdmx.model import common
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.structures import _export_common as c
 
-NS_MES = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message"
-NS_STR = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/structure"
-NS_COM = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/common"
-NS_XML = "http://www.w3.org/XML/1998/namespace"
+NS_MES = ns.MESSAGE_30
+NS_STR = ns.STRUCTURE_30
+NS_COM = ns.COMMON_30
+NS_XML = ns.XML
 NSMAP = {"mes": NS_MES, "str": NS_STR, "com": NS_COM}
 
 _CONTAINERS = {
@@ -302,7 +304,7 @@ def _data_constraint(container: etree._Element, constraint: Any, tag: str) -> No
                 "data_structure": "DataStructure",
                 "provision_agreement": "ProvisionAgreement",
             }.get(kind)
-            if name is None and type(target).__name__ == "DataProvider":
+            if name is None and isinstance(target, common.DataProvider):
                 _sub(box, NS_STR, "DataProvider", c.item_urn(target))
             elif name is not None:
                 _sub(box, NS_STR, name, c.maintainable_urn(target))

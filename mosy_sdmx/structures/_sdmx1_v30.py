@@ -71,13 +71,12 @@ from sdmx.model import common
 from sdmx.model import v21 as model_v21
 from sdmx.model import v30 as model_v30
 
+from mosy_sdmx import namespaces as ns
+
 log = logging.getLogger(__name__)
 
 #: sdmx1 releases this adapter was checked against, quirk by quirk.
 TESTED_SDMX1 = ("2.28.0",)
-
-NS_V21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/"
-NS_V30 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"
 
 
 _IMPORT_LOCK = threading.Lock()
@@ -127,9 +126,9 @@ def sdmx_ml_version(root: etree._Element) -> str:
     """ "2.1" or "3.0" from the namespaces a message's root element declares."""
     namespaces = {root.tag.partition("}")[0].lstrip("{"), *root.nsmap.values()}
     for namespace in namespaces:
-        if namespace and namespace.startswith(NS_V30):
+        if namespace and namespace.startswith(ns.PREFIX_30):
             return "3.0"
-        if namespace and namespace.startswith(NS_V21):
+        if namespace and namespace.startswith(ns.PREFIX_21):
             return "2.1"
     raise ValueError("not an SDMX-ML 2.1 or 3.0 message")
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.exceptions import StructureError
 from mosy_sdmx.safe_xml import parse_bytes
 
-NS_MES = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
-NS_STR = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure"
-NS_COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
+NS_MES = ns.MESSAGE_21
+NS_STR = ns.STRUCTURE_21
+NS_COM = ns.COMMON_21
 
 #: SDMX-ML 2.1 container -> {element: REST resource type}, in the schema's order.
 CONTAINERS: dict[str, dict[str, str]] = {

@@ -10,8 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sdmx.model import common
+from sdmx.model import common, v21, v30
 from sdmx.model.common import FacetValueType
+
+#: Attribute relationships (sdmx1's SDMX 2.1 and 3.0 classes) meaning "attached to
+#: the dataset" and "attached to each observation".
+DATASET_RELATIONSHIPS = (v21.NoSpecifiedRelationship, v30.DataflowRelationship)
+OBSERVATION_RELATIONSHIPS = (
+    v21.PrimaryMeasureRelationship,
+    v30.ObservationRelationship,
+    v30.MeasureRelationship,
+)
 
 
 class AttachmentLevel(StrEnum):
@@ -140,12 +149,11 @@ def _attachment(
     attr, dimension_ids: list[str], time_id: str | None
 ) -> tuple[AttachmentLevel, tuple[str, ...]]:
     rel = attr.related_to
-    name = type(rel).__name__
-    if rel is None or name in ("NoSpecifiedRelationship", "DataflowRelationship"):
+    if rel is None or isinstance(rel, DATASET_RELATIONSHIPS):
         return AttachmentLevel.DATASET, ()
-    if name in ("PrimaryMeasureRelationship", "ObservationRelationship", "MeasureRelationship"):
+    if isinstance(rel, OBSERVATION_RELATIONSHIPS):
         return AttachmentLevel.OBSERVATION, ()
-    if name == "GroupRelationship":
+    if isinstance(rel, common.GroupRelationship):
         group = getattr(rel, "group_key", None)
         dims = tuple(d.id for d in getattr(group, "components", []) or [])
         return AttachmentLevel.GROUP, dims

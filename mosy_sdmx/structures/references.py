@@ -51,7 +51,7 @@ class ArtefactRef:
 
 def rest_type(artefact: Any) -> str | None:
     """The REST resource type of an sdmx1 maintainable (None for other objects)."""
-    entry = MAINTAINABLES.get(type(artefact).__name__)
+    entry = MAINTAINABLES.get(type(artefact))
     return REST_TYPES[entry[0]] if entry else None
 
 

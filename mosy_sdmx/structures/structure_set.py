@@ -6,6 +6,7 @@ write no parallel one) and caches the flat ComponentLayout per dataflow.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -138,13 +139,16 @@ class StructureSet:
     def providers(self) -> dict[str, common.DataProvider]:
         out: dict[str, common.DataProvider] = {}
         for artefact in self.artefacts():
-            if type(artefact).__name__ == "DataProviderScheme":
+            if isinstance(artefact, common.DataProviderScheme):
                 out.update({p.id: p for p in artefact})
         return out
 
     def provider(self, ref: str) -> common.DataProvider:
         providers = self.providers()
-        key = ref.rsplit(".", 1)[-1] if ref.startswith("urn:") else ref
+        key = ref
+        if ref.startswith("urn:"):
+            with contextlib.suppress(ValueError):  # a malformed URN is not found below
+                key = sdmx.urn.URN(ref).item_id or ref
         if key not in providers:
             raise StructureNotFoundError(
                 "Unknown data provider", f"no data provider {ref!r}", context={"provider": ref}
@@ -237,16 +241,16 @@ class StructureSet:
 
 
 def _target_kind(target) -> str:
-    name = type(target).__name__
-    if "Dataflow" in name:
+    """What a constraint is attached to, as the keys of ``_allowed_regions``."""
+    if isinstance(target, common.BaseDataflow):
         return "dataflow"
-    if name == "ProvisionAgreement":
+    if isinstance(target, common.ProvisionAgreement):
         return "pa"
-    if name == "DataProvider":
+    if isinstance(target, common.DataProvider):
         return "provider"
-    if "DataStructure" in name:
+    if isinstance(target, common.BaseDataStructureDefinition):
         return "dsd"
-    return name
+    return type(target).__name__
 
 
 def _region_codes(cc) -> dict[str, frozenset[str]]:

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.exceptions import StructureError
 from mosy_sdmx.structures.layout import AttachmentLevel, Component, ComponentLayout, ValueKind
 from mosy_sdmx.structures.structure_set import StructureSet
 
 XS = "http://www.w3.org/2001/XMLSchema"
-_BASE = "http://www.sdmx.org/resources/sdmxml/schemas"
 _NS = {
-    "2.1": (f"{_BASE}/v2_1/common", f"{_BASE}/v2_1/data/structurespecific"),
-    "3.0": (f"{_BASE}/v3_0/common", f"{_BASE}/v3_0/data/structurespecific"),
+    "2.1": (ns.COMMON_21, ns.SS_21),
+    "3.0": (ns.COMMON_30, ns.SS_30),
 }
 _BUILTIN = {
     ValueKind.STRING: "xs:string",

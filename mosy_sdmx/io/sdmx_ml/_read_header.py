@@ -11,9 +11,9 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Header
 from mosy_sdmx.exceptions import Location, ParseError
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 
 _URN_CLASS = {
     "Structure": "datastructure.DataStructure",

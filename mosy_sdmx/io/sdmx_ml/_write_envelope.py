@@ -16,9 +16,9 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import StructureError
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml._write_plan import ALL_DIMENSIONS
 from mosy_sdmx.structures.layout import ComponentLayout
 

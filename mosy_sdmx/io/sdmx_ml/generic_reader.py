@@ -12,9 +12,9 @@ from array import array
 from collections import deque
 from typing import Any, BinaryIO
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, ParseError
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml._read_columns import (
     Collected,
     ObsColumns,

@@ -13,8 +13,8 @@ from typing import Any, BinaryIO
 import numpy as np
 import pyarrow as pa
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml._write_body import is_numeric, write_flat, write_series
 from mosy_sdmx.io.sdmx_ml._write_columns import Fragments, fragments
 from mosy_sdmx.io.sdmx_ml._write_envelope import (

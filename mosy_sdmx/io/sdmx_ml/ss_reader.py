@@ -14,10 +14,10 @@ from collections import Counter, deque
 from operator import itemgetter
 from typing import Any, BinaryIO
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.sdmx_ml import _fast_body
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml._read_columns import (
     Collected,
     ObsColumns,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml._write_body import is_numeric, write_flat, write_series
 from mosy_sdmx.io.sdmx_ml._write_columns import fragments, value_text
 from mosy_sdmx.io.sdmx_ml._write_envelope import (

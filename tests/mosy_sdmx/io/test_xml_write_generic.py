@@ -12,8 +12,8 @@ from lxml import etree
 from paths import SPECIMENS
 from schemas import assert_valid_xml
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml.generic_writer import write
 
 ECB_STRUCTURE = SPECIMENS / "ECB_EXR" / "1" / "structure-full.xml"

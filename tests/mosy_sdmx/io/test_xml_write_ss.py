@@ -15,9 +15,9 @@ from lxml import etree
 from paths import SPECIMENS
 from schemas import assert_valid_xml
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import StructureError
-from mosy_sdmx.io.sdmx_ml import namespaces as ns
 from mosy_sdmx.io.sdmx_ml.ss_writer import write_21, write_30
 from mosy_sdmx.structures.xsd import dataflow_schema
 

@@ -184,3 +184,12 @@ def test_persons_key_order_follows_the_model(thb):
     assert thb.layout("DF_THB_FLOWS").dimensions[-1] == "RECRUIT_AREA"
     assert thb.layout("DF_THB_FLOWS").components["RECRUIT_AREA"].codelist == "CL_GEO_WORLD"
     assert thb.layout("DF_THB_CASES").dimensions[3:] == ("OFFENCE", "CJ_STAGE", "EXPLOIT")
+
+
+def test_provider_by_id_or_urn(thb):
+    provider = thb.provider("PT_NREM")
+    assert thb.provider(provider.urn) is provider
+    with pytest.raises(StructureNotFoundError):
+        thb.provider("urn:sdmx:org.sdmx.infomodel.base.DataProvider=MOSY:DATA_PROVIDERS(1.0).XX")
+    with pytest.raises(StructureNotFoundError):
+        thb.provider("urn:not-an-sdmx-urn")

@@ -1,12 +1,17 @@
-"""SDMX-ML namespace URIs and Clark-notation tag helpers, shared by readers and writers.
+"""SDMX-ML namespace URIs and Clark-notation tag helpers, one table per SDMX-ML version.
 
-One table so readers (which match ``{ns}local`` tags) and writers (which emit
-them) cannot drift apart.
+Data readers (which match ``{ns}local`` tags), data and structure writers
+(which emit them), the sdmx1 adapter and the XSD generator all use this table,
+so they cannot drift apart.
 """
 
 from __future__ import annotations
 
 _BASE = "http://www.sdmx.org/resources/sdmxml/schemas"
+
+#: Every SDMX-ML 2.1 / 3.0 namespace starts with these.
+PREFIX_21 = f"{_BASE}/v2_1/"
+PREFIX_30 = f"{_BASE}/v3_0/"
 
 # SDMX-ML 2.1
 MESSAGE_21 = f"{_BASE}/v2_1/message"
