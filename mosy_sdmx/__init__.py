@@ -15,6 +15,9 @@ _EXPORTS = {
     "Action": "mosy_sdmx.dataset",
     "Dataset": "mosy_sdmx.dataset",
     "Header": "mosy_sdmx.dataset",
+    "FooterMessage": "mosy_sdmx.dataset",
+    "LocalisedText": "mosy_sdmx.dataset",
+    "DeviationWarning": "mosy_sdmx.deviations",
     "DataFormat": "mosy_sdmx.formats",
     "StructureFormat": "mosy_sdmx.formats",
     "DatasetError": "mosy_sdmx.exceptions",
@@ -29,6 +32,7 @@ _EXPORTS = {
     "load_structures": "mosy_sdmx.structures",
     "export_structures": "mosy_sdmx.structures.export",
     "read_data": "mosy_sdmx.io",
+    "read_datasets": "mosy_sdmx.io",
     "write_data": "mosy_sdmx.io",
     "to_sdmx1": "mosy_sdmx.io.sdmx1_bridge",
     "from_sdmx1": "mosy_sdmx.io.sdmx1_bridge",
@@ -43,7 +47,10 @@ __all__ = [
     "DataFormat",
     "Dataset",
     "DatasetError",
+    "DeviationWarning",
+    "FooterMessage",
     "Header",
+    "LocalisedText",
     "Location",
     "MosyError",
     "ParseError",
@@ -57,6 +64,7 @@ __all__ = [
     "from_sdmx1",
     "load_structures",
     "read_data",
+    "read_datasets",
     "to_sdmx1",
     "validate",
     "validate_file",
@@ -64,7 +72,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mosy_sdmx.dataset import Action, Dataset, Header
+    from mosy_sdmx.dataset import Action, Dataset, FooterMessage, Header, LocalisedText
+    from mosy_sdmx.deviations import DeviationWarning
     from mosy_sdmx.exceptions import (
         DatasetError,
         Location,
@@ -75,7 +84,7 @@ if TYPE_CHECKING:  # pragma: no cover
         UnsupportedFormatError,
     )
     from mosy_sdmx.formats import DataFormat, StructureFormat
-    from mosy_sdmx.io import read_data, write_data
+    from mosy_sdmx.io import read_data, read_datasets, write_data
     from mosy_sdmx.io.sdmx1_bridge import from_sdmx1, to_sdmx1
     from mosy_sdmx.structures import ComponentLayout, StructureSet, load_structures
     from mosy_sdmx.structures.export import export_structures

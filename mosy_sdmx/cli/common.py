@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -42,6 +44,28 @@ def load_structure_option(structure: Path | None):
     from mosy_sdmx.structures import load_structures
 
     return load_structures(structure)
+
+
+def report_notices(dataset) -> None:
+    """Print, as warnings, what the sender's footer says and what the reader tolerated."""
+    for message in getattr(dataset, "footer", ()):
+        label = "footer" if message.severity is None else f"footer ({message.severity})"
+        err_console.print(f"[bold yellow]warning:[/] {label} {message.code}: ", end="")
+        err_console.print(message.text, markup=False)
+    for deviation in getattr(dataset, "deviations", ()):
+        err_console.print("[bold yellow]warning:[/] ", end="")
+        err_console.print(str(deviation), markup=False)
+
+
+@contextmanager
+def deviations_printed_by_us() -> Iterator[None]:
+    """Keep Python from printing DeviationWarnings: the CLI prints them itself,
+    once each and as its own warnings, from ``Dataset.deviations``."""
+    from mosy_sdmx.deviations import DeviationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeviationWarning)
+        yield
 
 
 def report_error(exc: MosyError) -> None:

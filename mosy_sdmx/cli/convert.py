@@ -16,7 +16,14 @@ from typing import Annotated, BinaryIO
 import typer
 
 from mosy_sdmx.cli.app import app
-from mosy_sdmx.cli.common import FlowOption, StructureOption, err_console, handle_errors
+from mosy_sdmx.cli.common import (
+    FlowOption,
+    StructureOption,
+    deviations_printed_by_us,
+    err_console,
+    handle_errors,
+    report_notices,
+)
 from mosy_sdmx.exceptions import (
     Location,
     ParseError,
@@ -106,19 +113,42 @@ def convert_command(
         str,
         typer.Option("--labels", help="SDMX-CSV output: id, or both (ID: name)."),
     ] = "id",
+    drop_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--drop-unknown",
+            help="Drop columns that are no component of the output structure (else an error).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
 ) -> None:
-    """Convert an SDMX data message between SDMX-ML, SDMX-CSV, SDMX-JSON and Excel."""
+    """Convert an SDMX data message between SDMX-ML, SDMX-CSV, SDMX-JSON and Excel.
+
+    Self-describing input (SDMX-JSON, SDMX-CSV, generic SDMX-ML) needs no
+    --structure: it is written with the components it declares. The sender's
+    footer and any tolerated deviation from the standard are printed as warnings.
+    """
     from mosy_sdmx.io import read_data, write_data
 
     fmt_out = output_format(output, to)
     fmt_in = DataFormat.parse(from_) if from_ else None
     csv_out = fmt_out in (DataFormat.SDMX_CSV_10, DataFormat.SDMX_CSV_20)
     options = {"labels": labels} if csv_out else {}
+    # With --drop-unknown the readers keep unknown columns and write_data drops
+    # them, in one place; without it, either refuses them with their names.
+    read_options = {"extra_columns": "keep"} if drop_unknown else {}
     target = None if output == "-" else output
     try:
-        dataset = _read(input, structure, flow, fmt_in, quiet, read_data)
-        data = write_data(dataset, target, fmt_out, structure, flow=flow, **options)
+        with deviations_printed_by_us():
+            dataset = _read(input, structure, flow, fmt_in, quiet, read_data, read_options)
+        report_notices(dataset)
+        data = write_data(
+            dataset, target, fmt_out, structure, flow=flow, drop_unknown=drop_unknown, **options
+        )
+    except ParseError as exc:
+        if exc.title == "Unknown component" and not drop_unknown:
+            exc.detail = f"{exc.detail}; --drop-unknown drops such columns on purpose"
+        raise
     except StructureNotFoundError as exc:
         if structure is None:  # the built-in THB structures do not describe this data
             exc.detail = f"{exc.detail}; name the structure message with --structure FILE"
@@ -133,7 +163,16 @@ def convert_command(
         )
 
 
-def _read(path: Path, structure: Path | None, flow: str | None, fmt_in, quiet: bool, read_data):
+def _read(
+    path: Path,
+    structure: Path | None,
+    flow: str | None,
+    fmt_in,
+    quiet: bool,
+    read_data,
+    options: dict | None = None,
+):
+    options = options or {}
     try:
         size = path.stat().st_size
         raw = open(path, "rb")  # noqa: SIM115 - closed below
@@ -143,7 +182,7 @@ def _read(path: Path, structure: Path | None, flow: str | None, fmt_in, quiet: b
         ) from None
     if quiet or size < PROGRESS_MIN_BYTES:
         with raw:
-            return read_data(raw, structure, fmt_in, flow=flow)
+            return read_data(raw, structure, fmt_in, flow=flow, **options)
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     with (
@@ -163,4 +202,4 @@ def _read(path: Path, structure: Path | None, flow: str | None, fmt_in, quiet: b
             progress.update(task, completed=position)
 
         stream = io.BufferedReader(ProgressReader(raw, str(path), advance), buffer_size=1 << 20)
-        return read_data(stream, structure, fmt_in, flow=flow)
+        return read_data(stream, structure, fmt_in, flow=flow, **options)

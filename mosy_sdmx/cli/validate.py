@@ -19,8 +19,10 @@ from mosy_sdmx.cli.common import (
     EXIT_UNUSABLE_INPUT,
     FlowOption,
     StructureOption,
+    deviations_printed_by_us,
     handle_errors,
     load_structure_option,
+    report_notices,
 )
 
 
@@ -85,17 +87,20 @@ def validate_command(
         from mosy_sdmx.io import read_data
 
         previous_data = read_data(previous, structures, flow=flow)
-    dataset, report = read_and_validate(
-        file,
-        structures,
-        provider,
-        flow=flow,
-        previous=previous_data,
-        max_examples=max_examples,
-        pick=_codes(pick),
-        skip=_codes(skip),
-        annotate=annotate is not None,
-    )
+    with deviations_printed_by_us():
+        dataset, report = read_and_validate(
+            file,
+            structures,
+            provider,
+            flow=flow,
+            previous=previous_data,
+            max_examples=max_examples,
+            pick=_codes(pick),
+            skip=_codes(skip),
+            annotate=annotate is not None,
+        )
+    if dataset is not None:
+        report_notices(dataset)  # on standard error, beside the report
     if format is ReportFormat.JSON:
         text = report.to_json() + "\n"
     elif format is ReportFormat.HTML:

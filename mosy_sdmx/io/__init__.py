@@ -1,8 +1,11 @@
 """Reading and writing SDMX data: one entry point each, one format table.
 
 ``read_data`` sniffs the format when not given, opens gzip/zip transparently
-and hands a binary stream to the format's reader; ``write_data`` does the
-reverse. Neither knows anything of the web: the registry passes streams.
+and hands a binary stream to the format's reader; ``read_datasets`` does the
+same for messages holding several data sets; ``write_data`` does the
+reverse, and refuses to drop what the target structure or format cannot
+carry (``mosy_sdmx.io.fit``). None knows anything of the web: the registry
+passes streams.
 """
 
 from __future__ import annotations
@@ -15,13 +18,19 @@ from typing import IO, Any
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import StructureNotFoundError
 from mosy_sdmx.formats import DataFormat
+from mosy_sdmx.io.completeness import check_table
+from mosy_sdmx.io.described import table_layout
+from mosy_sdmx.io.fit import check_fit
 from mosy_sdmx.io.peek import peek_structure_id
 from mosy_sdmx.io.source import Source, detect_format, open_source
-from mosy_sdmx.io.table import reader_for, writer_for
+from mosy_sdmx.io.table import datasets_reader_for, reader_for, writer_for
 from mosy_sdmx.structures import ComponentLayout, StructureArg, StructureSet, resolve
 from mosy_sdmx.structures.resolver import interpret_structure
 
-__all__ = ["read_data", "write_data"]
+__all__ = ["read_data", "read_datasets", "write_data"]
+
+#: Formats whose readers leave the completeness check (``io.completeness``) to read_data.
+_TABLE_FORMATS = {DataFormat.SDMX_CSV_10, DataFormat.SDMX_CSV_20, DataFormat.XLSX}
 
 #: Formats whose writers take names (labels) from a StructureSet.
 _LABEL_WRITERS = {
@@ -54,6 +63,29 @@ def read_data(
             structures know it (else their only dataflow).
         options: passed to the format's reader (e.g. ``extra_columns`` for CSV).
     """
+    # The readers' ``read`` gives one data set and refuses a message with several.
+    return _read(source, structure, format, flow, options, reader_for)[0]
+
+
+def read_datasets(
+    source: Source,
+    structure: StructureArg = None,
+    format: DataFormat | str | None = None,
+    *,
+    flow: str | None = None,
+    **options: Any,
+) -> list[Dataset]:
+    """Every data set of an SDMX data message, in message order.
+
+    An SDMX-ML message may hold several ``DataSet`` elements and an SDMX-JSON
+    message several ``dataSets`` (each with its own action and dataset-level
+    attributes); ``read_data`` refuses those. Formats that hold one data set
+    give a list of one. Arguments as ``read_data``.
+    """
+    return _read(source, structure, format, flow, options, datasets_reader_for)
+
+
+def _read(source, structure, format, flow, options, reader_of) -> list[Dataset]:
     given, flow = interpret_structure(structure, flow)
     layout = None
     if flow is not None or isinstance(given, ComponentLayout):
@@ -65,8 +97,15 @@ def read_data(
         if layout is None and fmt is not DataFormat.XLSX:
             # A workbook names its dataflow on its own metadata sheet; its reader looks.
             layout = _layout_named_by_message(given, peek_structure_id(head, fmt))
-        reader = reader_for(fmt)
-        return reader(stream, layout=layout, source_name=name, **options)
+        found = reader_of(fmt)(stream, layout=layout, source_name=name, **options)
+    datasets = found if isinstance(found, list) else [found]
+    for dataset in datasets:
+        if fmt in _TABLE_FORMATS:
+            check_table(dataset, dataset.layout or layout)  # no dimension lost
+        if dataset.layout is None:
+            # The components it was read with, or those its columns show, for writing.
+            dataset.layout = layout if layout is not None else table_layout(dataset)
+    return datasets
 
 
 def _layout_named_by_message(
@@ -92,6 +131,7 @@ def write_data(
     structure: StructureArg = None,
     *,
     flow: str | None = None,
+    drop_unknown: bool = False,
     **options: Any,
 ) -> bytes | None:
     """Write a Dataset in ``format`` to a path or binary stream.
@@ -99,12 +139,23 @@ def write_data(
     With ``target=None`` the message is returned as bytes; a path ending in
     ``.gz`` is gzip-compressed. ``structure`` follows the rule of
     ``mosy_sdmx.structures.resolver``; the dataflow defaults to the dataset's
-    own (when the structures hold it; else their only one). Options go to the
-    writer (e.g. ``labels="both"``).
+    own (when the structures hold it; else their only one). Without a
+    structure or flow, the dataset's own components (``Dataset.layout``: what
+    it was read with, or what a self-describing message declared) are used,
+    else the built-in structures. Options go to the writer (e.g.
+    ``labels="both"``).
+
+    Raises DatasetError when the dataset holds columns that are no
+    component of the structure (they would be lost; ``drop_unknown=True``
+    drops them on purpose), or values the format cannot carry.
     """
     fmt = DataFormat.parse(format)
     given, flow = interpret_structure(structure, flow)
-    structures, layout = resolve(given, flow, data_flow=dataset.structure_id)
+    if given is None and flow is None and dataset.layout is not None:
+        structures, layout = None, dataset.layout
+    else:
+        structures, layout = resolve(given, flow, data_flow=dataset.structure_id)
+    dataset = check_fit(dataset, layout, fmt, drop_unknown=drop_unknown)
     if fmt in _LABEL_WRITERS and given is not None and not isinstance(given, ComponentLayout):
         # names from the structures the caller gave (the built-in ones name nothing here)
         options.setdefault("labels_from", structures)

@@ -49,6 +49,21 @@ def reader_for(fmt: DataFormat) -> Callable[..., Any]:
         raise UnsupportedFormatError("No reader", f"{fmt.value} cannot be read") from None
 
 
+def datasets_reader_for(fmt: DataFormat) -> Callable[..., Any]:
+    """The reader of every data set of a message: the module's ``read_datasets``
+    where its format can hold several, else its ``read`` giving a list of one."""
+    read = reader_for(fmt)
+    module = importlib.import_module(_READERS[fmt].partition(":")[0])
+    several = getattr(module, "read_datasets", None)
+    if several is not None:
+        return several
+
+    def read_one(stream, **kwargs: Any) -> list[Any]:
+        return [read(stream, **kwargs)]
+
+    return read_one
+
+
 def writer_for(fmt: DataFormat) -> Callable[..., Any]:
     try:
         return _resolve(_WRITERS[fmt])

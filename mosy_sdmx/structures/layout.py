@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from sdmx.model import common, v21, v30
 from sdmx.model.common import FacetValueType
+from sdmx.urn import URN
 
 #: Attribute relationships (sdmx1's SDMX 2.1 and 3.0 classes) meaning "attached to
 #: the dataset" and "attached to each observation".
@@ -58,6 +59,11 @@ class ComponentLayout:
 
     ``dimensions`` excludes the time dimension and follows the DSD's key
     order. ``structure_urn`` is the dataflow URN when built for a dataflow.
+    ``measure_dimension`` is the SDMX 2.1 MeasureDimension, if the DSD has one
+    (structure-specific data with explicit measures names its values by type).
+    ``guessed_dimensions`` lists dimensions that a layout described from a
+    message, not a DSD, could only guess (structure-specific data does not
+    tell a series' dimensions from its attributes).
     """
 
     dsd_urn: str
@@ -71,6 +77,8 @@ class ComponentLayout:
     components: dict[str, Component] = field(repr=False)
     structure_urn: str = ""
     flow_id: str | None = None
+    measure_dimension: str | None = None
+    guessed_dimensions: tuple[str, ...] = ()
 
     @property
     def primary_measure(self) -> str:
@@ -172,6 +180,7 @@ def build_layout(dsd: common.BaseDataStructureDefinition, dataflow=None) -> Comp
     components: dict[str, Component] = {}
     dimensions: list[str] = []
     time_dimension = None
+    measure_dimension = None
     for dim in dsd.dimensions.components:
         kind, cl, codes, max_len = _representation(dim)
         if isinstance(dim, common.TimeDimension):
@@ -179,6 +188,8 @@ def build_layout(dsd: common.BaseDataStructureDefinition, dataflow=None) -> Comp
             kind = ValueKind.TIME
         else:
             dimensions.append(dim.id)
+            if isinstance(dim, v21.MeasureDimension):
+                measure_dimension = dim.id
         components[dim.id] = Component(dim.id, kind, cl, codes, True, None, (), max_len)
     measures: list[str] = []
     for measure in dsd.measures.components:
@@ -217,4 +228,62 @@ def build_layout(dsd: common.BaseDataStructureDefinition, dataflow=None) -> Comp
         components=components,
         structure_urn=structure_urn,
         flow_id=flow_id,
+        measure_dimension=measure_dimension,
     )
+
+
+def described_layout(
+    *,
+    structure_urn: str | None,
+    dimensions: list[str],
+    time_dimension: str | None,
+    measures: list[str],
+    attributes: dict[str, AttachmentLevel],
+    related: dict[str, tuple[str, ...]] | None = None,
+    numeric_measures: set[str] | None = None,
+    guessed_dimensions: tuple[str, ...] = (),
+) -> ComponentLayout:
+    """A ComponentLayout of what a self-describing message declares, without a DSD.
+
+    Generic SDMX-ML and SDMX-JSON say which values are dimensions, measures
+    and attributes (and at which level), so their data can be written again
+    without the structure. Codes are not known (``codes`` is None: any code);
+    the DSD's identity is taken from the message's structure reference.
+    """
+    related = related or {}
+    numeric = numeric_measures if numeric_measures is not None else set(measures)
+    components: dict[str, Component] = {}
+    for dim in dimensions:
+        components[dim] = Component(dim, ValueKind.CODED, mandatory=True)
+    if time_dimension:
+        components[time_dimension] = Component(time_dimension, ValueKind.TIME, mandatory=True)
+    for measure in measures:
+        kind = ValueKind.NUMBER if measure in numeric else ValueKind.STRING
+        components[measure] = Component(measure, kind)
+    for attr, level in attributes.items():
+        components[attr] = Component(
+            attr, ValueKind.CODED, level=level, related_dimensions=related.get(attr, ())
+        )
+    agency, dsd_id, version = _identity(structure_urn)
+    return ComponentLayout(
+        dsd_urn="",
+        dsd_id=dsd_id,
+        agency=agency,
+        version=version,
+        dimensions=tuple(d for d in dimensions if d != time_dimension),
+        time_dimension=time_dimension,
+        measures=tuple(measures),
+        attributes=tuple(attributes),
+        components=components,
+        structure_urn=structure_urn or "",
+        guessed_dimensions=guessed_dimensions,
+    )
+
+
+def _identity(urn: str | None) -> tuple[str, str, str]:
+    """(agency, id, version) of a structure URN; placeholders without one."""
+    try:
+        parsed = URN(urn or "")
+    except ValueError:
+        return "", "", "1.0"
+    return parsed.agency, parsed.id, str(parsed.version or "1.0")

@@ -69,7 +69,7 @@ class StructureSet:
         for artefact in self.artefacts():
             if artefact.id == ref and (kind is None or isinstance(artefact, kind)):
                 return artefact
-        what = kind.__name__ if kind else "artefact"
+        what = _KIND_NAMES.get(kind, kind.__name__) if kind else "artefact"
         raise StructureNotFoundError(
             f"Unknown {what}", f"no {what} with id {ref!r}", context={"id": ref}
         )
@@ -112,15 +112,45 @@ class StructureSet:
             flow = None
         if flow is not None:
             dsd = flow.structure
-            if dsd is None or not list(dsd.dimensions.components):
-                dsd = self.dsd(dsd.id) if dsd is not None else None
             if dsd is None:
-                raise StructureError("Dataflow without structure", f"dataflow {ref} names no DSD")
+                raise StructureError(
+                    "Dataflow without structure", f"dataflow {ref} names no data structure"
+                )
+            if not list(dsd.dimensions.components):
+                dsd = self._described_dsd(dsd, flow)
             layout = build_layout(dsd, flow)
         else:
-            layout = build_layout(self.dsd(ref))
+            layout = build_layout(self._described_dsd(self.dsd(ref), None))
         self._layouts[ref] = layout
         return layout
+
+    def _described_dsd(self, dsd, flow) -> common.BaseDataStructureDefinition:
+        """The DSD with its components: a dataflow's reference resolved in the set.
+
+        A structure message may hold a dataflow (or a DSD reference) without the
+        DSD itself; reading data with it would find no component at all, so the
+        missing DSD is named, with how to fetch it.
+        """
+        if list(dsd.dimensions.components):
+            return dsd
+        for candidate in self.message.structure.values():
+            if candidate.id == dsd.id and list(candidate.dimensions.components):
+                return candidate
+        agency = dsd.maintainer.id if dsd.maintainer else "AGENCY"
+        version = str(dsd.version) if dsd.version else "latest"
+        used = f"dataflow {flow.id} uses data structure" if flow is not None else "data structure"
+        query = (
+            f"dataflow/{agency}/{flow.id}/{flow.version or 'latest'}?references=datastructure"
+            if flow is not None
+            else f"datastructure/{agency}/{dsd.id}/{version}"
+        )
+        raise StructureNotFoundError(
+            "Data structure missing",
+            f"{used} {agency}:{dsd.id}({version}), which {self.source or 'the structures'} "
+            "holds only by reference, without its components. Fetch it from the agency's "
+            f"SDMX REST API (e.g. {query}) and give that structure message",
+            context={"dsd": f"{agency}:{dsd.id}({version})", "query": query},
+        )
 
     def _default_ref(self) -> str:
         flows = list(self.message.dataflow)
@@ -238,6 +268,14 @@ class StructureSet:
                 result[cid] = result[cid] & codes if cid in result else codes
         cache[key] = result
         return result
+
+
+#: Words for the artefact classes looked up by kind, for messages (not sdmx1's class names).
+_KIND_NAMES = {
+    common.BaseDataflow: "dataflow",
+    common.BaseDataStructureDefinition: "data structure",
+    common.Codelist: "codelist",
+}
 
 
 def _target_kind(target) -> str:

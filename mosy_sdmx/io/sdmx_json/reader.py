@@ -23,11 +23,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mosy_sdmx.dataset import Action, Dataset, Header
+from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.completeness import check_dimensions
 from mosy_sdmx.io.frame import finish_frame, short_text
-from mosy_sdmx.structures import ComponentLayout, ValueKind
+from mosy_sdmx.io.sdmx_ml._read_header import several_datasets
+from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
+from mosy_sdmx.structures.layout import described_layout
 
 _HREF = re.compile(r"/(dataflow|datastructure)/([^/]+)/([^/]+)/([^/?#]+)")
+_JSON_LEVELS = {
+    "dataSet": AttachmentLevel.DATASET,
+    "dimensionGroup": AttachmentLevel.GROUP,
+    "series": AttachmentLevel.SERIES,
+    "observation": AttachmentLevel.OBSERVATION,
+}
 _URN_CLASS = {
     "dataflow": "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=",
     "datastructure": "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=",
@@ -42,10 +52,33 @@ def read(
     extra_columns: str = "error",
     **_: object,
 ) -> Dataset:
-    """Read any SDMX-JSON data message; several data sets are concatenated.
+    """Read an SDMX-JSON data message holding one data set.
 
-    Data sets with different actions keep a per-row ``ACTION`` column.
+    Several data sets are read as one when that loses nothing: the same
+    structure and the same dataset-level facts, differing only by action (as
+    the writers split per-row actions); they keep a per-row ``ACTION``
+    column. Any other message with several is refused (``read_datasets``).
     """
+    datasets = read_datasets(
+        stream, layout=layout, source_name=source_name, extra_columns=extra_columns
+    )
+    if len(datasets) == 1:
+        return datasets[0]
+    merged = _merged(datasets)
+    if merged is None:
+        raise several_datasets(source_name)
+    return merged
+
+
+def read_datasets(
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout | None = None,
+    source_name: str | None = None,
+    extra_columns: str = "error",
+    **_: object,
+) -> list[Dataset]:
+    """Every data set of an SDMX-JSON data message, in message order."""
     # Millions of small containers would otherwise trigger many full GC passes.
     paused = gc.isenabled()
     gc.disable()
@@ -58,41 +91,84 @@ def read(
 
 def _read(
     stream: BinaryIO, layout: ComponentLayout | None, source_name: str | None, extra_columns: str
-) -> Dataset:
+) -> list[Dataset]:
     doc = _load(stream, source_name)
     header_elem, structures, datasets = _envelope(doc, source_name)
     if not datasets:
         raise ParseError(
             "No data set", "the message holds no dataSets", location=Location(source=source_name)
         )
-    frames, actions, ds_attrs, labels, urn = [], [], {}, {}, None
+    header = _header(header_elem)
+    out = []
     for index, ds in enumerate(datasets):
         if not isinstance(ds, dict):
             raise _shape_error(source_name, f"dataSets[{index}] is not an object")
         struct = structures[_struct_index(ds, len(structures), source_name)]
         decoded = _Decoded(struct, layout, source_name, extra_columns)
-        frames.append(decoded.frame(ds))
-        actions.append(_action(ds, source_name))
-        ds_attrs.update(decoded.dataset_attributes(ds))
-        for comp, mapping in decoded.labels.items():
-            labels.setdefault(comp, {}).update(mapping)
-        urn = urn or _structure_urn(struct) or _structure_urn(ds)
-    df = _concat(frames)
+        try:
+            df = decoded.frame(ds)
+        except ParseError as exc:
+            if len(datasets) > 1:  # say which data set of the message
+                exc.detail = f"data set {index + 1} of {len(datasets)}: {exc.detail}"
+                exc.context.setdefault("dataSet", index)
+            raise
+        action = _action(ds, source_name)
+        attributes = decoded.dataset_attributes(ds)
+        df, lifted = finish_frame(df, layout)
+        lifted.update(attributes)
+        urn = _structure_urn(struct) or _structure_urn(ds)
+        urn = urn or (layout.structure_urn if layout is not None else None)
+        described = layout if layout is not None else decoded.described(urn, df)
+        check_dimensions(df, described.key_columns(), source=source_name, action=action)
+        out.append(
+            Dataset(
+                data=df,
+                structure_urn=urn,
+                action=action,
+                attributes=lifted,
+                header=header,
+                labels=decoded.labels,
+                source=source_name,
+                deviations=decoded.deviations,
+                layout=described,
+            )
+        )
+    return out
+
+
+def _merged(datasets: list[Dataset]) -> Dataset | None:
+    """One Dataset of several differing only by action (per-row ``ACTION``), else None."""
+    first = datasets[0]
+    same = all(
+        d.structure_urn == first.structure_urn
+        and d.attributes == first.attributes
+        and list(d.data.columns) == list(first.data.columns)
+        for d in datasets[1:]
+    )
+    if not same:
+        return None
+    df = _concat([d.data for d in datasets])
+    actions = [d.action for d in datasets]
     action = actions[0]
     if len(set(actions)) > 1:
-        per_row = np.repeat([a.value for a in actions], [len(f) for f in frames])
+        per_row = np.repeat([a.value for a in actions], [len(d) for d in datasets])
         df["ACTION"] = pd.Categorical(per_row)
         action = Action.INFORMATION
-    df, lifted = finish_frame(df, layout)
-    lifted.update(ds_attrs)
+    labels: dict[str, dict[str, str]] = {}
+    for dataset in datasets:
+        for comp, mapping in dataset.labels.items():
+            labels.setdefault(comp, {}).update(mapping)
+    deviations = [x for d in datasets for x in d.deviations]
     return Dataset(
         data=df,
-        structure_urn=urn or (layout.structure_urn if layout is not None else None),
+        structure_urn=first.structure_urn,
         action=action,
-        attributes=lifted,
-        header=_header(header_elem),
+        attributes=first.attributes,
+        header=first.header,
         labels=labels,
-        source=source_name,
+        source=first.source,
+        deviations=list(dict.fromkeys(deviations)),
+        layout=first.layout,
     )
 
 
@@ -233,6 +309,7 @@ class _Decoded:
         self.source = source
         self.layout = layout
         self.labels: dict[str, dict[str, str]] = {}
+        self.deviations: list[Deviation] = []
         dims = struct.get("dimensions") or {}
         attrs = struct.get("attributes") or {}
         self.dims = {
@@ -264,6 +341,8 @@ class _Decoded:
                 raise _shape_error(self.source, "a component has no 'id'")
             values = [_value_id(v) for v in item.get("values") or []]
             comp = {"id": str(item["id"]), "values": values, "roles": item.get("roles")}
+            # Listed with an empty 'values' array: it can have no value at all.
+            comp["no_values"] = "values" in item and item["values"] == []
             comp["role"] = item.get("role")
             comp["keyPosition"] = item.get("keyPosition")
             names = {}
@@ -295,6 +374,53 @@ class _Decoded:
                     f"measure {measure} is not a component of {layout.dsd_id}",
                     location=Location(source=self.source, component=measure),
                 )
+
+    def _aligned(self, level: str, slots: int) -> list[dict]:
+        """The attributes of ``level`` in the positions its value arrays use.
+
+        Some producers (OECD's SDMX-JSON 1.0) list an attribute with an empty
+        'values' array and leave it out of the arrays: when the arrays are too
+        short to hold it, it is ignored with a warning (a tolerated deviation);
+        when they do hold its place, positions are kept as the standard says.
+        """
+        comps = self.attrs[level]
+        empty = [c for c in comps if c["no_values"]]
+        if not empty or slots > len(comps) - len(empty):
+            return comps
+        kept = [c for c in comps if not c["no_values"]]
+        if not any(d.code == "json-attribute-without-values" for d in self.deviations):
+            names = ", ".join(c["id"] for c in empty)
+            self.deviations.append(
+                tolerate(
+                    "json-attribute-without-values",
+                    f"{names} at {level} level",
+                    location=Location(source=self.source, component=empty[0]["id"]),
+                )
+            )
+        self.attrs[level] = kept
+        return kept
+
+    def described(self, urn: str | None, df: pd.DataFrame) -> ComponentLayout:
+        """The components the message declares, at their levels, as a layout."""
+        dims = sorted(
+            (c for lvl in self.dims.values() for c in lvl),
+            key=lambda c: c.get("keyPosition") if c.get("keyPosition") is not None else 1e9,
+        )
+        time = next((c["id"] for c in dims if c["id"] in self.time_ids), None)
+        attributes = {
+            c["id"]: _JSON_LEVELS[lvl]
+            for lvl, comps in self.attrs.items()
+            for c in comps
+            if not c["no_values"]
+        }
+        return described_layout(
+            structure_urn=urn,
+            dimensions=[c["id"] for c in dims],
+            time_dimension=time,
+            measures=list(self.measures),
+            attributes=attributes,
+            numeric_measures={m for m in self.measures if m in df and df[m].dtype == "float64"},
+        )
 
     # -- columns -------------------------------------------------------------------
     def _column(self, comp: dict, codes: np.ndarray) -> pd.Series:
@@ -359,7 +485,7 @@ class _Decoded:
             for j, comp in enumerate(series_dims):
                 cols[comp["id"]] = self._column(comp, skeys[take, j])
             sattrs = _padded([(b or {}).get("attributes") or [] for b in bodies])
-            for j, comp in enumerate(self.attrs["series"]):
+            for j, comp in enumerate(self._aligned("series", len(sattrs.columns))):
                 raw = sattrs[j] if j in sattrs.columns else pd.Series([None] * len(keys))
                 cols[comp["id"]] = self._attr_column(comp, raw.iloc[take].reset_index(drop=True))
         else:
@@ -379,7 +505,8 @@ class _Decoded:
             raw = values[j] if j in values.columns else pd.Series([None] * n, dtype=object)
             cols[measure] = self._measure(measure, raw)
         offset = len(self.measures)
-        for j, comp in enumerate(self.attrs["observation"]):
+        slots = max(len(values.columns) - offset, 0)
+        for j, comp in enumerate(self._aligned("observation", slots)):
             raw = values[offset + j] if offset + j in values.columns else pd.Series([None] * n)
             cols[comp["id"]] = self._attr_column(comp, raw)
         df = pd.DataFrame(cols, index=pd.RangeIndex(n))
@@ -394,7 +521,8 @@ class _Decoded:
     def _group_attributes(self, ds: dict, df: pd.DataFrame) -> None:
         """SDMX-JSON 2.0 ``dimensionGroupAttributes``: values for partial keys."""
         groups = ds.get("dimensionGroupAttributes") or {}
-        comps = self.attrs["dimensionGroup"]
+        slots = max((len(v) for v in groups.values() if isinstance(v, list)), default=0)
+        comps = self._aligned("dimensionGroup", slots)
         if not comps:
             return
         dims = sorted(
@@ -419,7 +547,7 @@ class _Decoded:
     def dataset_attributes(self, ds: dict) -> dict[str, str]:
         out: dict[str, str] = {}
         indices = ds.get("attributes") or []
-        for j, comp in enumerate(self.attrs["dataSet"]):
+        for j, comp in enumerate(self._aligned("dataSet", len(indices))):
             value = None
             if j < len(indices) and indices[j] is not None:
                 index = indices[j]

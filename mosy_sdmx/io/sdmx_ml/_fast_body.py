@@ -57,15 +57,22 @@ _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
 _DEFAULT_NAMESPACE = re.compile(rb"\sxmlns\s*=")
 _FIRST = re.compile(rb"<(?:Series|Obs)\s")
 _NAME = rb"[A-Za-z_][A-Za-z0-9_.\-]*"
-_ATTRIBUTE = re.compile(rb"\s(" + _NAME + rb')="([^"<\t\n\r]*)"')
+#: An attribute name as written: plain, or with a prefix (xsi:type on explicit measures).
+_QNAME = rb"(?:" + _NAME + rb":)?" + _NAME
+_ATTRIBUTE = re.compile(rb"\s(" + _QNAME + rb')="([^"<\t\n\r]*)"')
+_XSI_PREFIX = re.compile(
+    rb"xmlns:(" + _NAME + rb""")\s*=\s*["']http://www\.w3\.org/2001/XMLSchema-instance["']"""
+)
 #: A value: no tab or line break (XML would turn them into spaces), no "<" (not XML).
 _VALUE = rb'="([^"<\t\n\r]*)"'
 #: What an "&" can start in a well-formed attribute value without a DTD.
 _REFERENCE = re.compile(rb"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));")
 _NAMED = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
 _TAIL = re.compile(
-    rb"</(?:" + _NAME + rb":)?DataSet>\s*</(?:" + _NAME + rb":)?"
-    rb"(?:StructureSpecificData|StructureSpecificTimeSeriesData)>\s*\Z"
+    rb"</(?:" + _NAME + rb":)?DataSet>\s*"
+    rb"(?P<footer><(?:" + _NAME + rb":)?Footer[\s>].*</(?:" + _NAME + rb":)?Footer>\s*)?"
+    rb"</(?:" + _NAME + rb":)?(?:StructureSpecificData|StructureSpecificTimeSeriesData)>\s*\Z",
+    re.DOTALL,
 )
 _LT, _AMP, _SLASH = ord("<"), ord("&"), ord("/")
 _OBS, _SERIES = ord("O"), ord("S")
@@ -125,6 +132,7 @@ class Outline:
     cut: int  # the first <Series or <Obs
     end: int  # the closing DataSet tag
     head: bytes  # everything before ``cut``
+    footer: bool = False  # a footer follows the DataSet (read from ``end`` on by callbacks)
 
 
 def outline(buffer: Any) -> Outline | None:
@@ -153,7 +161,18 @@ def outline(buffer: Any) -> Outline | None:
     tail = _TAIL.search(bytes(data[tail_from:]))
     if tail is None:
         return None
-    return Outline(cut=cut, end=tail_from + tail.start(), head=head)
+    return Outline(
+        cut=cut, end=tail_from + tail.start(), head=head, footer=tail["footer"] is not None
+    )
+
+
+def xsi_type_aliases(head: bytes) -> dict[str, str]:
+    """``prefix:type`` -> ``{XSI}type`` for each prefix the head binds to XML Schema
+    instance, so patterns that read ``xsi:type`` name the column as the callbacks do."""
+    return {
+        f"{match.decode('ascii')}:type": "{http://www.w3.org/2001/XMLSchema-instance}type"
+        for match in _XSI_PREFIX.findall(head)
+    }
 
 
 # -- the body's tags ----------------------------------------------------------
@@ -267,7 +286,7 @@ def _tag_names(buffer: Any, at: int, tag: bytes) -> tuple[str, ...] | None:
     if b"".join(b' %s="%s"' % pair for pair in found) != body:
         return None
     names = tuple(name.decode("ascii") for name, _ in found)
-    if "xmlns" in names or len(set(names)) != len(names):
+    if any(n == "xmlns" or n.startswith("xmlns:") for n in names) or len(set(names)) != len(names):
         return None
     return names
 

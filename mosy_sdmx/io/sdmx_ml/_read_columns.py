@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mosy_sdmx.dataset import is_multi_value
 from mosy_sdmx.structures.layout import ComponentLayout, ValueKind
 
 _STR = pa.string()
@@ -39,6 +40,14 @@ class ObsColumns:
 
     def __len__(self) -> int:
         return self.flushed + self.pending()
+
+    def reset(self) -> None:
+        """Forget every row and column, in place (the next data set starts afresh)."""
+        self.names.clear()
+        self.lists.clear()
+        self.chunks.clear()
+        self.flushed = 0
+        self._pending = 0
 
     def pending(self) -> int:
         return len(self.lists[self.names[0]]) if self.names else self._pending
@@ -249,12 +258,20 @@ def _apply_group(frame: pd.DataFrame, key: dict[str, str], attrs: dict[str, str]
     if not mask.any():
         return
     for name, value in attrs.items():
+        fill = mask
         if name in frame.columns:
-            current = frame[name].astype(object)
-            current[mask & current.isna().to_numpy()] = value
+            current = frame[name].astype(object).to_numpy(copy=True)
+            fill = mask & pd.isna(current)
         else:
-            current = pd.Series(np.where(mask, value, None), dtype=object)
-        frame[name] = pd.Categorical(current)
+            current = np.full(len(frame), None, dtype=object)
+        if is_multi_value(value):  # one tuple or text per cell, not spread over cells
+            boxed = np.empty(1, dtype=object)
+            boxed[0] = value
+            current[fill] = boxed[np.zeros(int(fill.sum()), dtype=np.intp)]
+            frame[name] = pd.Series(current, index=frame.index, dtype=object)
+        else:
+            current[fill] = value
+            frame[name] = pd.Categorical(current)
 
 
 def _finish_types(

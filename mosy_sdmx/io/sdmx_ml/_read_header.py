@@ -1,8 +1,9 @@
-"""The SDMX-ML message header and DataSet facts, shared by the data readers.
+"""The SDMX-ML message header, DataSet facts and footer, shared by the data readers.
 
-Fed element by element from parser callbacks (the header is tiny); it keeps
-what a Dataset records: header facts, the structure each DataSet points at
-(and its dimension at observation level), action and data provider.
+Fed element by element from parser callbacks (the header and footer are
+tiny); it keeps what a Dataset records: header facts, the structure each
+DataSet points at (and its dimension at observation level), action, data
+provider, and the footer's messages.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mosy_sdmx import namespaces as ns
-from mosy_sdmx.dataset import Action, Header
+from mosy_sdmx.dataset import Action, FooterMessage, Header
 from mosy_sdmx.exceptions import Location, ParseError
+
+#: ``xml:lang`` in Clark notation.
+XML_LANG = f"{{{ns.XML}}}lang"
 
 _URN_CLASS = {
     "Structure": "datastructure.DataStructure",
@@ -32,6 +36,7 @@ class StructureRef:
     namespace: str | None = None
     urn: str | None = None
     rank: int = 99
+    explicit_measures: bool = False
 
 
 @dataclass
@@ -52,6 +57,7 @@ class HeaderReader:
                 attrib["structureID"],
                 attrib.get("dimensionAtObservation"),
                 attrib.get("namespace"),
+                explicit_measures=attrib.get("explicitMeasures", "").strip() in ("true", "1"),
             )
             self.structures[ref.structure_id] = ref
             self._current = ref
@@ -157,10 +163,56 @@ def check_root(
     return version
 
 
-def several_datasets(source_name: str | None) -> ParseError:
-    """The error for a second DataSet: a Dataset holds one (split the message)."""
+def several_datasets(source_name: str | None, line: int | None = None) -> ParseError:
+    """The error ``read_data`` gives for a second data set: a Dataset holds one."""
     return ParseError(
         "Several datasets in one message",
-        "only one DataSet per message is read; split the message",
+        "read_data returns one data set; read them all, in order, with read_datasets",
+        location=Location(source=source_name, line=line),
+        context={"use": "read_datasets"},
+    )
+
+
+class FooterReader:
+    """Collects the messages of an SDMX-ML 2.1 or 3.0 footer (``footer:Footer``).
+
+    Each ``footer:Message`` has a code, an optional severity and texts, one
+    per language (``common:Text xml:lang``; English when no language is given).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[FooterMessage] = []
+        self._code: str | None = None
+        self._severity: str | None = None
+        self._texts: list[tuple[str, str]] = []
+        self._lang = "en"
+
+    def start(self, local: str, attrib) -> None:
+        if local == "Message":
+            self._code = attrib.get("code", "")
+            self._severity = attrib.get("severity")
+            self._texts = []
+        elif local == "Text":
+            self._lang = attrib.get(XML_LANG) or "en"
+
+    def end(self, local: str, text: str) -> None:
+        if local == "Text" and self._code is not None:
+            self._texts.append((self._lang, " ".join(text.split())))
+        elif local == "Message" and self._code is not None:
+            self.messages.append(FooterMessage(self._code, self._severity, tuple(self._texts)))
+            self._code = None
+
+
+def footer_only(messages: list[FooterMessage], source_name: str | None) -> ParseError:
+    """The error for a message with a footer and no data set: the footer is the answer.
+
+    Agencies send such replies instead of data, e.g. Eurostat's code 413
+    giving the URL where a reply too large to send will be written.
+    """
+    said = "; ".join(str(m) for m in messages)
+    return ParseError(
+        "No data set, only a footer",
+        f"the message holds no data set; its footer says: {said}",
         location=Location(source=source_name),
+        context={"footer": [m.to_dict() for m in messages]},
     )

@@ -59,6 +59,12 @@ def structure_ref(layout: ComponentLayout) -> StructureRef:
             f"{layout.agency}:{layout.dsd_id}({layout.version})"
         )
     match = _URN.search(urn or "")
+    if match is None and not layout.dsd_id:
+        raise StructureError(
+            "No structure to reference",
+            "the data names no data structure or dataflow, and an SDMX-ML message must "
+            "reference one: give the structure (structure=...; mosy convert --structure FILE)",
+        )
     if match is None:
         raise StructureError(
             "Structure without URN",
@@ -68,6 +74,10 @@ def structure_ref(layout: ComponentLayout) -> StructureRef:
 
 
 def check_dimension_at_observation(layout: ComponentLayout, value: str) -> str:
+    """The dimension at observation level to write; the default, TIME_PERIOD,
+    means a flat data set for a structure without a time dimension."""
+    if value == "TIME_PERIOD" and layout.time_dimension is None and value not in layout.dimensions:
+        return ALL_DIMENSIONS
     allowed = [*layout.dimensions, *([layout.time_dimension] if layout.time_dimension else [])]
     if value != ALL_DIMENSIONS and value not in allowed:
         raise StructureError(

@@ -1,9 +1,12 @@
 """SDMX-ML 2.1 generic data reader (GenericData and GenericTimeSeriesData).
 
 Generic messages describe themselves: every value names its component
-(``<Value id=".." value=".."/>``), so they read without a structure; with a
-layout, unknown components and non-numeric measures are refused. Same
-columnar accumulation as the structure-specific reader, via parser callbacks.
+(``<Value id=".." value=".."/>``) and its place says whether it is a key
+value or an attribute, so they read without a structure and the Dataset's
+``layout`` records what they declare; with a layout, unknown components and
+non-numeric measures are refused. Same columnar accumulation as the
+structure-specific reader, via parser callbacks. Footers and several data
+sets are read as there (``read_datasets``).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from collections import deque
 from typing import Any, BinaryIO
 
 from mosy_sdmx import namespaces as ns
-from mosy_sdmx.dataset import Dataset
+from mosy_sdmx.dataset import Action, Dataset
+from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.completeness import check_dimensions
 from mosy_sdmx.io.sdmx_ml._read_columns import (
     Collected,
     ObsColumns,
@@ -22,13 +27,26 @@ from mosy_sdmx.io.sdmx_ml._read_columns import (
     numeric_columns,
     unescape_attribute,
 )
-from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root, several_datasets
+from mosy_sdmx.io.sdmx_ml._read_header import (
+    FooterReader,
+    HeaderReader,
+    check_root,
+    footer_only,
+    several_datasets,
+)
 from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, refused_dtd, too_deep
-from mosy_sdmx.structures.layout import ComponentLayout
+from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout, described_layout
 
 _ROOTS = ("GenericData", "GenericTimeSeriesData")
 _OBS_END = f"{{{ns.GENERIC_21}}}Obs"
 _KEYS = {"SeriesKey", "GroupKey", "ObsKey", "Attributes"}
+_FOOTER_NAMESPACES = (ns.FOOTER_21, ns.FOOTER_30)
+_LEVELS = {
+    "dataset": AttachmentLevel.DATASET,
+    "group": AttachmentLevel.GROUP,
+    "series": AttachmentLevel.SERIES,
+    "obs": AttachmentLevel.OBSERVATION,
+}
 
 
 def read(
@@ -38,36 +56,62 @@ def read(
     source_name: str | None = None,
     **options: Any,
 ) -> Dataset:
-    """Read a generic data message into a columnar Dataset."""
+    """Read a generic data message into a columnar Dataset (one data set only)."""
+    return _read(stream, layout, source_name, several=False)[0]
+
+
+def read_datasets(
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout | None = None,
+    source_name: str | None = None,
+    **options: Any,
+) -> list[Dataset]:
+    """Every data set of a generic data message, in message order."""
+    return _read(stream, layout, source_name, several=True)
+
+
+def _read(
+    stream: BinaryIO, layout: ComponentLayout | None, source_name: str | None, *, several: bool
+) -> list[Dataset]:
     window = InputWindow()
-    reader = _GenericReader(layout, source_name, window)
+    reader = _GenericReader(layout, source_name, window, several=several)
     window.counters = reader.counters()
     feed_stream(
         stream, reader, source_name=source_name, window=window, after_chunk=reader.obs.flush
     )
-    return reader.dataset()
+    return reader.datasets_read()
 
 
 class _GenericReader:
     """Parser target for generic data: small state machine over element names."""
 
     def __init__(
-        self, layout: ComponentLayout | None, source_name: str | None, window: InputWindow
+        self,
+        layout: ComponentLayout | None,
+        source_name: str | None,
+        window: InputWindow,
+        *,
+        several: bool = False,
     ) -> None:
         self.layout = layout
         self.source_name = source_name
         self.window = window
+        self.several = several
         self.header = HeaderReader(source_name)
+        self.footer = FooterReader()
         self.obs = ObsColumns(numeric_columns(layout), self._bad_number)
         self.got = Collected(self.obs)
         self.allowed = set(layout.components) if layout is not None else None
-        self.dataset_attributes: dict[str, str] = {}
-        self.structure_ref: str | None = None
         self.obs_dimension = "TIME_PERIOD"
         self.datasets = 0
+        self.finished: list[Dataset] = []
+        self.obs_before = 0  # observations of the data sets finished before this one
         self.version: str | None = None
         self.depth = 0
         self.in_header = False
+        self.in_footer = False
+        self._new_dataset_state()
         self.text: deque[str] = deque(maxlen=256)
         self.data = self.text.append
         self.level = "root"  # dataset | group | series | obs
@@ -80,6 +124,15 @@ class _GenericReader:
         self.prefix = "generic"
         self.obs_value_at: array[int] = array("q")
         self._obs_value = -1
+
+    def _new_dataset_state(self) -> None:
+        self.dataset_attributes: dict[str, str] = {}
+        self.structure_ref: str | None = None
+        self.action: Action | None = None
+        self.provider: str | None = None
+        self.deviations: list[Deviation] = []
+        #: Component id -> (section, level) where the message first gave it.
+        self.roles: dict[str, tuple[str | None, str]] = {}
 
     def counters(self) -> dict[bytes, Any]:
         return {
@@ -109,12 +162,17 @@ class _GenericReader:
             self.version = check_root(tag, _ROOTS, self.source_name, position)
             return
         self.text.clear()
-        if namespace == ns.GENERIC_21:
+        if self.depth == 2:
+            if local == "Header" and namespace in ns.MESSAGE_VERSIONS:
+                self.in_header = True
+            elif local == "DataSet":
+                self._dataset(tag, namespace, attrib)
+            elif local == "Footer" and namespace in _FOOTER_NAMESPACES:
+                self.in_footer = True
+        elif namespace == ns.GENERIC_21:
             self._generic_start(local, attrib)
-        elif local == "Header":
-            self.in_header = True
-        elif local == "DataSet" and namespace in ns.MESSAGE_VERSIONS:
-            self._dataset(attrib)
+        elif self.in_footer:
+            self.footer.start(local, attrib)
         elif self.in_header or local in ("DataProvider", "Ref", "URN"):
             self.header.start(local, attrib)
 
@@ -152,6 +210,8 @@ class _GenericReader:
                 location=self._where(marker),
             )
         self._check_component(component, marker)
+        if component not in self.roles:
+            self.roles[component] = (self.section, self.level)
         if self.level == "obs":
             self.current[component] = value
         elif self.level == "series":
@@ -178,7 +238,12 @@ class _GenericReader:
             return
         text = "".join(self.text)
         self.text.clear()
-        if local == "Header":
+        if self.in_footer:
+            if self.depth == 1:
+                self.in_footer = False
+            else:
+                self.footer.end(local, text)
+        elif local == "Header" and self.depth == 1:
             self.in_header = False
         elif self.in_header or local in ("DataProvider", "Ref", "URN"):
             self.header.end(local, text)
@@ -190,16 +255,28 @@ class _GenericReader:
         self.obs.flush()
 
     # -- elements ----------------------------------------------------------
-    def _dataset(self, attrib) -> None:
+    def _dataset(self, tag: str, namespace: str, attrib) -> None:
         self.datasets += 1
         if self.datasets > 1:
-            raise several_datasets(self.source_name)
+            if not self.several:
+                line, _ = self.window.locate_start_tag(tag, self.window.tag_counts[tag] - 1)
+                raise several_datasets(self.source_name, line)
+            self._finish_dataset()
         self.level = "dataset"
+        if namespace not in ns.MESSAGE_VERSIONS:
+            line, column = self.window.locate_start_tag(tag, self.window.tag_counts[tag] - 1)
+            self.deviations.append(
+                tolerate(
+                    "dataset-outside-message-namespace",
+                    f"<DataSet> is in namespace {namespace or '(none)'}",
+                    location=Location(source=self.source_name, line=line, column=column),
+                )
+            )
         self.structure_ref = attrib.get("structureRef")
         if "action" in attrib:
-            self.header.action = self.header.parse_action(attrib["action"], None)
+            self.action = self.header.parse_action(attrib["action"], None)
         if "dataProviderID" in attrib:
-            self.header.provider = attrib["dataProviderID"]
+            self.provider = attrib["dataProviderID"]
         ref = self.header.structure_for(self.structure_ref)
         dim = ref.dimension_at_observation if ref else None
         if dim and dim != "AllDimensions":
@@ -243,6 +320,7 @@ class _GenericReader:
         )
 
     def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:
+        ordinal += self.obs_before
         value_at = self.obs_value_at[ordinal] if ordinal < len(self.obs_value_at) else -1
         where = self._where("ObsValue", value_at) if value_at >= 0 else Location(self.source_name)
         return ParseError(
@@ -255,24 +333,81 @@ class _GenericReader:
         )
 
     # -- result ------------------------------------------------------------
-    def dataset(self) -> Dataset:
+    def datasets_read(self) -> list[Dataset]:
+        """Every data set of the message, the last one finished now."""
         if self.datasets == 0:
+            if self.footer.messages:
+                raise footer_only(self.footer.messages, self.source_name)
             raise ParseError(
                 "No dataset",
                 "the message holds no DataSet",
                 location=Location(source=self.source_name),
             )
+        self._finish_dataset()
+        for dataset in self.finished:
+            dataset.footer = list(self.footer.messages)
+        return self.finished
+
+    def _finish_dataset(self) -> None:
+        self.obs.flush()
+        self.finished.append(self._dataset_result())
+        self.obs_before += len(self.obs)
+        self.obs.reset()
+        self.got.series_rows.clear()
+        self.got.series_starts.clear()
+        self.got.groups.clear()
+        self._new_dataset_state()
+
+    def _dataset_result(self) -> Dataset:
         layout = self.layout
-        time_dim = layout.time_dimension if layout is not None else "TIME_PERIOD"
-        frame = build_frame(self.got, layout=layout, time_dimension=time_dim)
         ref = self.header.structure_for(self.structure_ref)
         urn = (ref.urn if ref else None) or (layout.structure_urn if layout else None) or None
+        described = layout if layout is not None else self._described(urn)
+        time_dim = described.time_dimension or "TIME_PERIOD"
+        frame = build_frame(self.got, layout=layout, time_dimension=time_dim)
+        action = self.action or self.header.action or Action.INFORMATION
+        check_dimensions(frame, described.key_columns(), source=self.source_name, action=action)
         return Dataset(
             data=frame,
             structure_urn=urn,
-            action=self.header.action or Dataset.__dataclass_fields__["action"].default,
-            provider=self.header.provider,
+            action=action,
+            provider=self.provider or self.header.provider,
             attributes={k: unescape_attribute(v) for k, v in self.dataset_attributes.items()},
             header=self.header.header,
             source=self.source_name,
+            deviations=self.deviations,
+            layout=described,
+        )
+
+    def _described(self, urn: str | None) -> ComponentLayout:
+        """What the message declares: key values are dimensions, the rest attributes
+        at the level they were given (group attributes related to the group's key)."""
+        dimensions: list[str] = []
+        attributes: dict[str, AttachmentLevel] = {}
+        measure = self._measure()
+        for component, (section, level) in self.roles.items():
+            if component == measure and section is None:
+                continue
+            if section in ("SeriesKey", "ObsKey", "GroupKey") or (
+                section is None and level == "obs"
+            ):
+                dimensions.append(component)
+            elif section == "Attributes":
+                attributes[component] = _LEVELS.get(level, AttachmentLevel.OBSERVATION)
+        # Key order: as in the series keys (groups, read first, hold partial keys).
+        first_series = self.got.series_rows[0] if self.got.series_rows else {}
+        order = {c: i for i, c in enumerate(first_series)}
+        dimensions.sort(key=lambda c: order.get(c, len(order)))
+        related: dict[str, tuple[str, ...]] = {}
+        for key, attrs in self.got.groups:
+            for attr in attrs:
+                related.setdefault(attr, tuple(key))
+        time = "TIME_PERIOD" if "TIME_PERIOD" in dimensions else None
+        return described_layout(
+            structure_urn=urn,
+            dimensions=dimensions,
+            time_dimension=time,
+            measures=[measure],
+            attributes=attributes,
+            related=related,
         )

@@ -5,7 +5,18 @@ Components are XML attributes of ``Series``/``Obs``/``Group`` (and of the
 DataSet for dataset-level attributes). A parser target receives each start
 tag as a dict; the hot path for ``<Obs>`` only checks that the attribute set
 is the usual one and appends each value to its column list. Everything else
-(header, series, groups, 3.0 ``Comp`` elements) goes the slow path.
+(header, series, groups, 3.0 ``Comp`` elements, the footer) goes the slow path.
+
+Forms agencies write that need a second look:
+
+- explicit measures (SDMX-ML 2.1 cross-sections, e.g. Eurostat's): the
+  observation's value of the measure dimension is its ``xsi:type``
+  (``<Obs xsi:type="ns:TFRNSI" .../>``) or its ``type`` attribute, not an
+  XML attribute named after the dimension;
+- a ``DataSet`` in the data structure's namespace instead of the message's
+  (tolerated, see ``mosy_sdmx.deviations``);
+- a footer, with or without a data set (``_read_header.FooterReader``);
+- several data sets (``read_datasets``; ``read`` refuses them).
 """
 
 from __future__ import annotations
@@ -14,10 +25,15 @@ from collections import Counter, deque
 from operator import itemgetter
 from typing import Any, BinaryIO
 
+import pandas as pd
+
 from mosy_sdmx import namespaces as ns
-from mosy_sdmx.dataset import Dataset
+from mosy_sdmx.dataset import Action, Dataset, is_multi_value
+from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.completeness import check_dimensions
 from mosy_sdmx.io.sdmx_ml import _fast_body
+from mosy_sdmx.io.sdmx_ml._comp_values import ComplexCells, CompValue, place
 from mosy_sdmx.io.sdmx_ml._read_columns import (
     Collected,
     ObsColumns,
@@ -25,7 +41,14 @@ from mosy_sdmx.io.sdmx_ml._read_columns import (
     numeric_columns,
     unescape_attribute,
 )
-from mosy_sdmx.io.sdmx_ml._read_header import HeaderReader, check_root, several_datasets
+from mosy_sdmx.io.sdmx_ml._read_header import (
+    FooterReader,
+    HeaderReader,
+    StructureRef,
+    check_root,
+    footer_only,
+    several_datasets,
+)
 from mosy_sdmx.safe_xml import (
     MAX_DEPTH,
     InputWindow,
@@ -34,12 +57,23 @@ from mosy_sdmx.safe_xml import (
     refused_dtd,
     too_deep,
 )
-from mosy_sdmx.structures.layout import ComponentLayout
+from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout, described_layout
 
 _ROOTS = ("StructureSpecificData", "StructureSpecificTimeSeriesData")
 #: Attribute sets per element that get a fast block in the generated ``start``.
 SHAPES = 3
 _SS_NAMESPACES = (ns.SS_21, ns.SS_30)
+_FOOTER_NAMESPACES = (ns.FOOTER_21, ns.FOOTER_30)
+#: An observation's ``type`` attribute names its measure when explicit measures
+#: are used (SDMX-ML 2.1 ObsType); a group's names the group (GroupType). The
+#: base schemas reserve it, so it is never a component.
+TYPE = "type"
+XSI_TYPE = ns.XSI_TYPE
+#: What structure-specific elements carry that is never a component.
+_NOT_COMPONENTS = frozenset({TYPE, XSI_TYPE})
+#: The local name of the plain observation type: an ``xsi:type`` naming it is
+#: an annotation, not a measure.
+_PLAIN_OBS_TYPE = "ObsType"
 
 
 def read(
@@ -49,15 +83,35 @@ def read(
     source_name: str | None = None,
     **options: Any,
 ) -> Dataset:
-    """Read a structure-specific data message into a columnar Dataset."""
+    """Read a structure-specific data message into a columnar Dataset.
+
+    A message with several data sets is refused (``read_datasets`` reads them).
+    """
+    return _read(stream, layout, source_name, several=False)[0]
+
+
+def read_datasets(
+    stream: BinaryIO,
+    *,
+    layout: ComponentLayout | None = None,
+    source_name: str | None = None,
+    **options: Any,
+) -> list[Dataset]:
+    """Every data set of a structure-specific data message, in message order."""
+    return _read(stream, layout, source_name, several=True)
+
+
+def _read(
+    stream: BinaryIO, layout: ComponentLayout | None, source_name: str | None, *, several: bool
+) -> list[Dataset]:
     whole = _fast_body.take_whole(stream)
-    dataset = _read_whole(whole, layout, source_name)
-    if dataset is not None:
-        return dataset
+    datasets = _read_whole(whole, layout, source_name, several)
+    if datasets is not None:
+        return datasets
     assert whole.stream is not None
     stream = whole.stream
     window = InputWindow()
-    reader = _SSReader(layout, source_name, window)
+    reader = _SSReader(layout, source_name, window, several=several)
 
     def flush() -> None:
         reader.obs.flush()
@@ -65,17 +119,17 @@ def read(
         reader._rebase()
 
     window.counters = {
-        b"<Obs": reader.obs.__len__,
-        b"<Series": reader.series.__len__,
-        b"<Group": reader.got.groups.__len__,
+        b"<Obs": reader.obs_seen,
+        b"<Series": reader.series_seen,
+        b"<Group": reader.groups_seen,
     }
     feed_stream(stream, reader, source_name=source_name, window=window, after_chunk=flush)
-    return reader.dataset()
+    return reader.datasets_read()
 
 
 def _read_whole(
-    whole: _fast_body.Whole, layout: ComponentLayout | None, source_name: str | None
-) -> Dataset | None:
+    whole: _fast_body.Whole, layout: ComponentLayout | None, source_name: str | None, several: bool
+) -> list[Dataset] | None:
     """The whole-buffer path (see ``_fast_body``), or None to stream ``whole.stream``."""
     buffer = whole.data
     if buffer is None:
@@ -85,7 +139,7 @@ def _read_whole(
         return None
     gate = _fast_body.Gate(buffer)
     try:
-        reader = _read_regions(buffer, outline, layout, source_name)
+        reader = _read_regions(buffer, outline, layout, source_name, several)
     except _fast_body.FALLBACK_ERRORS:
         reader = None
     if reader is None:
@@ -96,7 +150,7 @@ def _read_whole(
     # The columns are copies: the input's bytes can go before the frame is built.
     del buffer
     whole.release()
-    return reader.dataset()
+    return reader.datasets_read()
 
 
 def _read_regions(
@@ -104,22 +158,29 @@ def _read_regions(
     outline: _fast_body.Outline,
     layout: ComponentLayout | None,
     source_name: str | None,
+    several: bool,
 ) -> _SSReader | None:
-    reader = _SSReader(layout, source_name, InputWindow())
+    reader = _SSReader(layout, source_name, InputWindow(), several=several)
     head = outline.head
+    reader.window.push(head)  # so that what the head holds can be located
     make_parser(reader).feed(head)
     if reader.datasets != 1 or reader.depth != 2 or len(reader.obs) or len(reader.series):
         return None  # not the DataSet's content next: let the streaming path judge
     scan = _fast_body.scan(buffer, outline)
     obs = _fast_body.learn_shape(buffer, scan, ord("O"), b"Obs")
     series = _fast_body.learn_shape(buffer, scan, ord("S"), b"Series")
-    names = {
+    # Attribute names as written; qualified ones must be xsi:type (an explicit measure).
+    aliases = _fast_body.xsi_type_aliases(head)
+    written = {
         name
         for shape in (obs, series)
         if shape is not None
         for name in (*shape.names, *(shape.loose_names or ()))
     }
-    if reader.allowed is not None and not reader.allowed.issuperset(names):
+    if any(":" in name and name not in aliases for name in written):
+        return None  # another qualified attribute: the streaming path judges it
+    names = {aliases.get(name, name) for name in written}
+    if reader.allowed is not None and not (reader.allowed | _NOT_COMPONENTS).issuperset(names):
         return None  # the streaming path names the unknown component and its line
     callbacks: _PrimedParser | None = None
     for region in scan.regions:
@@ -131,6 +192,9 @@ def _read_regions(
                 return None
             continue
         obs_columns, series_columns, first_obs = found
+        if aliases:
+            obs_columns = {aliases.get(k, k): v for k, v in obs_columns.items()}
+            series_columns = {aliases.get(k, k): v for k, v in series_columns.items()}
         base = len(reader.obs)
         known = len(reader.obs.names) + len(reader.series.names)
         reader.obs.append_arrays(obs_columns, counts[0])
@@ -139,6 +203,9 @@ def _read_regions(
         reader._rebase()
         if len(reader.obs.names) + len(reader.series.names) != known:
             reader._refresh()
+    if outline.footer:
+        callbacks = callbacks or _PrimedParser(reader, head)
+        callbacks.parser.feed(bytes(memoryview(buffer)[outline.end :]))
     reader.close()
     return reader
 
@@ -170,10 +237,13 @@ class _PrimedParser:
         return None
 
     def feed(self, region: bytes, counts: tuple[int, int]) -> bool:
-        """Feed one region; False unless the reader saw every element it announces."""
+        """Feed one region; False unless the reader saw every element it announces
+        (and no other data set began: the streaming path reads those)."""
         reader = self.reader
-        before = len(reader.obs), len(reader.series)
+        before = len(reader.obs), len(reader.series), reader.datasets
         self.parser.feed(region)
+        if reader.datasets != before[2]:
+            return False
         return (len(reader.obs) - before[0], len(reader.series) - before[1]) == counts
 
 
@@ -181,29 +251,38 @@ class _SSReader:
     """Parser target: ``start``/``end``/``data``/``close`` callbacks, no tree."""
 
     def __init__(
-        self, layout: ComponentLayout | None, source_name: str | None, window: InputWindow
+        self,
+        layout: ComponentLayout | None,
+        source_name: str | None,
+        window: InputWindow,
+        *,
+        several: bool = False,
     ) -> None:
         self.layout = layout
         self.source_name = source_name
         self.window = window
+        self.several = several
         self.header = HeaderReader(source_name)
+        self.footer = FooterReader()
         self.obs = ObsColumns(numeric_columns(layout), self._bad_number)
         self.series = ObsColumns(set(), self._bad_number)
         self.got = Collected(self.obs, series=self.series)
         self.allowed = set(layout.components) if layout is not None else None
-        self.dataset_attributes: dict[str, str] = {}
-        self.structure_ref: str | None = None
         self.datasets = 0
+        self.finished: list[Dataset] = []
+        #: Observations, series and groups of the data sets finished before this one.
+        self.before = {"obs": 0, "series": 0, "group": 0}
         self.version: str | None = None
         self.depth = 0
         self.in_header = False
+        self.in_footer = False
         # Text pieces: a bounded deque whose C-level append is the ``data`` callback,
         # so whitespace between observations costs no Python call and no memory.
         self.text: deque[str] = deque(maxlen=256)
         self.data = self.text.append
-        self.comp: tuple[str, str] | None = None  # (level, component id) of a 3.0 <Comp>
-        self.comp_values: list[str] = []
+        self.comp: CompValue | None = None  # the 3.0 <Comp> being read
         self.where = "root"
+        self._new_dataset_state()
         #: Attribute sets with a fast block in ``start``, and how often each set was seen.
         self._shapes: dict[str, list[tuple[str, ...]]] = {"Obs": [], "Series": []}
         self._shape_counts: dict[str, Counter[tuple[str, ...]]] = {
@@ -211,6 +290,26 @@ class _SSReader:
             "Series": Counter(),
         }
         self.start = self._make_start()
+
+    def _new_dataset_state(self) -> None:
+        """What belongs to one data set: its facts, and its multi-valued cells."""
+        self.dataset_attributes: dict[str, Any] = {}
+        self.structure_ref: str | None = None
+        self.action: Action | None = None
+        self.provider: str | None = None
+        self.deviations: list[Deviation] = []
+        self.obs_cells = ComplexCells()
+        self.series_cells = ComplexCells()
+
+    # -- ordinals over the whole message (for error positions) -------------
+    def obs_seen(self) -> int:
+        return self.before["obs"] + len(self.obs)
+
+    def series_seen(self) -> int:
+        return self.before["series"] + len(self.series)
+
+    def groups_seen(self) -> int:
+        return self.before["group"] + len(self.got.groups)
 
     # -- callbacks ---------------------------------------------------------
     def _make_start(self):
@@ -295,9 +394,9 @@ class _SSReader:
     def _learn(self, tag: str, attrib) -> None:
         """Count an attribute set the fast blocks missed; now and then, let the
         ``SHAPES`` most frequent ones have blocks of their own."""
-        shape = tuple(k for k in attrib if k[:1] != "{")
+        shape = tuple(k for k in attrib if k[:1] != "{" or k == XSI_TYPE)
         if not shape or len(shape) != len(attrib):
-            return  # no attribute, or xsi:type and the like: the slow path's
+            return  # no attribute, or other qualified ones: the slow path's
         counts = self._shape_counts[tag]
         counts[shape] += 1
         seen = counts[shape]
@@ -330,15 +429,21 @@ class _SSReader:
             self.version = check_root(tag, _ROOTS, self.source_name, position)
             return
         self.text.clear()
-        if local == "Header" and namespace in ns.MESSAGE_VERSIONS:
-            self.in_header = True
-        elif local == "DataSet" and namespace in ns.MESSAGE_VERSIONS:
-            self._dataset(attrib)
+        if self.depth == 2:
+            if local == "Header" and namespace in ns.MESSAGE_VERSIONS:
+                self.in_header = True
+            elif local == "DataSet":
+                self._dataset(tag, namespace, attrib)
+            elif local == "Footer" and namespace in _FOOTER_NAMESPACES:
+                self.in_footer = True
+        elif self.in_footer:
+            self.footer.start(local, attrib)
         elif self.in_header or local in ("DataProvider", "Ref", "URN"):
             self.header.start(local, attrib)
+        elif self.comp is not None:
+            self.comp.start(local, attrib)
         elif local == "Comp":
-            self.comp = (self._comp_level(), attrib.get("id", ""))
-            self.comp_values = []
+            self.comp = CompValue(self._comp_level(), attrib.get("id", ""))
 
     def _comp_level(self) -> str:
         # SDMX-ML 3.0 puts a container's <Comp> before its children, so a <Comp>
@@ -360,18 +465,24 @@ class _SSReader:
         if tag == "Group":
             self.where = "dataset"
             return
-        if tag == "Comp" and self.comp is not None:
-            self._comp_done()
-            return
         local = ns.split_tag(tag)[1]
         text = "".join(self.text)
         self.text.clear()
-        if local == "Header":
+        if self.in_footer:
+            if self.depth == 1:
+                self.in_footer = False
+            else:
+                self.footer.end(local, text)
+        elif local == "Header" and self.depth == 1:
             self.in_header = False
         elif self.in_header or local in ("DataProvider", "Ref", "URN"):
             self.header.end(local, text)
-        elif local in ("Value", "Text") and self.comp is not None and text.strip():
-            self.comp_values.append(text.strip())
+        elif self.comp is not None:
+            if local == "Comp":
+                self._comp_done(self.comp)
+                self.comp = None
+            else:
+                self.comp.end(local, text)
 
     def doctype(self, *args) -> None:
         raise refused_dtd(self.source_name)
@@ -381,20 +492,32 @@ class _SSReader:
         self.series.flush()
 
     # -- elements ----------------------------------------------------------
-    def _dataset(self, attrib) -> None:
+    def _dataset(self, tag: str, namespace: str, attrib) -> None:
         self.datasets += 1
         if self.datasets > 1:
-            raise several_datasets(self.source_name)
+            if not self.several:
+                line, _ = self.window.locate_start_tag(tag, self.window.tag_counts[tag] - 1)
+                raise several_datasets(self.source_name, line)
+            self._finish_dataset()
         self.where = "dataset"
+        if namespace not in ns.MESSAGE_VERSIONS:
+            line, column = self.window.locate_start_tag(tag, self.window.tag_counts[tag] - 1)
+            self.deviations.append(
+                tolerate(
+                    "dataset-outside-message-namespace",
+                    f"<DataSet> is in namespace {namespace or '(none)'}",
+                    location=Location(source=self.source_name, line=line, column=column),
+                )
+            )
         for key, value in attrib.items():
             namespace, local = ns.split_tag(key)
             if namespace in _SS_NAMESPACES or (not namespace and local in _DATASET_FIELDS):
                 if local == "structureRef":
                     self.structure_ref = value
                 elif local == "action":
-                    self.header.action = self.header.parse_action(value, None)
+                    self.action = self.header.parse_action(value, None)
                 elif local == "dataProviderID":
-                    self.header.provider = value
+                    self.provider = value
             elif not namespace:
                 self._check_component(local, "dataset", None)
                 self.dataset_attributes[local] = value
@@ -406,7 +529,7 @@ class _SSReader:
 
     def _group(self, attrib) -> None:
         self.where = "group"
-        row = {k: v for k, v in attrib.items() if k[:1] != "{"}
+        row = {k: v for k, v in attrib.items() if k[:1] != "{" and k != TYPE}
         if self.allowed is not None:
             for key in row:
                 self._check_component(key, "group", len(self.got.groups))
@@ -416,15 +539,23 @@ class _SSReader:
         self._add_row(self.obs, "Obs", attrib)
 
     def _add_row(self, columns: ObsColumns, tag: str, attrib) -> None:
-        """The slow path of one ``<Obs>`` or ``<Series>``: new columns, one value each."""
+        """The slow path of one ``<Obs>`` or ``<Series>``: new columns, one value each.
+
+        An observation's ``xsi:type`` and ``type`` are kept in columns of those
+        names; ``dataset`` turns them into its measure dimension's values.
+        """
         level = tag.lower()
         ordinal = len(columns)
         new = False
         for key in attrib:
-            if key not in columns.lists and key[:1] != "{":  # xsi:type is no component
+            if key in columns.lists:
+                continue
+            if key[:1] == "{" and not (key == XSI_TYPE and tag == "Obs"):
+                continue  # a qualified attribute (xsi:type and the like) is no component
+            if not (key in (TYPE, XSI_TYPE) and tag == "Obs"):
                 self._check_component(key, level, ordinal)
-                columns.column(key)
-                new = True
+            columns.column(key)
+            new = True
         for name in columns.names:
             columns.lists[name].append(attrib.get(name))
         if not columns.names:
@@ -433,21 +564,36 @@ class _SSReader:
             self._refresh()
         self._learn(tag, attrib)
 
-    def _comp_done(self) -> None:
-        level, comp_id = self.comp or ("", "")
-        self.comp = None
-        value = ";".join(self.comp_values)
-        if level == "obs":
-            column = self.obs.column(comp_id)
-            column[-1] = value
+    def _comp_done(self, comp: CompValue) -> None:
+        """Store a <Comp>: one plain value in its string column, anything else aside."""
+        value = comp.result()
+        level, name = comp.level, comp.component
+        if name and self.allowed is not None:
+            self._check_component(name, level if level != "obs" else "obs", None)
+        plain = value is None or not is_multi_value(value)
+        if level in ("obs", "series"):
+            rows, cells = (
+                (self.obs, self.obs_cells)
+                if level == "obs"
+                else (
+                    self.series,
+                    self.series_cells,
+                )
+            )
+            if not len(rows):
+                return
+            column = rows.column(name)
             self._refresh()
-        elif level == "series" and len(self.series):
-            self.series.column(comp_id)[-1] = value
-            self._refresh()
+            # A row already turned into Arrow (its <Comp> came in the next input
+            # chunk) is amended aside too, like any value a string column cannot hold.
+            if plain and rows.pending():
+                column[-1] = value
+            else:
+                cells.set(name, len(rows) - 1, value)
         elif level == "group" and self.got.groups:
-            self.got.groups[-1][0][comp_id] = value
-        else:
-            self.dataset_attributes[comp_id] = value
+            self.got.groups[-1][0][name] = value
+        elif value is not None:
+            self.dataset_attributes[name] = value
 
     # -- errors ------------------------------------------------------------
     def _check_component(self, name: str, level: str, ordinal: int | None) -> None:
@@ -456,7 +602,7 @@ class _SSReader:
         marker = {"obs": b"<Obs", "series": b"<Series", "group": b"<Group"}.get(level)
         line = column = None
         if marker is not None and ordinal is not None:
-            line, column = self.window.locate(marker, ordinal)
+            line, column = self.window.locate(marker, self.before[level] + ordinal)
         assert self.layout is not None
         raise ParseError(
             "Unknown component",
@@ -466,7 +612,7 @@ class _SSReader:
         )
 
     def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:
-        line, column = self.window.locate(b"<Obs", ordinal)
+        line, column = self.window.locate(b"<Obs", self.before["obs"] + ordinal)
         return ParseError(
             "Not a number",
             f"{name} must be numeric, found {value!r}",
@@ -475,28 +621,173 @@ class _SSReader:
         )
 
     # -- result ------------------------------------------------------------
-    def dataset(self) -> Dataset:
+    def datasets_read(self) -> list[Dataset]:
+        """Every data set of the message, the last one finished now."""
         if self.datasets == 0:
+            if self.footer.messages:
+                raise footer_only(self.footer.messages, self.source_name)
             raise ParseError(
                 "No dataset",
                 "the message holds no DataSet",
                 location=Location(source=self.source_name),
             )
+        self._finish_dataset()
+        for dataset in self.finished:
+            dataset.footer = list(self.footer.messages)
+        return self.finished
+
+    def _finish_dataset(self) -> None:
+        """Turn the current data set's columns into a Dataset and start afresh."""
+        self.close()
+        self.finished.append(self._dataset_result())
+        self.before["obs"] += len(self.obs)
+        self.before["series"] += len(self.series)
+        self.before["group"] += len(self.got.groups)
+        self.obs.reset()
+        self.series.reset()
+        self.got.series_starts.clear()
+        self.got.groups.clear()
+        self._new_dataset_state()
+        self._shapes = {"Obs": [], "Series": []}
+        self._shape_counts = {"Obs": Counter(), "Series": Counter()}
+        self._refresh()
+        self._rebase()
+
+    def _dataset_result(self) -> Dataset:
         ref = self.header.structure_for(self.structure_ref)
         layout = self.layout
         time_dim = (layout.time_dimension if layout else None) or "TIME_PERIOD"
         frame = build_frame(self.got, layout=layout, time_dimension=time_dim)
-        attributes = {k: unescape_attribute(v) for k, v in self.dataset_attributes.items()}
+        if self.series_cells:
+            place(frame, self.series_cells, self.got.series_starts)
+        if self.obs_cells:
+            place(frame, self.obs_cells)
+        frame = _explicit_measures(frame, ref, layout, self.source_name)
+        attributes = {
+            k: v if is_multi_value(v) else unescape_attribute(v)
+            for k, v in self.dataset_attributes.items()
+        }
+        action = self.action or self.header.action or Action.INFORMATION
+        check_dimensions(
+            frame,
+            _expected_dimensions(layout, ref),
+            source=self.source_name,
+            action=action,
+        )
         urn = (ref.urn if ref else None) or (layout.structure_urn if layout else None) or None
         return Dataset(
             data=frame,
             structure_urn=urn,
-            action=self.header.action or Dataset.__dataclass_fields__["action"].default,
-            provider=self.header.provider,
+            action=action,
+            provider=self.provider or self.header.provider,
             attributes=attributes,
             header=self.header.header,
             source=self.source_name,
+            deviations=self.deviations,
+            layout=layout if layout is not None else self._described(frame, ref, urn),
         )
+
+    def _described(
+        self, frame: pd.DataFrame, ref: StructureRef | None, urn: str | None
+    ) -> ComponentLayout:
+        """What the message shows without its DSD: where each component stands.
+
+        The dimension at observation level and the time dimension are known; a
+        series' other values may be dimensions or attributes (the message does
+        not say), so they are listed as dimensions and marked as guessed, which
+        keeps them in place for structure-specific and CSV output and makes
+        generic SDMX-ML and SDMX-JSON output ask for the DSD.
+        """
+        dim_at_obs = ref.dimension_at_observation if ref is not None else None
+        measures = [m for m in ("OBS_VALUE",) if m in frame.columns]
+        series_level = [c for c in self.series.names if c in frame.columns]
+        obs_level = [c for c in frame.columns if c not in series_level and c not in measures]
+        dims = list(series_level)
+        if dim_at_obs == "AllDimensions":
+            dims += [c for c in obs_level if c not in self.dataset_attributes]
+        elif dim_at_obs in frame.columns and dim_at_obs not in dims:
+            dims.append(dim_at_obs)
+        elif dim_at_obs is None and "TIME_PERIOD" in obs_level:
+            dims.append("TIME_PERIOD")
+        time = "TIME_PERIOD" if "TIME_PERIOD" in dims else None
+        attributes = {c: AttachmentLevel.OBSERVATION for c in obs_level if c not in dims}
+        attributes.update({a: AttachmentLevel.DATASET for a in self.dataset_attributes})
+        certain = {dim_at_obs, time}
+        return described_layout(
+            structure_urn=urn,
+            dimensions=[d for d in dims],
+            time_dimension=time,
+            measures=measures,
+            attributes=attributes,
+            numeric_measures={m for m in measures if frame[m].dtype == "float64"},
+            guessed_dimensions=tuple(d for d in dims if d not in certain),
+        )
+
+
+def _expected_dimensions(layout: ComponentLayout | None, ref: StructureRef | None) -> list[str]:
+    """The dimensions every observation must have: the structure's, else the one the
+    header names as the dimension at observation level."""
+    if layout is not None:
+        return layout.key_columns()
+    dim = ref.dimension_at_observation if ref is not None else None
+    return [dim] if dim and dim != "AllDimensions" else []
+
+
+def _explicit_measures(
+    frame: pd.DataFrame,
+    ref: StructureRef | None,
+    layout: ComponentLayout | None,
+    source: str | None,
+) -> pd.DataFrame:
+    """Fill the measure dimension from the observations' ``xsi:type`` / ``type``.
+
+    With explicit measures (SDMX-ML 2.1), a cross-sectional observation states
+    its value of the dimension at observation level by its type
+    (``xsi:type="ns:TFRNSI"``) instead of an XML attribute; flat data states
+    its measure dimension's value that way. An ``xsi:type`` naming the plain
+    ``ObsType`` is an annotation only.
+    """
+    given = [c for c in (XSI_TYPE, TYPE) if c in frame.columns]
+    if not given:
+        return frame
+    measures = None
+    for column in given:
+        values = frame[column].astype(object)
+        local = values.where(values.isna(), values.astype(str).str.rsplit(":", n=1).str[-1])
+        local = local.where(local != _PLAIN_OBS_TYPE)
+        measures = local if measures is None else measures.where(measures.notna(), local)
+    frame = frame.drop(columns=given)
+    assert measures is not None
+    if not measures.notna().any():
+        return frame
+    dim = ref.dimension_at_observation if ref is not None else None
+    if not dim or dim == "AllDimensions":
+        dim = layout.measure_dimension if layout is not None else None
+    if dim is None:
+        raise ParseError(
+            "Measure dimension unknown",
+            "the observations name their measure by type (explicit measures), but "
+            "which dimension that is only the data structure says: give the data structure",
+            location=Location(source=source),
+        )
+    if dim in frame.columns:
+        stated = frame[dim].astype(object)
+        clash = stated.notna() & measures.notna() & (stated != measures)
+        if clash.any():
+            row = int(clash.to_numpy().nonzero()[0][0])
+            raise ParseError(
+                "Conflicting measure",
+                f"observation {row + 1} gives {dim}={stated.iloc[row]!r} but its type "
+                f"says {measures.iloc[row]!r}",
+                location=Location(source=source, row=row + 1, component=dim),
+                context={"component": dim},
+            )
+        measures = stated.where(stated.notna(), measures)
+    frame[dim] = pd.Categorical(measures)
+    if layout is not None:
+        order = [c for c in layout.all_columns() if c in frame.columns]
+        frame = frame[order + [c for c in frame.columns if c not in order]]
+    return frame
 
 
 _DATASET_FIELDS = {

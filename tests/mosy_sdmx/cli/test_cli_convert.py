@@ -141,11 +141,17 @@ def test_output_format_from_suffix(name, expected):
     assert convert_module.output_format(name, None) is expected
 
 
-def test_structure_specific_xml_without_structure_asks_for_one(specimens, tmp_path):
-    result = run(str(specimens / "ECB_EXR" / "sg-ts-ss.xml"), str(tmp_path / "out.csv"))
+def test_structure_specific_xml_without_structure_as_far_as_it_goes(specimens, tmp_path):
+    """Structure-specific data does not tell a series' dimensions from its attributes:
+    without the DSD it converts to formats that need not say (SDMX-CSV, structure-
+    specific SDMX-ML); SDMX-JSON and generic SDMX-ML ask for the structure."""
+    source = str(specimens / "ECB_EXR" / "sg-ts-ss.xml")
+    assert run(source, str(tmp_path / "plain.csv")).exit_code == EXIT_OK
+    assert len(read_data(tmp_path / "plain.csv")) == 12
+    result = run(source, str(tmp_path / "out.json"))
     assert result.exit_code == EXIT_UNUSABLE_INPUT
     assert "--structure" in result.output and "Traceback" not in result.output
+    assert "CURRENCY" in result.output  # names what it cannot place
     structure = str(specimens / "ECB_EXR" / "sg-structure-full.xml")
-    args = (str(specimens / "ECB_EXR" / "sg-ts-ss.xml"), str(tmp_path / "out.csv"))
-    assert run(*args, "--structure", structure).exit_code == EXIT_OK
-    assert len(read_data(tmp_path / "out.csv")) == 12
+    assert run(source, str(tmp_path / "out.json"), "--structure", structure).exit_code == EXIT_OK
+    assert len(read_data(tmp_path / "out.json")) == 12

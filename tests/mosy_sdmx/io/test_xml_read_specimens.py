@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import sdmx
 
+from mosy_sdmx.dataset import LocalisedText
 from mosy_sdmx.io.sdmx_ml import generic_reader, ss_reader
 from mosy_sdmx.structures import load_structures
 
@@ -154,5 +155,23 @@ def test_sdmx_ml_30_complex_attributes(standards):
         dataset = ss_reader.read(stream, layout=None, source_name=path.name)
     data = dataset.data
     assert len(data) == 3
-    assert data["OBS_STATUS"].astype(str).tolist() == ["A;F", "J;U;N", "A"]
-    assert set(data["SOURCE_AGENCY"].astype(str)) == {"4F0;4D0;CZ2"}
+    # Several values stay several (a tuple), one value stays a plain code.
+    assert data["OBS_STATUS"].tolist() == [("A", "F"), ("J", "U", "N"), "A"]
+    assert data["SOURCE_AGENCY"].tolist() == [("4F0", "4D0", "CZ2")] * 3
+    # Each text keeps its language; a text without xml:lang is English.
+    assert (
+        data["TITLE"].tolist()
+        == [
+            (
+                LocalisedText({"en": "Some English Text", "fr": "Quelques textes en anglais"}),
+                LocalisedText(
+                    {
+                        "en": "Additional English Text where lang defaults to en",
+                        "fr": "Texte anglais supplémentaire",
+                    }
+                ),
+            )
+        ]
+        * 3
+    )
+    assert isinstance(data["CURRENCY"].dtype, pd.CategoricalDtype)

@@ -1,0 +1,111 @@
+"""``mosy convert`` on agencies' replies: self-describing input without --structure,
+a structure of another dataflow never drops data, footers and deviations shown."""
+
+from __future__ import annotations
+
+import pytest
+import real_messages as rm
+from typer.testing import CliRunner
+
+import mosy_sdmx.cli.convert  # noqa: F401 - registers the command
+from mosy_sdmx.cli.app import app
+from mosy_sdmx.cli.common import EXIT_OK, EXIT_UNUSABLE_INPUT
+from mosy_sdmx.io import read_data
+
+runner = CliRunner()
+
+THB_CSV = (
+    "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,DATA_SOURCE,PERS_STAT,SEX,AGE,CITIZEN,EXPLOIT,"
+    "TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
+    "dataflow,MOSY:DF_THB_VICTIMS(1.0),I,A,AT,POL,PER_VICT,F,Y_GE18,AT,SEX,2020,12,A\n"
+    "dataflow,MOSY:DF_THB_VICTIMS(1.0),I,A,AT,POL,PER_VICT,M,Y_GE18,AT,SEX,2020,7,A\n"
+)
+
+
+def run(*args: str):
+    return runner.invoke(app, ["convert", *args])
+
+
+@pytest.mark.parametrize(
+    ("source", "to"),
+    [
+        ("ECB_EXR/ts.json", "sdmx-ml-2.1-generic"),
+        ("ECB_EXR/xs.json", "sdmx-ml-3.0"),
+        ("ECB_EXR/flat.json", "sdmx-csv-1.0"),
+        ("ECB_EXR/sg-ts.xml", "sdmx-json-2.0"),
+        ("ECB_EXR/sg-xs.xml", "sdmx-ml-2.1-ss"),
+        ("sdmx-3.0/csv/example-01.csv", "sdmx-csv-2.0"),
+    ],
+)
+def test_self_describing_input_needs_no_structure(specimens, tmp_path, source, to):
+    path = specimens / source
+    out = tmp_path / "out.data"
+    result = run(str(path), str(out), "--to", to)
+    assert result.exit_code == EXIT_OK, result.output
+    before, after = read_data(path), read_data(out)
+    assert len(after) == len(before)
+    assert sorted(after.data["OBS_VALUE"].dropna()) == sorted(before.data["OBS_VALUE"].dropna())
+    assert "BaseDataStructureDefinition" not in result.output
+
+
+def test_another_dataflows_structure_never_drops_a_column(specimens, tmp_path):
+    """A THB file converted with the ECB structure: refused, naming what ECB lacks."""
+    source = tmp_path / "victims.csv"
+    source.write_text(THB_CSV)
+    structure = str(specimens / "ECB_EXR" / "1" / "structure-full.xml")
+    out = tmp_path / "out.json"
+    result = run(str(source), str(out), "--structure", structure, "--flow", "ECB_EXR1")
+    assert result.exit_code == EXIT_UNUSABLE_INPUT
+    assert not out.exists()
+    assert "Traceback" not in result.output
+    assert "REF_AREA" in result.output and "ECB_EXR1" in result.output
+
+
+def test_drop_unknown_drops_on_purpose(tmp_path):
+    source = tmp_path / "victims.csv"
+    source.write_text(
+        THB_CSV.replace("OBS_STATUS\n", "OBS_STATUS,COLOUR\n").replace(",A\n", ",A,red\n")
+    )
+    out = tmp_path / "out.xml"
+    refused = run(str(source), str(out), "--to", "sdmx-ml-2.1-ss")
+    assert refused.exit_code == EXIT_UNUSABLE_INPUT
+    assert "COLOUR" in refused.output and "--drop-unknown" in refused.output
+    kept = run(str(source), str(out), "--to", "sdmx-ml-2.1-ss", "--drop-unknown")
+    assert kept.exit_code == EXIT_OK, kept.output
+    assert "COLOUR" not in out.read_text()
+    assert len(read_data(out)) == 2
+
+
+def test_footer_and_deviations_printed_as_warnings(tmp_path):
+    source = tmp_path / "xs.xml"
+    source.write_bytes(
+        rm.explicit_cross_section(dataset_prefix="ns", footer=rm.footer_xml(severity="Warning"))
+    )
+    structure = rm.write_demography_structure(tmp_path)
+    out = tmp_path / "out.csv"
+    result = run(str(source), str(out), "--structure", str(structure))
+    assert result.exit_code == EXIT_OK, result.output
+    assert "warning: footer (Warning) 413" in result.output
+    assert "https://ec.europa.eu/eurostat/SDMX/1234.zip" in result.output
+    assert "warning: DataSet element outside the message namespace" in result.output
+    assert len(read_data(out)) == len(rm.cross_section_rows())
+
+
+def test_footer_only_reply_exits_2_with_the_footer(tmp_path):
+    source = tmp_path / "reply.xml"
+    source.write_bytes(rm.footer_only_message())
+    result = run(str(source), str(tmp_path / "out.csv"))
+    assert result.exit_code == EXIT_UNUSABLE_INPUT
+    assert "413" in result.output and "1234.zip" in result.output
+
+
+def test_dataflow_without_its_dsd_says_so(tmp_path):
+    source = tmp_path / "xs.xml"
+    source.write_bytes(rm.explicit_cross_section())
+    structure = tmp_path / "flow-only.xml"
+    structure.write_bytes(rm.demography_structure(with_dsd=False))
+    result = run(str(source), str(tmp_path / "out.csv"), "--structure", str(structure))
+    assert result.exit_code == EXIT_UNUSABLE_INPUT
+    assert "Data structure missing" in result.output
+    assert "ESTAT:DEMO_XS(1.0)" in result.output
+    assert "references=datastructure" in result.output.replace("\n", "")
