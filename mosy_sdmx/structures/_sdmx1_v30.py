@@ -12,46 +12,51 @@ Safe under concurrent threads (a registry worker reads structure files on
 several): the subclasses' tables are built once, when this module is imported;
 each read works on its own copy of its table (sdmx1 adds entries to the table
 of the reader at hand while reading, see quirk 11); nothing is redirected
-process-wide (quirk 12). The sdmx1 versions this adapter is tested with are
+process-wide (quirk 13). The sdmx1 versions this adapter is tested with are
 ``TESTED_SDMX1``; ``tests/mosy_sdmx/structures/test_sdmx1_adapter.py`` fails on
 any other, so that each quirk is checked again before a new sdmx1 is allowed.
 ``docs/upstream/`` reports each quirk, with its smallest input, for sdmx1's
 maintainers.
 
-Quirks of sdmx1 2.28 handled here (each parser below names its own):
+Quirks of sdmx1 2.28 handled here, numbered as their reports in
+``docs/upstream/`` (each parser below names its own):
 
-1. SDMX-ML 3.0 ``<str:DataProviderSchemes>`` / ``<str:DataConsumerSchemes>``
-   containers are unknown (NotImplementedError).
-2. SDMX-ML 3.0 ``<str:AttributeRelationship><str:Dataflow/>`` (attribute
-   attached to the dataset) is parsed as a dataflow *definition*: a phantom
-   flow, or a failure. ``<str:Group>`` alone is dropped (no relationship), and
-   ``<str:Measure>`` fails (sdmx1 looks up ``common.Measure``, which is absent).
-3. SDMX-ML 3.0 ``<str:Component>`` (an attribute or measure) in a CubeRegion
-   is unknown.
-4. Both versions: a constraint attached to a ProvisionAgreement (or a
-   DataProvider) loses its member selections ("Not implemented: constraints
-   attached to ProvisionAgreement"), so allowed codes per provider vanish.
-5. SDMX-ML 3.0 ``<str:ProvisionAgreement>`` refers to its dataflow with
-   ``<str:Dataflow>``, which sdmx1 leaves on the reference stack: the agreement
-   gets no dataflow and, at times, the wrong provider.
-6. SDMX-ML 2.1 puts constraints before provision agreements; the agreement a
-   constraint names becomes a stub that never receives the agreement's name.
-7. ``CubeRegion.included`` stays the string "true"/"false" ("false" is truthy),
-   and a 2.1 CubeRegion without ``include`` (default true) fails.
-8. An item whose ``urn`` names another item (as the official SDMX 3.0 sample
-   geospatial_geographiccodelist.xml does) aborts the whole message; the id
-   wins and the URN is rebuilt.
-9. Importing ``sdmx.reader.xml.v30`` fails for good once sdmx1 has read any
-   2.1 structure-specific data message first: that registers parsers for the
-   data's own namespace on the 2.1 table, which the 3.0 module copies and
-   cannot map (ValueError). ``ensure_v30_reader`` imports it safely.
-10. SDMX-ML 3.0 ``usage="mandatory"`` on an attribute is ignored (sdmx1
-    reads only 2.1's ``assignmentStatus``): every attribute reads as optional.
+01. SDMX-ML 3.0 ``<str:DataProviderSchemes>`` / ``<str:DataConsumerSchemes>``
+    containers are unknown (NotImplementedError).
+02. SDMX-ML 3.0 ``<str:AttributeRelationship><str:Dataflow/>`` (attribute
+    attached to the dataset) is parsed as a dataflow *definition*: a phantom
+    flow, or a failure.
+03. SDMX-ML 3.0 ``<str:AttributeRelationship><str:Group>`` fails: sdmx1 looks
+    up ``common.Measure``, which is absent (and a group alone gives None).
+04. SDMX-ML 3.0 ``<str:Component>`` (an attribute or measure) in a CubeRegion
+    is unknown.
+05. Both versions: a constraint attached to a ProvisionAgreement (or a
+    DataProvider) loses its member selections ("Not implemented: constraints
+    attached to ProvisionAgreement"), so allowed codes per provider vanish.
+06. SDMX-ML 3.0 ``<str:ProvisionAgreement>`` refers to its dataflow with
+    ``<str:Dataflow>``, which sdmx1 leaves on the reference stack: the agreement
+    gets no dataflow and, at times, the wrong provider.
+07. SDMX-ML 2.1 puts constraints before provision agreements; the agreement a
+    constraint names becomes a stub that never receives the agreement's name.
+08. ``CubeRegion.included`` stays the string "true"/"false" ("false" is truthy),
+    and a 2.1 CubeRegion without ``include`` (default true) fails.
+09. An item whose ``urn`` names another item (as the official SDMX 3.0 sample
+    geospatial_geographiccodelist.xml does) aborts the whole message; the id
+    wins and the URN is rebuilt.
+10. Importing ``sdmx.reader.xml.v30`` fails for good once sdmx1 has read a 2.1
+    message declaring other namespaces (any structure-specific data message)
+    first: the 3.0 module copies the 2.1 table and cannot map the entries 11
+    left there (ValueError). ``ensure_v30_reader`` imports it safely.
 11. The message's start handler registers parsers for the message's own
     namespaces on the reader *class's* table, while reading: shared state that
-    grows with every new namespace (and causes quirk 9).
-12. ``XMLEventReader.convert`` prints its stacks and the failing element to
+    grows with every new namespace (and causes 10).
+12. SDMX-ML 3.0 ``usage="mandatory"`` on an attribute is ignored (sdmx1
+    reads only 2.1's ``assignmentStatus``): every attribute reads as optional.
+13. ``XMLEventReader.convert`` prints its stacks and the failing element to
     stdout when a message cannot be read; ``_Quiet`` raises instead.
+
+Not worked around yet (report 14): SDMX-ML 3.0 ``<str:MeasureRelationship>``;
+such a message is refused with a StructureError.
 """
 
 from __future__ import annotations
@@ -83,7 +88,7 @@ _IMPORT_LOCK = threading.Lock()
 
 
 def ensure_v30_reader() -> ModuleType:
-    """``sdmx.reader.xml.v30``, imported even after sdmx1 has read 2.1 SS data (quirk 9).
+    """``sdmx.reader.xml.v30``, imported even after sdmx1 has read 2.1 SS data (quirk 10).
 
     The 3.0 module rebuilds its table from the 2.1 table at import time and
     raises on the data-namespace entries a structure-specific read leaves there.
@@ -154,7 +159,7 @@ def read_message(root: etree._Element) -> Message:
 
 
 class _Quiet:
-    """Quirk 12 (sdmx1 2.28 XMLEventReader.convert): on a failure sdmx1 calls ``_dump``,
+    """Quirk 13 (sdmx1 2.28 XMLEventReader.convert): on a failure sdmx1 calls ``_dump``,
     which prints its stacks, then prints the failing element, to stdout. Raise
     sdmx1's own XMLParseError from the original error in ``_dump`` instead, so that
     nothing is printed; outside a failure (sdmx1's "uncollected items" check) the
@@ -176,10 +181,10 @@ def _readers() -> dict[str, type]:
     v30 = ensure_v30_reader()
 
     class _Reader21(_Quiet, v21.Reader):
-        """sdmx1's SDMX-ML 2.1 reader with quirks 4, 6, 7, 11 and 12 fixed."""
+        """sdmx1's SDMX-ML 2.1 reader with quirks 05, 07, 08, 11 and 13 fixed."""
 
     class _Reader30(_Quiet, v30.Reader):
-        """sdmx1's SDMX-ML 3.0 reader with quirks 1-5, 7, 11 and 12 fixed."""
+        """sdmx1's SDMX-ML 3.0 reader with quirks 01-06, 08, 11, 12 and 13 fixed."""
 
     # __init_subclass__ gave each an empty table; start from sdmx1's own.
     _Reader21.parser.update(v21.Reader.parser)
@@ -196,7 +201,7 @@ def _register_common(reader: type) -> None:
     else:
         member_tags = "str:KeyValue str:Component"
 
-    # Quirk 4 (sdmx1 2.28, both versions): v21._ms/_ms_component find the component
+    # Quirk 05 (sdmx1 2.28, both versions): v21._ms/_ms_component find the component
     # only through a constrained Dataflow or DSD. Find it through a provision
     # agreement too; keep the selection under a stand-in component when the
     # target is not known yet (a forward reference, a DataProvider):
@@ -209,7 +214,7 @@ def _register_common(reader: type) -> None:
         values += rdr.pop_all(model_v21.TimeRangeValue, subclass=True)
         return rdr.model.MemberSelection(values_for=component, values=values)
 
-    # Quirk 7 (sdmx1 2.28 v21._cr): include="false" kept as a (truthy) string;
+    # Quirk 08 (sdmx1 2.28 v21._cr): include="false" kept as a (truthy) string;
     # a 2.1 CubeRegion without include (default true) raises KeyError.
     @reader.end("str:CubeRegion")
     def _cube_region(rdr, elem):
@@ -218,7 +223,7 @@ def _register_common(reader: type) -> None:
             member={ms.values_for: ms for ms in rdr.pop_all(rdr.model.MemberSelection)},
         )
 
-    # Quirks 5 and 6 (sdmx1 2.28 v21._pa): the agreement's dataflow is read only
+    # Quirks 06 and 07 (sdmx1 2.28 v21._pa): the agreement's dataflow is read only
     # from <str:StructureUsage> (2.1), not <str:Dataflow> (3.0); and names,
     # descriptions and annotations are not copied into a stub made earlier by a
     # constraint's forward reference.
@@ -247,7 +252,7 @@ def _register_common(reader: type) -> None:
 
 
 def _register_v30(reader: type) -> None:
-    # Quirk 1 (sdmx1 2.28 reader/xml/v30.py skips <str:AgencySchemes> and other
+    # Quirk 01 (sdmx1 2.28 reader/xml/v30.py skips <str:AgencySchemes> and other
     # 3.0 containers but not these two): bare containers, skip them too.
     reader.start("str:DataProviderSchemes str:DataConsumerSchemes")(None)
 
@@ -257,7 +262,7 @@ def _register_v30(reader: type) -> None:
         name: reader.parser[qname(f"str:{name}"), "end"] for name in ("Attribute", "Measure")
     }
 
-    # Quirk 10 (sdmx1 2.28 v21._component_end): SDMX-ML 3.0 states an attribute's
+    # Quirk 12 (sdmx1 2.28 v21._component_end): SDMX-ML 3.0 states an attribute's
     # status as usage="mandatory|optional"; sdmx1 reads only 2.1's assignmentStatus,
     # so every attribute of a 3.0 DSD came back optional.
     @reader.end("str:Attribute str:Measure", only=False)
@@ -269,7 +274,7 @@ def _register_v30(reader: type) -> None:
             component.usage_status = common.UsageStatus["mandatory" if mandatory else "conditional"]
         return component
 
-    # Quirk 2a (sdmx1 2.28): <str:Dataflow/> in an AttributeRelationship (or a
+    # Quirk 02 (sdmx1 2.28): <str:Dataflow/> in an AttributeRelationship (or a
     # MetadataAttributeUsage's) means "attached to the dataflow", i.e. the dataset.
     @reader.end("str:Dataflow")
     def _dataflow(rdr, elem):
@@ -277,7 +282,7 @@ def _register_v30(reader: type) -> None:
             return model_v30.DataflowRelationship()
         return dataflow_end(rdr, elem)
 
-    # Quirk 2b (sdmx1 2.28 v30._ar): a relationship naming only <str:Group>
+    # Quirk 03 (sdmx1 2.28 v30._ar): a relationship naming only <str:Group>
     # returns None; SDMX-ML 3.0 allows it and it means a group attribute.
     @reader.end("str:AttributeRelationship")
     def _attribute_relationship(rdr, elem):
@@ -358,7 +363,7 @@ def _get(component_list, component_id: str):
 
 
 def _relink_constraints(message: Message) -> None:
-    """Key member selections by the constrained DSD's own components (quirk 4)."""
+    """Key member selections by the constrained DSD's own components (quirk 05)."""
     for constraint in getattr(message, "constraint", {}).values():
         dsd = next(filter(None, map(_dsd_of, getattr(constraint, "content", ()) or ())), None)
         if dsd is None:
@@ -385,11 +390,11 @@ def _own_component(dsd, component):
     return component
 
 
-# -- quirk 8 --------------------------------------------------------------------------
+# -- quirk 09 -------------------------------------------------------------------------
 
 
 def _drop_inconsistent_urns(root: etree._Element) -> None:
-    """Drop a ``urn`` whose id disagrees with the element's ``id`` (quirk 8, sdmx1 2.28
+    """Drop a ``urn`` whose id disagrees with the element's ``id`` (quirk 09, sdmx1 2.28
     IdentifiableArtefact.__post_init__ raises "ID … does not match URN …"). The id is
     what every reference uses; sdmx1 rebuilds the URN from it."""
     for elem in root.iterfind(".//*[@urn][@id]"):
