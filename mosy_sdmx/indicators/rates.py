@@ -23,7 +23,6 @@ from mosy_sdmx.indicators._cells import (
     FLAGS,
     FREE,
     MEASURE,
-    SUPPRESSED_STATUS,
     Codes,
     derive,
     flags,
@@ -99,18 +98,12 @@ def victims_per_million(
 
 
 def _hidden_flags(rules: DisclosureRules | None) -> tuple[str, str]:
-    """The public flags of a cell disclosure control hid, from the disclosure rules.
-
-    Rules name one flag for every hidden cell (``flag_*``); earlier rules had
-    one CONF_STATUS per reason, of which the secondary one is the one to use.
-    """
+    """The one public flag of every value disclosure control hid (``flag`` in disclosure.yaml)."""
     if rules is None:
         from mosy_sdmx.disclosure import load_disclosure_rules
 
         rules = load_disclosure_rules()
-    obs = getattr(rules, "flag_obs_status", SUPPRESSED_STATUS)
-    conf = getattr(rules, "flag_conf_status", None) or rules.secondary_conf_status
-    return str(obs), str(conf)
+    return rules.flag_obs_status, rules.flag_conf_status
 
 
 def _single(allowed: dict[str, frozenset[str]], component: str) -> str:

@@ -44,7 +44,7 @@ def obs(
     return row
 
 
-def hidden(area: str, year: int | str, conf: str = "A", **codes: str) -> dict:
+def hidden(area: str, year: int | str, conf: str = "C", **codes: str) -> dict:
     """A cell disclosure control did not publish (no value, OBS_STATUS Q)."""
     return obs(area, year, None, status="Q", conf=conf, **codes)
 
