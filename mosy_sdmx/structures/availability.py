@@ -151,9 +151,9 @@ def _json(av: Availability) -> bytes:
         key_values.append(
             {
                 "id": av.time_dimension,
-                "timeRange": {
-                    "startPeriod": {"period": time_range[0], "isInclusive": True},
-                    "endPeriod": {"period": time_range[1], "isInclusive": True},
+                "timeRange": {  # xs:dateTime with its zone, as the schema's format asks
+                    "startPeriod": {"period": time_range[0] + "Z", "isInclusive": True},
+                    "endPeriod": {"period": time_range[1] + "Z", "isInclusive": True},
                 },
             }
         )
