@@ -15,7 +15,9 @@ each class's issue code (``docs/validation.md``)::
     ├── StructureNotFoundError  unknown-structure
     │                           a dataflow, DSD or codelist id/URN is not known
     ├── DatasetError            unusable-dataset (missing-measure, missing-dimension, ...)
-    │                           a Dataset lacks what an operation needs
+    │   │                       a Dataset lacks what an operation needs
+    │   └── ProtectionError     protection-incomplete
+    │                           a hidden cell would stay derivable; carries the audit
     └── InvalidQueryError       invalid-query
                                 an SDMX REST query breaks the grammar (mosy_sdmx.rest)
 
@@ -154,3 +156,17 @@ class InvalidQueryError(MosyError):
     """A query (an SDMX REST path or parameter) breaks the query grammar."""
 
     code = "invalid-query"
+
+
+class ProtectionError(DatasetError):
+    """Some hidden cell would stay derivable from what would be published.
+
+    Nothing is published; ``audit`` lists every cell, the residual ones with
+    their risk, for the data owner.
+    """
+
+    code = "protection-incomplete"
+
+    def __init__(self, title: str, detail: str = "", *, audit: Any = None, **kwargs: Any) -> None:
+        super().__init__(title, detail, **kwargs)
+        self.audit = audit

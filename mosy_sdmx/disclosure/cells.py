@@ -1,8 +1,10 @@
-"""Per-cell facts decided before any group is looked at (§3.6 rules 1, 2, 4, 6).
+"""Per-cell facts decided before any relation is looked at (§3.6 rules 1, 2, 4, 6).
 
-Each is a boolean column over the observation rows: country total, in
-rounding scope, flagged confidential by the submitter, a small count (primary
-suppression), kept suppressed from the previous release (revision).
+Each is a column over the observation rows: country total, in rounding scope,
+flagged confidential by the submitter, a small count (primary suppression),
+kept suppressed from the previous release (revision), and already known from
+the previous release (published there with the value it still has, so hiding
+it now would protect nothing).
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ class CellFacts:
     confidential: np.ndarray
     primary: np.ndarray
     revision: np.ndarray
+    known: np.ndarray
+
+    @property
+    def sensitive(self) -> np.ndarray:
+        """Cells hidden for their own sake, which need a protection interval."""
+        return self.confidential | self.primary | self.revision
 
 
 def _as_str(column: pd.Series) -> pd.Series:
@@ -45,16 +53,29 @@ def match_rows(data: pd.DataFrame, keys: pd.DataFrame | None) -> np.ndarray:
     return merged["_hit"].notna().to_numpy()
 
 
-def _previously_suppressed(
-    data: pd.DataFrame, key_columns: list[str], previous: pd.DataFrame | None
-) -> np.ndarray:
-    if previous is None or "OBS_STATUS" not in previous.columns:
-        return np.zeros(len(data), dtype=bool)
-    shared = [c for c in key_columns if c in previous.columns]
-    if len(shared) != len(key_columns):
-        return np.zeros(len(data), dtype=bool)
-    was = previous.loc[previous["OBS_STATUS"].astype(str) == "Q", key_columns]
-    return match_rows(data, was)
+def _previous_release(
+    data: pd.DataFrame, key_columns: list[str], previous: pd.DataFrame | None, measure: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(suppressed there, published there with the same value) per row."""
+    none = np.zeros(len(data), dtype=bool)
+    if previous is None or not set(key_columns) <= set(previous.columns):
+        return none, none
+    hidden = (
+        previous["OBS_STATUS"].astype(str).to_numpy() == "Q"
+        if "OBS_STATUS" in previous.columns
+        else np.zeros(len(previous), dtype=bool)
+    )
+    suppressed = match_rows(data, previous.loc[hidden, key_columns])
+    if measure not in previous.columns:
+        return suppressed, none
+    shown = previous.loc[~hidden, [*key_columns, measure]]
+    shown = shown[pd.to_numeric(shown[measure], errors="coerce").notna()]
+    right = shown[key_columns].astype(str).assign(_was=pd.to_numeric(shown[measure]).to_numpy())
+    right = right.drop_duplicates(key_columns)
+    left = data[key_columns].astype(str).reset_index(drop=True)
+    was = left.merge(right, how="left", on=key_columns)["_was"].to_numpy(dtype=float)
+    value = pd.to_numeric(data[measure], errors="coerce").to_numpy(dtype=float)
+    return suppressed, was == value
 
 
 def classify(
@@ -96,7 +117,7 @@ def classify(
 
     small = valued & (value < threshold) & ((value > 0) | ((value == 0) & sensitive))
     primary = small & ~as_reported & ~confidential
-    kept = _previously_suppressed(data, key_columns, previous)
+    kept, known = _previous_release(data, key_columns, previous, measure)
     revision = kept & valued & (value >= 0) & (value < threshold)
     revision &= ~as_reported & ~confidential & ~primary
     return CellFacts(
@@ -109,4 +130,5 @@ def classify(
         confidential,
         primary,
         revision,
+        known & valued,
     )

@@ -80,6 +80,14 @@ _TYPES = (
         "Give the dataset the components its structure requires (measure, dimensions).",
     ),
     IssueType(
+        "protection-incomplete",
+        E,
+        "Disclosure control incomplete",
+        "Not published: {detail}",
+        "Read the audit's residual cells (RISK column): hide or aggregate them, or publish "
+        "less detail.",
+    ),
+    IssueType(
         "invalid-query",
         E,
         "Invalid query",

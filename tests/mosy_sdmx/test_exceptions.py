@@ -16,6 +16,7 @@ from mosy_sdmx.exceptions import (
     Location,
     MosyError,
     ParseError,
+    ProtectionError,
     StructureError,
     StructureNotFoundError,
     UnsupportedFormatError,
@@ -41,6 +42,7 @@ def test_every_error_class_knows_its_issue_code():
         StructureError: "broken-structure",
         StructureNotFoundError: "unknown-structure",
         DatasetError: "unusable-dataset",
+        ProtectionError: "protection-incomplete",
         InvalidQueryError: "invalid-query",
     }
     assert set(codes.values()) <= set(ISSUE_TYPES)

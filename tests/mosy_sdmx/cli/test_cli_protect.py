@@ -76,7 +76,7 @@ def test_protect_csv_writes_public_data_and_audit(tmp_path: Path) -> None:
     assert _value(frame, "T", "TOTAL") == 40
     hidden = frame["OBS_VALUE"].isna()
     assert (frame.loc[hidden, "OBS_STATUS"].astype(str) == "Q").all()
-    assert set(frame.loc[hidden, "CONF_STATUS"].astype(str)) <= {"A", "S"}
+    assert set(frame.loc[hidden, "CONF_STATUS"].astype(str)) == {"C"}  # one flag for all
     # 3 hidden; then F<18 (smallest part of T<18), M>=18 (of M), F>=18 (of T>=18).
     shown = frame.loc[hidden, ["SEX", "AGE"]].astype(str).itertuples(index=False, name=None)
     assert set(shown) == {("M", "Y_LT18"), ("F", "Y_LT18"), ("M", "Y_GE18"), ("F", "Y_GE18")}
@@ -97,7 +97,9 @@ def test_protect_with_flow_option_and_other_output_format(tmp_path: Path) -> Non
     assert text.startswith("DATAFLOW,")
     public = read_data(io.BytesIO(text.encode()), flow="DF_THB_VICTIMS_PUB")
     assert np.isnan(_value(public.data, "UNK", "Y_GE18"))  # flagged C by the submitter
-    assert "C" not in set(public.data["CONF_STATUS"].astype(str))
+    hidden = public.data["OBS_VALUE"].isna()
+    assert set(public.data.loc[hidden, "CONF_STATUS"].astype(str)) == {"C"}
+    assert set(public.data.loc[~hidden, "CONF_STATUS"].astype(str)) == {"F"}
 
 
 def test_previous_release_keeps_cells_suppressed(tmp_path: Path) -> None:
@@ -110,13 +112,27 @@ def test_previous_release_keeps_cells_suppressed(tmp_path: Path) -> None:
     assert (a["OBS_VALUE"].isna().to_numpy() <= b["OBS_VALUE"].isna().to_numpy()).all()
 
 
-def test_residual_risk_exits_1_but_writes(tmp_path: Path) -> None:
-    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
-    _submission(src, rows=[("T", "TOTAL", 3), ("M", "TOTAL", 3)])  # M = country total
-    result = runner.invoke(app, ["protect", str(src), str(out)])
+def test_residual_risk_exits_1_with_the_audit_and_publishes_nothing(tmp_path: Path) -> None:
+    src, out, audit = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "audit.csv"
+    previous = tmp_path / "previous.csv"
+    # The previous release published F = 0 and UNK = 0 with the country total 3: M = 3.
+    _submission(
+        previous,
+        flow="DF_THB_VICTIMS",
+        rows=[("T", "TOTAL", 3), ("F", "TOTAL", 0), ("UNK", "TOTAL", 0)],
+    )
+    _submission(
+        src, rows=[("T", "TOTAL", 3), ("M", "TOTAL", 3), ("F", "TOTAL", 0), ("UNK", "TOTAL", 0)]
+    )
+    result = runner.invoke(
+        app, ["protect", str(src), str(out), "--previous", str(previous), "--audit", str(audit)]
+    )
     assert result.exit_code == 1
-    assert "still be derived" in result.output
-    assert read_data(out).data["OBS_VALUE"].isna().sum() == 1
+    assert "could still be derived" in result.output
+    assert not out.exists()
+    listed = pd.read_csv(audit)
+    at_risk = listed[listed["RISK"].fillna("") != ""]
+    assert at_risk[["SEX", "RISK"]].values.tolist() == [["M", "derivable"]]
 
 
 def test_unreadable_input_exits_2_without_traceback(tmp_path: Path) -> None:

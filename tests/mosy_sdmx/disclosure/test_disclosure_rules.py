@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mosy_sdmx.dataset import Dataset
-from mosy_sdmx.disclosure import Reason, load_disclosure_rules, protect
+from mosy_sdmx.disclosure import ProtectionError, Reason, load_disclosure_rules, protect
 from mosy_sdmx.exceptions import DatasetError, StructureError
 
 VICTIMS_URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=MOSY:DF_THB_VICTIMS(1.0)"
@@ -50,10 +50,10 @@ SEX_ONLY = [("T", "TOTAL", 20), ("M", "TOTAL", 3), ("F", "TOTAL", 9), ("UNK", "T
 def test_small_count_suppressed_with_secondary_on_smallest_remaining_part() -> None:
     _, audit, out = run(frame(SEX_ONLY))
     assert np.isnan(row(out, SEX="M")["OBS_VALUE"])
-    assert row(out, SEX="M")["CONF_STATUS"] == "A"
-    # UNK (8) is the smallest non-zero remaining part, F (9) stays.
+    # UNK (8) is the cheapest part that can move by 5 both ways, F (9) stays.
     assert np.isnan(row(out, SEX="UNK")["OBS_VALUE"])
-    assert row(out, SEX="UNK")["CONF_STATUS"] == "S"
+    # One flag whatever the reason; the reason is in the audit only.
+    assert row(out, SEX="M")["CONF_STATUS"] == row(out, SEX="UNK")["CONF_STATUS"] == "C"
     assert row(out, SEX="F")["OBS_VALUE"] == 9
     assert row(out, SEX="T")["OBS_VALUE"] == 20
     assert audit.counts()["primary"] == 1 and audit.counts()["secondary"] == 1
@@ -78,6 +78,9 @@ def test_a_zero_is_hidden_when_it_is_the_only_way_to_protect() -> None:
     _, audit, out = run(data)
     assert out["OBS_VALUE"].isna().sum() == 2
     assert audit.complete
+    # The published total 3 bounds M from above: down to 0 is all the table allows.
+    m = audit.reasons_for(Reason.PRIMARY).iloc[0]
+    assert (m["PROTECTED_LOW"], m["PROTECTED_HIGH"]) == (0, 3)
 
 
 def test_country_totals_are_published_as_reported_even_when_small() -> None:
@@ -107,9 +110,9 @@ def test_submitter_confidential_values_are_never_published() -> None:
     for sex in ("T", "M"):  # even the country total
         cell = row(out, SEX=sex)
         assert np.isnan(cell["OBS_VALUE"]) and cell["OBS_STATUS"] == "Q"
-        assert cell["CONF_STATUS"] == "S"  # C and N may not appear in a public flow
+        assert cell["CONF_STATUS"] == "C"  # the one public flag; N never leaves
     assert pd.isna(row(out, SEX="M")["COMMENT_OBS"])
-    assert set(out["CONF_STATUS"].astype(str)) <= {"A", "S", "F"}
+    assert set(out["CONF_STATUS"].astype(str)) <= {"C", "F"}
     assert audit.counts()["confidential"] == 2
     # The total and M are both hidden, so F and UNK reveal nothing and stay.
     assert row(out, SEX="F")["OBS_VALUE"] == 10
@@ -156,29 +159,58 @@ def test_missing_values_stay_missing_and_out_of_the_groups() -> None:
     )
     _, audit, out = run(data)
     assert row(out, SEX="F")["OBS_STATUS"] == "M"
-    # Without F's value the equation is treated as T = M + UNK: UNK must go too.
-    assert np.isnan(row(out, SEX="UNK")["OBS_VALUE"])
+    # Without F's value the public knows only T >= M + UNK: M lies anywhere in 0..11,
+    # so nothing else need be hidden.
+    assert row(out, SEX="UNK")["OBS_VALUE"] == 9
     assert audit.complete
+    m = audit.reasons_for(Reason.PRIMARY).iloc[0]
+    assert (m["PROTECTED_LOW"], m["PROTECTED_HIGH"]) == (0, 8)
 
 
-def test_exploit_groups_are_protected_like_equalities() -> None:
+def test_overlapping_forms_of_exploitation_are_bounded_by_their_total_only() -> None:
+    """EXPLOIT_RULE MULTI, a few forms reported: the public knows only 'form <= total'."""
     data = frame(
         [("_T", 30), ("SEX", 20), ("LAB", 2), ("BEG", 8)],
         columns=("EXPLOIT",),
         EXPLOIT_RULE="MULTI",
     )
-    _, _, out = run(data)
+    _, audit, out = run(data)
     assert np.isnan(row(out, EXPLOIT="LAB")["OBS_VALUE"])
-    assert np.isnan(row(out, EXPLOIT="BEG")["OBS_VALUE"])
+    assert out["OBS_VALUE"].isna().sum() == 1
+    lab = audit.reasons_for(Reason.PRIMARY).iloc[0]
+    assert (lab["PROTECTED_LOW"], lab["PROTECTED_HIGH"]) == (0, 7)
 
 
-def test_unprotectable_cells_are_reported_as_residual_risk() -> None:
-    # A single breakdown equal to the country total: the total must stay published.
-    _, audit, out = run(frame([("T", "TOTAL", 3), ("M", "TOTAL", 3)]))
+def test_forms_that_add_up_are_protected_as_a_sum() -> None:
+    forms = ["SEX", "LAB", "SLAV", "BEG", "CRIM", "ORG", "MARR", "ADOPT", "SURR", "BEN", "OTH"]
+    values = [20, 2, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    data = frame(
+        [("_T", 30), *zip([*forms, "UNK"], values, strict=True)],
+        columns=("EXPLOIT",),
+        EXPLOIT_RULE="MAIN",
+    )
+    _, audit, out = run(data)
+    # LAB (2) moves up by 5 only if another form goes down by 5: SLAV (8) is hidden.
+    assert np.isnan(row(out, EXPLOIT="LAB")["OBS_VALUE"])
+    assert np.isnan(row(out, EXPLOIT="SLAV")["OBS_VALUE"])
+    assert audit.complete
+
+
+def test_unprotectable_cells_stop_publication() -> None:
+    # The country total stays published and the previous release published the
+    # zeros of F and UNK with the values they still have: M = 3 is given away.
+    data = frame([("T", "TOTAL", 3), ("M", "TOTAL", 3), ("F", "TOTAL", 0), ("UNK", "TOTAL", 0)])
+    previous = Dataset(frame([("T", "TOTAL", 3), ("F", "TOTAL", 0), ("UNK", "TOTAL", 0)]))
+    with pytest.raises(ProtectionError, match="could still be derived") as info:
+        run(data, previous_public=previous)
+    residual = info.value.audit.residual
+    assert residual["SEX"].astype(str).tolist() == ["M"]
+    assert residual["RISK"].tolist() == ["derivable"]
+    # For analysts: strict=False returns what would be published, marked incomplete.
+    _, audit, out = run(data, strict=False, previous_public=previous)
     assert np.isnan(row(out, SEX="M")["OBS_VALUE"])
-    assert not audit.complete
-    assert audit.residual["SEX"].astype(str).tolist() == ["M"]
-    assert "still derivable" in audit.summary()
+    assert not audit.complete and "still derivable" in audit.summary()
+    assert audit.to_frame()["RISK"].tolist() == ["derivable"]
 
 
 def test_flows_are_rounded_and_values_below_ten_suppressed() -> None:
@@ -220,10 +252,10 @@ def test_revisions_keep_previously_suppressed_cells_hidden_while_small() -> None
     _, audit, out = run(revised, previous_public=Dataset(previous))
     assert np.isnan(row(out, SEX="M")["OBS_VALUE"])
     assert audit.reasons_for(Reason.REVISION)["SEX"].astype(str).tolist() == ["M"]
-    # UNK is no longer small: it comes back (as the revision rule intends) unless
-    # needed as secondary; here F (9) is the smaller part and is hidden instead.
-    assert row(out, SEX="UNK")["OBS_VALUE"] == 20
-    assert np.isnan(row(out, SEX="F")["OBS_VALUE"])
+    # F (9) was published in the previous release with the value it still has:
+    # hiding it now would protect nothing, so UNK goes instead.
+    assert row(out, SEX="F")["OBS_VALUE"] == 9
+    assert np.isnan(row(out, SEX="UNK")["OBS_VALUE"])
 
 
 def test_submission_flow_becomes_its_public_flow() -> None:
@@ -244,8 +276,9 @@ def test_audit_csv_lists_each_cell(tmp_path: Path) -> None:
 
 def test_without_a_measure_column_the_dataset_cannot_be_protected() -> None:
     data = frame(SEX_ONLY).drop(columns=["OBS_VALUE"])
-    with pytest.raises(DatasetError, match="OBS_VALUE"):
+    with pytest.raises(DatasetError, match="OBS_VALUE") as info:
         protect(Dataset(data))
+    assert info.value.code == "missing-measure"
 
 
 def test_rules_from_a_custom_file(tmp_path: Path) -> None:

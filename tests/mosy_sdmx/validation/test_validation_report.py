@@ -148,6 +148,7 @@ def test_every_code_is_documented_and_emitted_by_a_check():
         "unknown-structure",
         "broken-structure",
         "unusable-dataset",
+        "protection-incomplete",
         "invalid-query",
         "check-failed",
     }

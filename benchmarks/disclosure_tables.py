@@ -1,0 +1,138 @@
+"""THB victims tables for disclosure-control benchmarks and attacks.
+
+Two shapes, each consistent by construction (every total is the sum of its
+parts, as ``mosy validate`` requires):
+
+- ``two_families``: per country, data source and year, the SEX × AGE and the
+  SEX × EXPLOIT tables of the victims (PERS_STAT total and its two parts),
+  linked through their SEX margins, as Eurostat publishes them. 35 countries
+  × 15 years × 192 cells = 100,800 rows. Counts are realistic: a national
+  total of about 400 split by sex, age and form shares, so small counts
+  appear where they would in real data.
+- ``cube``: the full PERS_STAT × SEX × AGE × EXPLOIT cube per key, many small
+  counts (the worst case for suppression): 160 keys × 624 cells = 99,840 rows.
+
+Leaf counts are drawn once per key; totals are sums of leaves through one
+incidence matrix per shape, so building 100k rows takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+SEX = {"T": ["M", "F", "UNK"]}
+AGE = {"TOTAL": ["Y_LT18", "Y_GE18", "UNK"]}
+EXPLOIT = {
+    "_T": ["SEX", "LAB", "SLAV", "BEG", "CRIM", "ORG", "MARR", "ADOPT", "SURR", "BEN", "OTH", "UNK"]
+}
+PERS_STAT = {"PER_VICT": ["PER_VICT_ID", "PER_VICT_PR"]}
+DIMENSIONS = {"PERS_STAT": PERS_STAT, "SEX": SEX, "AGE": AGE, "EXPLOIT": EXPLOIT}
+#: Shares of the leaves of each dimension in the realistic table.
+SHARES = {
+    "PERS_STAT": [0.7, 0.3],
+    "SEX": [0.3, 0.68, 0.02],
+    "AGE": [0.22, 0.74, 0.04],
+    "EXPLOIT": [0.5, 0.22, 0.04, 0.04, 0.05, 0.005, 0.01, 0.005, 0.005, 0.01, 0.06, 0.05],
+}
+COUNTRIES = [
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "NO", "CH", "IS",
+    "LI", "ME", "MK", "AL", "RS",
+]  # fmt: skip
+
+
+def _codes(hierarchy: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """(code, leaves under it) for the total and each part."""
+    ((total, parts),) = hierarchy.items()
+    return [(total, parts), *((p, [p]) for p in parts)]
+
+
+def _template(families: list[tuple[str, ...]]) -> tuple[pd.DataFrame, np.ndarray, list[tuple]]:
+    """Cells of one key, and the cells × leaves incidence matrix of the full cube."""
+    dims = list(DIMENSIONS)
+    leaves = list(itertools.product(*(h[next(iter(h))] for h in DIMENSIONS.values())))
+    leaf_index = {leaf: i for i, leaf in enumerate(leaves)}
+    cells, rows = [], []
+    for combo in itertools.product(*(_codes(h) for h in DIMENSIONS.values())):
+        codes = tuple(code for code, _ in combo)
+        broken = {d for d, (code, _) in zip(dims, combo, strict=True) if code not in _totals()}
+        if not any(broken <= set(f) for f in families):
+            continue
+        row = np.zeros(len(leaves))
+        for leaf in itertools.product(*(under for _, under in combo)):
+            row[leaf_index[leaf]] = 1.0
+        cells.append(codes)
+        rows.append(row)
+    return pd.DataFrame(cells, columns=dims), np.array(rows), leaves
+
+
+def _totals() -> set[str]:
+    return {next(iter(h)) for h in DIMENSIONS.values()}
+
+
+def _frame(template: pd.DataFrame, values: np.ndarray, keys: list[dict[str, str]]) -> pd.DataFrame:
+    n_cells = len(template)
+    frame = pd.concat([template] * len(keys), ignore_index=True)
+    for column in ("FREQ", "REF_AREA", "DATA_SOURCE"):
+        frame.insert(0 if column == "FREQ" else frame.columns.get_loc("PERS_STAT"), column, "")
+    frame["FREQ"] = "A"
+    frame["REF_AREA"] = np.repeat([k["REF_AREA"] for k in keys], n_cells)
+    frame["DATA_SOURCE"] = "NREM"
+    frame = frame[["FREQ", "REF_AREA", "DATA_SOURCE", *DIMENSIONS]]
+    frame["TIME_PERIOD"] = np.repeat([k["TIME_PERIOD"] for k in keys], n_cells)
+    frame["OBS_VALUE"] = values.reshape(-1).astype("float64")
+    n = len(frame)
+    frame["OBS_STATUS"] = "A"
+    frame["CONF_STATUS"] = "F"
+    frame["UNIT_MEASURE"] = "NR"
+    frame["COUNT_RULE"] = "PERS_YEAR"
+    frame["EXPLOIT_RULE"] = np.where(frame["EXPLOIT"] == "_T", None, "MAIN")
+    for column in frame.columns:
+        if column not in ("TIME_PERIOD", "OBS_VALUE", "EXPLOIT_RULE"):
+            frame[column] = frame[column].astype("category")
+    frame["EXPLOIT_RULE"] = frame["EXPLOIT_RULE"].astype("category")
+    assert len(frame) == n
+    return frame
+
+
+def two_families(seed: int = 11, countries: int = 35, years: int = 15) -> pd.DataFrame:
+    """SEX × AGE and SEX × EXPLOIT of the victims per key; realistic counts."""
+    rng = np.random.default_rng(seed)
+    template, incidence, leaves = _template(
+        [("PERS_STAT", "SEX", "AGE"), ("PERS_STAT", "SEX", "EXPLOIT")]
+    )
+    share = np.ones(len(leaves))
+    for i, dim in enumerate(DIMENSIONS):
+        parts = DIMENSIONS[dim][next(iter(DIMENSIONS[dim]))]
+        weights = dict(zip(parts, SHARES[dim], strict=True))
+        share *= np.array([weights[leaf[i]] for leaf in leaves])
+    keys = [
+        {"REF_AREA": c, "TIME_PERIOD": str(2009 + y)}
+        for c in COUNTRIES[:countries]
+        for y in range(years)
+    ]
+    totals = rng.lognormal(mean=np.log(400), sigma=1.0, size=len(keys))
+    leaf_values = rng.poisson(np.outer(totals, share / share.sum()))
+    return _frame(template, leaf_values @ incidence.T, keys)
+
+
+def cube(seed: int = 7, keys: int = 160) -> pd.DataFrame:
+    """The full PERS_STAT × SEX × AGE × EXPLOIT cube per key; many small counts."""
+    rng = np.random.default_rng(seed)
+    families = [tuple(DIMENSIONS)]
+    template, incidence, leaves = _template(families)
+    key_list = [
+        {"REF_AREA": COUNTRIES[k % len(COUNTRIES)], "TIME_PERIOD": str(2009 + k // len(COUNTRIES))}
+        for k in range(keys)
+    ]
+    size = (len(key_list), len(leaves))
+    small = rng.integers(0, 6, size)
+    large = rng.integers(5, 31, size)
+    leaf_values = np.where(rng.random(size) < 0.6, small, large)
+    return _frame(template, leaf_values @ incidence.T, key_list)
+
+
+SHAPES = {"two-families": two_families, "cube": cube}

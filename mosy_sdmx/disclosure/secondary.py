@@ -1,0 +1,189 @@
+"""Secondary suppression: hide cells until every sensitive cell has its protection.
+
+For each sensitive cell (primary, confidential, revision), largest first
+within its component, and for each direction, a witness is looked for (see
+``witness``): first among the hidden cells at no cost, then the cheapest new
+one. Hiding the witness's support protects the cell by the amount asked for;
+hiding more later never undoes it, since the witness stays consistent with
+everything published. When no witness reaches the full protection level, the
+most the table allows is taken instead ("where the table allows it"); a cell
+that can move in neither direction is a residual: the published values give
+it away and ``protect`` refuses to publish.
+
+Methods:
+    ``optimal``: a linear program per sensitive cell and direction (HiGHS) when
+        no hidden hypercube protects it already; least information loss.
+    ``hypercube``: the cheapest hypercube; a linear program only when no
+        hypercube fits. Fast on large tables.
+    ``auto``: ``optimal`` up to ``OPTIMAL_LIMIT`` sensitive cells in components
+        of up to ``OPTIMAL_CELLS`` cells (a linear program on a larger one, such as
+        a full SEX × AGE × EXPLOIT cube, takes tens of milliseconds), else ``hypercube``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from mosy_sdmx.disclosure.component import Component, split_components
+from mosy_sdmx.disclosure.equations import Equations
+from mosy_sdmx.disclosure.lp import ComponentLP
+from mosy_sdmx.disclosure.witness import CellState, HypercubeSearch, Witness
+
+Method = Literal["auto", "optimal", "hypercube"]
+METHODS = ("auto", "optimal", "hypercube")
+#: Sensitive cells up to which ``auto`` solves a linear program per cell...
+OPTIMAL_LIMIT = 1500
+#: ... in components of at most this many cells.
+OPTIMAL_CELLS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Protection:
+    """Outcome per row: what was hidden and how far each sensitive cell can move."""
+
+    secondary: np.ndarray  # bool: hidden by this stage
+    moves_up: np.ndarray  # guaranteed upward movement of each sensitive cell (0 elsewhere)
+    moves_down: np.ndarray
+    residual: np.ndarray  # bool: hidden cells the published values give away
+    method: str
+
+
+def _choose(method: Method, n_sensitive: int) -> str:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    if method == "auto":
+        return "optimal" if n_sensitive <= OPTIMAL_LIMIT else "hypercube"
+    return method
+
+
+class _Protector:
+    """Works through one component's sensitive cells, hiding what their witnesses need."""
+
+    def __init__(self, comp: Component, state: CellState, method: str) -> None:
+        self.comp = comp
+        self.state = state
+        self.method = method
+        local_value = state.value[comp.rows]
+        coef_value = comp.coef * local_value[comp.cell]
+        self.activity = np.bincount(comp.eq, weights=coef_value, minlength=comp.n_eq)
+        self.cubes = HypercubeSearch(comp, state, self.activity)
+        self._lp: ComponentLP | None = None
+        # Witnesses found so far (one row each): a later cell they move far
+        # enough is protected already, whichever cell they were found for.
+        self.moves = np.zeros((0, comp.n_cells))
+
+    @property
+    def lp(self) -> ComponentLP:
+        if self._lp is None:
+            self._lp = ComponentLP(self.comp, self.state, self.activity)
+        return self._lp
+
+    def _known(self, cell: int, amount: float, upwards: bool) -> bool:
+        if len(self.moves) == 0:
+            return False
+        column = self.moves[:, cell]
+        return bool((column >= amount).any() if upwards else (column <= -amount).any())
+
+    def _hide(self, witness: Witness) -> None:
+        move = np.zeros((1, self.comp.n_cells))
+        move[0, witness.cells] = witness.delta
+        self.moves = np.vstack([self.moves, move])
+        rows = self.comp.rows[witness.cells]
+        state = self.state
+        within = (witness.delta >= -state.slack_down[rows]) & (
+            witness.delta <= state.slack_up[rows]
+        )
+        state.hidden[rows[~within | state.hidden[rows]]] = True
+
+    def _direction(self, cell: int, amount: float, cube: Witness | None, upwards: bool) -> float:
+        """Protect ``cell`` by ``amount`` one way; returns the movement secured."""
+        if amount <= 0:
+            return 0.0
+        if self._known(cell, amount, upwards) or (cube is not None and cube.cost == 0):
+            return amount  # the hidden cells protect it already
+        best = cube
+        if self.method == "optimal" or cube is None:
+            found = self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
+            if found is not None and (best is None or found.cost <= best.cost):
+                best = found
+        if best is not None:
+            self._hide(best)
+            return amount
+        reach = self.lp.reach(cell, upwards)
+        if reach <= 0:
+            return 0.0
+        found = self.lp.witness(cell, *((reach, 0.0) if upwards else (0.0, reach)))
+        if found is None:
+            return 0.0
+        self._hide(found)
+        return reach
+
+    def run(self, cells: np.ndarray, up: np.ndarray, down: np.ndarray):
+        moved_up = np.zeros(len(cells))
+        moved_down = np.zeros(len(cells))
+        for i, cell in enumerate(cells):
+            need_up = up[i] if not self._known(int(cell), up[i], True) else 0.0
+            need_down = down[i] if not self._known(int(cell), down[i], False) else 0.0
+            if need_up == 0 and need_down == 0:
+                moved_up[i], moved_down[i] = up[i], down[i]
+                continue
+            cube_up, cube_down = self.cubes.find(int(cell), need_up, need_down)
+            moved_up[i] = self._direction(int(cell), up[i], cube_up, True)
+            if down[i] > 0:
+                if self.method == "hypercube" and cube_down is not None and cube_down.cost > 0:
+                    # The upward witness may have hidden what a cheaper one needs now.
+                    cube_down = self.cubes.find(int(cell), 0.0, down[i])[1]
+                moved_down[i] = self._direction(int(cell), down[i], cube_down, False)
+        return moved_up, moved_down
+
+
+def protect_sensitive(
+    equations: Equations,
+    data: pd.DataFrame,
+    state: CellState,
+    sensitive: np.ndarray,
+    protect_up: np.ndarray,
+    protect_down: np.ndarray,
+    method: Method = "auto",
+) -> Protection:
+    """Hide cells (in ``state.hidden``) until each sensitive cell has its protection.
+
+    Args:
+        equations: the relations among the rows.
+        data: the observations (for the cells' coordinates).
+        state: values, hidden and hideable cells, costs; ``hidden`` is extended.
+        sensitive: bool per row, cells that need protection (hidden already).
+        protect_up, protect_down: per row, the movement asked for each way.
+        method: see the module docstring.
+    """
+    n = len(sensitive)
+    before = state.hidden.copy()
+    moves_up = np.zeros(n)
+    moves_down = np.zeros(n)
+    chosen = _choose(method, int(sensitive.sum()))
+    linked = np.zeros(n, dtype=bool)
+    used = set()
+    for comp in split_components(equations, data, sensitive):
+        how = "hypercube" if method == "auto" and comp.n_cells > OPTIMAL_CELLS else chosen
+        used.add(how)
+        linked[comp.rows] = True
+        local = np.flatnonzero(sensitive[comp.rows])
+        rows = comp.rows[local]
+        order = np.lexsort((rows, -state.value[rows]))  # largest first, then row order
+        local, rows = local[order], rows[order]
+        up, down = _Protector(comp, state, how).run(local, protect_up[rows], protect_down[rows])
+        moves_up[rows] = up
+        moves_down[rows] = down
+    # A sensitive cell in no relation is unconstrained: anything from 0 upwards.
+    alone = sensitive & ~linked
+    moves_up[alone] = protect_up[alone]
+    moves_down[alone] = protect_down[alone]
+    asked = sensitive & ((protect_up > 0) | (protect_down > 0))
+    residual = asked & (moves_up == 0) & (moves_down == 0)
+    return Protection(
+        state.hidden & ~before, moves_up, moves_down, residual, "+".join(sorted(used)) or chosen
+    )
