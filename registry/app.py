@@ -20,7 +20,7 @@ from registry.compression import CompressionMiddleware
 from registry.db.engine import make_engine
 from registry.db.migrate import check_schema
 from registry.errors import install_error_handlers
-from registry.middleware import LimitsMiddleware, RequestIdMiddleware
+from registry.middleware import LimitsMiddleware, RequestIdMiddleware, TrailingSlashMiddleware
 from registry.routers import ROUTERS
 from registry.settings import Settings, load_settings
 from registry.store.structures import StructureCache
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    logging.getLogger("registry").setLevel(settings.log_level.upper())
+    _configure_logging(settings.log_level)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["ETag", "Last-Modified", "X-Request-ID", "Content-Disposition"],
         max_age=3600,
     )
+    app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         LimitsMiddleware,
@@ -87,3 +88,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_mb << 20,
     )
     return app
+
+
+def _configure_logging(level: str) -> None:
+    """Log lines of the registry (one per request, with its request id) to stderr.
+
+    Left alone when the embedding application configured the ``registry``
+    logger itself.
+    """
+    logger = logging.getLogger("registry")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from mosy_sdmx.exceptions import StructureError
 from mosy_sdmx.structures import load_structures
+from mosy_sdmx.structures.structure_set import read_structure_bytes
 from registry.db import migrate
 from registry.db.engine import make_engine
 from registry.settings import Settings
@@ -47,12 +48,14 @@ def prepare_store(settings: Settings, *, demo: bool = False) -> Prepared:
     prepared = Prepared(engine)
     with engine.begin() as conn:
         if count_artefacts(conn) == 0:
-            structures = load_structures(settings.structure_file)
+            if settings.structure_file is None:
+                structures, external = load_structures(), frozenset()
+            else:
+                message = settings.structure_file.read_bytes()
+                structures = read_structure_bytes(message, str(settings.structure_file))
+                external = external_refs(message)
             report = save_structures(
-                conn,
-                fragments_of(structures),
-                actor=BOOTSTRAP,
-                external=external_refs(structures),
+                conn, fragments_of(structures), actor=BOOTSTRAP, external=external
             )
             if not report.ok:
                 problems = "; ".join(r.message for r in report.results if not r.outcome.ok)

@@ -113,6 +113,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        access_log=False,  # the registry logs each request itself, with its request id
         proxy_headers=True,
     )
 

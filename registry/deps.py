@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from registry.errors import ApiError
 from registry.settings import Settings
@@ -21,12 +22,15 @@ from registry.store.revisions import now
 from registry.store.structures import StructureCache, StructureView
 from registry.store.tokens import Role, Token, find_token
 
+# Dependencies without I/O are ``async def`` so that FastAPI runs them on the
+# event loop: a sync dependency costs a hop to the thread pool, on every request.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
@@ -43,13 +47,18 @@ def get_connection(engine: EngineDep) -> Iterator[Connection]:
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
 
 
-def get_structure_cache(request: Request) -> StructureCache:
+async def get_structure_cache(request: Request) -> StructureCache:
     return request.app.state.structure_cache
 
 
-def get_structures(request: Request, conn: ConnectionDep) -> StructureView:
-    """The stored structures at the current revision (one indexed read if cached)."""
-    return get_structure_cache(request).get(conn)
+def _current_view(engine: Engine, cache: StructureCache) -> StructureView:
+    with engine.connect() as conn:
+        return cache.get(conn)
+
+
+async def get_structures(request: Request, engine: EngineDep) -> StructureView:
+    """The stored structures at the current revision: one indexed read, one thread hop."""
+    return await run_in_threadpool(_current_view, engine, request.app.state.structure_cache)
 
 
 StructuresDep = Annotated[StructureView, Depends(get_structures)]

@@ -58,6 +58,25 @@ class RequestIdMiddleware:
             )
 
 
+class TrailingSlashMiddleware:
+    """Serve ``/sdmx/.../`` as ``/sdmx/...``: clients (pysdmx) add a slash, and a
+    redirect would cost every such request a second round trip."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path.startswith("/sdmx/") and path.endswith("/"):
+                scope = dict(scope)
+                scope["path"] = path.rstrip("/")
+                raw = scope.get("raw_path")
+                if raw:
+                    scope["raw_path"] = raw.rstrip(b"/")
+        await self.app(scope, receive, send)
+
+
 class LimitsMiddleware:
     """Refuse over-long request targets (414) and bodies over the limit (413).
 

@@ -54,7 +54,11 @@ STRUCTURE_OFFERS = {"v1": (ML21, ML30, JSON20), "v2": (ML30, JSON20, ML21)}
 
 SCHEMA21 = Offer("xsd-2.1", "application/vnd.sdmx.schema+xml;version=2.1", ("xsd",))
 SCHEMA30 = Offer("xsd-3.0", "application/vnd.sdmx.schema+xml;version=3.0.0")
-SCHEMA_OFFERS = {"v1": (SCHEMA21, SCHEMA30), "v2": (SCHEMA30, SCHEMA21)}
+#: Schema queries answer an XSD by default, or the constrained DSD as a structure message.
+SCHEMA_OFFERS = {
+    "v1": (SCHEMA21, ML21, JSON20, SCHEMA30, ML30),
+    "v2": (SCHEMA30, ML30, JSON20, SCHEMA21, ML21),
+}
 
 _GENERIC_XML = ("application/xml", "text/xml")
 _GENERIC_JSON = ("application/json",)

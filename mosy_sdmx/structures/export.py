@@ -8,15 +8,19 @@ schemas and read back in sdmx1 (XML) and pysdmx (all three).
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from mosy_sdmx.formats import StructureFormat
 from mosy_sdmx.structures import _export_common as common
 from mosy_sdmx.structures.structure_set import StructureSet
 
-__all__ = ["export_structures"]
+Key = tuple[str, str, str, str]
+
+__all__ = ["export_artefacts", "export_structures"]
 
 
 def export_structures(
@@ -30,9 +34,34 @@ def export_structures(
     binary stream it is written there and None is returned.
     Raises UnsupportedFormatError for an unknown format name.
     """
+    payload = export_artefacts(structures.artefacts(), format, message=structures.message)
+    if target is None:
+        return payload
+    if isinstance(target, (str, os.PathLike)):
+        Path(target).write_bytes(payload)
+    else:
+        target.write(payload)
+    return None
+
+
+def export_artefacts(
+    artefacts: Iterable[Any],
+    format: StructureFormat | str,
+    *,
+    stubs: Mapping[Key, str] | None = None,
+    partial: Mapping[Key, frozenset[str]] | None = None,
+    message: Any = None,
+) -> bytes:
+    """Some artefacts (sdmx1 objects) as one structure message, some as stubs.
+
+    ``stubs`` maps (type, agency, id, version) to "stub" (identification and
+    name) or "completestub" (with description and annotations); ``partial``
+    maps item schemes to the item ids to keep (``isPartial``), as SDMX REST's
+    ``detail`` asks. ``message`` supplies the header's sender, if any.
+    """
     fmt = StructureFormat.parse(format)
-    artefacts = list(common.exportable(structures.artefacts()))
-    header = common.header_info(structures.message)
+    artefacts = list(common.exportable(artefacts))
+    header = common.header_info(message)
     if fmt is StructureFormat.SDMX_ML_21:
         from mosy_sdmx.structures._export_ml21 import write_ml21
 
@@ -45,10 +74,11 @@ def export_structures(
         from mosy_sdmx.structures._export_json20 import write_json20
 
         payload = write_json20(artefacts, header)
-    if target is None:
+    if not stubs and not partial:
         return payload
-    if isinstance(target, (str, os.PathLike)):
-        Path(target).write_bytes(payload)
-    else:
-        target.write(payload)
-    return None
+    from mosy_sdmx.structures._trim import trim_json, trim_xml
+
+    if fmt is StructureFormat.SDMX_JSON_20:
+        trimmed = trim_json(json.loads(payload), stubs or {}, partial or {})
+        return json.dumps(trimmed, ensure_ascii=False, indent=1).encode("utf-8")
+    return trim_xml(payload, stubs or {}, partial or {})

@@ -98,6 +98,42 @@ def split_structure_message(message: bytes) -> list[Fragment]:
     return out
 
 
+#: Artefact element names of SDMX-ML 2.1 and 3.0 -> REST type.
+_ELEMENT_TYPES = {el: t for kinds in CONTAINERS.values() for el, t in kinds.items()} | {
+    "DataConstraint": "dataconstraint",
+    "Hierarchy": "hierarchy",
+    "ValueList": "valuelist",
+}
+
+
+def declared_external(message: bytes) -> frozenset[tuple[str, str, str, str]]:
+    """Artefacts a message declares held elsewhere (``isExternalReference="true"``).
+
+    Only what the sender wrote counts: a reference the message merely fails to
+    resolve is not declared external (sdmx1 makes stubs of those too).
+    """
+    root = parse_bytes(message, source_name="structure message").getroot()
+    out = set()
+    for structures in root:
+        if not isinstance(structures.tag, str) or etree.QName(structures).localname != "Structures":
+            continue
+        for box in structures:
+            for element in box:
+                if not isinstance(element.tag, str):
+                    continue
+                kind = _ELEMENT_TYPES.get(etree.QName(element).localname)
+                if kind and element.get("isExternalReference") == "true":
+                    out.add(
+                        (
+                            kind,
+                            element.get("agencyID", ""),
+                            element.get("id", ""),
+                            element.get("version", "1.0"),
+                        )
+                    )
+    return frozenset(out)
+
+
 def join_fragments(fragments: Iterable[Fragment], *, sender: str = "MOSY") -> bytes:
     """One SDMX-ML 2.1 structure message holding every fragment, in schema order."""
     by_box: dict[str, list[bytes]] = {box: [] for box in CONTAINERS}

@@ -7,6 +7,8 @@ need: component ids in key order, attachment levels and allowed codes.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -173,6 +175,23 @@ def _attachment(
     if set(dims) >= set(dimension_ids):
         return AttachmentLevel.SERIES, dims
     return AttachmentLevel.GROUP, dims
+
+
+def restrict_codes(
+    layout: ComponentLayout, allowed: Mapping[str, frozenset[str]]
+) -> ComponentLayout:
+    """The layout with each coded component narrowed to the codes ``allowed`` (constraints).
+
+    Components ``allowed`` does not name keep their codes; codes a constraint
+    allows but the codelist lacks are not added.
+    """
+    components = dict(layout.components)
+    for component_id, codes in allowed.items():
+        component = components.get(component_id)
+        if component is not None and component.codes:
+            narrowed = frozenset(c for c in component.codes if c in codes)
+            components[component_id] = dataclasses.replace(component, codes=narrowed)
+    return dataclasses.replace(layout, components=components)
 
 
 def build_layout(dsd: common.BaseDataStructureDefinition, dataflow=None) -> ComponentLayout:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sdmx.model import common
 
-from mosy_sdmx.structures._export_common import MAINTAINABLES, agency_of, version_of
+from mosy_sdmx.structures._export_common import MAINTAINABLES, agency_of, kind_of, version_of
 
 #: Serializer kind (``_export_common``) -> REST resource type.
 REST_TYPES = {
@@ -36,6 +36,13 @@ REST_TYPES = {
 }
 
 
+#: REST type -> (URN package, SDMX 3.0 class).
+URN_CLASSES = {
+    REST_TYPES[kind]: (package, cls)
+    for kind, package, cls in {entry for entry in MAINTAINABLES.values()}
+}
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class ArtefactRef:
     """The identity of a maintainable artefact, as a REST query names it."""
@@ -47,6 +54,14 @@ class ArtefactRef:
 
     def __str__(self) -> str:
         return f"{self.type}={self.agency}:{self.id}({self.version})"
+
+    @property
+    def urn(self) -> str:
+        """The SDMX 3.0 URN (``...registry.DataConstraint=...`` for constraints)."""
+        package, cls = URN_CLASSES[self.type]
+        return (
+            f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}={self.agency}:{self.id}({self.version})"
+        )
 
 
 def rest_type(artefact: Any) -> str | None:
@@ -97,14 +112,14 @@ def direct_references(artefact: Any) -> Iterator[Any]:
     elif isinstance(artefact, common.ConceptScheme):
         for concept in artefact:
             yield from _enumerations(getattr(concept, "core_representation", None))
-    elif type(artefact).__name__ == "ProvisionAgreement":
+    elif isinstance(artefact, common.ProvisionAgreement):
         if artefact.structure_usage is not None:
             yield artefact.structure_usage
         if artefact.data_provider is not None:
             scheme = _scheme_of(artefact.data_provider)
             if scheme is not None:
                 yield scheme
-    elif type(artefact).__name__ in ("ContentConstraint", "DataConstraint"):
+    elif kind_of(artefact) == "data_constraint":
         for target in getattr(artefact, "content", ()) or ():
             if rest_type(target):
                 yield target
@@ -112,7 +127,7 @@ def direct_references(artefact: Any) -> Iterator[Any]:
                 scheme = _scheme_of(target)
                 if scheme is not None:
                     yield scheme
-    elif type(artefact).__name__ == "Categorisation":
+    elif isinstance(artefact, common.Categorisation):
         if artefact.artefact is not None and rest_type(artefact.artefact):
             yield artefact.artefact
         if artefact.category is not None:

@@ -10,13 +10,20 @@ writers produce validates. Pure: bytes out, no file or network access.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lxml import etree
 
 from mosy_sdmx import namespaces as ns
 from mosy_sdmx.exceptions import StructureError
-from mosy_sdmx.structures.layout import AttachmentLevel, Component, ComponentLayout, ValueKind
+from mosy_sdmx.structures.layout import (
+    AttachmentLevel,
+    Component,
+    ComponentLayout,
+    ValueKind,
+    restrict_codes,
+)
 from mosy_sdmx.structures.structure_set import StructureSet
 
 XS = "http://www.w3.org/2001/XMLSchema"
@@ -47,6 +54,7 @@ def dataflow_schema(
     dimension_at_observation: str = "TIME_PERIOD",
     time_series: bool = False,
     schema_location: str = "",
+    allowed: Mapping[str, frozenset[str]] | None = None,
 ) -> bytes:
     """The structure-specific XSD for a dataflow (or DSD) and dimension at observation.
 
@@ -60,6 +68,8 @@ def dataflow_schema(
             (types restrict the TimeSeries* base types; TIME_PERIOD at observation).
         schema_location: prefix for the official schemas' locations in the
             imports (e.g. a URL ending in ``/``); the importer usually has them.
+        allowed: codes per component that constraints allow (a dataflow's or a
+            provision agreement's); the enumerations list only those.
     """
     from mosy_sdmx.io.sdmx_ml._write_envelope import (
         check_dimension_at_observation,
@@ -75,6 +85,8 @@ def dataflow_schema(
         groups = _groups(layout_or_structures, layout)
     else:
         layout = layout_or_structures
+    if allowed:
+        layout = restrict_codes(layout, allowed)
     check_dimension_at_observation(layout, dimension_at_observation)
     if time_series and (version != "2.1" or dimension_at_observation != layout.time_dimension):
         raise StructureError(

@@ -66,5 +66,5 @@ def bump_revision(conn: Connection, scope: str, at: datetime | None = None) -> R
 
 
 def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the store writes UTC only."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    """A stored time in UTC: SQLite hands back naive datetimes, PostgreSQL its session zone."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

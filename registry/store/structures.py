@@ -111,20 +111,16 @@ def fragments_of(structures: StructureSet) -> list[Fragment]:
     return split_structure_message(export_structures(structures, "sdmx-ml-2.1"))
 
 
-def external_refs(structures: StructureSet) -> frozenset[ArtefactRef]:
-    """Artefacts a message declares held elsewhere (``isExternalReference``).
+def external_refs(message: bytes) -> frozenset[ArtefactRef]:
+    """Artefacts the message declares held elsewhere (``isExternalReference="true"``).
 
     References to them are accepted although the registry does not hold them,
-    as the sender said where they live (the ECB's categorisations point to a
-    category scheme it does not send, for instance).
+    as the sender said they live elsewhere; any other unresolved reference is
+    refused (409).
     """
-    from mosy_sdmx.structures.references import ref_of, rest_type
+    from mosy_sdmx.structures.fragments import declared_external
 
-    return frozenset(
-        ref_of(a)
-        for a in structures.artefacts()
-        if getattr(a, "is_external_reference", False) and rest_type(a)
-    )
+    return frozenset(ArtefactRef(*key) for key in declared_external(message))
 
 
 def _ref(fragment: Fragment) -> ArtefactRef:
@@ -396,11 +392,12 @@ class StructureCache:
             view = self._view
             if view is not None and view.revision.number == revision.number:
                 return view
+            # Rows may move on between the revision read and these reads; the
+            # view keeps the older number, so the next request rebuilds rather
+            # than serve rows newer than its validators say (never older).
             fragments = list_fragments(conn)
-            # Read the revision again in the same connection: rows and revision
-            # may have moved between the two reads; the view keeps the older
-            # number, so the next request rebuilds rather than serve stale rows.
-            self._view = StructureView.build(revision, fragments)
+            updated = {row.ref: row.updated_at for row in list_artefacts(conn)}
+            self._view = StructureView.build(revision, fragments, updated)
             return self._view
 
     def clear(self) -> None:
@@ -415,32 +412,49 @@ class StructureView:
     revision: Revision
     structures: StructureSet
     graph: ReferenceGraph
-    #: Per-process memo of rendered answers, dropped with the view (key -> bytes).
+    #: When each artefact last changed (for ``updatedAfter``).
+    updated: dict[ArtefactRef, datetime] = field(default_factory=dict)
+    #: Per-process memo of rendered answers, dropped with the view.
     rendered: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, revision: Revision, fragments: list[Fragment]) -> StructureView:
+    def build(
+        cls,
+        revision: Revision,
+        fragments: list[Fragment],
+        updated: dict[ArtefactRef, datetime] | None = None,
+    ) -> StructureView:
         from sdmx.message import StructureMessage
 
         if fragments:
             structures = read_structure_bytes(join_fragments(fragments), "store")
         else:
             structures = StructureSet(StructureMessage(), source="store")
-        return cls(revision, structures, ReferenceGraph.build(structures.artefacts()))
+        graph = ReferenceGraph.build(structures.artefacts())
+        return cls(revision, structures, graph, dict(updated or {}))
 
 
 def load_structure_file(
     engine: Engine, path, *, actor: Actor, replace_stable: bool = False
 ) -> SaveReport:
     """Load an SDMX-ML 2.1/3.0 or SDMX-JSON structure message from a file."""
-    from mosy_sdmx.structures import load_structures
+    from pathlib import Path
 
-    structures = load_structures(path)
+    from mosy_sdmx.exceptions import StructureError
+
+    try:
+        message = Path(path).read_bytes()
+    except OSError as exc:
+        raise StructureError("Cannot read structure file", f"{path}: {exc.strerror}") from None
+    structures = read_structure_bytes(message, str(path))
     with engine.begin() as conn:
-        return save_structures(
+        report = save_structures(
             conn,
             fragments_of(structures),
             actor=actor,
-            external=external_refs(structures),
+            external=external_refs(message),
             replace_stable=replace_stable,
         )
+        if not report.ok:
+            conn.rollback()
+        return report

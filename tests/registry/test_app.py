@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from registry_specimens import ECB_FILE, ecb_storable_file
 
+from mosy_sdmx.exceptions import StructureError
 from mosy_sdmx.structures import builtin_structures
 from registry.app import create_app
 from registry.db.engine import make_engine
@@ -21,14 +23,14 @@ def test_health_lists_the_dataflows_it_serves(client, db_kind) -> None:
     assert body["structures"]["artefacts"] == len(list(builtin_structures().artefacts()))
 
 
-def test_structure_file_setting_seeds_an_empty_store(databases, tmp_path, specimens) -> None:
+def test_structure_file_setting_seeds_an_empty_store(databases, tmp_path) -> None:
     from registry.bootstrap import prepare_store
 
     settings = load_settings(
         {},
         data_dir=tmp_path,
         database_url=databases.new(),
-        structure_file=specimens / "ECB_EXR/1/structure-full.xml",
+        structure_file=ecb_storable_file(tmp_path),
     )
     prepare_store(settings).engine.dispose()
     with TestClient(create_app(settings)) as client:
@@ -49,3 +51,13 @@ def test_root_links_to_the_api(client) -> None:
     links = client.get("/").json()["links"]
     assert links["docs"] == "/docs"
     assert client.get(links["health"]).status_code == 200
+
+
+def test_a_structure_file_with_a_dangling_reference_stops_start_up(databases, tmp_path) -> None:
+    from registry.bootstrap import prepare_store
+
+    settings = load_settings(
+        {}, data_dir=tmp_path, database_url=databases.new(), structure_file=ECB_FILE
+    )
+    with pytest.raises(StructureError, match="categoryscheme=ECB"):
+        prepare_store(settings)

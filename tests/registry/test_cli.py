@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from registry_specimens import ECB_FILE, ecb_storable_file
 from typer.testing import CliRunner
 
 from registry.cli import app
@@ -42,8 +43,8 @@ def test_structures_list_shows_what_is_stored(fresh_settings) -> None:
     assert "DF_THB_VICTIMS" in result.output and "147 artefacts" in result.output
 
 
-def test_structures_load_adds_and_logs(fresh_settings, specimens) -> None:
-    path = specimens / "ECB_EXR/1/structure-full.xml"
+def test_structures_load_adds_and_logs(fresh_settings, tmp_path) -> None:
+    path = ecb_storable_file(tmp_path)
     result = runner.invoke(app, ["structures", "load", str(path), *_args(fresh_settings)])
     assert result.exit_code == 0, result.output
     assert "created" in result.output and "ECB:EXR(1.0)" in result.output
@@ -51,6 +52,14 @@ def test_structures_load_adds_and_logs(fresh_settings, specimens) -> None:
     assert again.exit_code == 0 and "created" not in again.output
     log = runner.invoke(app, ["changes", *_args(fresh_settings)])
     assert "cli" in log.output and "dataflow=ECB:EXR(1.0)" in log.output
+
+
+def test_a_dangling_reference_is_refused_and_nothing_stored(fresh_settings) -> None:
+    result = runner.invoke(app, ["structures", "load", str(ECB_FILE), *_args(fresh_settings)])
+    assert result.exit_code == 1
+    assert "categoryscheme=ECB" in result.output and "nothing was stored" in result.output
+    listing = runner.invoke(app, ["structures", "list", *_args(fresh_settings)])
+    assert "ECB_EXR1" not in listing.output
 
 
 def test_loading_hostile_xml_changes_nothing(fresh_settings, tmp_path) -> None:

@@ -1,0 +1,194 @@
+"""Structure maintenance (SDMX REST 2.x): admins only, atomic, versioning rules, change log."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from registry_specimens import ecb_storable
+from schemas import assert_valid_xml
+
+from registry.db.engine import make_engine
+from registry.store.changes import list_changes
+from registry.store.tokens import Role, create_token
+
+XML = {"Content-Type": "application/vnd.sdmx.structure+xml;version=2.1"}
+
+
+@pytest.fixture
+def tokens(fresh_settings):
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.begin() as conn:
+        _, admin = create_token(conn, name="ops", role=Role.ADMIN)
+        _, submitter = create_token(conn, name="pt", role=Role.SUBMITTER, provider="PT_NREM")
+    engine.dispose()
+    return {"admin": admin, "submitter": submitter}
+
+
+def _auth(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}", **XML}
+
+
+@pytest.fixture(scope="module")
+def ecb_message() -> bytes:
+    return ecb_storable()
+
+
+def _results(response) -> list[tuple[str, str, str]]:
+    assert_valid_xml(response.content, "3.0")
+    root = etree.fromstring(response.content)
+    out = []
+    for result in root.iter("{*}SubmissionResult"):
+        urn = result.find("{*}SubmittedStructure/{*}MaintainableObject").text
+        status = result.find("{*}StatusMessage").get("status")
+        code = result.find("{*}StatusMessage/{*}MessageText").get("code")
+        out.append((urn, status, code))
+    return out
+
+
+def test_post_creates_and_the_store_serves_it(fresh_client, tokens, ecb_message) -> None:
+    response = fresh_client.post(
+        "/sdmx/3.0/structure", content=ecb_message, headers=_auth(tokens["admin"])
+    )
+    assert response.status_code == 201
+    results = _results(response)
+    assert (
+        "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0)",
+        "Success",
+        "201",
+    ) in results
+    served = fresh_client.get("/sdmx/2.1/dataflow/ECB/EXR/1.0")
+    assert served.status_code == 200
+    again = fresh_client.post(
+        "/sdmx/3.0/structure", content=ecb_message, headers=_auth(tokens["admin"])
+    )
+    assert again.status_code == 200  # nothing new
+
+
+def test_changes_are_logged_with_the_token_name(
+    fresh_client, fresh_settings, tokens, ecb_message
+) -> None:
+    fresh_client.post("/sdmx/3.0/structure", content=ecb_message, headers=_auth(tokens["admin"]))
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.connect() as conn:
+        log = list_changes(conn, limit=50)
+    engine.dispose()
+    ecb = [c for c in log if ":ECB:" in c.target or "=ECB:" in c.target]
+    assert ecb and {c.actor for c in ecb} == {"token:ops"}
+    assert "dataflow=ECB:EXR(1.0)" in {c.target for c in ecb}
+
+
+def test_a_stable_artefact_is_not_silently_overwritten(fresh_client, tokens) -> None:
+    current = fresh_client.get("/sdmx/2.1/codelist/MOSY/CL_SEX_THB/1.0.0").content
+    changed = current.replace(b"Female", b"Women")
+    response = fresh_client.put(
+        "/sdmx/3.0/structure/codelist/MOSY/CL_SEX_THB/1.0.0",
+        content=changed,
+        headers=_auth(tokens["admin"]),
+    )
+    assert response.status_code == 409
+    assert "new version" in response.text
+    assert fresh_client.get("/sdmx/2.1/codelist/MOSY/CL_SEX_THB/1.0.0").content == current
+
+
+def test_a_missing_reference_is_409_and_nothing_is_stored(
+    fresh_client, tokens, ecb_message
+) -> None:
+    root = etree.fromstring(ecb_message)
+    for box in root.iter("{*}Codelists", "{*}Concepts"):
+        box.getparent().remove(box)
+    broken = etree.tostring(root)
+    before = fresh_client.get("/health").json()["structures"]
+    response = fresh_client.post(
+        "/sdmx/3.0/structure", content=broken, headers=_auth(tokens["admin"])
+    )
+    assert response.status_code == 409
+    assert any(code == "409" for _, _, code in _results(response))
+    assert fresh_client.get("/health").json()["structures"] == before
+    assert fresh_client.get("/sdmx/2.1/dataflow/ECB/EXR").status_code == 404
+
+
+def test_delete_refuses_what_others_use_and_deletes_the_rest(
+    fresh_client, tokens, ecb_message
+) -> None:
+    admin = _auth(tokens["admin"])
+    fresh_client.post("/sdmx/3.0/structure", content=ecb_message, headers=admin)
+    used = fresh_client.delete("/sdmx/3.0/structure/datastructure/ECB/ECB_EXR1/1.0", headers=admin)
+    assert used.status_code == 409 and "referred to by" in used.text
+    gone = fresh_client.delete(
+        "/sdmx/3.0/structure/categorisation/ECB/53A341E8-D48B-767E-D5FF-E2E3E0E2BB19/1.0",
+        headers=admin,
+    )
+    assert gone.status_code in (200, 404)
+    missing = fresh_client.delete("/sdmx/3.0/structure/codelist/X/Y/1.0", headers=admin)
+    assert missing.status_code == 404
+
+
+def test_put_must_match_the_url(fresh_client, tokens) -> None:
+    body = fresh_client.get("/sdmx/2.1/codelist/MOSY/CL_SEX_THB/1.0.0").content
+    response = fresh_client.put(
+        "/sdmx/3.0/structure/codelist/MOSY/CL_GEO/1.0.0",
+        content=body,
+        headers=_auth(tokens["admin"]),
+    )
+    assert response.status_code == 422
+    wrong_type = fresh_client.post(
+        "/sdmx/3.0/structure/dataflow", content=body, headers=_auth(tokens["admin"])
+    )
+    assert wrong_type.status_code == 422
+
+
+@pytest.mark.parametrize(("who", "status"), [(None, 401), ("nonsense", 401), ("submitter", 403)])
+def test_only_admins_maintain(fresh_client, tokens, who, status, ecb_message) -> None:
+    headers = dict(XML)
+    if who:
+        headers["Authorization"] = f"Bearer {tokens.get(who, 'mosy_wrong')}"
+    response = fresh_client.post("/sdmx/3.0/structure", content=ecb_message, headers=headers)
+    assert response.status_code == status
+    assert_valid_xml(response.content, "3.0")
+    if status == 401:
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    assert fresh_client.get("/sdmx/2.1/dataflow/ECB").status_code == 404
+
+
+def test_revoked_token_is_refused(fresh_client, fresh_settings, tokens) -> None:
+    from registry.store.tokens import find_token, revoke_token
+
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.begin() as conn:
+        revoke_token(conn, pk=find_token(conn, tokens["admin"]).pk)
+    engine.dispose()
+    response = fresh_client.post(
+        "/sdmx/3.0/structure", content=b"<x/>", headers=_auth(tokens["admin"])
+    )
+    assert response.status_code == 401 and "revoked" in response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"not xml at all", "application/xml", 400),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+            "application/xml",
+            400,
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;">]><l>&b;</l>',
+            "application/xml",
+            400,
+        ),
+        (b"<a>" * 5000 + b"</a>" * 5000, "application/xml", 400),
+        (b'{"data": {}}', "application/json", 415),
+        (b"", "application/xml", 400),
+    ],
+)
+def test_hostile_or_wrong_bodies_change_nothing(
+    fresh_client, tokens, body, content_type, status
+) -> None:
+    before = fresh_client.get("/health").json()["structures"]
+    headers = {"Authorization": f"Bearer {tokens['admin']}", "Content-Type": content_type}
+    response = fresh_client.post("/sdmx/3.0/structure", content=body, headers=headers)
+    assert response.status_code == status
+    assert "root:" not in response.text
+    assert fresh_client.get("/health").json()["structures"] == before

@@ -1,0 +1,121 @@
+"""Structure queries over HTTP, both API generations, on both databases."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lxml import etree
+from schemas import assert_valid_json, assert_valid_xml
+
+ML21 = "application/vnd.sdmx.structure+xml;version=2.1"
+ML30 = "application/vnd.sdmx.structure+xml;version=3.0.0"
+JSON20 = "application/vnd.sdmx.structure+json;version=2.0.0"
+
+
+def _ids(response, tag: str) -> set[str]:
+    return set(etree.fromstring(response.content).xpath(f"//*[local-name()='{tag}']/@id"))
+
+
+def test_v1_lists_the_dataflows_in_sdmx_ml_21_by_default(client) -> None:
+    response = client.get("/sdmx/2.1/dataflow")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == ML21
+    assert_valid_xml(response.content, "2.1")
+    assert "DF_THB_VICTIMS" in _ids(response, "Dataflow")
+
+
+def test_v2_answers_sdmx_ml_30_by_default(client) -> None:
+    response = client.get("/sdmx/3.0/structure/dataflow/MOSY/DF_THB_VICTIMS/1.0.0")
+    assert response.headers["content-type"] == ML30
+    assert_valid_xml(response.content, "3.0")
+
+
+@pytest.mark.parametrize(("accept", "version"), [(ML21, "2.1"), (ML30, "3.0"), (JSON20, "json")])
+@pytest.mark.parametrize("prefix", ["/sdmx/2.1/", "/sdmx/3.0/structure/"])
+def test_every_format_on_both_generations(client, prefix, accept, version) -> None:
+    response = client.get(
+        prefix + "datastructure/MOSY/DSD_THB_PERSONS/1.0.0?references=children",
+        headers={"Accept": accept},
+    )
+    assert response.status_code == 200 and response.headers["content-type"] == accept
+    if version == "json":
+        body = response.json()
+        assert_valid_json(body, "structure")
+        assert {c["id"] for c in body["data"]["codelists"]} >= {"CL_GEO", "CL_SEX_THB"}
+    else:
+        assert_valid_xml(response.content, version)
+        assert {"CL_GEO", "CL_SEX_THB"} <= _ids(response, "Codelist")
+
+
+def test_format_parameter_for_browsers(client) -> None:
+    response = client.get("/sdmx/2.1/codelist/MOSY/CL_SEX_THB?format=sdmx-json")
+    assert response.headers["content-type"] == JSON20
+    assert_valid_json(response.json(), "structure")
+
+
+def test_v1_and_v2_see_the_same_artefacts(client) -> None:
+    v1 = client.get("/sdmx/2.1/codelist/all/all/latest", headers={"Accept": JSON20}).json()
+    v2 = client.get("/sdmx/3.0/structure/codelist/*/*/~", headers={"Accept": JSON20}).json()
+    ids = lambda m: sorted((c["agencyID"], c["id"], c["version"]) for c in m["data"]["codelists"])  # noqa: E731
+    assert ids(v1) == ids(v2) and len(ids(v1)) == 20
+
+
+def test_item_query_returns_a_partial_codelist(client) -> None:
+    response = client.get("/sdmx/3.0/structure/codelist/MOSY/CL_GEO/1.0.0/PT,EL")
+    assert_valid_xml(response.content, "3.0")
+    root = etree.fromstring(response.content)
+    assert set(root.xpath("//*[local-name()='Code']/@id")) == {"PT", "EL"}
+    assert root.xpath("//*[local-name()='Codelist']/@isPartial") == ["true"]
+
+
+def test_semver_wildcards(client) -> None:
+    latest_stable = client.get("/sdmx/3.0/structure/codelist/SDMX/CL_FREQ/+")
+    assert latest_stable.status_code == 404  # SDMX's CL_FREQ is 2.1: not a stable semver
+    any_latest = client.get("/sdmx/3.0/structure/codelist/SDMX/CL_FREQ/~")
+    assert any_latest.status_code == 200
+    one_dot = client.get("/sdmx/3.0/structure/codelist/MOSY/CL_GEO/1.+.0")
+    assert one_dot.status_code == 200
+
+
+def test_allstubs(client) -> None:
+    response = client.get(
+        "/sdmx/3.0/structure/dataflow?detail=allstubs", headers={"Accept": JSON20}
+    )
+    flows = response.json()["data"]["dataflows"]
+    assert len(flows) == 10 and all("structure" not in f for f in flows)
+
+
+def test_updated_after(client) -> None:
+    everything = client.get("/sdmx/3.0/structure/codelist?updatedAfter=2000-01-01T00:00:00Z")
+    assert everything.status_code == 200
+    nothing = client.get("/sdmx/3.0/structure/codelist?updatedAfter=2999-01-01T00:00:00Z")
+    assert nothing.status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("/sdmx/3.0/structure/codelists", 400, "not an SDMX REST structure resource"),
+        ("/sdmx/3.0/structure/codelist/MOSY/CL_GEO/1..0", 400, "not a version query"),
+        ("/sdmx/3.0/structure/codelist?detail=everything", 400, "use one of full"),
+        ("/sdmx/3.0/structure/codelist?references=cousins", 400, "structure type"),
+        ("/sdmx/3.0/structure/codelist?foo=bar", 400, "foo is not a parameter"),
+        ("/sdmx/2.1/dataflow/MOSY/DF_NOPE", 404, "no dataflow matches"),
+        ("/sdmx/3.0/structure/codelist/MOSY/CL_GEO/1.0.0/XX", 404, "none of XX"),
+        ("/sdmx/3.0/structure/codelist?asOf=2020-01-01T00:00:00", 501, "asOf"),
+        ("/sdmx/3.0/data/dataflow/MOSY/DF_THB_VICTIMS/1.0.0/*", 501, "data queries"),
+    ],
+)
+def test_bad_queries_get_sdmx_errors_that_say_what_to_change(client, path, status, says) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    version = "2.1" if path.startswith("/sdmx/2.1") else "3.0"
+    assert_valid_xml(response.content, version)
+    assert says in response.text
+
+
+def test_error_in_json_when_json_is_asked(client) -> None:
+    response = client.get("/sdmx/3.0/structure/dataflow/MOSY/NOPE", headers={"Accept": JSON20})
+    assert response.status_code == 404
+    assert json.loads(response.content)["errors"][0]["code"] == 404
