@@ -10,6 +10,7 @@ passes streams.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 from pathlib import Path
@@ -100,11 +101,19 @@ def _read(source, structure, format, flow, options, reader_of) -> list[Dataset]:
         found = reader_of(fmt)(stream, layout=layout, source_name=name, **options)
     datasets = found if isinstance(found, list) else [found]
     for dataset in datasets:
+        # The components it was read with (a workbook's reader finds its own
+        # dataflow, which the data then names), or those its columns show.
+        used = dataset.layout or layout
+        if used is None and fmt is DataFormat.XLSX:
+            with contextlib.suppress(StructureNotFoundError):
+                used = _layout_named_by_message(given, dataset.structure_id)
         if fmt in _TABLE_FORMATS:
-            check_table(dataset, dataset.layout or layout)  # no dimension lost
-        if dataset.layout is None:
-            # The components it was read with, or those its columns show, for writing.
-            dataset.layout = layout if layout is not None else table_layout(dataset)
+            # No dimension lost; SDMX-CSV 2.0 rows without a value may attach
+            # attributes to a partial key.
+            check_table(dataset, used, partial_keys=fmt is DataFormat.SDMX_CSV_20)
+            if used is None:
+                used = table_layout(dataset)
+        dataset.layout = used
     return datasets
 
 

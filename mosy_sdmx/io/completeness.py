@@ -124,9 +124,10 @@ def _exempt_rows(
     return False if exempt is None else exempt
 
 
-def check_table(dataset, layout, *, partial_keys: bool = True) -> None:
+def check_table(dataset, layout, *, partial_keys: bool) -> None:
     """The check for a table-like reader's Dataset (SDMX-CSV, workbook) read with
-    ``layout``: rows without a measure value may attach attributes to a partial key."""
+    ``layout``; with ``partial_keys`` (SDMX-CSV 2.0), rows without a measure value
+    may attach attributes to a partial key."""
     if layout is None:
         return
     lines = dataset.source_lines

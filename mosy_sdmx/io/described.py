@@ -25,8 +25,10 @@ def table_layout(dataset: Dataset) -> ComponentLayout | None:
     if MEASURE not in columns:
         return None
     at = columns.index(MEASURE)
-    dims = columns[:at]
-    attributes = dict.fromkeys(columns[at + 1 :], AttachmentLevel.OBSERVATION)
+    multi = {c for c in columns if dataset.data[c].dtype == object}  # never a key
+    dims = [c for c in columns[:at] if c not in multi]
+    attributes = dict.fromkeys([c for c in columns[:at] if c in multi], AttachmentLevel.OBSERVATION)
+    attributes.update(dict.fromkeys(columns[at + 1 :], AttachmentLevel.OBSERVATION))
     attributes.update(dict.fromkeys(dataset.attributes, AttachmentLevel.DATASET))
     return described_layout(
         structure_urn=dataset.structure_urn,

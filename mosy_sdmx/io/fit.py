@@ -43,6 +43,13 @@ def check_fit(
     unknown = [str(c) for c in dataset.data.columns if c not in known]
     if fmt not in ALL_DATASET_ATTRIBUTES:
         unknown += [a for a in dataset.attributes if a not in known and a not in unknown]
+    if "STRUCTURE_ID" in unknown and not drop_unknown:
+        raise DatasetError(
+            "Data of several structures",
+            "the rows name the structure each belongs to (STRUCTURE_ID, as SDMX-CSV 2.0 "
+            "allows): split the data by STRUCTURE_ID and write each part with its structure",
+            context={"unknown": unknown},
+        )
     if unknown and not drop_unknown:
         raise DatasetError(
             "Data does not fit the structure",

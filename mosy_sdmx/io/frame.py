@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from sdmx.model.v21 import PACKAGE
 from sdmx.urn import URN
 
-from mosy_sdmx.dataset import Action
+from mosy_sdmx.dataset import Action, is_multi_value
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
 
@@ -141,10 +141,11 @@ def finish_frame(
     for attr in layout.attributes_at(AttachmentLevel.DATASET):
         if attr not in df.columns:
             continue
-        uniques = df[attr].dropna().unique()
+        uniques = pd.unique(df[attr].dropna().to_numpy())
         if len(uniques) <= 1:
             if len(uniques) == 1:
-                dataset_attrs[attr] = str(uniques[0])
+                value = uniques[0]
+                dataset_attrs[attr] = value if is_multi_value(value) else str(value)
             df = df.drop(columns=attr)
     order = [c for c in layout.all_columns() if c in df.columns]
     order += [c for c in layout.attributes if c in df.columns and c not in order]
@@ -156,5 +157,7 @@ def finish_frame(
             continue
         if comp.kind in (ValueKind.NUMBER, ValueKind.INTEGER) and comp.level is not None:
             continue
+        if df[col].dtype == object and any(map(is_multi_value, df[col])):
+            continue  # tuples and LocalisedText cells stay objects (Dataset contract)
         df[col] = as_categorical(df[col])
     return df, dataset_attrs

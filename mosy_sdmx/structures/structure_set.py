@@ -331,6 +331,12 @@ def read_structure_bytes(data: bytes, source_name: str = "structure message") ->
     """Like ``read_structure_file``, for a message held in memory (an upload, a store)."""
     from mosy_sdmx.safe_xml import parse_bytes
 
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        raise StructureError(
+            "Not an SDMX-ML structure message",
+            f"{source_name} is JSON; structures are read from SDMX-ML 2.1 or 3.0 messages "
+            "(from an SDMX REST API: Accept: application/vnd.sdmx.structure+xml)",
+        )
     tree = parse_bytes(data, source_name=source_name)  # raises ParseError on hostile XML
     root = tree.getroot()
     local = root.tag.rsplit("}", 1)[-1]

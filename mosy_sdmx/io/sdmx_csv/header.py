@@ -30,6 +30,8 @@ class Column:
     role: str  # "structure", "structure_id", "structure_name", "action", "key", "component", "name"
     label: str | None = None
     name_of: str | None = None  # labels=name: the component this name column describes
+    #: A multi-valued (``[]``) or multilingual (``[en;fr]``) column: the bracket content.
+    brackets: str | None = None
 
 
 @dataclass(slots=True)
@@ -108,6 +110,7 @@ def parse_header(line: str, source: str | None) -> CsvHeader:
             previous_component = None
             continue
         ident, label = split_label(text)
+        found = _BRACKETS.search(ident)
         ident = _BRACKETS.sub("", ident).strip()
         if not ident:
             raise ParseError(
@@ -122,6 +125,7 @@ def parse_header(line: str, source: str | None) -> CsvHeader:
                 location=Location(source=source, line=1, column=index + 1, component=ident),
             )
         seen[ident] = index
-        header.columns.append(Column(raw, ident, "component", label))
+        brackets = found.group(0)[1:-1] if found else None
+        header.columns.append(Column(raw, ident, "component", label, brackets=brackets))
         previous_component = ident
     return header

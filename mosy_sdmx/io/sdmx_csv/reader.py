@@ -24,6 +24,7 @@ from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.frame import finish_frame, lift_actions, to_float, urn_from_ref
 from mosy_sdmx.io.sdmx_csv.header import Column, CsvHeader, parse_header, split_label
+from mosy_sdmx.io.sdmx_csv.multi_values import parse_column
 from mosy_sdmx.io.source import ChainedStream
 from mosy_sdmx.structures import ComponentLayout, ValueKind
 
@@ -355,6 +356,9 @@ def _to_dataset(
             columns[col.id] = values if values is not None else table.pandas(name)
             continue
         series = table.pandas(name)
+        if col.brackets is not None and header.version == "2.0":  # several values, languages
+            columns[col.id] = parse_column(series, col.brackets, header.subfield)
+            continue
         if header.has_labels and col.role == "component" and _is_labelled(col, layout, series):
             series, found = _split_cells(series)
             if found:

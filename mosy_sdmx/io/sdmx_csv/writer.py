@@ -22,6 +22,7 @@ from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import MosyError, UnsupportedFormatError
 from mosy_sdmx.io.frame import ref_from_urn
 from mosy_sdmx.io.labels import Names, collect_names
+from mosy_sdmx.io.sdmx_csv.multi_values import format_cell, header_brackets
 from mosy_sdmx.structures import ComponentLayout, ValueKind
 
 Labels = Literal["id", "both"]
@@ -88,13 +89,16 @@ def _write(
     kind, ref = ref_from_urn(urn)
     columns = _component_columns(dataset, layout, version)
 
+    # SDMX 3.0 several values / languages in a cell: ATTR[] and ATTR[en;fr] columns.
+    brackets = _multi_value_columns(dataset, columns) if version == "2.0" else {}
     header: list[str] = []
     if version == "1.0":
         header.append("DATAFLOW")
     else:
-        header += ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
+        header += ["STRUCTURE" + (f"[{SUBFIELD}]" if brackets else ""), "STRUCTURE_ID", "ACTION"]
     for col in columns:
-        header.append(f"{col}: {names.component(col)}" if labels == "both" else col)
+        named = f"{col}{brackets.get(col, '')}"
+        header.append(f"{named}: {names.component(col)}" if labels == "both" else named)
     extra = {name: pd.Series(values, copy=False) for name, values in (extra_columns or {}).items()}
     header += list(extra)
     text = io.StringIO()
@@ -126,11 +130,36 @@ def _write(
             else:
                 arrays.append(_constant(dataset.action.csv_code, n))
         for col in columns:
-            arrays.append(_column(chunk, col, dataset, coded, names, labels, n))
+            if col in brackets:
+                arrays.append(_multi_value_column(chunk, col, dataset, n))
+            else:
+                arrays.append(_column(chunk, col, dataset, coded, names, labels, n))
         for values in extra.values():
             arrays.append(_plain_column(values.iloc[start : start + n]))
         table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
         stream.write(_chunk_bytes(table, delimiter))
+
+
+#: The sub-field separator written after STRUCTURE when cells hold several values.
+SUBFIELD = ";"
+
+
+def _multi_value_columns(dataset: Dataset, columns: list[str]) -> dict[str, str]:
+    """Columns (or dataset attributes) holding several values or languages -> brackets."""
+    out = {}
+    for col in columns:
+        if col in dataset.data.columns:
+            found = header_brackets(dataset.data[col])
+        else:
+            found = header_brackets(pd.Series([dataset.attributes.get(col)], dtype=object))
+        if found is not None:
+            out[col] = found
+    return out
+
+
+def _multi_value_column(chunk: pd.DataFrame, col: str, dataset: Dataset, n: int) -> pa.Array:
+    values = chunk[col] if col in chunk.columns else [dataset.attributes.get(col)] * n
+    return pa.array([format_cell(v, SUBFIELD) for v in values], pa.string())
 
 
 def _component_columns(dataset: Dataset, layout: ComponentLayout, version: str) -> list[str]:

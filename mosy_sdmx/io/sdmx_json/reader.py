@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mosy_sdmx.dataset import Action, Dataset, Header
+from mosy_sdmx.dataset import Action, Dataset, Header, LocalisedText, is_multi_value
 from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.completeness import check_dimensions
@@ -290,14 +290,27 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _value_id(value: Any) -> Any:
     if not isinstance(value, dict):
-        return value
+        return _cell(value)
+    if isinstance(value.get("values"), list):  # SDMX-JSON 2.0: several values
+        return _cell(value["values"])
     for key in ("id", "value", "name"):
         if key in value:
             found = value[key]
-            if isinstance(found, dict):  # localised text: take the first language
-                found = next(iter(found.values()), None)
+            if isinstance(found, dict):
+                # A localised value keeps its languages; a localised name gives one.
+                return LocalisedText(found) if key == "value" else next(iter(found.values()), None)
             return found
     return None
+
+
+def _cell(value: Any) -> Any:
+    """A JSON value as a Dataset cell: an array is several values (a tuple), an
+    object a text in several languages (SDMX-JSON 2.0)."""
+    if isinstance(value, list):
+        return tuple(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return LocalisedText({str(k): str(v) for k, v in value.items()})
+    return value
 
 
 class _Decoded:
@@ -433,6 +446,11 @@ class _Decoded:
                 f"{comp['id']} has {len(values)} values, an observation refers to value {bad}",
                 location=Location(source=self.source, component=comp["id"]),
             )
+        if any(is_multi_value(v) for v in values):  # tuples and texts stay as they are
+            table = np.empty(len(values) + 1, dtype=object)
+            for i, value in enumerate(values):
+                table[i] = value
+            return pd.Series(table[np.where(codes >= 0, codes, len(values))], dtype=object)
         cats = [None if v is None else str(v) for v in values]
         present = [c for c in cats if c is not None]
         if is_time or len(set(present)) != len(present) or len(present) != len(cats):
@@ -443,6 +461,12 @@ class _Decoded:
         return pd.Series(pd.Categorical.from_codes(codes, categories=cats))
 
     def _attr_column(self, comp: dict, raw: pd.Series) -> pd.Series:
+        if raw.dtype == object and any(isinstance(v, (list, dict)) for v in raw):
+            # Values written in the arrays themselves, several or multilingual.
+            cells = np.empty(len(raw), dtype=object)
+            for i, value in enumerate(raw):
+                cells[i] = _cell(value)
+            return pd.Series(cells, dtype=object)
         numbers = pd.to_numeric(raw, errors="coerce")
         if bool((numbers.notna() | raw.isna()).all()):
             codes = numbers.fillna(-1).to_numpy(dtype=np.int64)
@@ -554,11 +578,11 @@ class _Decoded:
                 if isinstance(index, int) and 0 <= index < len(comp["values"]):
                     value = comp["values"][index]
                 elif not isinstance(index, int):
-                    value = index
+                    value = _cell(index)
             elif not indices and len(comp["values"]) == 1:
                 value = comp["values"][0]
             if value is not None:
-                out[comp["id"]] = str(value)
+                out[comp["id"]] = value if is_multi_value(value) else str(value)
         return out
 
 

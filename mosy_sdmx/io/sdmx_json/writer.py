@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mosy_sdmx.dataset import Action, Dataset
+from mosy_sdmx.dataset import Action, Dataset, LocalisedText, is_multi_value
 from mosy_sdmx.exceptions import DatasetError, Location, UnsupportedFormatError
 from mosy_sdmx.io.frame import ref_from_urn
 from mosy_sdmx.io.labels import Names, collect_names
@@ -82,7 +82,10 @@ class _Comp:
         self.id = comp_id
         codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
         self.codes = np.asarray(codes, dtype=np.int64)
-        self.values = [str(u) for u in np.asarray(uniques, dtype=object)]
+        #: The distinct values as they are (tuples and LocalisedText for SDMX 3.0
+        #: several values / languages), and as text.
+        self.raw = list(np.asarray(uniques, dtype=object))
+        self.values = [str(u) for u in self.raw]
 
 
 def _write(
@@ -262,16 +265,21 @@ class _Structure:
             ]
             return out
 
-        def attr(comp_id: str, values: list[str], level: str) -> dict[str, Any] | None:
+        def attr(comp_id: str, values: list[Any], level: str) -> dict[str, Any] | None:
             coded = layout.components[comp_id].kind is ValueKind.CODED
             if not values and version == "2.0":
                 return None
             out: dict[str, Any] = {"id": comp_id, "name": names.component(comp_id)}
             out["relationship"] = self._relationship(comp_id, level, version)
+            multi = [v for v in values if is_multi_value(v)]
+            if multi:  # several values and languages: SDMX-JSON 2.0 only (write_data checks)
+                out["format"] = multi_value_format(multi)
             out["values"] = [
-                {"id": v, "name": names.code(comp_id, v)}
-                if coded and _ID.match(v)
-                else ({"value": v} if version == "2.0" else {"name": v})
+                multi_value_json(v)
+                if is_multi_value(v)
+                else {"id": v, "name": names.code(comp_id, v)}
+                if coded and _ID.match(str(v))
+                else ({"value": str(v)} if version == "2.0" else {"name": str(v)})
                 for v in values
             ]
             return out
@@ -294,9 +302,9 @@ class _Structure:
             }
         struct["attributes"] = {
             "dataSet": [a for a in dataset_attrs if a],
-            "series": [a for a in (attr(c.id, c.values, "series") for c in self.series_attrs) if a],
+            "series": [a for a in (attr(c.id, c.raw, "series") for c in self.series_attrs) if a],
             "observation": [
-                a for a in (attr(c.id, c.values, "observation") for c in self.obs_attrs) if a
+                a for a in (attr(c.id, c.raw, "observation") for c in self.obs_attrs) if a
             ],
         }
         # Keep positions aligned with the indices written in the data part.
@@ -364,6 +372,27 @@ class _Structure:
             return pc.fill_null(text, "null")
         as_text = [json.dumps(v) if isinstance(v, str) else "null" for v in column.astype(object)]
         return pa.array(as_text, pa.string())
+
+
+def multi_value_json(value: Any) -> dict[str, Any]:
+    """An SDMX-JSON 2.0 component value for several values or a multilingual text."""
+    if isinstance(value, LocalisedText):
+        return {"value": dict(value)}
+    return {"values": [dict(v) if isinstance(v, LocalisedText) else str(v) for v in value]}
+
+
+def multi_value_format(values: list[Any]) -> dict[str, Any]:
+    """The component's ``format``: repeated and/or multilingual, as its values show."""
+    out: dict[str, Any] = {"dataType": "String"}
+    if any(isinstance(v, tuple) for v in values):
+        out["maxOccurs"] = "unbounded"
+    if any(
+        isinstance(v, LocalisedText) or any(isinstance(x, LocalisedText) for x in v)
+        for v in values
+        if isinstance(v, (tuple, LocalisedText))
+    ):
+        out["isMultiLingual"] = True
+    return out
 
 
 def _index_text(codes: np.ndarray) -> pa.Array:

@@ -287,6 +287,8 @@ def _finish_types(
         if (name in measures and col.dtype != np.float64) or name in string_cols:
             frame[name] = _as_str(col)
         elif col.dtype != np.float64 and not isinstance(col.dtype, pd.CategoricalDtype):
+            if col.dtype == object and any(map(is_multi_value, col)):
+                continue  # tuples and LocalisedText cells stay objects (Dataset contract)
             frame[name] = pd.Categorical(col)
     _restore_ampersands(frame)
     if layout is not None:

@@ -71,6 +71,9 @@ TYPE = "type"
 XSI_TYPE = ns.XSI_TYPE
 #: What structure-specific elements carry that is never a component.
 _NOT_COMPONENTS = frozenset({TYPE, XSI_TYPE})
+#: Elements attaching attributes to a partial key: SDMX-ML groups, and SDMX-ML
+#: 3.0 ``Atts`` (which, given no key at all, hold data set attributes).
+_PARTIAL_KEYS = ("Group", "Atts")
 #: The local name of the plain observation type: an ``xsi:type`` naming it is
 #: an annotation, not a measure.
 _PLAIN_OBS_TYPE = "ObsType"
@@ -420,7 +423,7 @@ class _SSReader:
         if self.depth > MAX_DEPTH:
             line, _ = self.window.locate_start_tag(tag, counts[tag] - 1)
             raise too_deep(self.source_name, line)
-        if tag == "Group":
+        if tag in _PARTIAL_KEYS:
             self._group(attrib)
             return
         namespace, local = ns.split_tag(tag)
@@ -462,7 +465,7 @@ class _SSReader:
             self.where = "dataset"
             return
         self.depth -= 1
-        if tag == "Group":
+        if tag in _PARTIAL_KEYS:
             self.where = "dataset"
             return
         local = ns.split_tag(tag)[1]
@@ -656,6 +659,7 @@ class _SSReader:
     def _dataset_result(self) -> Dataset:
         ref = self.header.structure_for(self.structure_ref)
         layout = self.layout
+        self._keyless_groups_to_dataset()
         time_dim = (layout.time_dimension if layout else None) or "TIME_PERIOD"
         frame = build_frame(self.got, layout=layout, time_dimension=time_dim)
         if self.series_cells:
@@ -687,6 +691,17 @@ class _SSReader:
             layout=layout if layout is not None else self._described(frame, ref, urn),
         )
 
+    def _keyless_groups_to_dataset(self) -> None:
+        """A group or ``Atts`` element naming no dimension speaks of the whole data set."""
+        dims = _dimension_names(self)
+        kept = []
+        for row, attrs in self.got.groups:
+            if any(k in dims for k in row):
+                kept.append((row, attrs))
+            else:
+                self.dataset_attributes.update({**row, **attrs})
+        self.got.groups[:] = kept
+
     def _described(
         self, frame: pd.DataFrame, ref: StructureRef | None, urn: str | None
     ) -> ComponentLayout:
@@ -700,9 +715,10 @@ class _SSReader:
         """
         dim_at_obs = ref.dimension_at_observation if ref is not None else None
         measures = [m for m in ("OBS_VALUE",) if m in frame.columns]
+        multi = {c for c in frame.columns if frame[c].dtype == object}  # never a key
         series_level = [c for c in self.series.names if c in frame.columns]
         obs_level = [c for c in frame.columns if c not in series_level and c not in measures]
-        dims = list(series_level)
+        dims = [c for c in series_level if c not in multi]
         if dim_at_obs == "AllDimensions":
             dims += [c for c in obs_level if c not in self.dataset_attributes]
         elif dim_at_obs in frame.columns and dim_at_obs not in dims:
@@ -710,7 +726,8 @@ class _SSReader:
         elif dim_at_obs is None and "TIME_PERIOD" in obs_level:
             dims.append("TIME_PERIOD")
         time = "TIME_PERIOD" if "TIME_PERIOD" in dims else None
-        attributes = {c: AttachmentLevel.OBSERVATION for c in obs_level if c not in dims}
+        attributes = {c: AttachmentLevel.SERIES for c in series_level if c in multi}
+        attributes.update({c: AttachmentLevel.OBSERVATION for c in obs_level if c not in dims})
         attributes.update({a: AttachmentLevel.DATASET for a in self.dataset_attributes})
         certain = {dim_at_obs, time}
         return described_layout(
@@ -722,6 +739,12 @@ class _SSReader:
             numeric_measures={m for m in measures if frame[m].dtype == "float64"},
             guessed_dimensions=tuple(d for d in dims if d not in certain),
         )
+
+
+def _dimension_names(reader: _SSReader) -> set[str]:
+    if reader.layout is not None:
+        return set(reader.layout.key_columns())
+    return set(reader.obs.names) | set(reader.series.names)
 
 
 def _expected_dimensions(layout: ComponentLayout | None, ref: StructureRef | None) -> list[str]:

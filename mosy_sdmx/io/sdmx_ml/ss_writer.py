@@ -12,9 +12,15 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 from mosy_sdmx import namespaces as ns
-from mosy_sdmx.dataset import Action, Dataset
+from mosy_sdmx.dataset import Action, Dataset, is_multi_value
 from mosy_sdmx.io.sdmx_ml._write_body import is_numeric, write_flat, write_series
 from mosy_sdmx.io.sdmx_ml._write_columns import fragments, value_text
+from mosy_sdmx.io.sdmx_ml._write_comps import (
+    comp_fragments,
+    comp_xml,
+    complex_columns,
+    obs_close,
+)
 from mosy_sdmx.io.sdmx_ml._write_envelope import (
     STRUCTURE_ID,
     STRUCTURE_PREFIX,
@@ -70,16 +76,27 @@ def dataset_attribute_values(dataset: Dataset, names: tuple[str, ...]) -> dict[s
     return out
 
 
-def _attr_parts(dataset: Dataset, layout: ComponentLayout, names) -> list:
+def _attr_parts(dataset: Dataset, layout: ComponentLayout, names, skip=()) -> list:
     data = dataset.data
     parts = []
     for name in names:
-        if name in data.columns:
+        if name in data.columns and name not in skip:
             numeric = is_numeric(layout, data[name], name)
             parts.append(
                 fragments(data[name], lambda t, name=name: f' {name}="{t}"', numeric=numeric)
             )
     return parts
+
+
+def _comp_type_namer(layout: ComponentLayout):
+    """The dataflow-specific Comp type of a component: ``ID_ATTRIBUTE`` (``ID_MEASURE``),
+    as the SDMX-ML 3.0 samples' schemas name them, in the structure's namespace."""
+
+    def name(component: str) -> str:
+        kind = "MEASURE" if component in layout.measures else "ATTRIBUTE"
+        return f"{STRUCTURE_PREFIX}:{component}_{kind}"
+
+    return name
 
 
 def _write(
@@ -106,12 +123,24 @@ def _write(
     data = dataset.data
     require_key_columns(layout, dataset)
 
+    # SDMX-ML 3.0: columns with several values or languages become <Comp> children
+    # (write_data lets no other version get such cells).
+    obs_comps = complex_columns(dataset, (*where.measures, *where.obs_attributes))
+    series_comps = complex_columns(dataset, where.series_attributes)
+    comp_type = _comp_type_namer(layout)
+
     # Flat: series and group attributes were placed on Obs by the plan.
     obs_parts: list = ["<Obs"]
     obs_parts += _attr_parts(dataset, layout, where.obs_dimensions)
-    obs_parts += _attr_parts(dataset, layout, where.measures)
-    obs_parts += _attr_parts(dataset, layout, where.obs_attributes)
-    obs_parts.append("/>\n")
+    obs_parts += _attr_parts(dataset, layout, where.measures, obs_comps)
+    obs_parts += _attr_parts(dataset, layout, where.obs_attributes, obs_comps)
+    if obs_comps:
+        opening, closing = obs_close(data, obs_comps)
+        obs_parts.append(opening)
+        obs_parts += [comp_fragments(data[c], c, comp_type(c), "common") for c in obs_comps]
+        obs_parts.append(closing)
+    else:
+        obs_parts.append("/>\n")
 
     ds_attrs = {
         f"{{{ss_ns}}}structureRef": STRUCTURE_ID,
@@ -120,7 +149,13 @@ def _write(
     if version == "2.1":
         ds_attrs[f"{{{ss_ns}}}dataScope"] = "Dataflow" if ref.is_dataflow else "DataStructure"
     ds_attrs[f"{{{ss_ns}}}action"] = Action.parse(dataset.action).value
-    for name, value in dataset_attribute_values(dataset, where.dataset_attributes).items():
+    complex_attributes = {}
+    for name in where.dataset_attributes:
+        value = dataset.attributes.get(name)
+        if is_multi_value(value):
+            complex_attributes[name] = value
+    simple = tuple(n for n in where.dataset_attributes if n not in complex_attributes)
+    for name, value in dataset_attribute_values(dataset, simple).items():
         ds_attrs[name] = value
 
     with message(stream, "StructureSpecificData", nsmap, message_ns, common_ns) as env:
@@ -130,13 +165,21 @@ def _write(
                 env.data_provider("DataProvider", dataset.provider, layout.agency, version)
             env.xf.write("\n")
             env.flush()
+            if complex_attributes:  # data set level Comps: an Atts element with no key
+                comps = "".join(
+                    comp_xml(n, v, comp_type(n), "common") for n, v in complex_attributes.items()
+                )
+                stream.write(f"<Atts>{comps}</Atts>\n".encode())
             if where.flat:
                 write_flat(stream, len(data), obs_parts)
             else:
                 series_parts: list = ["<Series"]
                 series_parts += _attr_parts(dataset, layout, where.series_dimensions)
-                series_parts += _attr_parts(dataset, layout, where.series_attributes)
+                series_parts += _attr_parts(dataset, layout, where.series_attributes, series_comps)
                 series_parts.append(">\n")
+                series_parts += [
+                    comp_fragments(data[c], c, comp_type(c), "common") for c in series_comps
+                ]
                 write_series(
                     stream, data, where.series_dimensions, series_parts, obs_parts, "</Series>\n"
                 )
