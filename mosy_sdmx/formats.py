@@ -6,7 +6,6 @@ formats up here, so a name or a media type is spelt in one place only.
 
 from __future__ import annotations
 
-import json
 import re
 from enum import StrEnum
 
@@ -157,6 +156,7 @@ _NOT_DATA = {
     b"conceptSchemes": "a structure",
 }
 _JSON_SCHEMA = re.compile(rb'"schema"\s*:\s*"([^"]*)"')
+_JSON_DATA_OBJECT = re.compile(rb'\{\s*"data"\s*:\s*\{')
 _ZIP_MAGIC = b"PK\x03\x04"
 _SIGNATURES = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16", b"\x1f\x8b": "gzip"}
 
@@ -278,11 +278,8 @@ def _sniff_json(text: bytes) -> DataFormat:
         return DataFormat.SDMX_JSON_20 if b"meta" in keys else DataFormat.SDMX_JSON_10
     if b"meta" in keys and b"data" in keys:
         return DataFormat.SDMX_JSON_20
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        doc = None
-    if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
+    # A bare {"data": {...}}: looked for, not parsed (sniffing never recurses).
+    if _JSON_DATA_OBJECT.match(text):
         return DataFormat.SDMX_JSON_20
     raise UnsupportedFormatError(
         "Not an SDMX-JSON data message", "no 'meta', 'header', 'structure' or 'dataSets' found"

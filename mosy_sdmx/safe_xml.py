@@ -5,7 +5,8 @@ resolved, no DTD loaded, nothing fetched from the network, and libxml2's
 protective limits stay on (``huge_tree=False``: text nodes up to 10 MB, nesting
 up to 256). A document that declares a DTD at all is refused outright, since
 SDMX messages never need one and internal subsets are the vehicle of XXE and
-"billion laughs" attacks. Element nesting is further capped at ``MAX_DEPTH``.
+"billion laughs" attacks. Element nesting is further capped at the ``max_depth``
+limit (``mosy_sdmx.limits``), the same for XML and JSON.
 
 Two ways in: ``parse_bytes`` for small documents (structure messages) and
 ``feed_stream`` for data messages, which pushes chunks into a parser-target
@@ -22,9 +23,10 @@ from typing import IO, Any
 from lxml import etree
 
 from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.limits import Limits, get_limits
 
-#: Deepest element nesting accepted; SDMX messages are ~10 levels deep.
-MAX_DEPTH = 64
+#: The default deepest element nesting (``Limits.max_depth``); SDMX messages are ~10 deep.
+MAX_DEPTH = Limits().max_depth
 #: Bytes fed to the parser at a time by ``feed_stream``.
 CHUNK_SIZE = 1 << 20
 
@@ -123,23 +125,25 @@ def check_text_start(data: bytes, source_name: str | None = None) -> None:
 
 
 def check_depth(root: etree._Element, source_name: str | None = None) -> None:
-    """Refuse trees nested deeper than MAX_DEPTH, in one walk (no parent chains)."""
+    """Refuse trees nested deeper than the depth limit, in one walk (no parent chains)."""
     depth = 0
+    limit = get_limits().max_depth
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if event == "end":
             depth -= 1
             continue
         depth += 1
-        if depth > MAX_DEPTH:
+        if depth > limit:
             raise too_deep(source_name, element.sourceline)
 
 
 def too_deep(source_name: str | None = None, line: int | None = None) -> ParseError:
+    limit = get_limits().max_depth
     return ParseError(
         "XML nested too deeply",
-        f"more than {MAX_DEPTH} levels of elements",
+        f"more than {limit} levels of elements",
         location=Location(source=source_name, line=line),
-        context={"limit": MAX_DEPTH},
+        context={"limit": limit},
     )
 
 

@@ -13,12 +13,12 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from sdmx.model.v21 import PACKAGE
 from sdmx.urn import URN
 
 from mosy_sdmx.dataset import Action, is_multi_value
 from mosy_sdmx.exceptions import Location, ParseError
+from mosy_sdmx.io.numbers import non_doubles, parse_doubles
 from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
 
 #: SDMX-CSV 2.0 STRUCTURE column values and the (SDMX 3.0) class each one names.
@@ -80,7 +80,7 @@ def to_float(
     decimal_comma: bool = False,
     tolerate: np.ndarray | None = None,
 ) -> np.ndarray | None:
-    """Cast a string column to float64; empty cells become NaN.
+    """Cast a string column to float64 as the standard spells numbers; empty cells become NaN.
 
     Returns None when some values are not numbers but every such row is one
     ``tolerate`` allows (e.g. ``-`` in Delete rows): the caller keeps strings.
@@ -88,30 +88,23 @@ def to_float(
     """
     if pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
         return values.to_numpy(zero_copy_only=False).astype("float64", copy=False)
-    trimmed = pc.utf8_trim_whitespace(values)
-    if decimal_comma:
-        trimmed = pc.replace_substring(trimmed, ",", ".")
-    try:
-        cast = pc.cast(trimmed, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    else:
+    cast, first = parse_doubles(values, decimal_comma=decimal_comma)
+    if cast is not None:
         return cast.to_numpy(zero_copy_only=False)
-    # Slow path, only on bad input: find which rows fail.
-    as_series = pd.Series(trimmed.to_numpy(zero_copy_only=False), dtype=object)
-    numbers = pd.to_numeric(as_series, errors="coerce")
-    bad = numbers.isna().to_numpy() & as_series.notna().to_numpy()
-    bad &= ~as_series.isin(["NaN", "nan"]).to_numpy()
-    if tolerate is not None and not (bad & ~tolerate).any():
+    if (
+        tolerate is not None
+        and not (non_doubles(values, decimal_comma=decimal_comma) & ~tolerate).any()
+    ):
         return None
-    index = int(np.flatnonzero(bad)[0])
+    index = int(first or 0)
+    value = values[index].as_py()
     raise ParseError(
         "Not a number",
-        f"{component} must be numeric, found {short_text(as_series.iloc[index])!r}",
+        f"{component} must be a number as SDMX writes them, found {short_text(value)!r}",
         location=Location(
             source=source, row=first_row + index, line=first_row + index + 1, component=component
         ),
-        context={"component": component, "value": short_text(as_series.iloc[index], 200)},
+        context={"component": component, "value": short_text(value, 200)},
     )
 
 

@@ -4,7 +4,9 @@ The stream handed to a reader starts at the first byte of the (decompressed)
 content and is seekable whenever the input allows it, so readers can take a
 second look (e.g. to find the row of a CSV error). A seekable zip archive is
 read in place, never copied into memory; a non-seekable one is spooled to a
-temporary file. Decompression is capped (``MAX_DECOMPRESSED``) against bombs.
+temporary file. Decompression is capped against bombs (``mosy_sdmx.limits``:
+``max_unpacked_bytes``, ``max_ratio``), and whatever a broken wrapper raises
+(a bad CRC, a wrong size, an impossible offset) is a ParseError.
 """
 
 from __future__ import annotations
@@ -21,21 +23,19 @@ from typing import IO, BinaryIO
 
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.formats import DataFormat, sniff_data_format, xml_prolog_incomplete
+from mosy_sdmx.limits import get_limits
 
 Source = str | Path | bytes | IO[bytes]
 
 #: Bytes looked at to sniff a format.
 SNIFF_BYTES = 64 * 1024
-#: Most bytes a gzip input or a zip member may unpack to (zip and gzip bombs).
-MAX_DECOMPRESSED = 8 * 1024**3
 #: Most bytes read to find an XML root element behind a long prolog.
 MAX_SNIFF_BYTES = 4 * 1024 * 1024
-#: Largest unpacked/packed ratio accepted beyond ``RATIO_FLOOR`` unpacked bytes. Deflate
-#: tops out near 1032:1; THB-shaped SDMX-ML and SDMX-CSV compress about 20:1 with gzip.
-MAX_RATIO = 100
-RATIO_FLOOR = 16 * 1024**2
 #: Bytes of a non-seekable zip archive kept in memory before spilling to disk.
 SPOOL_MEMORY = 64 * 1024**2
+
+#: What a broken gzip or zip wrapper raises while it is read (BadGzipFile is an OSError).
+WRAPPER_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile, zipfile.LargeZipFile)
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -80,6 +80,8 @@ class _Capped(io.RawIOBase):
         self._count = 0
         self._seekable = seekable
         self._packed = packed
+        limits = get_limits()
+        self._ratio, self._floor = limits.max_ratio, limits.ratio_floor
 
     def readable(self) -> bool:
         return True
@@ -88,7 +90,14 @@ class _Capped(io.RawIOBase):
         return self._seekable
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        self._count = self._inner.seek(offset, whence)
+        try:  # seeking back in gzip or zip means reading it again
+            self._count = self._inner.seek(offset, whence)
+        except WRAPPER_ERRORS as exc:
+            raise ParseError(
+                "Broken compressed input",
+                f"{type(exc).__name__}: {str(exc)[:200]}",
+                location=Location(source=self._name),
+            ) from None
         return self._count
 
     def tell(self) -> int:
@@ -97,9 +106,11 @@ class _Capped(io.RawIOBase):
     def readinto(self, buffer) -> int:  # type: ignore[override]
         try:
             data = self._inner.read(len(buffer))
-        except (OSError, EOFError, zlib.error) as exc:
+        except WRAPPER_ERRORS as exc:
             raise ParseError(
-                "Broken compressed input", str(exc), location=Location(source=self._name)
+                "Broken compressed input",
+                f"{type(exc).__name__}: {str(exc)[:200]}",
+                location=Location(source=self._name),
             ) from None
         n = len(data)
         self._count += n
@@ -113,14 +124,14 @@ class _Capped(io.RawIOBase):
         packed = self._packed.count if self._packed is not None else 0
         if (
             self._packed is not None
-            and self._count > RATIO_FLOOR
-            and self._count > MAX_RATIO * max(packed, 1)
+            and self._count > self._floor
+            and self._count > self._ratio * max(packed, 1)
         ):
             raise ParseError(
                 "Suspicious compressed input",
-                f"it unpacks more than {MAX_RATIO}-fold (a decompression bomb?)",
+                f"it unpacks more than {self._ratio}-fold (a decompression bomb?)",
                 location=Location(source=self._name),
-                context={"ratio_limit": MAX_RATIO},
+                context={"ratio_limit": self._ratio},
             )
         buffer[:n] = data
         return n
@@ -208,13 +219,16 @@ class _Offset(io.RawIOBase):
 
 @contextmanager
 def open_source(
-    source: Source, *, max_bytes: int = MAX_DECOMPRESSED
+    source: Source, *, max_bytes: int | None = None
 ) -> Iterator[tuple[BinaryIO, str, bytes]]:
     """Yield (binary stream, display name, first bytes) for any input.
 
     Gzip is unwrapped on the fly; a zip archive that is not an Excel workbook
-    must hold exactly one data file, which is streamed out of it.
+    must hold exactly one data file, which is streamed out of it. ``max_bytes``
+    defaults to the ``max_unpacked_bytes`` limit.
     """
+    if max_bytes is None:
+        max_bytes = get_limits().max_unpacked_bytes
     with ExitStack() as stack:
         name = "<bytes>"
         if isinstance(source, (str, Path)):
@@ -248,6 +262,20 @@ def open_source(
 def _open_zip(
     stream: IO[bytes], name: str, stack: ExitStack, max_bytes: int
 ) -> tuple[bytes, IO[bytes]]:
+    try:
+        return _open_zip_member(stream, name, stack, max_bytes)
+    except (*WRAPPER_ERRORS, ValueError, NotImplementedError, RuntimeError) as exc:
+        # Offsets and sizes come from the archive: a broken one fails in seek or read.
+        raise ParseError(
+            "Broken zip archive",
+            f"{type(exc).__name__}: {str(exc)[:200]}",
+            location=Location(source=name),
+        ) from None
+
+
+def _open_zip_member(
+    stream: IO[bytes], name: str, stack: ExitStack, max_bytes: int
+) -> tuple[bytes, IO[bytes]]:
     if not stream.seekable():
         spool = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY))  # noqa: SIM115
         while chunk := stream.read(1024 * 1024):
@@ -255,10 +283,7 @@ def _open_zip(
         spool.seek(0)
         stream = spool  # type: ignore[assignment]
     start = stream.tell()
-    try:
-        archive = stack.enter_context(zipfile.ZipFile(stream))
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ParseError("Broken zip archive", str(exc), location=Location(source=name)) from None
+    archive = stack.enter_context(zipfile.ZipFile(stream))
     names = [n for n in archive.namelist() if not n.endswith("/")]
     if any(n.startswith("xl/") for n in names) or "[Content_Types].xml" in names:
         # An Excel workbook: the xlsx reader takes the whole archive.
@@ -279,11 +304,13 @@ def _open_zip(
             location=where,
             context={"limit": max_bytes},
         )
-    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+    limits = get_limits()
+    ratio = limits.max_ratio
+    if info.file_size > limits.ratio_floor and info.file_size > ratio * max(info.compress_size, 1):
         raise ParseError(
             "Suspicious zip member",
             f"{names[0]} unpacks {info.file_size // max(info.compress_size, 1)}-fold "
-            f"(limit {MAX_RATIO})",
+            f"(limit {ratio})",
             location=where,
         )
     try:

@@ -16,6 +16,8 @@ from sdmx.model import common, v21, v30
 from sdmx.model.common import FacetValueType
 from sdmx.urn import URN
 
+from mosy_sdmx.exceptions import StructureError
+
 #: Attribute relationships (sdmx1's SDMX 2.1 and 3.0 classes) meaning "attached to
 #: the dataset" and "attached to each observation".
 DATASET_RELATIONSHIPS = (v21.NoSpecifiedRelationship, v30.DataflowRelationship)
@@ -177,6 +179,41 @@ def _attachment(
     return AttachmentLevel.GROUP, dims
 
 
+def check_components(dsd: common.BaseDataStructureDefinition) -> None:
+    """Refuse a DSD whose components a reader could not use, naming the component.
+
+    sdmx1 builds what a structure message says: a component listed where it does
+    not belong, or two components with one id (which sdmx1 resolves to one
+    object), would only fail later, when data is read.
+    """
+    seen: dict[str, str] = {}
+    lists = (
+        ("dimension", dsd.dimensions.components, common.DimensionComponent),
+        ("measure", dsd.measures.components, common.Component),
+        ("attribute", dsd.attributes.components, common.DataAttribute),
+    )
+    for role, members, expected in lists:
+        for comp in members:
+            ident = getattr(comp, "id", None)
+            problem = None
+            if not isinstance(ident, str) or not ident:
+                problem = f"a {role} has no id"
+            elif not isinstance(comp, expected) or (
+                role == "measure"
+                and isinstance(comp, (common.DimensionComponent, common.DataAttribute))
+            ):
+                problem = f"{ident} is listed as a {role} but is a {type(comp).__name__}"
+            elif ident in seen:
+                problem = f"{ident} is both a {seen[ident]} and a {role}"
+            if problem:
+                raise StructureError(
+                    "Unusable data structure",
+                    f"{dsd.id}: {problem}",
+                    context={"structure": dsd.id, "component": ident},
+                )
+            seen[ident] = role
+
+
 def restrict_codes(
     layout: ComponentLayout, allowed: Mapping[str, frozenset[str]]
 ) -> ComponentLayout:
@@ -196,6 +233,7 @@ def restrict_codes(
 
 def build_layout(dsd: common.BaseDataStructureDefinition, dataflow=None) -> ComponentLayout:
     """Summarise an sdmx1 DSD; a dataflow, when given, names the structure URN."""
+    check_components(dsd)
     components: dict[str, Component] = {}
     dimensions: list[str] = []
     time_dimension = None

@@ -15,12 +15,12 @@ import sdmx
 from sdmx.message import StructureMessage
 from sdmx.model import common
 
-from mosy_sdmx.exceptions import ParseError, StructureError, StructureNotFoundError
+from mosy_sdmx.exceptions import MosyError, ParseError, StructureError, StructureNotFoundError
 
 # Imported with this module, so that the adapted readers are built before anything
 # reads data with sdmx1 (see ``_sdmx1_v30.ensure_v30_reader``).
 from mosy_sdmx.structures._sdmx1_v30 import read_message
-from mosy_sdmx.structures.layout import ComponentLayout, build_layout
+from mosy_sdmx.structures.layout import ComponentLayout, build_layout, check_components
 
 
 class StructureSet:
@@ -123,6 +123,23 @@ class StructureSet:
             layout = build_layout(self._described_dsd(self.dsd(ref), None))
         self._layouts[ref] = layout
         return layout
+
+    def check_usable(self) -> None:
+        """Build every dataflow's and DSD's layout now, so that a set that loads can
+        be read with: what would fail later is a StructureError naming the artefact."""
+        for dsd in self.message.structure.values():
+            check_components(dsd)
+        for ref in [*self.message.dataflow, *self.message.structure]:
+            try:
+                self.layout(ref)
+            except MosyError:
+                pass  # e.g. a dataflow whose DSD is elsewhere: said clearly when asked for
+            except Exception as exc:  # sdmx1 built something no reader can use
+                raise StructureError(
+                    "Unusable structure",
+                    f"{ref} cannot be used: {type(exc).__name__}: {str(exc)[:160]}",
+                    context={"structure": ref},
+                ) from None
 
     def _described_dsd(self, dsd, flow) -> common.BaseDataStructureDefinition:
         """The DSD with its components: a dataflow's reference resolved in the set.
@@ -355,4 +372,6 @@ def read_structure_bytes(data: bytes, source_name: str = "structure message") ->
         ) from None
     if not isinstance(message, StructureMessage):
         raise StructureError("Not an SDMX structure message", source_name)
-    return StructureSet(message, source=source_name)
+    structures = StructureSet(message, source=source_name)
+    structures.check_usable()
+    return structures

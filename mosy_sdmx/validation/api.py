@@ -8,6 +8,7 @@ report; it is the only place that touches ``mosy_sdmx.io``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -27,6 +28,9 @@ from mosy_sdmx.validation.context import SkipCheck, ValidationContext
 from mosy_sdmx.validation.report import IssueCollector, Report
 
 DEFAULT_MAX_EXAMPLES = 20
+
+#: Where a reader or check bug that reached a last-resort catch-all is logged.
+log = logging.getLogger(__name__)
 
 
 def validate(
@@ -96,6 +100,7 @@ def _run(chk, ctx: ValidationContext) -> str:
     except SkipCheck as reason:
         return f"skipped: {reason}"
     except Exception as exc:
+        log.error("validation check %s failed", chk.name, exc_info=True)
         ctx.collector.add(
             "check-failed",
             {"check": chk.name, "error": type(exc).__name__},
@@ -157,7 +162,8 @@ def read_and_validate(
     except OSError as exc:
         error = ParseError("Cannot open the file", exc.strerror or "I/O error")
         return None, error_report(error, source=name)
-    except Exception as exc:  # a reader bug must still give a report
+    except Exception as exc:  # a reader bug must still give a report (and be logged)
+        log.error("reading %s failed unexpectedly", name, exc_info=True)
         error = ParseError("The input could not be read", unexpected_error_text(exc))
         return None, error_report(error, source=name)
     report = validate(dataset, structure, provider, flow=flow, **options)

@@ -57,6 +57,8 @@ class CsvHeader:
         for index, col in enumerate(self.columns):
             if col.role == "name":
                 names.append(f"\x00name:{col.name_of}:{index}")
+            elif col.role == "key":  # SERIES_KEY and OBS_KEY share the role
+                names.append(f"\x00key:{index}")
             elif col.role in ("component", "custom"):
                 names.append(col.id)
             else:
@@ -88,6 +90,13 @@ def parse_header(line: str, source: str | None) -> CsvHeader:
         raise ParseError(
             "Not SDMX-CSV", f"no field separator after {term} in the header", location=where
         )
+    if not delimiter.isascii() or delimiter in '"\r\n\x00':
+        raise ParseError(
+            "Not SDMX-CSV",
+            f"{delimiter!r} after {term} cannot separate fields (an ASCII character such as "
+            "',' or ';' can)",
+            location=where,
+        )
     subfield = brackets[1:-1] or None if brackets else None
     fields = next(csv.reader([line], delimiter=delimiter, strict=False))
     header = CsvHeader(version, delimiter, subfield)
@@ -103,6 +112,13 @@ def parse_header(line: str, source: str | None) -> CsvHeader:
             continue
         if version == "2.0" and text in SPECIAL_20:
             role = {"SERIES_KEY": "key", "OBS_KEY": "key"}.get(text, text.lower())
+            if text in seen or text == "STRUCTURE":
+                raise ParseError(
+                    "Duplicate column",
+                    f"{text} appears more than once (again in column {index + 1})",
+                    location=Location(source=source, line=1, column=index + 1),
+                )
+            seen[text] = index
             header.columns.append(Column(raw, text, role))
             continue
         if with_names and previous_component is not None:

@@ -18,6 +18,7 @@ from typing import BinaryIO, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from mosy_sdmx.dataset import Action, Dataset
@@ -190,12 +191,16 @@ def _parse_body(
     try:
         if numbers:
             try:
-                return run(True, body, numbers)
+                table = run(True, body, numbers)
             except pa.ArrowInvalid as exc:
                 if "conversion error to double" not in str(exc):
                     raise
-                invalid.clear()
-                body.seek(start)
+            else:
+                if not _nan_or_infinite(table, numbers):
+                    return table
+                # Arrow reads nan, inf, Infinity...: only the strings tell NaN from nan.
+            invalid.clear()
+            body.seek(start)
         return run(True, body, [])
     except pa.ArrowInvalid as exc:
         message = str(exc)
@@ -212,6 +217,10 @@ def _parse_body(
         raise _body_error(message, invalid, header, source) from None
     except (OSError, EOFError) as exc:
         raise ParseError("Unreadable input", str(exc), location=Location(source=source)) from None
+
+
+def _nan_or_infinite(table: pa.Table, names: list[str]) -> bool:
+    return any(pc.any(pc.or_(pc.is_nan(table[n]), pc.is_inf(table[n]))).as_py() for n in names)
 
 
 def _parsed_as_number(col: Column, layout: ComponentLayout | None) -> bool:
@@ -313,74 +322,20 @@ def _to_dataset(
     source: str | None,
     extra: Extra,
 ) -> Dataset:
+    """The parsed table as a Dataset: actions, typed columns, labels, the contract."""
     names = header.internal_names()
     roles = {n: c for n, c in zip(names, header.columns, strict=True)}
     n_rows = table.num_rows
-    table = _Converted(table)
-
-    structure_urn, structure_ids = _structure_urn(header, table, names, roles)
-    action, action_column = Action.INFORMATION, None
-    if "\x00action" in names:
-        action, action_column = lift_actions(table.pandas("\x00action"))
-    delete_rows = None
-    if action is Action.DELETE:
-        delete_rows = np.ones(n_rows, dtype=bool)
-    elif action_column is not None:
-        delete_rows = (action_column == Action.DELETE.value).to_numpy()
-
-    decimal_comma = header.delimiter != ","
-    columns: dict[str, pd.Series | np.ndarray] = {}
-    labels: dict[str, dict[str, str]] = {}
-    measures = set(layout.measures) if layout is not None else {"OBS_VALUE"}
-    for name in names:
-        col = roles[name]
-        if col.role == "custom" and extra == "ignore":
-            continue
-        if col.role not in ("component", "custom"):
-            continue
-        data = table[name]
-        if col.role == "component" and col.id in measures:
-            numeric = layout is None or layout.components[col.id].kind in (
-                ValueKind.NUMBER,
-                ValueKind.INTEGER,
-            )
-            values = None
-            if numeric:
-                values = to_float(
-                    data,
-                    col.id,
-                    source=source,
-                    decimal_comma=decimal_comma,
-                    tolerate=delete_rows if layout is not None else np.ones(n_rows, dtype=bool),
-                )
-            columns[col.id] = values if values is not None else table.pandas(name)
-            continue
-        series = table.pandas(name)
-        if col.brackets is not None and header.version == "2.0":  # several values, languages
-            columns[col.id] = parse_column(series, col.brackets, header.subfield)
-            continue
-        if header.has_labels and col.role == "component" and _is_labelled(col, layout, series):
-            series, found = _split_cells(series)
-            if found:
-                labels[col.id] = found
-        columns[col.id] = series
-    for name in names:  # labels=name: names in the column after the ids
-        col = roles[name]
-        if col.role == "name" and col.name_of in columns:
-            found = _name_column(columns[col.name_of], table.pandas(name))
-            if found:
-                labels[col.name_of] = found
-    df = (
-        pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
-        if columns
-        else pd.DataFrame(index=pd.RangeIndex(n_rows))
+    converted = _Converted(table)
+    structure_urn, structure_ids = _structure_urn(header, converted, names, roles)
+    action, action_column, delete_rows = _actions(converted, names, n_rows)
+    columns, labels = _component_columns(
+        header, converted, roles, layout, source, extra, delete_rows
     )
-    if structure_ids is not None:
-        df["STRUCTURE_ID"] = structure_ids.to_numpy()
-        df["STRUCTURE_ID"] = df["STRUCTURE_ID"].astype("category")
-    if action_column is not None:
-        df["ACTION"] = action_column.to_numpy()
-        df["ACTION"] = df["ACTION"].astype("category")
+    df = pd.DataFrame(columns, index=pd.RangeIndex(n_rows))
+    for name, values in (("STRUCTURE_ID", structure_ids), ("ACTION", action_column)):
+        if values is not None:
+            df[name] = pd.Categorical(values.to_numpy())
     _check_dimensions(df, header, layout, source, action)
     if layout is not None:  # 1.0 (and streaming 2.0) send every attribute, used or not
         unused = [a for a in layout.attributes if a in df.columns and df[a].isna().all()]
@@ -395,6 +350,86 @@ def _to_dataset(
         source=source,
         row_offset=2,
     )
+
+
+def _actions(
+    table: _Converted, names: list[str], n_rows: int
+) -> tuple[Action, pd.Series | None, np.ndarray | None]:
+    """The dataset's action, a per-row ACTION column when rows differ, and the Delete rows."""
+    action, action_column = Action.INFORMATION, None
+    if "\x00action" in names:
+        action, action_column = lift_actions(table.pandas("\x00action"))
+    delete_rows = None
+    if action is Action.DELETE:
+        delete_rows = np.ones(n_rows, dtype=bool)
+    elif action_column is not None:
+        delete_rows = (action_column == Action.DELETE.value).to_numpy()
+    return action, action_column, delete_rows
+
+
+def _component_columns(
+    header: CsvHeader,
+    table: _Converted,
+    roles: dict[str, Column],
+    layout: ComponentLayout | None,
+    source: str | None,
+    extra: Extra,
+    delete_rows: np.ndarray | None,
+) -> tuple[dict[str, pd.Series | np.ndarray], dict[str, dict[str, str]]]:
+    """Component (and kept custom) columns, typed, and the labels the file carries."""
+    columns: dict[str, pd.Series | np.ndarray] = {}
+    labels: dict[str, dict[str, str]] = {}
+    measures = set(layout.measures) if layout is not None else {"OBS_VALUE"}
+    for name, col in roles.items():
+        if col.role not in ("component", "custom") or (col.role == "custom" and extra == "ignore"):
+            continue
+        if col.role == "component" and col.id in measures:
+            columns[col.id] = _measure_column(header, table, name, col, layout, source, delete_rows)
+            continue
+        series = table.pandas(name)
+        if col.brackets is not None and header.version == "2.0":  # several values, languages
+            columns[col.id] = parse_column(series, col.brackets, header.subfield)
+            continue
+        if header.has_labels and col.role == "component" and _is_labelled(col, layout, series):
+            series, found = _split_cells(series)
+            if found:
+                labels[col.id] = found
+        columns[col.id] = series
+    for name, col in roles.items():  # labels=name: names in the column after the ids
+        if col.role == "name" and col.name_of in columns:
+            found = _name_column(columns[col.name_of], table.pandas(name))
+            if found:
+                labels[col.name_of] = found
+    return columns, labels
+
+
+def _measure_column(
+    header: CsvHeader,
+    table: _Converted,
+    name: str,
+    col: Column,
+    layout: ComponentLayout | None,
+    source: str | None,
+    delete_rows: np.ndarray | None,
+) -> pd.Series | np.ndarray:
+    """A numeric measure as float64; text where the measure is not numeric (or in Delete
+    rows, which may send ``-`` for a value)."""
+    numeric = layout is None or layout.components[col.id].kind in (
+        ValueKind.NUMBER,
+        ValueKind.INTEGER,
+    )
+    if numeric:
+        tolerate = delete_rows if layout is not None else np.ones(table.num_rows, dtype=bool)
+        values = to_float(
+            table[name],
+            col.id,
+            source=source,
+            decimal_comma=header.delimiter != ",",
+            tolerate=tolerate,
+        )
+        if values is not None:
+            return values
+    return table.pandas(name)
 
 
 class _Converted:

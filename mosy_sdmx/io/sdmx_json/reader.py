@@ -2,21 +2,23 @@
 
 Three envelopes are read: 2.0 (``meta`` + ``data.structures[]``), 1.0
 (``meta`` + ``data.structure``) and the early 1.0 form many services still
-send (top-level ``header``/``structure``/``dataSets``). The message is parsed
-with the stdlib ``json``; observations are then gathered into flat lists once
-and every key, value and attribute index is decoded column-wise with numpy.
+send (top-level ``header``/``structure``/``dataSets``). The message is decoded
+by msgspec into typed sections (``_messages``), so a value of the wrong JSON
+type is a ParseError with its JSON path before anything indexes into it;
+observations are then gathered into flat lists once and every key, value and
+attribute index is decoded column-wise with numpy.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import re
 from datetime import datetime
 from itertools import chain, zip_longest
 from typing import Any, BinaryIO
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +29,16 @@ from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.completeness import check_dimensions
 from mosy_sdmx.io.frame import finish_frame, short_text
+from mosy_sdmx.io.numbers import objects_to_doubles
+from mosy_sdmx.io.sdmx_json._messages import (
+    Component,
+    ComponentValue,
+    DataSet,
+    Link,
+    Message,
+    Structure,
+    decode,
+)
 from mosy_sdmx.io.sdmx_ml._read_header import several_datasets
 from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
 from mosy_sdmx.structures.layout import described_layout
@@ -101,8 +113,6 @@ def _read(
     header = _header(header_elem)
     out = []
     for index, ds in enumerate(datasets):
-        if not isinstance(ds, dict):
-            raise _shape_error(source_name, f"dataSets[{index}] is not an object")
         struct = structures[_struct_index(ds, len(structures), source_name)]
         decoded = _Decoded(struct, layout, source_name, extra_columns)
         try:
@@ -175,79 +185,54 @@ def _merged(datasets: list[Dataset]) -> Dataset | None:
 # -- envelope ---------------------------------------------------------------------
 
 
-def _load(stream: BinaryIO, source: str | None) -> Any:
+def _load(stream: BinaryIO, source: str | None) -> Message:
     raw = stream.read()
     if not raw.strip():
         raise ParseError("Empty input", "the file holds no data", location=Location(source=source))
-    try:
-        return json.loads(raw, parse_int=_parse_int)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            "Malformed JSON",
-            exc.msg,
-            location=Location(source=source, line=exc.lineno, column=exc.colno),
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ParseError("Not UTF-8", str(exc), location=Location(source=source)) from None
-    except RecursionError:
-        raise ParseError(
-            "JSON nested too deeply",
-            "the message nests arrays or objects too deeply",
-            location=Location(source=source),
-        ) from None
-
-
-def _parse_int(text: str) -> int | str:
-    # Python refuses int() on more than 4300 digits; such a value is no count anyway,
-    # so it stays text and is refused where a number is required.
-    return int(text) if len(text) <= 40 else text
+    return decode(raw, source)
 
 
 def _shape_error(source: str | None, detail: str) -> ParseError:
     return ParseError("Not an SDMX-JSON data message", detail, location=Location(source=source))
 
 
-def _envelope(doc: Any, source: str | None) -> tuple[dict, list[dict], list[dict]]:
-    if not isinstance(doc, dict):
-        raise _shape_error(source, "the top level is not a JSON object")
-    if "header" in doc or "structure" in doc:  # early SDMX-JSON 1.0
-        structure = doc.get("structure")
-        if not isinstance(structure, dict):
+def _envelope(doc: Message, source: str | None) -> tuple[dict, list[Structure], list[DataSet]]:
+    if doc.header is not None or doc.structure is not None:  # early SDMX-JSON 1.0
+        if doc.structure is None:
             raise _shape_error(source, "'structure' is missing")
-        return doc.get("header") or {}, [structure], doc.get("dataSets") or []
-    data = doc.get("data")
-    if not isinstance(data, dict):
+        return doc.header or {}, [doc.structure], doc.dataSets or []
+    data = doc.data
+    if data is None:
         raise _shape_error(source, "neither 'data' nor 'header' found")
-    if isinstance(data.get("structures"), list):
-        structures = data["structures"]
-    elif isinstance(data.get("structure"), dict):
-        structures = [data["structure"]]
+    if data.structures is not None:
+        structures = data.structures
+    elif data.structure is not None:
+        structures = [data.structure]
     else:
         raise _shape_error(source, "'data' has no 'structures' (2.0) or 'structure' (1.0)")
     if not structures:
         raise _shape_error(source, "'data.structures' is empty")
-    return doc.get("meta") or {}, structures, data.get("dataSets") or []
+    return doc.meta or {}, structures, data.dataSets or []
 
 
-def _struct_index(ds: dict, count: int, source: str | None) -> int:
-    index = ds.get("structure", 0)
-    if not isinstance(index, int) or not 0 <= index < count:
+def _struct_index(ds: DataSet, count: int, source: str | None) -> int:
+    index = ds.structure
+    if not 0 <= index < count:
         raise _shape_error(source, f"a data set refers to structure {index!r}, which is missing")
     return index
 
 
-def _action(ds: dict, source: str | None) -> Action:
-    return Action.parse(ds.get("action"), Location(source=source))
+def _action(ds: DataSet, source: str | None) -> Action:
+    return Action.parse(ds.action, Location(source=source))
 
 
-def _structure_urn(elem: dict) -> str | None:
-    for link in elem.get("links") or []:
-        if not isinstance(link, dict):
-            continue
-        rel = link.get("rel")
-        if link.get("urn") and rel in ("dataflow", "datastructure"):
-            return str(link["urn"])
-        match = _HREF.search(str(link.get("href") or ""))
+def _structure_urn(elem: Structure | DataSet) -> str | None:
+    links: list[Link] = elem.links or []
+    for link in links:
+        rel = link.rel
+        if link.urn and rel in ("dataflow", "datastructure"):
+            return link.urn
+        match = _HREF.search(link.href or "")
         if match and rel in ("dataflow", "datastructure", None):
             kind, agency, ident, version = match.groups()
             return f"{_URN_CLASS[kind]}{agency}:{ident}({version})"
@@ -266,7 +251,8 @@ def _header(elem: dict) -> Header:
         header.sender = str(sender["id"])
     receivers = elem.get("receivers") or elem.get("receiver")
     if isinstance(receivers, list) and receivers and isinstance(receivers[0], dict):
-        header.receiver = receivers[0].get("id")
+        receiver = receivers[0].get("id")
+        header.receiver = None if receiver is None else str(receiver)
     prepared = elem.get("prepared")
     if isinstance(prepared, str):
         with contextlib.suppress(ValueError):
@@ -288,18 +274,19 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # -- one structure ---------------------------------------------------------------------
 
 
-def _value_id(value: Any) -> Any:
-    if not isinstance(value, dict):
+def _value_id(value: Any, component: str, source: str | None) -> Any:
+    """A component value's code (``id``), its ``values`` (several) or plain ``value``,
+    else its name; a localised value keeps its languages, a localised name gives one."""
+    if not isinstance(value, ComponentValue):
         return _cell(value)
-    if isinstance(value.get("values"), list):  # SDMX-JSON 2.0: several values
-        return _cell(value["values"])
-    for key in ("id", "value", "name"):
-        if key in value:
-            found = value[key]
-            if isinstance(found, dict):
-                # A localised value keeps its languages; a localised name gives one.
-                return LocalisedText(found) if key == "value" else next(iter(found.values()), None)
-            return found
+    if isinstance(value.values, list):  # SDMX-JSON 2.0: several values
+        return _cell(value.values)
+    for key, found in (("id", value.id), ("value", value.value), ("name", value.name)):
+        if found is msgspec.UNSET:
+            continue
+        if isinstance(found, dict):
+            return LocalisedText(found) if key == "value" else next(iter(found.values()), None)
+        return _cell(found)
     return None
 
 
@@ -317,24 +304,24 @@ class _Decoded:
     """A structure's components, ready to decode its data sets column-wise."""
 
     def __init__(
-        self, struct: dict, layout: ComponentLayout | None, source: str | None, extra: str
+        self, struct: Structure, layout: ComponentLayout | None, source: str | None, extra: str
     ) -> None:
         self.source = source
         self.layout = layout
         self.labels: dict[str, dict[str, str]] = {}
         self.deviations: list[Deviation] = []
-        dims = struct.get("dimensions") or {}
-        attrs = struct.get("attributes") or {}
+        dims, attrs = struct.dimensions, struct.attributes
         self.dims = {
-            lvl: self._components(dims.get(lvl)) for lvl in ("dataSet", "series", "observation")
+            lvl: self._components(getattr(dims, lvl) if dims else None)
+            for lvl in ("dataSet", "series", "observation")
         }
         self.attrs = {
-            lvl: self._components(attrs.get(lvl))
+            lvl: self._components(getattr(attrs, lvl) if attrs else None)
             for lvl in ("dataSet", "dimensionGroup", "series", "observation")
         }
-        measures = (struct.get("measures") or {}).get("observation") or []
+        measures = (struct.measures.observation if struct.measures else None) or []
         if measures:
-            self.measures = [str(m.get("id")) for m in measures]
+            self.measures = [m.id for m in measures]
         else:
             self.measures = [layout.primary_measure if layout is not None else "OBS_VALUE"]
         self.time_ids = {
@@ -343,24 +330,27 @@ class _Decoded:
             for c in lvl
             if c["id"] == "TIME_PERIOD"
             or (layout is not None and c["id"] == layout.time_dimension)
-            or "TIME_PERIOD" in (c.get("roles") or [c.get("role")])
+            or "TIME_PERIOD" in c["roles"]
         }
         self._check(layout, extra)
 
-    def _components(self, items: Any) -> list[dict]:
+    def _components(self, items: list[Component] | None) -> list[dict]:
         out = []
         for item in items or []:
-            if not isinstance(item, dict) or "id" not in item:
-                raise _shape_error(self.source, "a component has no 'id'")
-            values = [_value_id(v) for v in item.get("values") or []]
-            comp = {"id": str(item["id"]), "values": values, "roles": item.get("roles")}
+            raw_values = item.values or []
+            values = [_value_id(v, item.id, self.source) for v in raw_values]
+            role = [item.role] if isinstance(item.role, str) else item.role
+            comp = {"id": item.id, "values": values, "roles": item.roles or role or []}
             # Listed with an empty 'values' array: it can have no value at all.
-            comp["no_values"] = "values" in item and item["values"] == []
-            comp["role"] = item.get("role")
-            comp["keyPosition"] = item.get("keyPosition")
+            comp["no_values"] = item.values == []
+            comp["keyPosition"] = item.keyPosition
             names = {}
-            for raw, ident in zip(item.get("values") or [], values, strict=True):
-                name = raw.get("name") if isinstance(raw, dict) and "id" in raw else None
+            for raw, ident in zip(raw_values, values, strict=True):
+                name = (
+                    raw.name
+                    if isinstance(raw, ComponentValue) and raw.id is not msgspec.UNSET
+                    else None
+                )
                 if isinstance(name, str) and name != ident:
                     names[str(ident)] = name
             if names:
@@ -439,8 +429,8 @@ class _Decoded:
     def _column(self, comp: dict, codes: np.ndarray) -> pd.Series:
         values = comp["values"]
         is_time = comp["id"] in self.time_ids
-        if len(codes) and (codes.max(initial=-1) >= len(values)):
-            bad = int(codes.max())
+        if len(codes) and (codes.max(initial=-1) >= len(values) or codes.min(initial=0) < -1):
+            bad = int(codes.max()) if codes.max(initial=-1) >= len(values) else int(codes.min())
             raise ParseError(
                 "Bad value index",
                 f"{comp['id']} has {len(values)} values, an observation refers to value {bad}",
@@ -461,17 +451,30 @@ class _Decoded:
         return pd.Series(pd.Categorical.from_codes(codes, categories=cats))
 
     def _attr_column(self, comp: dict, raw: pd.Series) -> pd.Series:
+        """Value indices into the component's values; values themselves where they are sent."""
         if raw.dtype == object and any(isinstance(v, (list, dict)) for v in raw):
             # Values written in the arrays themselves, several or multilingual.
             cells = np.empty(len(raw), dtype=object)
             for i, value in enumerate(raw):
                 cells[i] = _cell(value)
             return pd.Series(cells, dtype=object)
+        if raw.dtype == object:  # a boolean value, as SDMX spells it
+            raw = raw.map(lambda v: ("true" if v else "false") if isinstance(v, bool) else v)
         numbers = pd.to_numeric(raw, errors="coerce")
         if bool((numbers.notna() | raw.isna()).all()):
+            present = numbers.dropna()
+            wrong = (present % 1 != 0) | (present >= 2**62) | (present < 0)
+            if wrong.any():
+                raise ParseError(
+                    "Bad value index",
+                    f"{comp['id']} has {len(comp['values'])} values, "
+                    f"an observation refers to value {short_text(present[wrong].iloc[0])}",
+                    location=Location(source=self.source, component=comp["id"]),
+                )
             codes = numbers.fillna(-1).to_numpy(dtype=np.int64)
             return self._column(comp, codes)
-        return raw.astype(object).where(raw.notna(), None).astype("category")
+        text = raw.astype(object).where(raw.notna(), None)
+        return text.map(lambda v: v if v is None else str(v)).astype("category")
 
     def _measure(self, measure: str, raw: pd.Series) -> np.ndarray | pd.Series:
         numeric = True
@@ -479,28 +482,26 @@ class _Decoded:
             numeric = self.layout.components[measure].kind in (ValueKind.NUMBER, ValueKind.INTEGER)
         if raw.dtype.kind in "fiu":
             return raw.to_numpy(dtype="float64")
-        numbers = pd.to_numeric(raw, errors="coerce")
-        bad = numbers.isna() & raw.notna() & ~raw.isin(["NaN"])
-        if not bad.any():
-            return numbers.to_numpy(dtype="float64")
+        numbers, bad = objects_to_doubles(raw.to_numpy(dtype=object))
+        if bad is None:
+            return numbers
         if not numeric:
             return raw.astype(object)
-        index = int(np.flatnonzero(bad.to_numpy())[0])
         raise ParseError(
             "Not a number",
-            f"{measure} must be numeric, found {short_text(raw.iloc[index])!r}",
+            f"{measure} must be a number as SDMX writes them, found {short_text(raw.iloc[bad])!r}",
             location=Location(source=self.source, component=measure),
-            context={"observation": index},
+            context={"observation": bad, "value": short_text(raw.iloc[bad], 200)},
         )
 
-    def frame(self, ds: dict) -> pd.DataFrame:
-        series = ds.get("series")
+    def frame(self, ds: DataSet) -> pd.DataFrame:
+        series = ds.series
         obs_dims, series_dims = self.dims["observation"], self.dims["series"]
         cols: dict[str, Any] = {}
-        if isinstance(series, dict) and series:
+        if series:
             keys = list(series.keys())
             bodies = list(series.values())
-            obs_maps = [(b or {}).get("observations") or {} for b in bodies]
+            obs_maps = [(b.observations if b is not None else None) or {} for b in bodies]
             counts = np.fromiter(map(len, obs_maps), dtype=np.int64, count=len(obs_maps))
             obs_keys = list(chain.from_iterable(m.keys() for m in obs_maps))
             obs_vals = list(chain.from_iterable(m.values() for m in obs_maps))
@@ -508,14 +509,14 @@ class _Decoded:
             skeys = _split_keys(keys, len(series_dims), self.source)
             for j, comp in enumerate(series_dims):
                 cols[comp["id"]] = self._column(comp, skeys[take, j])
-            sattrs = _padded([(b or {}).get("attributes") or [] for b in bodies])
+            sattrs = _padded([(b.attributes if b is not None else None) or [] for b in bodies])
             for j, comp in enumerate(self._aligned("series", len(sattrs.columns))):
                 raw = sattrs[j] if j in sattrs.columns else pd.Series([None] * len(keys))
                 cols[comp["id"]] = self._attr_column(comp, raw.iloc[take].reset_index(drop=True))
         else:
             # Flat data (dimensionAtObservation=AllDimensions): keys span the
             # series and observation dimensions.
-            observations = ds.get("observations") or {}
+            observations = ds.observations or {}
             obs_keys, obs_vals = list(observations.keys()), list(observations.values())
             obs_dims = series_dims + obs_dims
         n = len(obs_keys)
@@ -542,10 +543,10 @@ class _Decoded:
         order = [c["id"] for c in ordered]
         return df[order + [c for c in df.columns if c not in order]]
 
-    def _group_attributes(self, ds: dict, df: pd.DataFrame) -> None:
+    def _group_attributes(self, ds: DataSet, df: pd.DataFrame) -> None:
         """SDMX-JSON 2.0 ``dimensionGroupAttributes``: values for partial keys."""
-        groups = ds.get("dimensionGroupAttributes") or {}
-        slots = max((len(v) for v in groups.values() if isinstance(v, list)), default=0)
+        groups = ds.dimensionGroupAttributes or {}
+        slots = max((len(v) for v in groups.values()), default=0)
         comps = self._aligned("dimensionGroup", slots)
         if not comps:
             return
@@ -559,18 +560,24 @@ class _Decoded:
             for dim, part in zip(dims, key.split(":"), strict=False):
                 if part == "":
                     continue
+                if not (part.isascii() and part.isdigit()):
+                    raise ParseError(
+                        "Bad group key",
+                        f"dimensionGroupAttributes key {short_text(key)!r} is not value indices",
+                        location=Location(source=self.source, component=dim["id"]),
+                    )
                 values = dim["values"]
                 wanted = str(values[int(part)]) if int(part) < len(values) else None
                 mask &= (df[dim["id"]].astype(object) == wanted).to_numpy()
             for comp, index in zip(comps, indices or [], strict=False):
-                if isinstance(index, int):
+                if isinstance(index, int) and not isinstance(index, bool):
                     result[comp["id"]][mask] = index
         for comp in comps:
             df[comp["id"]] = self._column(comp, result[comp["id"]]).to_numpy()
 
-    def dataset_attributes(self, ds: dict) -> dict[str, str]:
+    def dataset_attributes(self, ds: DataSet) -> dict[str, str]:
         out: dict[str, str] = {}
-        indices = ds.get("attributes") or []
+        indices = ds.attributes or []
         for j, comp in enumerate(self._aligned("dataSet", len(indices))):
             value = None
             if j < len(indices) and indices[j] is not None:
@@ -603,7 +610,14 @@ def _split_keys(keys: list[str], width: int, source: str | None) -> np.ndarray:
         return flat.reshape(len(keys), width)
     except (ValueError, pa.ArrowInvalid):
         bad = next(
-            k for k in keys if len(k.split(":")) != width or not k.replace(":", "").isdigit()
+            (
+                k
+                for k in keys
+                if len(k.split(":")) != width
+                or not (k.replace(":", "").isascii() and k.replace(":", "").isdigit())
+                or any(len(part) > 18 for part in k.split(":"))
+            ),
+            keys[0],
         )
         raise ParseError(
             "Bad observation key",

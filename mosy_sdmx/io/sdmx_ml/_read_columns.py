@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mosy_sdmx.dataset import is_multi_value
+from mosy_sdmx.io.numbers import parse_doubles
 from mosy_sdmx.structures.layout import ComponentLayout, ValueKind
 
 _STR = pa.string()
@@ -104,27 +105,11 @@ class ObsColumns:
         return self._to_number(name, array) if name in self.numeric else array.dictionary_encode()
 
     def _to_number(self, name: str, array: pa.Array) -> pa.Array:
-        try:
-            return pc.cast(array, pa.float64())
-        except pa.ArrowInvalid:
-            pass
         # XML numbers may carry whitespace; an empty value means missing.
-        trimmed = pc.utf8_trim_whitespace(array)
-        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, _STR), trimmed)
-        try:
-            return pc.cast(trimmed, pa.float64())
-        except pa.ArrowInvalid:
-            pass
-        # Rare path: find the first offending value for the error message.
-        values = trimmed.to_pylist()
-        for index, value in enumerate(values):
-            if value is None:
-                continue
-            try:
-                float(value)
-            except ValueError:
-                raise self.bad_number(name, self.flushed + index, array[index].as_py()) from None
-        raise AssertionError("unreachable: Arrow refused a column Python accepts")
+        numbers, bad = parse_doubles(array)
+        if numbers is None:
+            raise self.bad_number(name, self.flushed + (bad or 0), array[bad or 0].as_py())
+        return numbers
 
     def arrays(self) -> dict[str, pa.ChunkedArray]:
         self.flush()

@@ -34,7 +34,8 @@ from mosy_sdmx.io.sdmx_ml._read_header import (
     footer_only,
     several_datasets,
 )
-from mosy_sdmx.safe_xml import MAX_DEPTH, InputWindow, feed_stream, refused_dtd, too_deep
+from mosy_sdmx.limits import get_limits
+from mosy_sdmx.safe_xml import InputWindow, feed_stream, refused_dtd, too_deep
 from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout, described_layout
 
 _ROOTS = ("GenericData", "GenericTimeSeriesData")
@@ -109,6 +110,7 @@ class _GenericReader:
         self.obs_before = 0  # observations of the data sets finished before this one
         self.version: str | None = None
         self.depth = 0
+        self.max_depth = get_limits().max_depth
         self.in_header = False
         self.in_footer = False
         self._new_dataset_state()
@@ -153,7 +155,7 @@ class _GenericReader:
         counts = self.window.tag_counts
         counts[tag] = counts.get(tag, 0) + 1
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > self.max_depth:
             line, _ = self.window.locate_start_tag(tag, counts[tag] - 1)
             raise too_deep(self.source_name, line)
         namespace, local = ns.split_tag(tag)

@@ -54,8 +54,8 @@ from mosy_sdmx.io.sdmx_ml._ss_components import (
     expected_dimensions,
     explicit_measures,
 )
+from mosy_sdmx.limits import get_limits
 from mosy_sdmx.safe_xml import (
-    MAX_DEPTH,
     InputWindow,
     feed_stream,
     make_parser,
@@ -272,6 +272,7 @@ class _SSReader:
         self.before = {"obs": 0, "series": 0, "group": 0}
         self.version: str | None = None
         self.depth = 0
+        self.max_depth = get_limits().max_depth
         self.in_header = False
         self.in_footer = False
         # Text pieces: a bounded deque whose C-level append is the ``data`` callback,
@@ -415,7 +416,7 @@ class _SSReader:
         counts = self.window.tag_counts
         counts[tag] = counts.get(tag, 0) + 1
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if self.depth > self.max_depth:
             line, _ = self.window.locate_start_tag(tag, counts[tag] - 1)
             raise too_deep(self.source_name, line)
         if tag in _PARTIAL_KEYS:

@@ -7,7 +7,10 @@ once, bounded, through ``safe_xml``'s DTD guard first: a workbook that
 declares a DTD or entity anywhere is refused like any other XML input, and
 members that would unpack absurdly (zip bombs) are refused before they are
 inflated. Excel writes every part as UTF-8; a part in another encoding could
-hide a DOCTYPE from a byte scan, so it is refused too.
+hide a DOCTYPE from a byte scan, so it is refused too. The same pass reads how
+far each part's cells reach (``extent``): a sheet reader allocates the whole
+rectangle its cells span, so one beyond the limits (``mosy_sdmx.limits``) is
+refused before any sheet reader sees the workbook.
 
 Well-formedness is left to the workbook reader on the happy path (a second
 full parse would cost ~5 s per GB); when it fails, ``diagnose`` parses the parts
@@ -23,9 +26,12 @@ import zlib
 from typing import BinaryIO
 
 from mosy_sdmx.exceptions import Location, ParseError
-from mosy_sdmx.io.source import MAX_DECOMPRESSED, MAX_RATIO, RATIO_FLOOR
+from mosy_sdmx.io.xlsx.extent import OverlongTag, SheetExtent
+from mosy_sdmx.limits import Limits, get_limits
 from mosy_sdmx.safe_xml import DoctypeGuard, feed_stream, parse_bytes
 
+#: Area (cells) of a sheet beyond which ``max_sheet_sparseness`` applies.
+SPARSE_FLOOR = 1_000_000
 #: Bytes inflated at a time while scanning a member.
 SCAN_CHUNK = 1 << 20
 #: Encodings whose ASCII characters are single ASCII bytes (a byte scan sees a DOCTYPE).
@@ -51,12 +57,13 @@ def check_archive(handle: BinaryIO, source: str) -> None:
     ``handle`` must be seekable; it is left at its start for the workbook reader.
     """
     start = handle.tell()
+    limits = get_limits()
     try:
         with zipfile.ZipFile(handle) as archive:
             members = [i for i in archive.infolist() if not i.is_dir()]
-            _check_sizes(members, source)
+            _check_sizes(members, source, limits)
             for info in members:
-                _scan_member(archive, info, source)
+                _scan_member(archive, info, source, limits)
     except ParseError:
         raise
     except (
@@ -78,29 +85,32 @@ def check_archive(handle: BinaryIO, source: str) -> None:
         handle.seek(start)
 
 
-def _check_sizes(members: list[zipfile.ZipInfo], source: str) -> None:
+def _check_sizes(members: list[zipfile.ZipInfo], source: str, limits: Limits) -> None:
     total = 0
+    ratio = limits.max_ratio
     for info in members:
         total += info.file_size
         where = Location(source=f"{source}!{info.filename}")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        packed = max(info.compress_size, 1)
+        if info.file_size > limits.ratio_floor and info.file_size > ratio * packed:
             raise ParseError(
                 "Suspicious workbook part",
-                f"{info.filename} unpacks {info.file_size // max(info.compress_size, 1)}-fold "
-                f"(limit {MAX_RATIO})",
+                f"{info.filename} unpacks {info.file_size // packed}-fold (limit {ratio})",
                 location=where,
-                context={"limit": MAX_RATIO},
+                context={"limit": ratio},
             )
-        if total > MAX_DECOMPRESSED:
+        if total > limits.max_unpacked_bytes:
             raise ParseError(
                 "Workbook too large",
-                f"it unpacks to more than {MAX_DECOMPRESSED} bytes",
+                f"it unpacks to more than {limits.max_unpacked_bytes} bytes",
                 location=Location(source=source),
-                context={"limit": MAX_DECOMPRESSED},
+                context={"limit": limits.max_unpacked_bytes},
             )
 
 
-def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> None:
+def _scan_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str, limits: Limits
+) -> None:
     # ZipExtFile stops at the declared size, which _check_sizes has bounded.
     with archive.open(info) as member:
         head = member.read(256)
@@ -110,11 +120,52 @@ def _scan_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -
             return  # not XML (an image, a binary part): no reader parses it
         _check_encoding(head, info.filename, source)
         guard = DoctypeGuard(_Replay(head, member), source)
+        extent = SheetExtent()
         try:
-            while guard.read(SCAN_CHUNK):
-                pass
+            while chunk := guard.read(SCAN_CHUNK):
+                extent.feed(chunk)
+            extent.close()
+            _check_extent(extent, info.filename, source, limits)
+        except OverlongTag:
+            exc = ParseError(
+                "Unreadable workbook part",
+                "an element tag runs longer than any spreadsheet writes",
+                location=Location(source=source),
+            )
+            raise in_part(exc, archive, info.filename, source) from None
         except ParseError as exc:
             raise in_part(exc, archive, info.filename, source) from None
+
+
+def _check_extent(extent: SheetExtent, name: str, source: str, limits: Limits) -> None:
+    """Refuse a part whose cells reach past the row, column or area limits."""
+    rows, cols = extent.max_row, extent.max_col
+    problem = None
+    if rows > limits.max_sheet_rows:
+        problem = f"a cell or row names row {_number(rows)}", "max_sheet_rows"
+    elif cols > limits.max_sheet_columns:
+        problem = f"a cell names column {_number(cols)}", "max_sheet_columns"
+    elif rows * cols > limits.max_sheet_cells:
+        problem = f"its cells span {rows} rows by {cols} columns", "max_sheet_cells"
+    elif rows * cols > SPARSE_FLOOR and rows * cols > limits.max_sheet_sparseness * extent.cells:
+        problem = (
+            f"its {extent.cells} cells span {rows} rows by {cols} columns",
+            "max_sheet_sparseness",
+        )
+    if problem is None:
+        return
+    detail, limit = problem
+    raise ParseError(
+        "Workbook sheet too large",
+        f"{detail}, beyond the limit of {getattr(limits, limit)} ({limit}); a template holds "
+        "a few thousand rows and a few dozen columns: send bulk data as SDMX-CSV or SDMX-ML",
+        location=Location(source=source),
+        context={"limit": limit, "value": getattr(limits, limit)},
+    )
+
+
+def _number(value: int) -> str:
+    return str(value) if value < 1 << 40 else "beyond any sheet"
 
 
 def in_part(exc: ParseError, archive: zipfile.ZipFile, name: str, source: str) -> ParseError:

@@ -25,6 +25,8 @@ import pandas as pd
 
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, MosyError, ParseError
+from mosy_sdmx.io.frame import short_text
+from mosy_sdmx.io.numbers import objects_to_doubles
 from mosy_sdmx.io.xlsx.archive import check_archive, diagnose
 from mosy_sdmx.io.xlsx.books import Book, open_book
 from mosy_sdmx.io.xlsx.meta import (
@@ -158,9 +160,39 @@ def _read_data_sheet(
     rows: Iterator[tuple], title: str, meta: WorkbookMeta, source: str
 ) -> tuple[pd.DataFrame, list[int], dict[str, str]]:
     """The observations, their Excel row numbers, and each component's column letter."""
+    header = next(rows, None)
+    positions = _header_positions(header, title, meta, source)
+    present = [c for c in meta.columns if c.id in positions]
+    indices = [positions[c.id] for c in present]
+    watched = [i for c, i in zip(present, indices, strict=True) if not c.fixed] or indices
+    raw, excel_rows = _gather(rows, indices, watched, len(header or ()), meta.header_row)
+    if not excel_rows:
+        raise ParseError(
+            "Empty data sheet",
+            "no observations below the header row",
+            location=Location(source=source, sheet=title, cell=f"A{meta.header_row + 1}"),
+        )
+    rows_array = np.asarray(excel_rows, dtype=np.int64)
+    columns: dict[str, pd.Series] = {}
+    for spec, values in zip(present, raw, strict=True):
+        letter = column_letter(positions[spec.id])
+        columns[spec.id] = _typed(values, spec, rows_array, letter, title, source)
+    for spec in meta.columns:
+        if spec.fixed and spec.id not in columns:
+            columns[spec.id] = pd.Series([spec.fixed] * len(rows_array), dtype="category")
+    ordered = [c.id for c in meta.columns if c.id in columns]
+    frame = pd.DataFrame({cid: columns[cid].reset_index(drop=True) for cid in ordered})
+    letters = {cid: column_letter(index) for cid, index in positions.items()}
+    return frame, excel_rows, letters
+
+
+def _header_positions(
+    header: tuple | None, title: str, meta: WorkbookMeta, source: str
+) -> dict[str, int]:
+    """Component id -> column index, from the header row; unknown, repeated and missing
+    required columns refused with their cell."""
     header_row = meta.header_row
     specs = {c.id: c for c in meta.columns}
-    header = next(rows, None)
     if header is None or not any(_header_id(v) for v in header):
         raise ParseError(
             "Empty data sheet",
@@ -193,11 +225,18 @@ def _read_data_sheet(
                     component=spec.id,
                 ),
             )
+    return positions
 
-    present = [c for c in meta.columns if c.id in positions]
-    indices = [positions[c.id] for c in present]
-    watched = [i for c, i in zip(present, indices, strict=True) if not c.fixed] or indices
-    raw: list[list[Any]] = [[] for _ in present]
+
+def _gather(
+    rows: Iterator[tuple], indices: list[int], watched: list[int], width: int, header_row: int
+) -> tuple[list[list[Any]], list[int]]:
+    """The cells of the wanted columns, transposed in chunks, and their Excel row numbers.
+
+    A row whose watched cells are all blank (a blank line, or only pre-filled
+    fixed values) is no observation.
+    """
+    raw: list[list[Any]] = [[] for _ in indices]
     excel_rows: list[int] = []
     chunk: list[tuple] = []
 
@@ -207,36 +246,17 @@ def _read_data_sheet(
                 target.extend(values)
             chunk.clear()
 
-    width = len(header)
     for number, row in enumerate(rows, start=header_row + 1):
         if len(row) < width:
             row = row + (None,) * (width - len(row))
         if all(row[i] is None or (isinstance(row[i], str) and not row[i].strip()) for i in watched):
-            continue  # a blank line, or only pre-filled fixed values
+            continue
         chunk.append(tuple(row[i] for i in indices))
         excel_rows.append(number)
         if len(chunk) >= CHUNK_ROWS:
             flush()
     flush()
-    if not excel_rows:
-        raise ParseError(
-            "Empty data sheet",
-            "no observations below the header row",
-            location=Location(source=source, sheet=title, cell=f"A{header_row + 1}"),
-        )
-
-    rows_array = np.asarray(excel_rows, dtype=np.int64)
-    columns: dict[str, pd.Series] = {}
-    for spec, values in zip(present, raw, strict=True):
-        letter = column_letter(positions[spec.id])
-        columns[spec.id] = _typed(values, spec, rows_array, letter, title, source)
-    for spec in meta.columns:
-        if spec.fixed and spec.id not in columns:
-            columns[spec.id] = pd.Series([spec.fixed] * len(rows_array), dtype="category")
-    ordered = [c.id for c in meta.columns if c.id in columns]
-    frame = pd.DataFrame({cid: columns[cid].reset_index(drop=True) for cid in ordered})
-    letters = {cid: column_letter(index) for cid, index in positions.items()}
-    return frame, excel_rows, letters
+    return raw, excel_rows
 
 
 def _typed(
@@ -259,25 +279,17 @@ def _typed(
 def _numbers(
     array: np.ndarray, spec: ColumnSpec, rows: np.ndarray, letter: str, sheet: str, source: str
 ) -> pd.Series:
-    blank = pd.isna(array) | np.array(
-        [isinstance(v, str) and not v.strip() for v in array], dtype=bool
-    )
-    is_bool = np.array([isinstance(v, bool) for v in array], dtype=bool)
-    cleaned = array.copy()
-    cleaned[blank] = None
-    numbers = pd.to_numeric(pd.Series(cleaned, dtype=object), errors="coerce").astype("float64")
-    bad = (numbers.isna().to_numpy() & ~blank) | is_bool
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+    numbers, first = objects_to_doubles(array)
+    if first is not None:
         raise ParseError(
             "Not a number",
-            f"{spec.id} must be a number, found {array[first]!r}",
-            context={"component": spec.id, "value": str(array[first])},
+            f"{spec.id} must be a number as SDMX writes them, found {short_text(array[first])!r}",
+            context={"component": spec.id, "value": short_text(array[first], 200)},
             location=Location(
                 source=source, sheet=sheet, cell=f"{letter}{rows[first]}", component=spec.id
             ),
         )
-    return numbers
+    return pd.Series(numbers, dtype="float64")
 
 
 def _text(value: Any) -> str | None:

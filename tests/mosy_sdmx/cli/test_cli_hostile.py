@@ -35,7 +35,10 @@ from mosy_sdmx.structures import builtin_structures
 
 FLOW = "DF_THB_VICTIMS"
 MARKER = "MOSY-CLI-SECRET-91d4"
-CHILD_TIMEOUT = 10
+#: Seconds a real `mosy` process gets: a cold start imports pandas, pyarrow and sdmx1 and
+#: builds the THB structures, which takes over 10 s on a loaded 2-core machine; an
+#: entity expansion or a bomb would run far longer.
+CHILD_TIMEOUT = 45
 runner = CliRunner()
 
 

@@ -13,6 +13,7 @@ from mosy_sdmx.formats import DataFormat
 from mosy_sdmx.io import read_data
 from mosy_sdmx.io import source as source_module
 from mosy_sdmx.io.source import open_source
+from mosy_sdmx.limits import limits_override
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +57,8 @@ def test_zip_member_over_the_limit_is_refused(csv_bytes):
         pass
 
 
-def test_zip_bomb_ratio_is_refused(monkeypatch):
-    monkeypatch.setattr(source_module, "RATIO_FLOOR", 1000)
-    monkeypatch.setattr(source_module, "MAX_RATIO", 50)
-    with pytest.raises(ParseError, match="Suspicious"):
+def test_zip_bomb_ratio_is_refused():
+    with limits_override(ratio_floor=1000, max_ratio=50), pytest.raises(ParseError, match="Suspic"):
         read_data(zipped({"a.csv": b"STRUCTURE," + b"0" * 1_000_000}))
 
 
@@ -103,10 +102,9 @@ def test_workbook_keeps_its_archive():
     assert source_module.detect_format(head, "x") is DataFormat.XLSX
 
 
-def test_gzip_ratio_bomb_is_refused_early(monkeypatch):
-    monkeypatch.setattr(source_module, "RATIO_FLOOR", 256 * 1024)
+def test_gzip_ratio_bomb_is_refused_early():
     bomb = gzip.compress(b"STRUCTURE,STRUCTURE_ID\n" + b"0" * 20_000_000)
-    with pytest.raises(ParseError, match="Suspicious compressed input"):
+    with limits_override(ratio_floor=256 * 1024), pytest.raises(ParseError, match="Suspicious"):
         read_data(bomb)
 
 

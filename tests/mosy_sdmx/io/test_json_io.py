@@ -161,6 +161,7 @@ def test_absurdly_long_integer_is_refused_as_not_a_number():
     first = next(iter(series["observations"]))
     series["observations"][first][0] = 0  # a known spot for the long number
     raw = json.dumps(doc).replace(f'"{first}": [0', f'"{first}": [1' + "0" * 5000)
-    with pytest.raises(ParseError, match="OBS_VALUE") as err:
+    with pytest.raises(ParseError, match="out of range") as err:
         read_data(raw.encode(), thb_layout())
+    assert err.value.context["path"].startswith("$.data.dataSets[0].series[")
     assert len(str(err.value)) < 400

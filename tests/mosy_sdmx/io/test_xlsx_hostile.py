@@ -20,6 +20,7 @@ from streams import OneWay
 
 from mosy_sdmx import DataFormat, Dataset, MosyError, ParseError, read_data, write_data
 from mosy_sdmx.io.xlsx import archive as xlsx_archive
+from mosy_sdmx.limits import limits_override
 from mosy_sdmx.structures import builtin_structures
 
 pytestmark = pytest.mark.usefixtures("both_books")
@@ -157,20 +158,19 @@ def test_part_in_a_non_ascii_compatible_encoding_is_refused(workbook, thb, encod
 
 
 def test_bomb_like_member_is_refused_before_inflating(workbook, thb, monkeypatch):
-    monkeypatch.setattr(xlsx_archive, "RATIO_FLOOR", 64 * 1024)
-    monkeypatch.setattr(xlsx_archive, "MAX_RATIO", 100)
     data = rewrite(workbook, "", bytes, {"xl/media/zeros.bin": bytes(4 * 1024**2)})
     inflated = []
     original = xlsx_archive._scan_member
     monkeypatch.setattr(xlsx_archive, "_scan_member", lambda *a: inflated.append(a) or original(*a))
-    err = read_error(data, thb)
+    with limits_override(ratio_floor=64 * 1024, max_ratio=100):
+        err = read_error(data, thb)
     assert "zeros.bin" in err.detail and "fold" in err.detail
     assert inflated == []
 
 
-def test_workbook_unpacking_past_the_cap_is_refused(workbook, thb, monkeypatch):
-    monkeypatch.setattr(xlsx_archive, "MAX_DECOMPRESSED", 1000)
-    err = read_error(workbook, thb)
+def test_workbook_unpacking_past_the_cap_is_refused(workbook, thb):
+    with limits_override(max_unpacked_bytes=1000):
+        err = read_error(workbook, thb)
     assert err.context.get("limit") == 1000
 
 

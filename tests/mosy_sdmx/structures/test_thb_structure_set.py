@@ -37,6 +37,7 @@ def test_every_dataflow_of_the_model(thb):
     assert set(thb.dataflows) == set(RESTRICTED + PUBLIC)
     assert set(thb.data_structures) == {
         "DSD_THB_PERSONS", "DSD_THB_CASES", "DSD_THB_PROTECTION", "DSD_THB_FLOWS",
+        "DSD_THB_RATES",
     }  # fmt: skip
     for flow in PUBLIC:
         assert thb.is_public(flow)
@@ -162,7 +163,9 @@ def test_layout_for_every_dataflow(thb, flow):
     assert layout.flow_id == flow and layout.time_dimension == "TIME_PERIOD"
     assert layout.dimensions[:3] == ("FREQ", "REF_AREA", "DATA_SOURCE")
     assert layout.measures == ("OBS_VALUE",)
-    assert layout.components["OBS_VALUE"].kind.value == "integer"
+    # Counts are whole numbers; only the computed rates carry decimals.
+    kind = "number" if flow == "DF_THB_RATES_PUB" else "integer"
+    assert layout.components["OBS_VALUE"].kind.value == kind
     for dim in layout.dimensions:
         comp = layout.components[dim]
         assert comp.codes == frozenset(thb.codelist(comp.codelist).items), dim

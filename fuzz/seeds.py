@@ -1,0 +1,104 @@
+"""Well-formed inputs the mutations start from.
+
+The project's own THB messages (a small THB dataset written by the library in
+every data format, as a workbook and as a gzip and a zip; the THB structures
+exported as SDMX-ML 2.1 and 3.0) and real agencies' messages from ``shared/``
+(the ECB exchange-rate specimens in every SDMX-ML 2.1 layout, SDMX-JSON and
+SDMX-CSV examples, the standard's own samples).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from pathlib import Path
+
+from fuzz.target import SHARED, Case
+
+
+def thb_dataset():
+    """Six THB series over four years, with observation and series attributes."""
+    import numpy as np
+    import pandas as pd
+
+    from mosy_sdmx.dataset import Dataset
+    from mosy_sdmx.structures import builtin_structures
+
+    layout = builtin_structures().layout("DF_THB_VICTIMS")
+    rng = np.random.default_rng(7)
+    rows = []
+    for area in ("PT", "ES", "FR"):
+        for sex in ("F", "M"):
+            for year in range(2020, 2024):
+                row = {
+                    d: sorted(layout.components[d].codes or ["_Z"])[0] for d in layout.dimensions
+                }
+                row.update(FREQ="A", REF_AREA=area, TIME_PERIOD=str(year))
+                if "SEX" in row:
+                    row["SEX"] = sex
+                row.update(OBS_VALUE=float(rng.integers(0, 300)), OBS_STATUS="A")
+                row.update(CONF_STATUS="F", UNIT_MEASURE="NR", COMMENT_OBS='a "note", here')
+                rows.append(row)
+    frame = pd.DataFrame(rows)
+    for col in frame.columns:
+        if col not in ("TIME_PERIOD", "OBS_VALUE"):
+            frame[col] = frame[col].astype("category")
+    frame["TIME_PERIOD"] = frame["TIME_PERIOD"].astype("str")
+    return Dataset(data=frame, structure_urn=layout.structure_urn)
+
+
+def thb_seeds(*, structures: bool = True) -> list[Case]:
+    from mosy_sdmx import DataFormat, export_structures, write_data
+    from mosy_sdmx.structures import builtin_structures
+
+    dataset = thb_dataset()
+    cases = []
+    for fmt in DataFormat:
+        data = write_data(dataset, None, fmt)
+        assert data is not None
+        cases.append(Case(data, "data", "thb", fmt.suffix))
+    csv = write_data(dataset, None, DataFormat.SDMX_CSV_20)
+    assert csv is not None
+    cases.append(Case(gzip.compress(csv, mtime=0), "data", "thb", ".csv.gz"))
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("victims.csv", csv)
+    cases.append(Case(packed.getvalue(), "data", "thb", ".zip"))
+    if not structures:
+        return cases
+    for version in ("sdmx-ml-2.1", "sdmx-ml-3.0"):
+        buffer = io.BytesIO()
+        export_structures(builtin_structures(), version, buffer)
+        cases.append(Case(buffer.getvalue(), "structure", "", ".xml"))
+    return cases
+
+
+def shared_seeds(shared: Path = SHARED) -> list[Case]:
+    cases = []
+    ecb = shared / "specimens" / "ECB_EXR"
+    for path in sorted(ecb.glob("*.xml")):
+        size = path.name[:2]
+        if "structure" in path.name:
+            if "full" not in path.name:
+                cases.append(Case(path.read_bytes(), "structure", "", ".xml"))
+        elif size in ("ng", "rg", "sg"):
+            cases.append(Case(path.read_bytes(), "data", size, ".xml"))
+    for path in [*sorted(ecb.glob("*.json")), *sorted((ecb / "1").glob("M.*.xml"))]:
+        cases.append(Case(path.read_bytes(), "data", "ecb1", path.suffix))
+    sdmx30 = shared / "specimens" / "sdmx-3.0"
+    for path in [*sorted((sdmx30 / "csv").glob("*.csv")), *sorted(sdmx30.glob("json/data/*.json"))]:
+        cases.append(Case(path.read_bytes(), "data", "", path.suffix))
+    samples = shared / "sdmx-standards" / "sdmx-ml" / "3.0" / "samples"
+    for path in sorted(samples.glob("*/*.xml")):
+        kind = "data" if path.parent.name.startswith("Data -") and "_DSD" not in path.name else ""
+        cases.append(Case(path.read_bytes(), kind or "structure", "", ".xml"))
+    for path in sorted(
+        (shared / "sdmx-standards" / "sdmx-json" / "2.1.0" / "samples").glob("data/**/*.json")
+    ):
+        cases.append(Case(path.read_bytes(), "data", "", ".json"))
+    return cases
+
+
+def all_seeds() -> list[Case]:
+    return thb_seeds() + shared_seeds()
