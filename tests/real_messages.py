@@ -317,8 +317,9 @@ FLOW_30 = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0)"
 
 def multi_valued_30(series: int = 2) -> bytes:
     """SDMX-ML 3.0 with several values and multilingual texts at every level
-    (data set, group, series, observation), the way the 3.0 samples write them;
-    one value holds a ``;`` that a joined string would split."""
+    (data set, through an ``Atts`` element without key; group; series;
+    observation), the way the 3.0 samples write them; one value holds a ``;``
+    that a joined string would split."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<message:StructureSpecificData xmlns:message="{MSG_30}" xmlns:ss="{SS_30}" '
@@ -331,9 +332,9 @@ def multi_valued_30(series: int = 2) -> bytes:
         f'dimensionAtObservation="TIME_PERIOD"><common:StructureUsage>{FLOW_30}'
         "</common:StructureUsage></message:Structure></message:Header>",
         '<message:DataSet xsi:type="ns1:DataSetType" ss:structureRef="S" ss:action="Information">',
-        '<Comp id="DS_NOTE" xsi:type="ns1:DS_NOTE_ATTRIBUTE"><Value>',
+        '<Atts><Comp id="DS_NOTE" xsi:type="ns1:DS_NOTE_ATTRIBUTE"><Value>',
         '<common:Text xml:lang="en">Note</common:Text><common:Text xml:lang="de">Notiz</common:Text>',
-        "</Value></Comp>",
+        "</Value></Comp></Atts>",
         '<Group xsi:type="ns1:SiblingGroup" CURRENCY="USD">'
         '<Comp id="G_SRC"><Value>a;b</Value><Value>c</Value></Comp></Group>',
     ]

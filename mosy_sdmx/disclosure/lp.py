@@ -32,10 +32,13 @@ except ImportError:  # pragma: no cover - older highspy layouts
 INF = float("inf")
 _TOL = 1e-6
 #: Integer re-solves (rare: a fractional LP witness) stop at the first good
-#: enough integer table; a linear program never takes long.
+#: enough integer table, after a bounded number of branch-and-bound nodes (a
+#: count, not a time: the same input gives the same output on a busy machine).
 MIP_GAP = 0.5
-MIP_SECONDS = 2.0
-LP_SECONDS = 30.0
+MIP_NODES = 200
+#: Safety nets only.
+MIP_SECONDS = 60.0
+LP_SECONDS = 60.0
 _FEASIBLE = 2  # HiGHS kSolutionStatusFeasible
 
 
@@ -106,6 +109,7 @@ class ComponentLP:
             kinds = np.full(2 * self.n, HighsVarType.kInteger)
             h.changeColsIntegrality(2 * self.n, self.all_cols, kinds)
             h.setOptionValue("mip_rel_gap", MIP_GAP)
+            h.setOptionValue("mip_max_nodes", MIP_NODES)
             h.setOptionValue("time_limit", MIP_SECONDS)
         h.run()
         status = h.getModelStatus()

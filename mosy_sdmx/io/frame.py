@@ -134,7 +134,7 @@ def finish_frame(
     for attr in layout.attributes_at(AttachmentLevel.DATASET):
         if attr not in df.columns:
             continue
-        uniques = pd.unique(df[attr].dropna().to_numpy())
+        uniques = df[attr].dropna().unique()
         if len(uniques) <= 1:
             if len(uniques) == 1:
                 value = uniques[0]

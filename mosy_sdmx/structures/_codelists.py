@@ -13,12 +13,10 @@ from pathlib import Path
 import sdmx.urn
 from sdmx.model import common, v21
 
+from mosy_sdmx.structures._shapes import check_row, check_shape
 from mosy_sdmx.structures._source_files import (
-    CODE_ID,
-    NCNAME_ID,
     LineDict,
     LineList,
-    check_id,
     display_name,
     fail,
     names,
@@ -63,7 +61,8 @@ def _read_codes(path: Path) -> list[CodeRow]:
     out: list[CodeRow] = []
     first_line: dict[str, int] = {}
     for row in rows:
-        code_id = check_id(row.values["id"], CODE_ID, "code id", source, row.line)
+        check_row(row.values, "code_row", source, row.line)
+        code_id = row.values["id"]
         if code_id in first_line:
             raise fail(
                 f"duplicate code {code_id!r} (first on line {first_line[code_id]})",
@@ -73,11 +72,7 @@ def _read_codes(path: Path) -> list[CodeRow]:
             )
         first_line[code_id] = row.line
         code_names = {lang: row.values[c] for c, lang in name_cols if row.values[c]}
-        if "en" not in code_names:
-            raise fail(f"code {code_id!r} has no English name (name_en)", source, row.line)
         parent = row.values.get("parent") or None
-        if parent is not None:
-            check_id(parent, CODE_ID, f"parent of {code_id!r}", source, row.line)
         descriptions = {lang: row.values[c] for c, lang in desc_cols if row.values[c]}
         out.append(CodeRow(code_id, code_names, descriptions, parent, row.line))
     for code in out:
@@ -99,55 +94,24 @@ def _read_index(folder: Path) -> tuple[list[CodelistSpec], str]:
     if not path.is_file():
         raise fail(f"the codelist index {INDEX} is missing", source)
     doc = read_yaml(path)
+    check_shape(doc, "codelist_index", source)
     defaults = doc.get("defaults") or {}
-    if not isinstance(defaults, dict):
-        raise fail("'defaults' must be a mapping", source, doc.line_of("defaults"))
-    entries = doc.get("codelists")
-    if not isinstance(entries, LineDict) or not entries:
-        raise fail("'codelists' must map codelist ids to their entries", source, doc.line)
+    entries: LineDict = doc["codelists"]
     specs = []
-    for raw_id, entry in entries.items():
-        line = entries.line_of(raw_id)
-        cl_id = check_id(raw_id, NCNAME_ID, "codelist id", source, line)
-        if entry is None:
-            entry = LineDict()
-            entry.line, entry.key_lines = line, {}
-        if not isinstance(entry, LineDict):
-            raise fail(f"codelist {cl_id}: the entry must be a mapping", source, line)
-        agency = check_id(
-            entry.get("agency", defaults.get("agency", DEFAULT_AGENCY)),
-            NCNAME_ID,
-            f"codelist {cl_id}: agency",
-            source,
-            entry.line_of("agency"),
-        )
-        version = str(entry.get("version", defaults.get("version", DEFAULT_VERSION)))
+    for cl_id, entry in entries.items():
         spec = CodelistSpec(
             id=cl_id,
-            agency=agency,
-            version=version,
-            names=names(entry.get("name"), source, entry.line_of("name"), f"codelist {cl_id}"),
-            descriptions=names(
-                entry.get("description"), source, entry.line, f"codelist {cl_id}", required=False
-            ),
+            agency=entry.get("agency", defaults.get("agency", DEFAULT_AGENCY)),
+            version=str(entry.get("version", defaults.get("version", DEFAULT_VERSION))),
+            names=names(entry["name"]),
+            descriptions=names(entry.get("description")),
             source_note=str(entry["source"]) if entry.get("source") else None,
-            line=line,
+            line=entries.line_of(cl_id),
         )
-        includes = entry.get("include") or LineList()
-        if not isinstance(includes, LineList):
-            raise fail(
-                f"codelist {cl_id}: 'include' must be a list of '- codelist: ID'",
-                source,
-                entry.line_of("include"),
-            )
+        includes: LineList = entry.get("include") or LineList()
         for i, inc in enumerate(includes):
-            inc_line = includes.line_at(i)
-            if not isinstance(inc, dict) or "codelist" not in inc:
-                raise fail(f"codelist {cl_id}: each include needs 'codelist: ID'", source, inc_line)
-            exclude = inc.get("exclude") or []
-            if not isinstance(exclude, list):
-                raise fail(f"codelist {cl_id}: 'exclude' must be a list", source, inc_line)
-            spec.includes.append((str(inc["codelist"]), frozenset(map(str, exclude)), inc_line))
+            exclude = frozenset(map(str, inc.get("exclude") or []))
+            spec.includes.append((str(inc["codelist"]), exclude, includes.line_at(i)))
         specs.append(spec)
     return specs, source
 
@@ -241,14 +205,6 @@ def load_codelists(
             if row.parent is not None:
                 codes[row.parent].append_child(code)
             codelist.append(code)
-            code.urn = f"{_item_prefix(codelist, 'Code')}.{row.id}"
+            code.urn = sdmx.urn.make(code, codelist)
         out[spec.id] = codelist
     return out, specs
-
-
-def _item_prefix(scheme: common.MaintainableArtefact, cls: str) -> str:
-    package = {"Code": "codelist", "Concept": "conceptscheme"}.get(cls, "base")
-    return (
-        f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}="
-        f"{scheme.maintainer.id}:{scheme.id}({scheme.version})"
-    )

@@ -17,11 +17,10 @@ from sdmx.model.common import FacetValueType, UsageStatus
 
 from mosy_sdmx.structures._codelists import source_annotation
 from mosy_sdmx.structures._selection import resolve_selection
+from mosy_sdmx.structures._shapes import check_shape
 from mosy_sdmx.structures._source_files import (
-    NCNAME_ID,
     LineDict,
     LineList,
-    check_id,
     display_name,
     fail,
     names,
@@ -43,23 +42,20 @@ _MEASURE_TYPES = {
     "double": FacetValueType.double,
     "string": FacetValueType.string,
 }
-_ATTACHMENTS = ("observation", "series", "dataset")
 _USAGE = {"mandatory": UsageStatus.mandatory, "conditional": UsageStatus.conditional}
 
 
-#: sdmx1 names URN classes after its Python classes; SDMX names them otherwise.
+#: sdmx1 names URN classes after its Python classes; SDMX names these two otherwise.
 _URN_CLASS = {
-    ".DataflowDefinition=": ".Dataflow=",
-    ".DataStructureDefinition=": ".DataStructure=",
+    v21.DataflowDefinition: "Dataflow",
+    v21.DataStructureDefinition: "DataStructure",
 }
 
 
 def _finish(obj: common.MaintainableArtefact) -> common.MaintainableArtefact:
     """Set the standard URN, which sdmx1 leaves unset (and misnames for two classes)."""
-    urn = sdmx.urn.make(obj)
-    for wrong, right in _URN_CLASS.items():
-        urn = urn.replace(wrong, right)
-    obj.urn = urn
+    klass = _URN_CLASS.get(type(obj))
+    obj.urn = sdmx.urn.make(obj, **({"klass": klass} if klass else {}))
     return obj
 
 
@@ -69,28 +65,22 @@ def load_concepts(folder: Path, mosy: common.Agency) -> common.ConceptScheme:
     if not path.is_file():
         raise fail(f"the concept scheme file {CONCEPTS_FILE} is missing", source)
     doc = read_yaml(path)
-    scheme_id = check_id(doc.get("id"), NCNAME_ID, "concept scheme id", source, doc.line_of("id"))
+    check_shape(doc, "concepts", source)
+    scheme_id = doc["id"]
     scheme = common.ConceptScheme(
         id=scheme_id,
-        name=names(doc.get("name"), source, doc.line_of("name"), "concept scheme"),
+        name=names(doc["name"]),
         version=str(doc.get("version", VERSION)),
         maintainer=mosy,
         is_final=True,
         is_external_reference=False,
     )
     _finish(scheme)
-    entries = doc.get("concepts")
-    if not isinstance(entries, LineList) or not entries:
-        raise fail("'concepts' must be a list of concepts", source, doc.line_of("concepts"))
-    prefix = (
-        f"urn:sdmx:org.sdmx.infomodel.conceptscheme.Concept={mosy.id}:{scheme_id}({scheme.version})"
-    )
+    entries: LineList = doc["concepts"]
     first: dict[str, int | None] = {}
     for i, entry in enumerate(entries):
         line = entries.line_at(i)
-        if not isinstance(entry, dict):
-            raise fail("each concept must be a mapping {id: ..., name: ...}", source, line)
-        cid = check_id(entry.get("id"), NCNAME_ID, "concept id", source, line)
+        cid = entry["id"]
         if cid in first:
             raise fail(f"duplicate concept {cid!r} (first on line {first[cid]})", source, line)
         first[cid] = line
@@ -99,11 +89,11 @@ def load_concepts(folder: Path, mosy: common.Agency) -> common.ConceptScheme:
             annotations.append(source_annotation(f"{entry['source']} cross-domain concept {cid}"))
         concept = common.Concept(
             id=cid,
-            name=names(entry.get("name"), source, line, f"concept {cid}"),
+            name=names(entry["name"]),
             annotations=annotations,
         )
         scheme.append(concept)
-        concept.urn = f"{prefix}.{cid}"
+        concept.urn = sdmx.urn.make(concept, scheme)
     return scheme
 
 
@@ -143,8 +133,6 @@ class _DsdBuilder:
         return self.concepts.items[ref]
 
     def _codelist(self, ref: Any, cid: str, line: int | None) -> common.Codelist:
-        if ref is None:
-            raise fail(f"component {cid}: 'codelist' is missing", self.source, line)
         if str(ref) not in self.codelists:
             raise fail(
                 f"component {cid}: unknown codelist {ref!r}",
@@ -154,21 +142,12 @@ class _DsdBuilder:
             )
         return self.codelists[str(ref)]
 
-    def _list(self, doc: LineDict, key: str, required: bool = True) -> LineList:
-        value = doc.get(key)
-        if value is None and not required:
-            empty = LineList()
-            empty.line, empty.item_lines = doc.line_of(key), []
-            return empty
-        if not isinstance(value, LineList) or (required and not value):
-            raise fail(f"'{key}' must be a non-empty list", self.source, doc.line_of(key))
-        return value
-
     # -- DSD ---------------------------------------------------------------
     def build(self) -> tuple[v21.DataStructureDefinition, list[FlowInfo]]:
         doc = read_yaml(self.path)
         src = self.source
-        dsd_id = check_id(doc.get("id"), NCNAME_ID, "DSD id", src, doc.line_of("id"))
+        check_shape(doc, "dsd", src)
+        dsd_id = doc["id"]
         if dsd_id != self.path.stem:
             raise fail(
                 f"the DSD id {dsd_id!r} must match the file name {self.path.stem!r}",
@@ -177,11 +156,8 @@ class _DsdBuilder:
             )
         dsd = v21.DataStructureDefinition(
             id=dsd_id,
-            name=names(doc.get("name"), src, doc.line_of("name"), f"DSD {dsd_id}"),
-            description=names(
-                doc.get("description"), src, doc.line_of("description"), dsd_id, required=False
-            )
-            or None,
+            name=names(doc["name"]),
+            description=names(doc.get("description")) or None,
             version=str(doc.get("version", VERSION)),
             maintainer=self.mosy,
             is_final=True,
@@ -200,26 +176,23 @@ class _DsdBuilder:
                 )
             seen[cid] = line
 
-        dims = self._list(doc, "dimensions")
+        dims: LineList = doc["dimensions"]
         for i, entry in enumerate(dims):
             line = dims.line_at(i)
-            if not isinstance(entry, dict):
-                raise fail("each dimension must be a mapping {id: ..., codelist: ...}", src, line)
-            cid = check_id(entry.get("id"), NCNAME_ID, "dimension id", src, line)
+            cid = entry["id"]
             unique(cid, line)
             dsd.dimensions.append(
                 v21.Dimension(
                     id=cid,
                     concept_identity=self._concept(entry, cid, line),
                     local_representation=common.Representation(
-                        enumerated=self._codelist(entry.get("codelist"), cid, line)
+                        enumerated=self._codelist(entry["codelist"], cid, line)
                     ),
                     order=i + 1,
                 )
             )
         time_id = doc.get("time_dimension", "TIME_PERIOD")
         time_line = doc.line_of("time_dimension")
-        time_id = check_id(time_id, NCNAME_ID, "time dimension id", src, time_line)
         unique(time_id, time_line)
         dsd.dimensions.append(
             common.TimeDimension(
@@ -233,28 +206,19 @@ class _DsdBuilder:
         )
         self._measure(doc, dsd, unique)
         series_dims = [d for d in dsd.dimensions.components if d.id != time_id]
-        attrs = self._list(doc, "attributes", required=False)
+        attrs: LineList = doc.get("attributes") or LineList()
         for i, entry in enumerate(attrs):
             dsd.attributes.append(self._attribute(entry, attrs.line_at(i), series_dims, unique))
-        flows = [self._dataflow(dsd, doc, e, ln) for e, ln in self._flow_entries(doc)]
+        entries: LineList = doc["dataflows"]
+        flows = [self._dataflow(dsd, doc, e, entries.line_at(i)) for i, e in enumerate(entries)]
         return dsd, flows
 
     def _measure(self, doc: LineDict, dsd, unique) -> None:
         raw = doc.get("measure") or {"id": "OBS_VALUE"}
         line = doc.line_of("measure")
-        if not isinstance(raw, dict):
-            raise fail(
-                "'measure' must be a mapping {id: OBS_VALUE, type: integer}", self.source, line
-            )
-        cid = check_id(raw.get("id", "OBS_VALUE"), NCNAME_ID, "measure id", self.source, line)
+        cid = raw.get("id", "OBS_VALUE")
         unique(cid, line)
-        kind = str(raw.get("type", "integer"))
-        if kind not in _MEASURE_TYPES:
-            raise fail(
-                f"measure type {kind!r} is not one of {', '.join(_MEASURE_TYPES)}",
-                self.source,
-                line,
-            )
+        kind = raw.get("type", "integer")
         dsd.measures.append(
             v21.PrimaryMeasure(
                 id=cid,
@@ -266,41 +230,21 @@ class _DsdBuilder:
         )
 
     def _attribute(self, entry: Any, line: int | None, series_dims, unique) -> v21.DataAttribute:
-        src = self.source
-        if not isinstance(entry, dict):
-            raise fail("each attribute must be a mapping {id: ..., attachment: ...}", src, line)
-        cid = check_id(entry.get("id"), NCNAME_ID, "attribute id", src, line)
+        cid = entry["id"]
         unique(cid, line)
-        if ("codelist" in entry) == ("text" in entry):
-            raise fail(
-                f"attribute {cid}: give exactly one of 'codelist: CL_ID' or 'text: <max length>'",
-                src,
-                line,
-            )
         if "codelist" in entry:
             rep = common.Representation(enumerated=self._codelist(entry["codelist"], cid, line))
         else:
-            max_length = entry["text"]
-            if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 1:
-                raise fail(f"attribute {cid}: 'text' must be a positive maximum length", src, line)
             rep = common.Representation(
                 non_enumerated=[
                     common.Facet(
-                        type=common.FacetType(max_length=max_length),
+                        type=common.FacetType(max_length=entry["text"]),
                         value_type=FacetValueType.string,
                     )
                 ]
             )
-        attachment = entry.get("attachment")
-        if attachment not in _ATTACHMENTS:
-            raise fail(
-                f"attribute {cid}: attachment must be one of {', '.join(_ATTACHMENTS)}",
-                src,
-                line,
-            )
+        attachment = entry["attachment"]
         usage = entry.get("usage", "conditional")
-        if usage not in _USAGE:
-            raise fail(f"attribute {cid}: usage must be mandatory or conditional", src, line)
         if attachment == "observation":
             related: common.AttributeRelationship = v21.PrimaryMeasureRelationship()
         elif attachment == "series":
@@ -322,25 +266,9 @@ class _DsdBuilder:
         )
 
     # -- dataflows -----------------------------------------------------------
-    def _flow_entries(self, doc: LineDict):
-        flows = self._list(doc, "dataflows")
-        for i, entry in enumerate(flows):
-            if not isinstance(entry, LineDict):
-                raise fail(
-                    "each dataflow must be a mapping {id: ..., name: ...}",
-                    self.source,
-                    flows.line_at(i),
-                )
-            yield entry, flows.line_at(i)
-
     def _dataflow(self, dsd, doc: LineDict, entry: LineDict, line: int | None) -> FlowInfo:
-        src = self.source
-        fid = check_id(entry.get("id"), NCNAME_ID, "dataflow id", src, line)
+        fid = entry["id"]
         public = entry.get("public", False)
-        if not isinstance(public, bool):
-            raise fail(
-                f"dataflow {fid}: 'public' must be true or false", src, entry.line_of("public")
-            )
         annotations = [v21.Annotation(id=ANN_PUBLIC, title=str(public).lower())]
         if entry.get("derived_from"):
             annotations.append(
@@ -356,9 +284,8 @@ class _DsdBuilder:
             )
         flow = v21.DataflowDefinition(
             id=fid,
-            name=names(entry.get("name"), src, entry.line_of("name"), f"dataflow {fid}"),
-            description=names(entry.get("description"), src, entry.line, fid, required=False)
-            or None,
+            name=names(entry["name"]),
+            description=names(entry.get("description")) or None,
             version=str(entry.get("version", VERSION)),
             maintainer=self.mosy,
             is_final=True,
@@ -372,32 +299,10 @@ class _DsdBuilder:
 
     def _allowed(self, dsd, doc: LineDict, entry: LineDict, fid: str, public: bool):
         defaults = doc.get("dataflow_defaults") or LineDict()
-        if not isinstance(defaults, dict):
-            raise fail(
-                "'dataflow_defaults' must be a mapping",
-                self.source,
-                doc.line_of("dataflow_defaults"),
-            )
-        layers: list[LineDict] = []
-        for key in ("all", "public" if public else "restricted"):
-            layer = defaults.get(key)
-            if layer is not None:
-                if not isinstance(layer, LineDict):
-                    raise fail(
-                        f"dataflow_defaults.{key} must map component ids to codes",
-                        self.source,
-                        defaults.line_of(key) if isinstance(defaults, LineDict) else None,
-                    )
-                layers.append(layer)
-        own = entry.get("constraints")
-        if own is not None:
-            if not isinstance(own, LineDict):
-                raise fail(
-                    f"dataflow {fid}: 'constraints' must map component ids to codes",
-                    self.source,
-                    entry.line_of("constraints"),
-                )
-            layers.append(own)
+        keys = ("all", "public" if public else "restricted")
+        layers = [defaults[key] for key in keys if defaults.get(key) is not None]
+        if entry.get("constraints") is not None:
+            layers.append(entry["constraints"])
         components = {c.id: c for c in dsd.dimensions.components + dsd.attributes.components}
         merged: dict[str, tuple[Any, int | None]] = {}
         for layer in layers:

@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import sdmx.urn
 from sdmx.model import common, v21
 
 from mosy_sdmx.structures._dsds import VERSION, FlowInfo, _finish, constraint_for
 from mosy_sdmx.structures._selection import resolve_selection
+from mosy_sdmx.structures._shapes import check_shape
 from mosy_sdmx.structures._source_files import (
-    NCNAME_ID,
     LineDict,
     LineList,
-    check_id,
     display_name,
     fail,
     names,
@@ -85,108 +85,28 @@ def load_providers(
     list[v21.ContentConstraint],
     dict[str, ProviderInfo],
 ]:
+    """The data provider scheme, and one agreement with its constraint per provider × flow."""
     path = folder / PROVIDERS_FILE
     source = display_name(path)
-    if not path.is_file():
-        raise fail(f"the provider file {PROVIDERS_FILE} is missing", source)
-    doc = read_yaml(path)
-    for needed in ("CL_PROVIDER_TYPE", "CL_GEO", "CL_THB_SOURCE"):
-        if needed not in codelists:
-            raise fail(f"{PROVIDERS_FILE} needs codelist {needed}", source, 1, codelist=needed)
-    types = codelists["CL_PROVIDER_TYPE"]
-    by_type = _data_sources_by_type(doc, types, codelists, source)
+    doc = _read_providers_file(path, source, codelists)
+    by_type = _data_sources_by_type(doc, codelists, source)
     flow_ids = {f.flow.id: f for f in flows}
     restricted = tuple(f.flow.id for f in flows if not f.public)
-
-    scheme = common.DataProviderScheme(
-        id="DATA_PROVIDERS",
-        name={"en": "MoSy data providers"},
-        version="1.0",
-        maintainer=mosy,
-        is_final=False,
-        is_external_reference=False,
-    )
-    _finish(scheme)
-    entries = doc.get("providers")
-    if not isinstance(entries, LineList) or not entries:
-        raise fail("'providers' must be a non-empty list", source, doc.line_of("providers"))
+    scheme = _provider_scheme(mosy)
     infos: dict[str, ProviderInfo] = {}
-    lines: dict[str, int | None] = {}
+    first_lines: dict[str, int | None] = {}
     agreements, constraints = [], []
-    prefix = f"urn:sdmx:org.sdmx.infomodel.base.DataProvider={mosy.id}:DATA_PROVIDERS(1.0)"
+    entries: LineList = doc["providers"]
     for i, entry in enumerate(entries):
         line = entries.line_at(i)
-        if not isinstance(entry, LineDict):
-            raise fail("each provider must be a mapping {id: ..., type: ...}", source, line)
-        pid = check_id(entry.get("id"), NCNAME_ID, "provider id", source, line)
-        if pid in lines:
-            raise fail(f"duplicate provider {pid!r} (first on line {lines[pid]})", source, line)
-        lines[pid] = line
-        ptype = str(entry.get("type", ""))
-        if ptype not in types.items:
+        pid = entry["id"]
+        if pid in first_lines:
             raise fail(
-                f"provider {pid}: type {ptype!r} is not a code of CL_PROVIDER_TYPE",
-                source,
-                entry.line_of("type"),
+                f"duplicate provider {pid!r} (first on line {first_lines[pid]})", source, line
             )
-        if ptype not in by_type:
-            raise fail(
-                f"provider {pid}: type {ptype} has no entry in data_sources_by_type",
-                source,
-                entry.line_of("type"),
-            )
-        country = entry.get("country")
-        if country is not None:
-            country = str(country)
-            if country not in codelists["CL_GEO"].items:
-                raise fail(
-                    f"provider {pid}: country {country!r} is not a code of CL_GEO",
-                    source,
-                    entry.line_of("country"),
-                )
-        raw_areas = entry.get("ref_areas", [country] if country else None)
-        if raw_areas is None:
-            raise fail(
-                f"provider {pid}: a provider without country needs 'ref_areas'", source, line
-            )
-        ref_areas = resolve_selection(
-            raw_areas,
-            codelists["CL_GEO"],
-            codelists,
-            f"provider {pid}, ref_areas",
-            source,
-            entry.line_of("ref_areas"),
-        )
-        provider_flows = entry.get("dataflows", restricted)
-        if not isinstance(provider_flows, list | tuple):
-            raise fail(
-                f"provider {pid}: 'dataflows' must be a list", source, entry.line_of("dataflows")
-            )
-        for fid in provider_flows:
-            if str(fid) not in flow_ids:
-                raise fail(
-                    f"provider {pid}: unknown dataflow {fid!r}",
-                    source,
-                    entry.line_of("dataflows"),
-                )
-        provider = common.DataProvider(
-            id=pid,
-            name=names(entry.get("name"), source, entry.line_of("name"), f"provider {pid}"),
-            annotations=[
-                v21.Annotation(id=ANN_COUNTRY, title=country or ""),
-                v21.Annotation(id=ANN_PROVIDER_TYPE, title=ptype),
-            ],
-        )
-        scheme.append(provider)
-        provider.urn = f"{prefix}.{pid}"
-        info = ProviderInfo(
-            pid,
-            country,
-            ptype,
-            frozenset(ref_areas),
-            by_type[ptype],
-            tuple(map(str, provider_flows)),
-        )
+        first_lines[pid] = line
+        info = _provider_info(entry, line, codelists, by_type, flow_ids, restricted, source)
+        provider = _data_provider(entry, info, scheme)
         infos[pid] = info
         for fid in info.flows:
             pa, cc = _agreement(provider, flow_ids[fid], info, codelists, mosy)
@@ -195,16 +115,103 @@ def load_providers(
     return scheme, agreements, constraints, infos
 
 
-def _data_sources_by_type(
-    doc: LineDict, types, codelists, source: str
-) -> dict[str, frozenset[str]]:
-    raw = doc.get("data_sources_by_type")
-    if not isinstance(raw, LineDict):
+def _read_providers_file(path: Path, source: str, codelists) -> LineDict:
+    if not path.is_file():
+        raise fail(f"the provider file {PROVIDERS_FILE} is missing", source)
+    doc = read_yaml(path)
+    check_shape(doc, "providers", source)
+    for needed in ("CL_PROVIDER_TYPE", "CL_GEO", "CL_THB_SOURCE"):
+        if needed not in codelists:
+            raise fail(f"{PROVIDERS_FILE} needs codelist {needed}", source, 1, codelist=needed)
+    return doc
+
+
+def _provider_scheme(mosy: common.Agency) -> common.DataProviderScheme:
+    """MOSY:DATA_PROVIDERS(1.0): the XSD fixes the id and version of provider schemes."""
+    scheme = common.DataProviderScheme(
+        id="DATA_PROVIDERS",
+        name={"en": "MoSy data providers"},
+        version="1.0",
+        maintainer=mosy,
+        is_final=False,
+        is_external_reference=False,
+    )
+    return _finish(scheme)
+
+
+def _provider_info(
+    entry: LineDict,
+    line: int | None,
+    codelists: dict[str, common.Codelist],
+    by_type: dict[str, frozenset[str]],
+    flow_ids: dict[str, FlowInfo],
+    restricted: tuple[str, ...],
+    source: str,
+) -> ProviderInfo:
+    """What one provider may report: its type's data sources, its areas, its dataflows."""
+    pid = entry["id"]
+    ptype = str(entry["type"])
+    if ptype not in codelists["CL_PROVIDER_TYPE"].items:
         raise fail(
-            "'data_sources_by_type' must map provider types to DATA_SOURCE codes",
+            f"provider {pid}: type {ptype!r} is not a code of CL_PROVIDER_TYPE",
             source,
-            doc.line_of("data_sources_by_type"),
+            entry.line_of("type"),
         )
+    if ptype not in by_type:
+        raise fail(
+            f"provider {pid}: type {ptype} has no entry in data_sources_by_type",
+            source,
+            entry.line_of("type"),
+        )
+    country = str(entry["country"]) if entry.get("country") is not None else None
+    if country is not None and country not in codelists["CL_GEO"].items:
+        raise fail(
+            f"provider {pid}: country {country!r} is not a code of CL_GEO",
+            source,
+            entry.line_of("country"),
+        )
+    raw_areas = entry.get("ref_areas", [country] if country else None)
+    if raw_areas is None:
+        raise fail(f"provider {pid}: a provider without country needs 'ref_areas'", source, line)
+    ref_areas = resolve_selection(
+        raw_areas,
+        codelists["CL_GEO"],
+        codelists,
+        f"provider {pid}, ref_areas",
+        source,
+        entry.line_of("ref_areas"),
+    )
+    provider_flows = tuple(map(str, entry.get("dataflows", restricted)))
+    for fid in provider_flows:
+        if fid not in flow_ids:
+            raise fail(
+                f"provider {pid}: unknown dataflow {fid!r}", source, entry.line_of("dataflows")
+            )
+    return ProviderInfo(pid, country, ptype, frozenset(ref_areas), by_type[ptype], provider_flows)
+
+
+def _data_provider(
+    entry: LineDict, info: ProviderInfo, scheme: common.DataProviderScheme
+) -> common.DataProvider:
+    """The provider, in its scheme, with its COUNTRY and PROVIDER_TYPE annotations."""
+    provider = common.DataProvider(
+        id=info.id,
+        name=names(entry["name"]),
+        annotations=[
+            v21.Annotation(id=ANN_COUNTRY, title=info.country or ""),
+            v21.Annotation(id=ANN_PROVIDER_TYPE, title=info.type),
+        ],
+    )
+    scheme.append(provider)
+    provider.urn = sdmx.urn.make(provider, scheme)
+    return provider
+
+
+def _data_sources_by_type(
+    doc: LineDict, codelists: dict[str, common.Codelist], source: str
+) -> dict[str, frozenset[str]]:
+    raw: LineDict = doc["data_sources_by_type"]
+    types = codelists["CL_PROVIDER_TYPE"]
     out = {}
     for ptype, codes in raw.items():
         line = raw.line_of(ptype)

@@ -3,7 +3,8 @@
 A statistician edits ``codelists/*.csv`` and ``dsd/*.yaml`` by hand, so every
 problem must say which file and line to fix. YAML mappings and lists loaded
 here remember the line they start on (and the line of each key); CSV rows are
-returned with their physical line.
+returned with their physical line. Their shapes are declared and checked in
+``_shapes``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,6 @@ import yaml
 
 from mosy_sdmx.exceptions import Location, StructureError
 
-#: Codes (SDMX IDType): letters, digits, ``_ @ $ -``.
-CODE_ID = re.compile(r"^[A-Za-z0-9_@$\-]+$")
-#: Components, DSDs, dataflows, codelists (SDMX NCNameIDType): a letter first.
-NCNAME_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -174,35 +171,10 @@ def _rows(reader, header: list[str], source: str) -> Iterator[CsvRow]:
         yield CsvRow(line, {h: c.strip() for h, c in zip(header, cells, strict=True)})
 
 
-def names(raw: Any, source: str, line: int | None, what: str, required: bool = True) -> dict:
-    """A ``{lang: text}`` mapping from YAML; a bare string means English."""
+def names(raw: Any) -> dict[str, str]:
+    """A ``{lang: text}`` mapping from a YAML name whose shape was checked; a string is English."""
     if raw is None:
-        if required:
-            raise fail(f"{what}: 'name' is missing (give at least name: {{en: ...}})", source, line)
         return {}
     if isinstance(raw, str):
         return {"en": raw}
-    if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
-        raise fail(f"{what}: names must be a mapping like {{en: ..., fr: ...}}", source, line)
-    out = {str(k): str(v) for k, v in raw.items() if str(v).strip()}
-    for lang in out:
-        if not _LANG.match(lang):
-            raise fail(f"{what}: {lang!r} is not a language code", source, line)
-    if required and "en" not in out:
-        raise fail(f"{what}: an English name (en) is required", source, line)
-    return out
-
-
-def check_id(value: Any, pattern: re.Pattern, what: str, source: str, line: int | None) -> str:
-    """An id as a string, or an error saying which characters are allowed."""
-    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
-        raise fail(f"{what}: missing or not an id ({value!r})", source, line)
-    text = str(value)
-    if not pattern.match(text):
-        allowed = (
-            "a letter first, then letters, digits, '_' or '-'"
-            if pattern is NCNAME_ID
-            else "letters, digits, '_', '-', '@' or '$'"
-        )
-        raise fail(f"{what}: {text!r} has illegal characters (allowed: {allowed})", source, line)
-    return text
+    return {str(k): str(v) for k, v in raw.items() if str(v).strip()}

@@ -2,9 +2,10 @@
 
 A new resource (data, availability, submissions, portal pages) is a new
 module here with an ``APIRouter`` named ``router``, added to ``ROUTERS``.
-Order matters: ``/sdmx/2.1/{resource}/...`` (SDMX REST 1.5.0 structure
-queries) matches any first segment, so every other ``/sdmx/2.1/...`` route
-(schema, data, availability) comes before ``structure``.
+The structure routes come first: they are what harvesters poll most, and
+their first segment only matches structure resource names, so they take
+nothing from ``/sdmx/2.1/data/...`` or ``/schema/...``. The fallback that
+answers unknown resource names with the list of known ones comes last.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from registry.routers import (
 )
 
 ROUTERS = [
-    health.router,
+    structure.router,
     schema.router,
     data.router,
     availability.router,
-    unimplemented.router,
     maintenance.router,
-    structure.router,
+    unimplemented.router,
+    health.router,
+    structure.fallback,
 ]

@@ -12,14 +12,22 @@ format is offered on both generations.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 
 from mosy_sdmx.exceptions import InvalidQueryError
-from mosy_sdmx.rest.query import StructureQuery, parse_structure_query
+from mosy_sdmx.rest.query import (
+    STRUCTURE_TYPES,
+    V1_RESOURCES,
+    StructureQuery,
+    parse_structure_query,
+)
 from mosy_sdmx.rest.selection import export_selection, select_structures
 from registry.answers import structure_response
 from registry.deps import SettingsDep, StructuresDep
@@ -27,6 +35,32 @@ from registry.errors import ApiError
 from registry.negotiation import STRUCTURE_OFFERS, choose
 
 router = APIRouter(tags=["structure"])
+#: Unknown resource names end here, after every other /sdmx route, for a 400 that
+#: lists the resources (mounted last by ``ROUTERS``).
+fallback = APIRouter(include_in_schema=False)
+
+
+class _Names(Convertor[str]):
+    """A path segment that is one of a fixed set of names (structure resources).
+
+    Only real resource names match the structure routes, so they can come
+    first in the route table (they are the hot path) without swallowing
+    ``/sdmx/2.1/data/...`` or ``/schema/...``.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        self.regex = f"(?i:{alternatives})"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("sdmx_v1_resource", _Names(V1_RESOURCES))
+register_url_convertor("sdmx_v2_type", _Names(STRUCTURE_TYPES | {"*"}))
 
 STRUCTURE_RESPONSES = {
     200: {
@@ -110,7 +144,7 @@ async def _v1(
     return await answer(request, view, settings, query)
 
 
-_V1 = "/sdmx/2.1/{resource}"
+_V1 = "/sdmx/2.1/{resource:sdmx_v1_resource}"
 for suffix in (
     "",
     "/{agencyID}",
@@ -156,11 +190,11 @@ async def _v2(
 _V2 = "/sdmx/3.0/structure"
 for suffix in (
     "",
-    "/{structureType}",
-    "/{structureType}/{agencyID}",
-    "/{structureType}/{agencyID}/{resourceID}",
-    "/{structureType}/{agencyID}/{resourceID}/{version}",
-    "/{structureType}/{agencyID}/{resourceID}/{version}/{itemID}",
+    "/{structureType:sdmx_v2_type}",
+    "/{structureType:sdmx_v2_type}/{agencyID}",
+    "/{structureType:sdmx_v2_type}/{agencyID}/{resourceID}",
+    "/{structureType:sdmx_v2_type}/{agencyID}/{resourceID}/{version}",
+    "/{structureType:sdmx_v2_type}/{agencyID}/{resourceID}/{version}/{itemID}",
 ):
     router.add_api_route(
         _V2 + suffix,
@@ -178,3 +212,17 @@ for suffix in (
         responses=STRUCTURE_RESPONSES,
         name="structure_v2" + suffix.replace("/", "_").replace("{", "").replace("}", ""),
     )
+
+
+@fallback.get("/sdmx/2.1/{resource}")
+@fallback.get("/sdmx/2.1/{resource}/{rest:path}")
+async def unknown_v1(resource: str, rest: str = "") -> Response:
+    parse_structure_query("v1", resource)  # raises InvalidQueryError naming the resources
+    raise ApiError(404, "Not found", f"no resource at /sdmx/2.1/{resource}")
+
+
+@fallback.get("/sdmx/3.0/structure/{structure_type}")
+@fallback.get("/sdmx/3.0/structure/{structure_type}/{rest:path}")
+async def unknown_v2(structure_type: str, rest: str = "") -> Response:
+    parse_structure_query("v2", structure_type)
+    raise ApiError(404, "Not found", f"no resource at /sdmx/3.0/structure/{structure_type}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.db.tables import revisions
@@ -31,11 +31,15 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+#: The one query most requests make: plain text, so SQLAlchemy only binds and runs it.
+_REVISION = text("SELECT revision, updated_at FROM revisions WHERE scope = :scope").columns(
+    revisions.c.revision, revisions.c.updated_at
+)
+
+
 def get_revision(conn: Connection, scope: str) -> Revision:
     """The scope's revision; revision 0 at the epoch for a scope never changed."""
-    row = conn.execute(
-        select(revisions.c.revision, revisions.c.updated_at).where(revisions.c.scope == scope)
-    ).first()
+    row = conn.execute(_REVISION, {"scope": scope}).first()
     if row is None:
         return Revision(scope, 0, datetime(1970, 1, 1, tzinfo=UTC))
     return Revision(scope, row.revision, _aware(row.updated_at))

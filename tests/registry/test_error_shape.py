@@ -46,7 +46,7 @@ def failing_client(base_settings):
     for prefix in ("/api", "/sdmx/2.1", "/sdmx/3.0"):
         for name, (error, _) in RAISED.items():
             app.add_api_route(f"{prefix}/fail/{name}", _raiser(error))
-            # Ahead of /sdmx/2.1/{resource}/..., which would take the path first.
+            # Ahead of the fallback for unknown /sdmx/2.1/{resource}/... names.
             app.router.routes.insert(0, app.router.routes.pop())
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client

@@ -25,8 +25,6 @@ from collections import Counter, deque
 from operator import itemgetter
 from typing import Any, BinaryIO
 
-import pandas as pd
-
 from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset, is_multi_value
 from mosy_sdmx.deviations import Deviation, tolerate
@@ -44,10 +42,17 @@ from mosy_sdmx.io.sdmx_ml._read_columns import (
 from mosy_sdmx.io.sdmx_ml._read_header import (
     FooterReader,
     HeaderReader,
-    StructureRef,
     check_root,
     footer_only,
     several_datasets,
+)
+from mosy_sdmx.io.sdmx_ml._ss_components import (
+    NOT_COMPONENTS,
+    TYPE,
+    XSI_TYPE,
+    described,
+    expected_dimensions,
+    explicit_measures,
 )
 from mosy_sdmx.limits import get_limits
 from mosy_sdmx.safe_xml import (
@@ -57,26 +62,16 @@ from mosy_sdmx.safe_xml import (
     refused_dtd,
     too_deep,
 )
-from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout, described_layout
+from mosy_sdmx.structures.layout import ComponentLayout
 
 _ROOTS = ("StructureSpecificData", "StructureSpecificTimeSeriesData")
 #: Attribute sets per element that get a fast block in the generated ``start``.
 SHAPES = 3
 _SS_NAMESPACES = (ns.SS_21, ns.SS_30)
 _FOOTER_NAMESPACES = (ns.FOOTER_21, ns.FOOTER_30)
-#: An observation's ``type`` attribute names its measure when explicit measures
-#: are used (SDMX-ML 2.1 ObsType); a group's names the group (GroupType). The
-#: base schemas reserve it, so it is never a component.
-TYPE = "type"
-XSI_TYPE = ns.XSI_TYPE
-#: What structure-specific elements carry that is never a component.
-_NOT_COMPONENTS = frozenset({TYPE, XSI_TYPE})
 #: Elements attaching attributes to a partial key: SDMX-ML groups, and SDMX-ML
 #: 3.0 ``Atts`` (which, given no key at all, hold data set attributes).
 _PARTIAL_KEYS = ("Group", "Atts")
-#: The local name of the plain observation type: an ``xsi:type`` naming it is
-#: an annotation, not a measure.
-_PLAIN_OBS_TYPE = "ObsType"
 
 
 def read(
@@ -183,7 +178,7 @@ def _read_regions(
     if any(":" in name and name not in aliases for name in written):
         return None  # another qualified attribute: the streaming path judges it
     names = {aliases.get(name, name) for name in written}
-    if reader.allowed is not None and not (reader.allowed | _NOT_COMPONENTS).issuperset(names):
+    if reader.allowed is not None and not (reader.allowed | NOT_COMPONENTS).issuperset(names):
         return None  # the streaming path names the unknown component and its line
     callbacks: _PrimedParser | None = None
     for region in scan.regions:
@@ -667,7 +662,7 @@ class _SSReader:
             place(frame, self.series_cells, self.got.series_starts)
         if self.obs_cells:
             place(frame, self.obs_cells)
-        frame = _explicit_measures(frame, ref, layout, self.source_name)
+        frame = explicit_measures(frame, ref, layout, self.source_name)
         attributes = {
             k: v if is_multi_value(v) else unescape_attribute(v)
             for k, v in self.dataset_attributes.items()
@@ -675,7 +670,7 @@ class _SSReader:
         action = self.action or self.header.action or Action.INFORMATION
         check_dimensions(
             frame,
-            _expected_dimensions(layout, ref),
+            expected_dimensions(layout, ref),
             source=self.source_name,
             action=action,
         )
@@ -689,7 +684,15 @@ class _SSReader:
             header=self.header.header,
             source=self.source_name,
             deviations=self.deviations,
-            layout=layout if layout is not None else self._described(frame, ref, urn),
+            layout=layout
+            if layout is not None
+            else described(
+                frame,
+                series_level=self.series.names,
+                dataset_attributes=self.dataset_attributes,
+                ref=ref,
+                urn=urn,
+            ),
         )
 
     def _keyless_groups_to_dataset(self) -> None:
@@ -703,115 +706,11 @@ class _SSReader:
                 self.dataset_attributes.update({**row, **attrs})
         self.got.groups[:] = kept
 
-    def _described(
-        self, frame: pd.DataFrame, ref: StructureRef | None, urn: str | None
-    ) -> ComponentLayout:
-        """What the message shows without its DSD: where each component stands.
-
-        The dimension at observation level and the time dimension are known; a
-        series' other values may be dimensions or attributes (the message does
-        not say), so they are listed as dimensions and marked as guessed, which
-        keeps them in place for structure-specific and CSV output and makes
-        generic SDMX-ML and SDMX-JSON output ask for the DSD.
-        """
-        dim_at_obs = ref.dimension_at_observation if ref is not None else None
-        measures = [m for m in ("OBS_VALUE",) if m in frame.columns]
-        multi = {c for c in frame.columns if frame[c].dtype == object}  # never a key
-        series_level = [c for c in self.series.names if c in frame.columns]
-        obs_level = [c for c in frame.columns if c not in series_level and c not in measures]
-        dims = [c for c in series_level if c not in multi]
-        if dim_at_obs == "AllDimensions":
-            dims += [c for c in obs_level if c not in self.dataset_attributes]
-        elif dim_at_obs in frame.columns and dim_at_obs not in dims:
-            dims.append(dim_at_obs)
-        elif dim_at_obs is None and "TIME_PERIOD" in obs_level:
-            dims.append("TIME_PERIOD")
-        time = "TIME_PERIOD" if "TIME_PERIOD" in dims else None
-        attributes = {c: AttachmentLevel.SERIES for c in series_level if c in multi}
-        attributes.update({c: AttachmentLevel.OBSERVATION for c in obs_level if c not in dims})
-        attributes.update({a: AttachmentLevel.DATASET for a in self.dataset_attributes})
-        certain = {dim_at_obs, time}
-        return described_layout(
-            structure_urn=urn,
-            dimensions=[d for d in dims],
-            time_dimension=time,
-            measures=measures,
-            attributes=attributes,
-            numeric_measures={m for m in measures if frame[m].dtype == "float64"},
-            guessed_dimensions=tuple(d for d in dims if d not in certain),
-        )
-
 
 def _dimension_names(reader: _SSReader) -> set[str]:
     if reader.layout is not None:
         return set(reader.layout.key_columns())
     return set(reader.obs.names) | set(reader.series.names)
-
-
-def _expected_dimensions(layout: ComponentLayout | None, ref: StructureRef | None) -> list[str]:
-    """The dimensions every observation must have: the structure's, else the one the
-    header names as the dimension at observation level."""
-    if layout is not None:
-        return layout.key_columns()
-    dim = ref.dimension_at_observation if ref is not None else None
-    return [dim] if dim and dim != "AllDimensions" else []
-
-
-def _explicit_measures(
-    frame: pd.DataFrame,
-    ref: StructureRef | None,
-    layout: ComponentLayout | None,
-    source: str | None,
-) -> pd.DataFrame:
-    """Fill the measure dimension from the observations' ``xsi:type`` / ``type``.
-
-    With explicit measures (SDMX-ML 2.1), a cross-sectional observation states
-    its value of the dimension at observation level by its type
-    (``xsi:type="ns:TFRNSI"``) instead of an XML attribute; flat data states
-    its measure dimension's value that way. An ``xsi:type`` naming the plain
-    ``ObsType`` is an annotation only.
-    """
-    given = [c for c in (XSI_TYPE, TYPE) if c in frame.columns]
-    if not given:
-        return frame
-    measures = None
-    for column in given:
-        values = frame[column].astype(object)
-        local = values.where(values.isna(), values.astype(str).str.rsplit(":", n=1).str[-1])
-        local = local.where(local != _PLAIN_OBS_TYPE)
-        measures = local if measures is None else measures.where(measures.notna(), local)
-    frame = frame.drop(columns=given)
-    assert measures is not None
-    if not measures.notna().any():
-        return frame
-    dim = ref.dimension_at_observation if ref is not None else None
-    if not dim or dim == "AllDimensions":
-        dim = layout.measure_dimension if layout is not None else None
-    if dim is None:
-        raise ParseError(
-            "Measure dimension unknown",
-            "the observations name their measure by type (explicit measures), but "
-            "which dimension that is only the data structure says: give the data structure",
-            location=Location(source=source),
-        )
-    if dim in frame.columns:
-        stated = frame[dim].astype(object)
-        clash = stated.notna() & measures.notna() & (stated != measures)
-        if clash.any():
-            row = int(clash.to_numpy().nonzero()[0][0])
-            raise ParseError(
-                "Conflicting measure",
-                f"observation {row + 1} gives {dim}={stated.iloc[row]!r} but its type "
-                f"says {measures.iloc[row]!r}",
-                location=Location(source=source, row=row + 1, component=dim),
-                context={"component": dim},
-            )
-        measures = stated.where(stated.notna(), measures)
-    frame[dim] = pd.Categorical(measures)
-    if layout is not None:
-        order = [c for c in layout.all_columns() if c in frame.columns]
-        frame = frame[order + [c for c in frame.columns if c not in order]]
-    return frame
 
 
 _DATASET_FIELDS = {

@@ -12,6 +12,7 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+import real_messages as rm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from io_samples import FLOW, thb_dataset, thb_layout
@@ -432,3 +433,27 @@ def test_any_regular_document_reads_as_its_element_tree(data, region_obs, whole)
         if dtype == "Float64DType":
             want = [None if w is None else float(w) for w in want]
         assert values == want, name
+
+
+# -- agencies' forms: both paths agree --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "result"),
+    [
+        (lambda: rm.explicit_cross_section(years=6), "ok"),
+        (lambda: rm.explicit_cross_section(years=6, form="type"), "ok"),
+        (lambda: rm.explicit_cross_section(years=6, dataset_prefix="ns"), "ok"),
+        (lambda: rm.explicit_cross_section(years=6, footer=rm.footer_xml()), "ok"),
+        (lambda: rm.explicit_flat(), "error"),  # which dimension, only the DSD says
+        (lambda: rm.multi_valued_30(series=12), "ok"),
+    ],
+    ids=["xsi-type", "type", "dataset-namespace", "footer", "flat-explicit", "comp-values"],
+)
+def test_agency_forms_read_alike_on_both_paths(build, result):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = assert_same(build())
+    assert got[0] == result

@@ -175,3 +175,143 @@ def test_include_cycle(sources):
     path = sources[0] / "codelists.yaml"
     line = _replace(path, "- codelist: CL_GEO_WORLD", "- codelist: CL_CITIZEN")
     _fails(sources, "codelists/codelists.yaml", line, "include cycle")
+
+
+# -- shapes declared in resources/sources.schema.json ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "words"),
+    [
+        (
+            "DSD_THB_CASES.yaml",
+            "measure: {id: OBS_VALUE, type: integer}",
+            "measure: {id: OBS_VALUE, type: int}",
+            ["measure type 'int' is not one of integer, decimal, double, string"],
+        ),
+        (
+            "DSD_THB_CASES.yaml",
+            "  - {id: REF_AREA, codelist: CL_GEO}",
+            "  - {id: REF_AREA}",
+            ["dimension REF_AREA: 'codelist' is missing"],
+        ),
+        (
+            "DSD_THB_CASES.yaml",
+            "  - {id: REF_AREA, codelist: CL_GEO}",
+            "  - REF_AREA",
+            ["each dimension must be a mapping"],
+        ),
+        (
+            "DSD_THB_CASES.yaml",
+            "codelist: CL_THB_COUNT_RULE",
+            "codelist: CL_THB_COUNT_RULE, text: 5",
+            ["attribute COUNT_RULE: give exactly one of 'codelist: CL_ID' or 'text"],
+        ),
+        (
+            "DSD_THB_CASES.yaml",
+            "codelist: CL_THB_COUNT_RULE",
+            "text: 0",
+            ["attribute COUNT_RULE: 'text' must be a positive maximum length"],
+        ),
+        (
+            "DSD_THB_CASES.yaml",
+            "    public: true",
+            "    public: yes please",
+            ["dataflow DF_THB_CASES_PUB: 'public' must be true or false"],
+        ),
+        (
+            "DSD_THB_PERSONS.yaml",
+            "PERS_STAT: [PER_SUSP, PER_PRSC, PER_CNV]",
+            "PERS_STAT: {from: CL_THB_PERS_STAT, only: [PER_SUSP]}",
+            ["dataflow DF_THB_OFFENDERS, PERS_STAT: unknown key(s) only", "from, add, exclude"],
+        ),
+        (
+            "DSD_THB_PERSONS.yaml",
+            "PERS_STAT: [PER_SUSP, PER_PRSC, PER_CNV]",
+            "PERS_STAT: PER_SUSP",
+            ["PERS_STAT: give a list of codes or a mapping with from/add/exclude"],
+        ),
+        (
+            "providers.yaml",
+            "name: {en: Cyprus Ministry of Interior}",
+            "name: {english: Cyprus Ministry of Interior}",
+            ["provider CY_MOI: 'english' is not a language code"],
+        ),
+        (
+            "providers.yaml",
+            "name: {en: Cyprus Ministry of Interior}",
+            "name: {fr: Ministère chypriote de l'Intérieur}",
+            ["provider CY_MOI: an English name (en) is required"],
+        ),
+        (
+            "providers.yaml",
+            "- id: CY_MOI",
+            "- id: CY MOI",
+            ["provider id: 'CY MOI' has illegal characters"],
+        ),
+        (
+            "providers.yaml",
+            "  NGO: [NGO]",
+            "  NGO: NGO",
+            ["NGO: give a list of codes or a mapping with from/add/exclude"],
+        ),
+        (
+            "concepts.yaml",
+            "  - {id: FREQ,",
+            "  - {id: 1FREQ,",
+            ["concept id: '1FREQ' has illegal characters"],
+        ),
+    ],
+)
+def test_declared_shapes_fail_with_file_line_and_problem(sources, file, old, new, words):
+    path = sources[1] / file
+    line = _replace(path, old, new)
+    _fails(sources, f"dsd/{file}", line, *words)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("- codelist: CL_GEO_WORLD", "- CL_GEO_WORLD", ["each include needs 'codelist: ID'"]),
+        ("CL_GEO_WORLD:", "CL GEO WORLD:", ["codelist id: 'CL GEO WORLD' has illegal"]),
+    ],
+)
+def test_declared_shapes_of_the_codelist_index(sources, old, new, words):
+    line = _replace(sources[0] / "codelists.yaml", old, new)
+    _fails(sources, "codelists/codelists.yaml", line, *words)
+
+
+def test_a_code_without_english_name(sources):
+    path = sources[0] / "CL_THB_SOURCE.csv"
+    line = _replace(path, "POL,Police or law enforcement,", "POL,,")
+    _fails(sources, "codelists/CL_THB_SOURCE.csv", line, "code 'POL' has no English name")
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"id": "PT", "name_en": "Portugal", "parent": ""},
+        {"id": "Y_LT12", "name_en": "Under 12", "parent": "Y_LT18"},
+        {"id": "A@$-_1", "name_en": "x"},
+        {"id": "POL/LE", "name_en": "x"},
+        {"id": "PT", "name_en": ""},
+        {"id": "PT", "name_en": "x", "parent": "A B"},
+        {"id": "", "name_en": "x"},
+        {"id": "PT", "name_en": "x", "name_fr": ""},
+    ],
+)
+def test_the_quick_row_test_agrees_with_the_schema(row):
+    from mosy_sdmx.structures._shapes import _quick_test, _validator
+
+    assert _quick_test("code_row")(row) is _validator("code_row").is_valid(row)
+
+
+def test_the_source_schema_is_a_valid_json_schema():
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    from mosy_sdmx.structures._shapes import _root
+
+    Draft202012Validator.check_schema(_root())
+    assert json.dumps(_root())  # plain JSON, shipped as package data
