@@ -54,6 +54,11 @@ Quirks of sdmx1 2.28 handled here, numbered as their reports in
     reads only 2.1's ``assignmentStatus``): every attribute reads as optional.
 13. ``XMLEventReader.convert`` prints its stacks and the failing element to
     stdout when a message cannot be read; ``_Quiet`` raises instead.
+15. Both versions: the items of a flat scheme come out of reading in another
+    order than the message's (an item with a parent moves right after its
+    parent), so a scheme read and written back changes; the order is an
+    artefact's content (maintenance puts a replaced item "in the same
+    position"). ``_keep_item_order`` restores the message's order.
 
 Not worked around yet (report 14): SDMX-ML 3.0 ``<str:MeasureRelationship>``;
 such a message is refused with a StructureError.
@@ -149,10 +154,38 @@ def read_message(root: etree._Element) -> Message:
     reader = _READERS[sdmx_ml_version(root)]()
     reader.parser = dict(type(reader).parser)  # quirk 11: sdmx1 writes to it while reading
     _drop_inconsistent_urns(root)
+    orders = _item_orders(root)
     events = etree.iterwalk(root, events=("start", "end"))
     message = reader.convert(None, _events=events)
     _relink_constraints(message)
+    _keep_item_order(message, orders)
     return message
+
+
+def _item_orders(root: etree._Element) -> dict[tuple[str, str, str], list[str]]:
+    """(agency, id, version) -> item ids in message order, for schemes with parent links."""
+    orders = {}
+    for scheme in root.iterfind("{*}Structures/{*}*/{*}*[@id]"):
+        if scheme.find("{*}*/{*}Parent") is None:
+            continue  # only items with a parent move
+        ids = [item.get("id") for item in scheme if isinstance(item.tag, str) and item.get("id")]
+        key = (scheme.get("agencyID", ""), scheme.get("id", ""), scheme.get("version") or "1.0")
+        orders[key] = ids
+    return orders
+
+
+def _keep_item_order(message: Message, orders: dict[tuple[str, str, str], list[str]]) -> None:
+    """Quirk 15: put the items of each flat scheme back in the message's order."""
+    if not orders:
+        return
+    for artefact in message.iter_objects():
+        items = getattr(artefact, "items", None)
+        if not isinstance(items, dict) or not isinstance(artefact, common.ItemScheme):
+            continue
+        maintainer = artefact.maintainer.id if artefact.maintainer else ""
+        order = orders.get((maintainer, artefact.id, str(artefact.version or "1.0")))
+        if order and set(order) == set(items) and list(items) != order:
+            artefact.items = {item_id: items[item_id] for item_id in order}
 
 
 # -- the adapted readers --------------------------------------------------------------

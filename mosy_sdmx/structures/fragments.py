@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -62,6 +63,29 @@ class Fragment:
         return (self.type, self.agency, self.id, self.version)
 
 
+def storable_fragments(structures: Any) -> list[Fragment]:
+    """The artefacts of a StructureSet as fragments, whatever message they were read from.
+
+    sdmx1 writes SDMX 2.1 model objects only; artefacts read from SDMX-ML 3.0
+    are SDMX 3.0 objects, so they are first said in SDMX-JSON 2.0 (our writer
+    handles both models) and read back through ``_read_json20`` as SDMX 2.1
+    objects. What SDMX 2.1 cannot hold (several measures) is a StructureError.
+    """
+    from mosy_sdmx.structures.export import export_structures
+
+    if any(type(a).__module__.endswith(".v30") for a in structures.artefacts()):
+        import json
+
+        from mosy_sdmx.structures._read_json20 import json20_to_ml21
+        from mosy_sdmx.structures._sdmx1_v30 import read_message
+        from mosy_sdmx.structures.structure_set import StructureSet
+
+        document = json.loads(export_structures(structures, "sdmx-json-2.0"))
+        message = read_message(json20_to_ml21(document, structures.source or "structures"))
+        structures = StructureSet(message, source=structures.source)
+    return split_structure_message(export_structures(structures, "sdmx-ml-2.1"))
+
+
 def split_structure_message(message: bytes) -> list[Fragment]:
     """The artefacts of an SDMX-ML 2.1 structure message, one fragment each.
 
@@ -92,7 +116,7 @@ def split_structure_message(message: bytes) -> list[Fragment]:
                     id=element.get("id", ""),
                     version=element.get("version", "1.0"),
                     is_final=element.get("isFinal") == "true",
-                    content=etree.tostring(element),
+                    content=etree.tostring(element, with_tail=False),
                 )
             )
     return out
@@ -112,7 +136,9 @@ def declared_external(message: bytes) -> frozenset[tuple[str, str, str, str]]:
     Only what the sender wrote counts: a reference the message merely fails to
     resolve is not declared external (sdmx1 makes stubs of those too).
     """
-    root = parse_bytes(message, source_name="structure message").getroot()
+    from mosy_sdmx.structures.structure_set import structure_message_root
+
+    root = structure_message_root(message)
     out = set()
     for structures in root:
         if not isinstance(structures.tag, str) or etree.QName(structures).localname != "Structures":
@@ -128,7 +154,7 @@ def declared_external(message: bytes) -> frozenset[tuple[str, str, str, str]]:
                             kind,
                             element.get("agencyID", ""),
                             element.get("id", ""),
-                            element.get("version", "1.0"),
+                            element.get("version") or "1.0",
                         )
                     )
     return frozenset(out)

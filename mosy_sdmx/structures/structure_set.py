@@ -345,23 +345,12 @@ def read_structure_file(path: str | Path) -> StructureSet:
 
 
 def read_structure_bytes(data: bytes, source_name: str = "structure message") -> StructureSet:
-    """Like ``read_structure_file``, for a message held in memory (an upload, a store)."""
-    from mosy_sdmx.safe_xml import parse_bytes
+    """Like ``read_structure_file``, for a message held in memory (an upload, a store).
 
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-        raise StructureError(
-            "Not an SDMX-ML structure message",
-            f"{source_name} is JSON; structures are read from SDMX-ML 2.1 or 3.0 messages "
-            "(from an SDMX REST API: Accept: application/vnd.sdmx.structure+xml)",
-        )
-    tree = parse_bytes(data, source_name=source_name)  # raises ParseError on hostile XML
-    root = tree.getroot()
-    local = root.tag.rsplit("}", 1)[-1]
-    if local != "Structure":
-        raise StructureError(
-            "Not an SDMX structure message",
-            f"{source_name}: the root element is <{local}>, expected <Structure>",
-        )
+    SDMX-JSON 2.0 structure messages are read too: translated member for
+    member into SDMX-ML 2.1 (``_read_json20``), then read like any other.
+    """
+    root = structure_message_root(data, source_name)
     try:
         message = read_message(root)
     except ParseError:
@@ -375,3 +364,37 @@ def read_structure_bytes(data: bytes, source_name: str = "structure message") ->
     structures = StructureSet(message, source=source_name)
     structures.check_usable()
     return structures
+
+
+def structure_message_root(data: bytes, source_name: str = "structure message"):
+    """The SDMX-ML ``<Structure>`` root of a structure message in any format read here.
+
+    SDMX-ML is parsed with the hardened parser (ParseError on hostile XML);
+    SDMX-JSON is decoded within the nesting limit and translated to SDMX-ML 2.1.
+    """
+    from mosy_sdmx.safe_xml import parse_bytes
+    from mosy_sdmx.structures._read_json20 import is_json, json20_to_ml21
+
+    if is_json(data):
+        return json20_to_ml21(_decode_json(data, source_name), source_name)
+    tree = parse_bytes(data, source_name=source_name)  # raises ParseError on hostile XML
+    root = tree.getroot()
+    local = root.tag.rsplit("}", 1)[-1]
+    if local != "Structure":
+        raise StructureError(
+            "Not an SDMX structure message",
+            f"{source_name}: the root element is <{local}>, expected <Structure>",
+        )
+    return root
+
+
+def _decode_json(data: bytes, source_name: str):
+    import msgspec
+
+    from mosy_sdmx.io.sdmx_json._messages import check_depth
+
+    check_depth(data, source_name)
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        raise ParseError("Malformed JSON", f"{source_name}: {exc}") from None

@@ -1,11 +1,12 @@
 """SDMX REST 2.x structure maintenance: POST, PUT and DELETE under ``/sdmx/3.0/structure``.
 
 Administrators only (``Authorization: Bearer`` with an admin token). A body is
-an SDMX-ML 2.1 or 3.0 structure message, read with the library's hardened
-parser. A submission is applied whole or not at all (``store.structures``):
-201 when something was created, 200 otherwise, 409 when a versioning rule or
-a reference would break, 404 for PUT/DELETE of what is not there, 422 when
-the body does not match the URL. Every answer is a ``SubmitStructureResponse``.
+an SDMX-ML 2.1 or 3.0 or an SDMX-JSON 2.0 structure message, read by the
+library (hardened XML parser, bounded JSON nesting). A submission is applied
+whole or not at all (``store.structures``): 201 when something was created,
+200 otherwise, 409 when a versioning rule or a reference would break, 404 for
+PUT/DELETE of what is not there, 422 when the body does not match the URL.
+Every answer is a ``SubmitStructureResponse``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ from registry.store.structures import (
 router = APIRouter(tags=["structure maintenance"])
 
 RESPONSE_TYPE = "application/xml"
-_XML_TYPES = ("application/xml", "text/xml", "application/vnd.sdmx.structure+xml")
+_BODY_TYPES = (
+    "application/xml",
+    "text/xml",
+    "application/vnd.sdmx.structure+xml",
+    "application/json",
+    "application/vnd.sdmx.structure+json",
+)
 MAINTENANCE_RESPONSES = {
     200: {"description": "Replaced, deleted or unchanged (SubmitStructureResponse)"},
     201: {"description": "Created (SubmitStructureResponse)"},
@@ -45,7 +52,7 @@ MAINTENANCE_RESPONSES = {
     404: {"description": "PUT or DELETE of an artefact the registry does not hold"},
     409: {"description": "Versioning rule or reference broken; nothing was stored"},
     413: {"description": "Body over MOSY_MAX_BODY_MB"},
-    415: {"description": "Not an SDMX-ML structure message"},
+    415: {"description": "Not an SDMX-ML or SDMX-JSON structure message"},
     422: {"description": "The artefacts do not match the URL"},
 }
 
@@ -56,16 +63,17 @@ def _actor(token) -> Actor:
 
 async def _structures_in(request: Request):
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind and not any(kind.startswith(t) for t in _XML_TYPES):
+    if kind and kind not in _BODY_TYPES:
         raise ApiError(
             415,
             "Unsupported structure format",
             f"Content-Type {kind} is not accepted; send an SDMX-ML 2.1 or 3.0 structure "
-            "message as application/vnd.sdmx.structure+xml or application/xml",
+            "message as application/vnd.sdmx.structure+xml (or application/xml), or an "
+            "SDMX-JSON 2.0 one as application/vnd.sdmx.structure+json (or application/json)",
         )
     body = await request.body()
     if not body.strip():
-        raise ApiError(400, "Empty body", "send an SDMX-ML structure message")
+        raise ApiError(400, "Empty body", "send an SDMX-ML or SDMX-JSON structure message")
     structures = await run_in_threadpool(read_structure_bytes, body, "request body")
     return structures, external_refs(body)
 

@@ -24,7 +24,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from mosy_sdmx.structures import StructureSet
-from mosy_sdmx.structures.fragments import Fragment, join_fragments, split_structure_message
+from mosy_sdmx.structures.fragments import Fragment, join_fragments, storable_fragments
 from mosy_sdmx.structures.references import ArtefactRef, ReferenceGraph
 from mosy_sdmx.structures.structure_set import read_structure_bytes
 from registry.db.tables import artefacts
@@ -105,10 +105,8 @@ class StoredArtefact:
 
 
 def fragments_of(structures: StructureSet) -> list[Fragment]:
-    """The artefacts of a StructureSet as storable fragments."""
-    from mosy_sdmx import export_structures
-
-    return split_structure_message(export_structures(structures, "sdmx-ml-2.1"))
+    """The artefacts of a StructureSet as storable fragments (``storable_fragments``)."""
+    return storable_fragments(structures)
 
 
 def external_refs(message: bytes) -> frozenset[ArtefactRef]:
@@ -197,7 +195,7 @@ def save_structures(
         submitted[ref] = fragment
         if old is None:
             report.results.append(ArtefactResult(ref, "Append", Outcome.CREATED, f"{ref} created"))
-        elif old.content == fragment.content:
+        elif _unchanged(old, fragment):
             report.results.append(
                 ArtefactResult(ref, "Replace", Outcome.UNCHANGED, f"{ref} is unchanged")
             )
@@ -294,6 +292,22 @@ def delete_artefact(
     report.results.append(ArtefactResult(ref, "Delete", Outcome.DELETED, f"{ref} deleted"))
     report.revision = bump_revision(conn, STRUCTURES, at)
     return report
+
+
+def _unchanged(old: Fragment, new: Fragment) -> bool:
+    """Whether a submitted artefact equals the stored one.
+
+    SDMX 3.0 formats (SDMX-ML 3.0, SDMX-JSON 2.0) cannot say that an artefact
+    with a version such as ``2.1`` is final; sending a final artefact again in
+    one of them, otherwise identical, changes nothing (it stays final).
+    """
+    stored, submitted = old.content.rstrip(), new.content.rstrip()  # rows of old kept a tail
+    if stored == submitted:
+        return True
+    if not old.is_final or new.is_final:
+        return False
+    head, sep, rest = submitted.partition(b">")
+    return head.replace(b' isFinal="false"', b' isFinal="true"', 1) + sep + rest == stored
 
 
 def _identity(ref: ArtefactRef):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from paths import STANDARDS
 from registry_specimens import ECB_FILE, ecb_storable_file
 from typer.testing import CliRunner
 
 from mosy_sdmx.structures import builtin_structures
 from registry.cli import app
+from registry.db.engine import make_engine
+from registry.store.structures import list_artefacts
 
 runner = CliRunner()
 
@@ -54,6 +57,21 @@ def test_structures_load_adds_and_logs(fresh_settings, tmp_path) -> None:
     assert again.exit_code == 0 and "created" not in again.output
     log = runner.invoke(app, ["changes", *_args(fresh_settings)])
     assert "cli" in log.output and "dataflow=ECB:EXR(1.0)" in log.output
+
+
+def test_structures_load_reads_sdmx_json(fresh_settings) -> None:
+    sample = STANDARDS / "sdmx-json/2.0.0/samples/structure/constructed-sample.json"
+    result = runner.invoke(app, ["structures", "load", str(sample), *_args(fresh_settings)])
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output and "dataflow=ECB:EXR(1.0)" in result.output
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.connect() as conn:
+        stored = {str(row.ref) for row in list_artefacts(conn)}
+    engine.dispose()
+    assert "datastructure=ECB:ECB_EXR1(1.0)" in stored
+    # The categorisation stays, as its category scheme is declared held elsewhere.
+    assert "categorisation=ECB:53A341E8-D48B-767E-D5FF-E2E3E0E2BB19(1.0)" in stored
+    assert "categoryscheme=ECB:MOBILE_NAVI(1.0)" not in stored
 
 
 def test_a_dangling_reference_is_refused_and_nothing_stored(fresh_settings) -> None:

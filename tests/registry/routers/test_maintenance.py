@@ -7,6 +7,7 @@ from lxml import etree
 from registry_specimens import ecb_storable
 from schemas import assert_valid_xml
 
+from mosy_sdmx.structures import builtin_structures
 from registry.db.engine import make_engine
 from registry.store.changes import list_changes
 from registry.store.tokens import Role, create_token
@@ -179,7 +180,11 @@ def test_revoked_token_is_refused(fresh_client, fresh_settings, tokens) -> None:
             400,
         ),
         (b"<a>" * 5000 + b"</a>" * 5000, "application/xml", 400),
-        (b'{"data": {}}', "application/json", 415),
+        (b'{"data": {}}', "application/json", 422),  # no artefact in it
+        (b"[" * 5000 + b"]" * 5000, "application/json", 400),
+        (b'{"data": {"codelists": [{"id": 1}]}}', "application/json", 400),
+        (b'{"data": {"metadataStructures": [{"id": "M"}]}}', "application/json", 400),
+        (b"<x/>", "text/csv", 415),
         (b"", "application/xml", 400),
     ],
 )
@@ -192,3 +197,63 @@ def test_hostile_or_wrong_bodies_change_nothing(
     assert response.status_code == status
     assert "root:" not in response.text
     assert fresh_client.get("/health").json()["structures"] == before
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type", "query"),
+    [
+        (
+            "application/vnd.sdmx.structure+json;version=2.0.0",
+            "application/vnd.sdmx.structure+json;version=2.0.0",
+            "*/*/*/*",
+        ),
+        # SDMX-ML 3.0 cannot state a parent such as "_T" (CL_THB_EXPLOIT): the
+        # SDMX 3.0 classes (flows, structures, constraints, agreements) go back.
+        (
+            "application/vnd.sdmx.structure+xml;version=3.0.0",
+            "application/xml",
+            "dataflow/*/*/*?references=all",
+        ),
+    ],
+)
+def test_what_the_registry_serves_loads_back_unchanged(
+    fresh_client, tokens, accept, content_type, query
+) -> None:
+    """Stored artefacts, served as SDMX-JSON 2.0 or SDMX-ML 3.0 and POSTed back."""
+    served = fresh_client.get(f"/sdmx/3.0/structure/{query}", headers={"Accept": accept})
+    assert served.status_code == 200
+    if "3.0" in accept:  # the codelist it cannot state whole stays out
+        root = etree.fromstring(served.content)
+        (exploit,) = root.xpath("//*[local-name()='Codelist'][@id='CL_THB_EXPLOIT']")
+        exploit.getparent().remove(exploit)
+        served = etree.tostring(root)
+    else:
+        served = served.content
+    before = fresh_client.get("/health").json()["structures"]
+    headers = {"Authorization": f"Bearer {tokens['admin']}", "Content-Type": content_type}
+    response = fresh_client.post("/sdmx/3.0/structure", content=served, headers=headers)
+    results = _results(response)
+    assert response.status_code == 200, response.text[-2000:]
+    if query.startswith("*"):
+        assert len(results) == len(list(builtin_structures().artefacts()))  # every one
+    assert {"dataflow", "datastructure", "dataconstraint"} <= {
+        urn.split(".")[4].split("=")[0].lower().replace("contentconstraint", "dataconstraint")
+        for urn, _, _ in results
+    }
+    assert fresh_client.get("/health").json()["structures"] == before  # nothing changed
+
+
+def test_an_sdmx_json_upload_creates_what_it_holds(fresh_client, tokens) -> None:
+    admin = {"Authorization": f"Bearer {tokens['admin']}", "Content-Type": "application/json"}
+    served = fresh_client.get(
+        "/sdmx/3.0/structure/codelist/MOSY/CL_SEX_THB/1.0.0", params={"format": "sdmx-json"}
+    ).json()
+    codelist = served["data"]["codelists"][0]
+    codelist["version"] = "1.1.0"
+    codelist["links"] = []
+    codelist["names"]["en"] = "Sex (revised)"
+    created = fresh_client.post("/sdmx/3.0/structure", json=served, headers=admin)
+    assert created.status_code == 201, created.text
+    back = fresh_client.get("/sdmx/3.0/structure/codelist/MOSY/CL_SEX_THB/1.1.0?format=sdmx-json")
+    names = back.json()["data"]["codelists"][0]["names"]
+    assert names["en"] == "Sex (revised)"
