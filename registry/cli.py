@@ -131,7 +131,9 @@ def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> No
 
 @structures_app.command("load")
 def structures_load(
-    file: Annotated[Path, typer.Argument(help="SDMX-ML 2.1 or 3.0 structure message.")],
+    file: Annotated[
+        Path, typer.Argument(help="SDMX-ML 2.1 or 3.0, or SDMX-JSON 2.0, structure message.")
+    ],
     replace_final: Annotated[
         bool,
         typer.Option("--replace-final", help="Also replace stable (final) artefacts that changed."),

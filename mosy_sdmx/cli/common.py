@@ -32,7 +32,10 @@ StructureOption = Annotated[
     Path | None,
     typer.Option(
         "--structure",
-        help="SDMX-ML 2.1 or 3.0 structure message to use instead of the built-in THB structures.",
+        help=(
+            "SDMX-ML 2.1/3.0 or SDMX-JSON 2.0 structure message to use instead of the "
+            "built-in THB structures."
+        ),
         dir_okay=False,
     ),
 ]

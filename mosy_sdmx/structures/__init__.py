@@ -2,8 +2,9 @@
 
 ``load_structures()`` gives the built-in THB structures (from the editable
 files in ``codelists/`` and ``dsd/``); ``load_structures(path)`` any SDMX-ML
-2.1 or 3.0 structure message instead. ``resolve(structure, flow)`` reads every
-``structure=`` argument of the library by one rule (see ``resolver``).
+2.1 or 3.0 (or SDMX-JSON 2.0) structure message instead. ``resolve(structure,
+flow)`` reads every ``structure=`` argument of the library by one rule (see
+``resolver``).
 """
 
 from __future__ import annotations

@@ -86,6 +86,20 @@ def storable_fragments(structures: Any) -> list[Fragment]:
     return split_structure_message(export_structures(structures, "sdmx-ml-2.1"))
 
 
+def canonical_fragment(fragment: Fragment) -> Fragment:
+    """A fragment as the registry would store it had it come in a message.
+
+    An element edited outside sdmx1 (a merged partial scheme) is read and
+    written back, so that comparing it with a later submission compares
+    artefacts, not whitespace.
+    """
+    from mosy_sdmx.structures.structure_set import read_structure_bytes
+
+    structures = read_structure_bytes(join_fragments([fragment]), "merged artefact")
+    (out,) = [f for f in storable_fragments(structures) if f.key == fragment.key]
+    return out
+
+
 def split_structure_message(message: bytes) -> list[Fragment]:
     """The artefacts of an SDMX-ML 2.1 structure message, one fragment each.
 

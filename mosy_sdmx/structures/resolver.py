@@ -7,7 +7,7 @@ The rule, the same for ``read_data``, ``write_data``, ``validate``,
 - a :class:`StructureSet` (or an object with its ``layout`` method) is used as it is;
 - a :class:`ComponentLayout` is the layout itself (no StructureSet: no
   constraints, providers or labels);
-- an ``os.PathLike`` is the path of an SDMX-ML 2.1 or 3.0 structure message;
+- an ``os.PathLike`` is the path of an SDMX-ML 2.1/3.0 or SDMX-JSON structure message;
 - a ``str`` is a dataflow id or URN of the built-in THB structures when it is
   one (an SDMX id, ``[A-Za-z0-9_@$-]+``, or ``urn:...``); any other ``str``
   (``"ECB.xml"``, ``"dir/structures.xml"``) is the path of a structure

@@ -17,14 +17,20 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from mosy_sdmx.structures import StructureSet
-from mosy_sdmx.structures.fragments import Fragment, join_fragments, storable_fragments
+from mosy_sdmx.structures.fragments import (
+    Fragment,
+    canonical_fragment,
+    join_fragments,
+    storable_fragments,
+)
+from mosy_sdmx.structures.partial import is_partial, merge_partial
 from mosy_sdmx.structures.references import ArtefactRef, ReferenceGraph
 from mosy_sdmx.structures.structure_set import read_structure_bytes
 from registry.db.tables import artefacts
@@ -185,12 +191,29 @@ def save_structures(
     Nothing is written unless every artefact passes; the references of the
     resulting store are checked before anything is written: no reference may
     dangle that did not before, unless its target is in ``external``.
+    A partial item scheme (``isPartial``) is merged into the stored one
+    (``mosy_sdmx.structures.partial``); there must be one (404 otherwise).
     """
     submitted = {_ref(f): f for f in fragments}
     stored = {_ref(f): f for f in list_fragments(conn)}
     report = SaveReport()
-    for ref, fragment in submitted.items():
+    for ref, fragment in list(submitted.items()):
         old = stored.get(ref)
+        if is_partial(fragment.content):
+            if old is None:
+                report.results.append(
+                    ArtefactResult(
+                        ref,
+                        "Replace",
+                        Outcome.NOT_FOUND,
+                        f"{ref} is partial (isPartial) but the registry holds no such scheme "
+                        "to update; send it whole to create it",
+                    )
+                )
+                continue
+            fragment = canonical_fragment(
+                replace(fragment, content=merge_partial(old.content, fragment.content))
+            )
         fragment = _with_stability(fragment)
         submitted[ref] = fragment
         if old is None:

@@ -257,3 +257,64 @@ def test_an_sdmx_json_upload_creates_what_it_holds(fresh_client, tokens) -> None
     back = fresh_client.get("/sdmx/3.0/structure/codelist/MOSY/CL_SEX_THB/1.1.0?format=sdmx-json")
     names = back.json()["data"]["codelists"][0]["names"]
     assert names["en"] == "Sex (revised)"
+
+
+def _codelist_message(codes: dict[str, str], *, partial: bool = False, final: bool = False):
+    flags = f' isFinal="{str(final).lower()}"' + (' isPartial="true"' if partial else "")
+    items = "".join(
+        f'<str:Code id="{cid}"><com:Name xml:lang="en">{name}</com:Name></str:Code>'
+        for cid, name in codes.items()
+    )
+    return (
+        '<mes:Structure xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
+        'xmlns:str="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure" '
+        'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common">'
+        "<mes:Header><mes:ID>T</mes:ID><mes:Test>false</mes:Test>"
+        '<mes:Prepared>2026-01-01T00:00:00</mes:Prepared><mes:Sender id="MOSY"/></mes:Header>'
+        f'<mes:Structures><str:Codelists><str:Codelist agencyID="MOSY" id="CL_DECIMALS" '
+        f'version="1.0"{flags}><com:Name xml:lang="en">Decimals</com:Name>{items}'
+        "</str:Codelist></str:Codelists></mes:Structures></mes:Structure>"
+    ).encode()
+
+
+def _codes(client) -> dict[str, str]:
+    served = client.get("/sdmx/3.0/structure/codelist/MOSY/CL_DECIMALS/1.0?format=sdmx-json")
+    assert served.status_code == 200
+    codelist = served.json()["data"]["codelists"][0]
+    assert "isPartial" not in codelist
+    return {code["id"]: code["name"] for code in codelist["codes"]}
+
+
+def test_a_partial_codelist_is_merged_into_the_stored_one(fresh_client, tokens) -> None:
+    """maintenance.md's own example: code 0 renamed, code 2 kept, 3 added at the end."""
+    admin = _auth(tokens["admin"])
+    whole = _codelist_message({"0": "Zero", "1": "One", "2": "Two"})
+    assert fresh_client.post("/sdmx/3.0/structure", content=whole, headers=admin).status_code == 201
+    partial = _codelist_message({"0": "No decimal", "3": "Three"}, partial=True)
+    response = fresh_client.put(
+        "/sdmx/3.0/structure/codelist/MOSY/CL_DECIMALS/1.0", content=partial, headers=admin
+    )
+    assert response.status_code == 200, response.text
+    assert _codes(fresh_client) == {"0": "No decimal", "1": "One", "2": "Two", "3": "Three"}
+    again = fresh_client.post("/sdmx/3.0/structure", content=partial, headers=admin)
+    assert again.status_code == 200 and "unchanged" in again.text
+    replaced = fresh_client.post(
+        "/sdmx/3.0/structure", content=_codelist_message({"0": "Zero"}), headers=admin
+    )
+    assert replaced.status_code == 200 and _codes(fresh_client) == {"0": "Zero"}  # not partial
+
+
+def test_a_partial_scheme_needs_a_stored_one_and_respects_stability(fresh_client, tokens) -> None:
+    admin = _auth(tokens["admin"])
+    before = fresh_client.get("/health").json()["structures"]
+    absent = fresh_client.post(
+        "/sdmx/3.0/structure", content=_codelist_message({"0": "Zero"}, partial=True), headers=admin
+    )
+    assert absent.status_code == 404 and "holds no such scheme" in absent.text
+    final = _codelist_message({"0": "Zero"}, final=True)
+    assert fresh_client.post("/sdmx/3.0/structure", content=final, headers=admin).status_code == 201
+    change = _codelist_message({"1": "One"}, partial=True, final=True)
+    refused = fresh_client.post("/sdmx/3.0/structure", content=change, headers=admin)
+    assert refused.status_code == 409 and "new version" in refused.text
+    assert _codes(fresh_client) == {"0": "Zero"}
+    assert fresh_client.get("/health").json()["structures"] != before  # only the creation
