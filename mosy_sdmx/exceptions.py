@@ -140,6 +140,12 @@ class StructureError(MosyError):
     code = "broken-structure"
 
 
+class MissingReferenceError(StructureError):
+    """A structure message refers to an item that a scheme it holds does not hold."""
+
+    code = "missing-reference"
+
+
 class StructureNotFoundError(MosyError):
     """A dataflow, DSD, codelist or provider asked for is not in the structures."""
 

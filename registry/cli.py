@@ -141,7 +141,12 @@ def structures_load(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Add or replace the artefacts of a structure message (all or nothing)."""
+    """Add or replace the artefacts of a structure message.
+
+    Each artefact is judged on its own, as a POST is: those refused (a changed
+    stable artefact, a reference the registry cannot resolve) and those that
+    need them are not stored, the rest is; the exit status is 1 if any was refused.
+    """
     from registry.store.changes import CLI
     from registry.store.structures import load_structure_file
 
@@ -155,7 +160,12 @@ def structures_load(
         colour = "green" if result.outcome.ok else "red"
         out.print(f"[{colour}]{result.outcome:>17}[/{colour}]  {result.message}")
     if not report.ok:
-        err.print("[red]nothing was stored[/red]")
+        refused = sum(not r.outcome.ok for r in report.results)
+        kept = len(report.results) - refused
+        if report.applied and kept:
+            err.print(f"[red]{refused} refused[/red], {kept} stored or unchanged")
+        else:
+            err.print("[red]nothing was stored[/red]")
         raise typer.Exit(1)
 
 

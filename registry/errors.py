@@ -32,6 +32,7 @@ from starlette.responses import Response
 
 from mosy_sdmx.exceptions import (
     InvalidQueryError,
+    MissingReferenceError,
     MosyError,
     ParseError,
     StructureError,
@@ -89,6 +90,7 @@ STATUS_OF: list[tuple[type[MosyError], int]] = [
     (InvalidQueryError, 400),
     (UnsupportedFormatError, 415),
     (ParseError, 400),
+    (MissingReferenceError, 409),
     (StructureError, 400),
 ]
 

@@ -100,6 +100,54 @@ def canonical_fragment(fragment: Fragment) -> Fragment:
     return out
 
 
+#: SDMX-ML 2.1 item class -> REST type of its scheme, for item references.
+_ITEM_SCHEMES = {
+    "Category": "categoryscheme",
+    "DataProvider": "dataproviderscheme",
+    "Concept": "conceptscheme",
+    "Code": "codelist",
+    "Agency": "agencyscheme",
+    "DataConsumer": "dataconsumerscheme",
+}
+
+
+def missing_items(
+    elements: Iterable[tuple[tuple[str, str, str, str], etree._Element]],
+) -> dict[tuple[str, str, str, str], list[tuple[tuple[str, str, str, str], str]]]:
+    """References to items that a held, whole scheme lacks: referrer -> [(scheme, item)].
+
+    sdmx1 cannot read a message with such a reference (KeyError), so they are
+    found on the elements first. ``elements`` are (key, artefact element) pairs.
+    """
+    elements = list(elements)
+    held: dict[tuple[str, str, str, str], set[str]] = {}
+    for key, element in elements:
+        # A partial scheme (isPartial) may well lack an item that exists.
+        if key[0] in _ITEM_SCHEMES.values() and element.get("isPartial") != "true":
+            held[key] = {
+                item.get("id", "")
+                for item in element.iter()
+                if isinstance(item.tag, str) and item is not element and item.get("id")
+            }
+    out: dict = {}
+    for key, element in elements:
+        for ref in element.iter("Ref"):
+            kind = _ITEM_SCHEMES.get(ref.get("class", ""))
+            parent = ref.get("maintainableParentID")
+            if kind is None or parent is None:
+                continue
+            scheme = (
+                kind,
+                ref.get("agencyID", ""),
+                parent,
+                ref.get("maintainableParentVersion") or "1.0",
+            )
+            item_id = ref.get("id", "").rsplit(".", 1)[-1]
+            if scheme in held and item_id not in held[scheme] and scheme != key:
+                out.setdefault(key, []).append((scheme, item_id))
+    return out
+
+
 def split_structure_message(message: bytes) -> list[Fragment]:
     """The artefacts of an SDMX-ML 2.1 structure message, one fragment each.
 

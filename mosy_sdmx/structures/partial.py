@@ -6,7 +6,8 @@ its position, or is added after the submitted item it follows if that one is
 held, else at the end. In nested schemes (categories) a root-level item
 replaces the whole stored subtree. Names and descriptions of the scheme are
 replaced per language or added; its annotations and attributes are replaced.
-The result is a full scheme again (no ``isPartial``).
+The result is a full scheme (no ``isPartial``), unless the stored one was
+partial itself (as query answers with ``detail=referencepartial`` are).
 
 Both sides are SDMX-ML 2.1 item-scheme elements, as the registry stores them
 (``fragments``); the merge works on the elements, so every item keeps all it
@@ -46,6 +47,8 @@ def merge_partial(stored: bytes, partial: bytes) -> bytes:
     result = copy.deepcopy(old)
     result.attrib.clear()
     result.attrib.update({k: v for k, v in new.attrib.items() if k != "isPartial"})
+    if old.get("isPartial") == "true":  # a partial scheme stays partial: the rest is unknown
+        result.set("isPartial", "true")
     _merge_details(result, new)
     _merge_items(result, new)
     return etree.tostring(result)

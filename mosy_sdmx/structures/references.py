@@ -142,6 +142,37 @@ def direct_references(artefact: Any) -> Iterator[Any]:
                 yield target
 
 
+def item_references(artefact: Any) -> Iterator[tuple[Any, str]]:
+    """(scheme, item id) of each item ``artefact`` refers to: the category of a
+    categorisation, the data provider of an agreement or a constraint, the
+    concepts of a data structure."""
+    items: list[Any] = []
+    if isinstance(artefact, common.Categorisation):
+        items.append(artefact.category)
+    elif isinstance(artefact, common.ProvisionAgreement):
+        items.append(artefact.data_provider)
+    elif kind_of(artefact) == "data_constraint":
+        items.extend(t for t in getattr(artefact, "content", ()) or () if not rest_type(t))
+    elif isinstance(artefact, common.BaseDataStructureDefinition):
+        for component_list in (artefact.dimensions, artefact.attributes, artefact.measures):
+            items.extend(c.concept_identity for c in component_list.components)
+    for item in items:
+        scheme = _scheme_of(item) if item is not None else None
+        if scheme is not None and item.id:
+            yield scheme, item.id
+
+
+def describe_item(scheme: ArtefactRef, item_id: str) -> str:
+    """ "category 07 of categoryscheme=ECB:MOBILE_NAVI(1.0)", for error messages."""
+    word = {
+        "categoryscheme": "category",
+        "dataproviderscheme": "data provider",
+        "conceptscheme": "concept",
+        "codelist": "code",
+    }.get(scheme.type, "item")
+    return f"{word} {item_id} of {scheme}"
+
+
 @dataclass
 class ReferenceGraph:
     """Artefacts by identity, with the references between them in both directions."""
@@ -151,6 +182,13 @@ class ReferenceGraph:
     parents: dict[ArtefactRef, set[ArtefactRef]] = field(default_factory=dict)
     #: References to artefacts the set does not hold: referrer -> missing targets.
     missing: dict[ArtefactRef, set[ArtefactRef]] = field(default_factory=dict)
+    #: Items referred to: referrer -> {scheme: item ids} (to say exactly what is missing).
+    item_refs: dict[ArtefactRef, dict[ArtefactRef, set[str]]] = field(default_factory=dict)
+    #: Items missing from schemes the set holds: referrer -> {scheme: item ids}.
+    missing_items: dict[ArtefactRef, dict[ArtefactRef, set[str]]] = field(default_factory=dict)
+    #: Agency id -> the agency scheme holding it; artefacts whose agency none holds.
+    agency_schemes: dict[str, ArtefactRef] = field(default_factory=dict)
+    unmaintained: dict[ArtefactRef, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, artefacts: Iterable[Any]) -> ReferenceGraph:
@@ -158,12 +196,14 @@ class ReferenceGraph:
         held = [a for a in artefacts if rest_type(a) and not _is_stub(a)]
         for artefact in held:
             graph.artefacts[ref_of(artefact)] = artefact
-        agencies = _agency_schemes(held)
+        agencies = graph.agency_schemes = _agency_schemes(held)
         for artefact in held:
             source = ref_of(artefact)
             targets = {ref_of(t) for t in direct_references(artefact)}
             maintainer = agencies.get(agency_of(artefact))
-            if maintainer is not None and maintainer != source:
+            if maintainer is None:
+                graph.unmaintained[source] = agency_of(artefact)
+            elif maintainer != source:
                 targets.add(maintainer)
             targets.discard(source)
             for target in targets:
@@ -172,7 +212,26 @@ class ReferenceGraph:
                     continue
                 graph.children.setdefault(source, set()).add(target)
                 graph.parents.setdefault(target, set()).add(source)
+            for scheme, item_id in item_references(artefact):
+                target = ref_of(scheme)
+                graph.item_refs.setdefault(source, {}).setdefault(target, set()).add(item_id)
+                held = graph.artefacts.get(target)
+                if held is not None and item_id not in _item_ids(held):
+                    graph.missing_items.setdefault(source, {}).setdefault(target, set()).add(
+                        item_id
+                    )
         return graph
+
+    def what_is_missing(self, source: ArtefactRef, targets: Iterable[ArtefactRef]) -> list[str]:
+        """Each missing target of ``source`` in words, with the items referred to in it."""
+        out = []
+        for target in sorted(targets):
+            items = sorted(self.item_refs.get(source, {}).get(target, ()))
+            if items and target.type != "conceptscheme":
+                out.extend(describe_item(target, item) for item in items)
+            else:
+                out.append(str(target))
+        return out
 
     def descendants(self, ref: ArtefactRef) -> set[ArtefactRef]:
         return _closure(ref, self.children)
@@ -191,6 +250,16 @@ def _closure(start: ArtefactRef, edges: dict[ArtefactRef, set[ArtefactRef]]) -> 
         seen.add(ref)
         todo.extend(edges.get(ref, ()))
     return seen
+
+
+def _item_ids(scheme: Any) -> set[str]:
+    ids: set[str] = set()
+    todo = list(getattr(scheme, "items", {}).values())
+    while todo:  # nested items (categories) too, whether or not sdmx1 lists them flat
+        item = todo.pop()
+        ids.add(item.id)
+        todo.extend(getattr(item, "child", []) or [])
+    return ids
 
 
 def _is_stub(artefact: Any) -> bool:

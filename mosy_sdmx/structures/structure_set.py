@@ -351,6 +351,7 @@ def read_structure_bytes(data: bytes, source_name: str = "structure message") ->
     member into SDMX-ML 2.1 (``_read_json20``), then read like any other.
     """
     root = structure_message_root(data, source_name)
+    _check_item_references(root, source_name)
     try:
         message = read_message(root)
     except ParseError:
@@ -364,6 +365,34 @@ def read_structure_bytes(data: bytes, source_name: str = "structure message") ->
     structures = StructureSet(message, source=source_name)
     structures.check_usable()
     return structures
+
+
+def _check_item_references(root, source_name: str) -> None:
+    """A reference to an item that a scheme of the message lacks, named (sdmx1 fails
+    on it with a bare KeyError)."""
+    from mosy_sdmx.exceptions import MissingReferenceError
+    from mosy_sdmx.structures.fragments import _ELEMENT_TYPES, missing_items
+
+    elements = [
+        ((kind, el.get("agencyID", ""), el.get("id", ""), el.get("version") or "1.0"), el)
+        for box in root.iterfind("{*}Structures/{*}*")
+        for el in box
+        if isinstance(el.tag, str)
+        and (kind := _ELEMENT_TYPES.get(el.tag.rsplit("}", 1)[-1])) is not None
+    ]
+    lacking = missing_items(elements)
+    if lacking:
+        from mosy_sdmx.structures.references import ArtefactRef, describe_item
+
+        problems = [
+            f"{ArtefactRef(*key)} refers to {describe_item(ArtefactRef(*scheme), item)}, "
+            "which that scheme in the message does not hold"
+            for key, items in sorted(lacking.items())
+            for scheme, item in items
+        ]
+        raise MissingReferenceError(
+            "Reference to a missing item", f"{source_name}: " + "; ".join(problems)
+        )
 
 
 def structure_message_root(data: bytes, source_name: str = "structure message"):

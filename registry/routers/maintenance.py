@@ -2,10 +2,12 @@
 
 Administrators only (``Authorization: Bearer`` with an admin token). A body is
 an SDMX-ML 2.1 or 3.0 or an SDMX-JSON 2.0 structure message, read by the
-library (hardened XML parser, bounded JSON nesting). A submission is applied
-whole or not at all (``store.structures``): 201 when something was created,
-200 otherwise, 409 when a versioning rule or a reference would break, 404 for
-PUT/DELETE of what is not there, 422 when the body does not match the URL.
+library (hardened XML parser, bounded JSON nesting). Each artefact is judged
+on its own (``store.structures``): 201 when something was created, 200
+otherwise, 207 when some artefacts were stored and others refused (a
+versioning rule, a reference that would dangle: and whatever needs them), 409
+when a versioning rule or a reference would break for all, 404 for PUT/DELETE
+of what is not there, 422 when the body does not match the URL.
 Every answer is a ``SubmitStructureResponse``.
 """
 
@@ -24,7 +26,6 @@ from registry.deps import AdminDep, EngineDep
 from registry.errors import ApiError
 from registry.store.changes import Actor
 from registry.store.structures import (
-    ArtefactResult,
     Outcome,
     SaveReport,
     delete_artefact,
@@ -46,6 +47,7 @@ _BODY_TYPES = (
 MAINTENANCE_RESPONSES = {
     200: {"description": "Replaced, deleted or unchanged (SubmitStructureResponse)"},
     201: {"description": "Created (SubmitStructureResponse)"},
+    207: {"description": "Some artefacts stored, others refused (SubmitStructureResponse)"},
     400: {"description": "The body is not a readable SDMX structure message"},
     401: {"description": "No valid token"},
     403: {"description": "The token is not an admin token"},
@@ -80,27 +82,15 @@ async def _structures_in(request: Request):
 
 def _answer(report: SaveReport, *, success_status: int | None = None) -> Response:
     results = []
-    ok = report.ok
     for result in report.results:
-        if ok:
-            status = "Success"
-        elif result.outcome.ok:
-            status, result = (
-                "Failure",
-                ArtefactResult(
-                    result.ref,
-                    result.action,
-                    result.outcome,
-                    f"{result.ref} not stored: the submission is refused as a whole",
-                ),
-            )
-        else:
+        status, code, message = "Success", result.outcome.status, result.message
+        if not result.outcome.ok:
             status = "Failure"
-        code = result.outcome.status if (ok or not result.outcome.ok) else report.status
-        results.append(
-            SubmissionResult(result.ref.urn, result.action, status, code, result.message)
-        )
-    status_code = report.status if not ok else (success_status or report.status)
+        elif not report.applied:
+            status, code = "Failure", report.status
+            message = f"{result.ref} not stored: the submission is refused as a whole"
+        results.append(SubmissionResult(result.ref.urn, result.action, status, code, message))
+    status_code = report.status if not report.ok else (success_status or report.status)
     return Response(
         write_submit_structure_response(results),
         status_code=status_code,
@@ -136,8 +126,10 @@ def _submit(engine, submitted, token, *, kind: str | None, put: ArtefactRef | No
 
             if put not in {row.ref for row in list_artefacts(conn)}:
                 raise ApiError(404, "Not found", f"no {put} to replace; POST creates")
-        report = save_structures(conn, fragments, actor=_actor(token), external=external)
-        if not report.ok:
+        report = save_structures(
+            conn, fragments, actor=_actor(token), external=external, partial_success=True
+        )
+        if not report.applied:
             conn.rollback()
     return _answer(report, success_status=200 if put is not None else None)
 

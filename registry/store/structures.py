@@ -23,15 +23,17 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from mosy_sdmx.safe_xml import parse_bytes
 from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.structures.fragments import (
     Fragment,
     canonical_fragment,
     join_fragments,
+    missing_items,
     storable_fragments,
 )
 from mosy_sdmx.structures.partial import is_partial, merge_partial
-from mosy_sdmx.structures.references import ArtefactRef, ReferenceGraph
+from mosy_sdmx.structures.references import ArtefactRef, ReferenceGraph, describe_item
 from mosy_sdmx.structures.structure_set import read_structure_bytes
 from registry.db.tables import artefacts
 from registry.store.changes import Actor, record_change
@@ -82,10 +84,15 @@ class ArtefactResult:
 
 @dataclass
 class SaveReport:
-    """Per-artefact results of one maintenance request; applied only if all are ok."""
+    """Per-artefact results of one maintenance request.
+
+    ``applied`` says whether the artefacts that passed were stored: always when
+    all passed; with failures, only when the caller accepted partial success.
+    """
 
     results: list[ArtefactResult] = field(default_factory=list)
     revision: Revision | None = None
+    applied: bool = False
 
     @property
     def ok(self) -> bool:
@@ -93,9 +100,12 @@ class SaveReport:
 
     @property
     def status(self) -> int:
-        """201 if anything was created, 200 otherwise; the first failure's code on failure."""
+        """201 if anything was created, 200 otherwise; 207 when some passed and were
+        stored while others failed; else the first failure's code."""
         failures = [r for r in self.results if not r.outcome.ok]
         if failures:
+            if self.applied and len(failures) < len(self.results):
+                return 207
             return failures[0].outcome.status
         if any(r.outcome is Outcome.CREATED for r in self.results):
             return 201
@@ -182,35 +192,31 @@ def save_structures(
     external: frozenset[ArtefactRef] = frozenset(),
     replace_stable: bool = False,
     only_new: bool = False,
+    partial_success: bool = False,
 ) -> SaveReport:
-    """Create or replace artefacts, all or nothing, inside the caller's transaction.
+    """Create or replace artefacts inside the caller's transaction.
+
+    All or nothing by default. With ``partial_success`` (SDMX REST's POST, 207)
+    each artefact is judged on its own: those that pass are stored, those that
+    fail are not, nor any submitted artefact that needs one of them.
 
     A stable artefact may be submitted again unchanged, but not changed
     (``replace_stable`` lifts that rule, for an administrator's command line
     only). ``only_new`` refuses any artefact that exists (POST of creation).
-    Nothing is written unless every artefact passes; the references of the
-    resulting store are checked before anything is written: no reference may
-    dangle that did not before, unless its target is in ``external``.
+    The references of the resulting store are checked before anything is
+    written: no reference (to an artefact, or to an item of a scheme, such as
+    a categorisation's category) may dangle that did not before, unless its
+    target is in ``external``.
     A partial item scheme (``isPartial``) is merged into the stored one
-    (``mosy_sdmx.structures.partial``); there must be one (404 otherwise).
+    (``mosy_sdmx.structures.partial``); one the store lacks is created as it
+    is (still partial), as a POST creates (a PUT of it is a 404 before this).
     """
     submitted = {_ref(f): f for f in fragments}
     stored = {_ref(f): f for f in list_fragments(conn)}
     report = SaveReport()
     for ref, fragment in list(submitted.items()):
         old = stored.get(ref)
-        if is_partial(fragment.content):
-            if old is None:
-                report.results.append(
-                    ArtefactResult(
-                        ref,
-                        "Replace",
-                        Outcome.NOT_FOUND,
-                        f"{ref} is partial (isPartial) but the registry holds no such scheme "
-                        "to update; send it whole to create it",
-                    )
-                )
-                continue
+        if old is not None and is_partial(fragment.content):
             fragment = canonical_fragment(
                 replace(fragment, content=merge_partial(old.content, fragment.content))
             )
@@ -235,11 +241,10 @@ def save_structures(
             report.results.append(
                 ArtefactResult(ref, "Replace", Outcome.REPLACED, f"{ref} replaced")
             )
-    if report.ok:
-        after = {**stored, **submitted}
-        _check_references(stored, after, external, report)
-    if not report.ok:
+    _check_references(stored, submitted, external, report)
+    if not report.ok and not partial_success:
         return report
+    report.applied = True
     changed = [r for r in report.results if r.outcome in (Outcome.CREATED, Outcome.REPLACED)]
     if not changed:
         return report
@@ -352,59 +357,107 @@ def _with_stability(fragment: Fragment) -> Fragment:
 
 
 def _graph(fragments: dict[ArtefactRef, Fragment]) -> ReferenceGraph:
+    """The reference graph of a set of rows; a row referring to an item that a held
+    scheme lacks (which sdmx1 cannot read) is left out and recorded as missing it."""
     if not fragments:
         return ReferenceGraph()
-    structures = read_structure_bytes(join_fragments(fragments.values()), "store")
-    return ReferenceGraph.build(structures.artefacts())
+    lacking = missing_items((f.key, parse_bytes(f.content).getroot()) for f in fragments.values())
+    readable = [f for f in fragments.values() if f.key not in lacking]
+    structures = read_structure_bytes(join_fragments(readable), "store")
+    graph = ReferenceGraph.build(structures.artefacts())
+    for key, items in lacking.items():
+        source = ArtefactRef(*key)
+        for scheme, item_id in items:
+            graph.missing_items.setdefault(source, {}).setdefault(ArtefactRef(*scheme), set()).add(
+                item_id
+            )
+        graph.artefacts.setdefault(source, None)  # held, if unreadable: others may use it
+    return graph
 
 
 def _new_dangling(
-    before: dict[ArtefactRef, Fragment], after: dict[ArtefactRef, Fragment]
-) -> dict[ArtefactRef, set[ArtefactRef]]:
-    """References that dangle in ``after`` but did not in ``before``."""
-    was = _graph(before).missing
-    out: dict[ArtefactRef, set[ArtefactRef]] = {}
-    for source, targets in _graph(after).missing.items():
-        new = targets - was.get(source, set())
-        if new:
-            out[source] = new
+    before: dict[ArtefactRef, Fragment] | ReferenceGraph, after: dict[ArtefactRef, Fragment]
+) -> dict[ArtefactRef, dict[ArtefactRef, list[str]]]:
+    """References that dangle in ``after`` but did not in ``before``:
+    referrer -> {missing artefact, or scheme missing an item: what, in words}."""
+    was = before if isinstance(before, ReferenceGraph) else _graph(before)
+    graph = _graph(after)
+    out: dict[ArtefactRef, dict[ArtefactRef, list[str]]] = {}
+    for source, targets in graph.missing.items():
+        for target in targets - was.missing.get(source, set()):
+            out.setdefault(source, {})[target] = graph.what_is_missing(source, [target])
+    for source, schemes in graph.missing_items.items():
+        for scheme, items in schemes.items():
+            new = items - was.missing_items.get(source, {}).get(scheme, set())
+            if new:
+                out.setdefault(source, {})[scheme] = [
+                    f"{describe_item(scheme, item)}, which that scheme does not hold"
+                    for item in sorted(new)
+                ]
+    for source, agency in graph.unmaintained.items():  # an agency scheme dropped its agency
+        scheme = was.agency_schemes.get(agency)
+        if scheme is not None and source not in was.unmaintained:
+            out.setdefault(source, {})[scheme] = [
+                f"its maintainer, agency {agency} of {scheme}, which that scheme would no "
+                "longer hold"
+            ]
     return out
 
 
 def _check_references(
-    before: dict[ArtefactRef, Fragment],
-    after: dict[ArtefactRef, Fragment],
+    stored: dict[ArtefactRef, Fragment],
+    submitted: dict[ArtefactRef, Fragment],
     external: frozenset[ArtefactRef],
     report: SaveReport,
 ) -> None:
-    """Mark submitted artefacts whose references would dangle (or that break others')."""
-    dangling = {
-        source: targets - external
-        for source, targets in _new_dangling(before, after).items()
-        if targets - external
-    }
+    """Refuse submitted artefacts whose references would dangle, or that would break
+    the references of others, until what remains is whole."""
     by_ref = {r.ref: i for i, r in enumerate(report.results)}
-    for source, targets in sorted(dangling.items()):
-        names = ", ".join(str(t) for t in sorted(targets))
-        if source in by_ref:
-            i = by_ref[source]
-            old = report.results[i]
-            report.results[i] = ArtefactResult(
-                source,
-                old.action,
-                Outcome.MISSING_REFERENCE,
-                f"{source} refers to {names}, which the registry does not hold: "
-                "submit them first or in the same message",
-            )
-        else:
-            report.results.append(
-                ArtefactResult(
-                    source,
-                    "Information",
+    before = _graph(stored)
+    while True:
+        accepted = {
+            ref: fragment
+            for ref, fragment in submitted.items()
+            if ref in by_ref and report.results[by_ref[ref]].outcome.ok
+        }
+        dangling = {
+            source: {t: words for t, words in targets.items() if t not in external}
+            for source, targets in _new_dangling(before, {**stored, **accepted}).items()
+        }
+        refused = False
+        broken: dict[ArtefactRef, list[str]] = {}
+        for source, targets in sorted(dangling.items()):
+            if not targets:
+                continue
+            names = "; ".join(w for words in targets.values() for w in words)
+            if source in accepted:
+                _fail(
+                    report,
+                    by_ref[source],
                     Outcome.MISSING_REFERENCE,
-                    f"{source} would lose its reference to {names}",
+                    f"{source} refers to {names}, which the registry does not hold: submit "
+                    "them first or in the same message",
                 )
+                refused = True
+                continue
+            for target in set(targets) & set(accepted):  # a replacement drops what is used
+                broken.setdefault(target, []).append(f"{source} (refers to {names})")
+        for target, victims in sorted(broken.items()):
+            more = f" and {len(victims) - 3} more" if len(victims) > 3 else ""
+            _fail(
+                report,
+                by_ref[target],
+                Outcome.REFERENCED,
+                f"{target} would break {'; '.join(victims[:3])}{more}",
             )
+            refused = True
+        if not refused:
+            return
+
+
+def _fail(report: SaveReport, index: int, outcome: Outcome, message: str) -> None:
+    old = report.results[index]
+    report.results[index] = ArtefactResult(old.ref, old.action, outcome, message)
 
 
 class StructureCache:
@@ -474,7 +527,10 @@ class StructureView:
 def load_structure_file(
     engine: Engine, path, *, actor: Actor, replace_stable: bool = False
 ) -> SaveReport:
-    """Load an SDMX-ML 2.1/3.0 or SDMX-JSON structure message from a file."""
+    """Load an SDMX-ML 2.1/3.0 or SDMX-JSON structure message from a file.
+
+    As a POST does: what passes is stored, what fails (and what needs it) is not.
+    """
     from pathlib import Path
 
     from mosy_sdmx.exceptions import StructureError
@@ -491,7 +547,8 @@ def load_structure_file(
             actor=actor,
             external=external_refs(message),
             replace_stable=replace_stable,
+            partial_success=True,
         )
-        if not report.ok:
+        if not report.applied:
             conn.rollback()
         return report

@@ -74,12 +74,21 @@ def test_structures_load_reads_sdmx_json(fresh_settings) -> None:
     assert "categoryscheme=ECB:MOBILE_NAVI(1.0)" not in stored
 
 
-def test_a_dangling_reference_is_refused_and_nothing_stored(fresh_settings) -> None:
+def test_what_cannot_be_stored_is_refused_by_name_and_the_rest_stored(fresh_settings) -> None:
+    """The ECB specimen: a categorisation into a category scheme the registry lacks, and an
+    agency scheme that would drop the THB agencies (207 over HTTP)."""
     result = runner.invoke(app, ["structures", "load", str(ECB_FILE), *_args(fresh_settings)])
     assert result.exit_code == 1
-    assert "categoryscheme=ECB" in result.output and "nothing was stored" in result.output
-    listing = runner.invoke(app, ["structures", "list", *_args(fresh_settings)])
-    assert "ECB_EXR1" not in listing.output
+    output = " ".join(result.output.split())  # as Rich wrapped it
+    assert "category 07 of categoryscheme=ECB:MOBILE_NAVI(1.0)" in output
+    assert "agencyscheme=SDMX:AGENCIES(1.0) would break" in output
+    assert "agency MOSY" in output and "2 refused" in output
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.connect() as conn:
+        stored = {str(row.ref) for row in list_artefacts(conn)}
+    engine.dispose()
+    assert "dataflow=ECB:EXR(1.0)" in stored
+    assert not any(ref.startswith("categorisation=ECB") for ref in stored)
 
 
 def test_loading_hostile_xml_changes_nothing(fresh_settings, tmp_path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
-from registry_specimens import ecb_storable
+from registry_specimens import ECB_FILE, ecb_storable
 from schemas import assert_valid_xml
 
 from mosy_sdmx.structures import builtin_structures
@@ -304,17 +304,109 @@ def test_a_partial_codelist_is_merged_into_the_stored_one(fresh_client, tokens) 
     assert replaced.status_code == 200 and _codes(fresh_client) == {"0": "Zero"}  # not partial
 
 
-def test_a_partial_scheme_needs_a_stored_one_and_respects_stability(fresh_client, tokens) -> None:
+def test_a_partial_scheme_is_created_by_post_and_respects_stability(fresh_client, tokens) -> None:
     admin = _auth(tokens["admin"])
-    before = fresh_client.get("/health").json()["structures"]
-    absent = fresh_client.post(
-        "/sdmx/3.0/structure", content=_codelist_message({"0": "Zero"}, partial=True), headers=admin
-    )
-    assert absent.status_code == 404 and "holds no such scheme" in absent.text
+    url = "/sdmx/3.0/structure/codelist/MOSY/CL_DECIMALS/1.0"
+    partial = _codelist_message({"0": "Zero"}, partial=True)
+    absent = fresh_client.put(url, content=partial, headers=admin)
+    assert absent.status_code == 404 and "no codelist=MOSY:CL_DECIMALS(1.0)" in absent.text
+    created = fresh_client.post("/sdmx/3.0/structure", content=partial, headers=admin)
+    assert created.status_code == 201  # as partial as it came
+    served = fresh_client.get(url, params={"format": "sdmx-json"}).json()["data"]["codelists"]
+    assert served[0]["isPartial"] is True
     final = _codelist_message({"0": "Zero"}, final=True)
-    assert fresh_client.post("/sdmx/3.0/structure", content=final, headers=admin).status_code == 201
+    stable = final.replace(b'version="1.0"', b'version="2.0"')
+    assert (
+        fresh_client.post("/sdmx/3.0/structure", content=stable, headers=admin).status_code == 201
+    )
     change = _codelist_message({"1": "One"}, partial=True, final=True)
+    change = change.replace(b'version="1.0"', b'version="2.0"')
     refused = fresh_client.post("/sdmx/3.0/structure", content=change, headers=admin)
     assert refused.status_code == 409 and "new version" in refused.text
-    assert _codes(fresh_client) == {"0": "Zero"}
-    assert fresh_client.get("/health").json()["structures"] != before  # only the creation
+    codes = fresh_client.get(url.replace("1.0", "2.0"), params={"format": "sdmx-json"}).json()
+    assert [c["id"] for c in codes["data"]["codelists"][0]["codes"]] == ["0"]
+
+
+def _ecb_categorisation_with(categories: list[str]) -> bytes:
+    """The specimen's categorisation (into ECB:MOBILE_NAVI(1.0) category 07), with a
+    category scheme of that identity holding ``categories``."""
+    root = etree.parse(str(ECB_FILE)).getroot()
+    structures = root.find("{*}Structures")
+    for box in list(structures):
+        if etree.QName(box).localname != "Categorisations":
+            structures.remove(box)
+    str_ns = etree.QName(structures[0]).namespace
+    com_ns = str_ns.replace("structure", "common")
+    box = etree.Element(f"{{{str_ns}}}CategorySchemes")
+    scheme = etree.SubElement(
+        box,
+        f"{{{str_ns}}}CategoryScheme",
+        agencyID="ECB",
+        id="MOBILE_NAVI",
+        version="1.0",
+        isFinal="false",
+    )
+    etree.SubElement(scheme, f"{{{com_ns}}}Name").text = "Economic concepts"
+    for category in categories:
+        item = etree.SubElement(scheme, f"{{{str_ns}}}Category", id=category)
+        etree.SubElement(item, f"{{{com_ns}}}Name").text = f"Category {category}"
+    structures.insert(0, box)
+    return etree.tostring(root)
+
+
+def test_the_ecb_specimen_is_stored_but_what_cannot_be(fresh_client, tokens) -> None:
+    """207: the categorisation (its category scheme is not held) and the agency scheme
+    (it would drop the THB agencies) are refused by name, the rest is stored."""
+    admin = _auth(tokens["admin"])
+    response = fresh_client.post(
+        "/sdmx/3.0/structure", content=ECB_FILE.read_bytes(), headers=admin
+    )
+    assert response.status_code == 207
+    results = {
+        urn.split("infomodel.")[1].split(".", 1)[1]: (status, code)
+        for urn, status, code in _results(response)
+    }
+    assert results["Dataflow=ECB:EXR(1.0)"] == ("Success", "201")
+    assert results["Categorisation=ECB:53A341E8-D48B-767E-D5FF-E2E3E0E2BB19(1.0)"] == (
+        "Failure",
+        "409",
+    )
+    assert results["AgencyScheme=SDMX:AGENCIES(1.0)"] == ("Failure", "409")
+    assert "category 07 of categoryscheme=ECB:MOBILE_NAVI(1.0)" in response.text
+    assert "agency MOSY of agencyscheme=SDMX:AGENCIES(1.0)" in response.text
+    assert fresh_client.get("/sdmx/2.1/dataflow/ECB/EXR/1.0").status_code == 200
+    agencies = fresh_client.get("/sdmx/2.1/agencyscheme/SDMX/AGENCIES/1.0").text
+    assert 'id="MOSY"' in agencies and 'id="BIS"' not in agencies  # the registry's own
+
+    # A message at odds with itself (its scheme lacks the category it categorises in)
+    # is refused whole, naming the item.
+    without_07 = _ecb_categorisation_with(["01", "02"])
+    response = fresh_client.post("/sdmx/3.0/structure", content=without_07, headers=admin)
+    assert response.status_code == 409
+    assert "category 07 of categoryscheme=ECB:MOBILE_NAVI(1.0)" in response.text
+    assert fresh_client.get("/sdmx/2.1/categoryscheme/ECB/MOBILE_NAVI/1.0").status_code == 404
+    with_07 = _ecb_categorisation_with(["01", "02", "07"])
+    response = fresh_client.post("/sdmx/3.0/structure", content=with_07, headers=admin)
+    assert response.status_code == 201
+    categorisation = "/sdmx/2.1/categorisation/ECB/53A341E8-D48B-767E-D5FF-E2E3E0E2BB19/1.0"
+    assert fresh_client.get(categorisation).status_code == 200
+
+
+def test_a_scheme_may_not_drop_the_item_a_stored_artefact_uses(fresh_client, tokens) -> None:
+    admin = _auth(tokens["admin"])
+    with_07 = _ecb_categorisation_with(["01", "07"])
+    ecb = ecb_storable()
+    assert fresh_client.post("/sdmx/3.0/structure", content=ecb, headers=admin).status_code == 201
+    assert (
+        fresh_client.post("/sdmx/3.0/structure", content=with_07, headers=admin).status_code == 201
+    )
+    scheme_only = etree.fromstring(_ecb_categorisation_with(["01"]))
+    for box in scheme_only.iter("{*}Categorisations"):
+        box.getparent().remove(box)
+    response = fresh_client.post(
+        "/sdmx/3.0/structure", content=etree.tostring(scheme_only), headers=admin
+    )
+    assert response.status_code == 409, response.text
+    assert "categoryscheme=ECB:MOBILE_NAVI(1.0) would break categorisation=ECB:" in (
+        " ".join(response.text.split())
+    )
