@@ -141,9 +141,8 @@ class StructureError(MosyError):
 
 
 class MissingReferenceError(StructureError):
-    """A structure message refers to an item that a scheme it holds does not hold."""
-
-    code = "missing-reference"
+    """A structure message refers to an item that a scheme it holds does not hold
+    (a registry answers 409: a missing reference)."""
 
 
 class StructureNotFoundError(MosyError):

@@ -60,6 +60,7 @@ class StructureFormat(StrEnum):
     SDMX_ML_21 = "sdmx-ml-2.1"
     SDMX_ML_30 = "sdmx-ml-3.0"
     SDMX_JSON_20 = "sdmx-json-2.0"
+    SDMX_JSON_10 = "sdmx-json-1.0"
 
     @property
     def media_type(self) -> str:
@@ -67,7 +68,7 @@ class StructureFormat(StrEnum):
 
     @property
     def suffix(self) -> str:
-        return ".json" if self is StructureFormat.SDMX_JSON_20 else ".xml"
+        return ".json" if self.value.startswith("sdmx-json") else ".xml"
 
     @classmethod
     def parse(cls, name: str | StructureFormat) -> StructureFormat:
@@ -111,6 +112,7 @@ _STRUCTURE_MEDIA_TYPES = {
     StructureFormat.SDMX_ML_21: "application/vnd.sdmx.structure+xml;version=2.1",
     StructureFormat.SDMX_ML_30: "application/vnd.sdmx.structure+xml;version=3.0.0",
     StructureFormat.SDMX_JSON_20: "application/vnd.sdmx.structure+json;version=2.0.0",
+    StructureFormat.SDMX_JSON_10: "application/vnd.sdmx.structure+json;version=1.0.0",
 }
 
 

@@ -49,8 +49,14 @@ JSON20 = Offer(
     StructureFormat.SDMX_JSON_20.media_type,
     ("sdmx-json", "json"),
 )
+JSON10 = Offer(StructureFormat.SDMX_JSON_10.value, StructureFormat.SDMX_JSON_10.media_type)
 #: Structure formats in each API generation's order of preference (first = default).
-STRUCTURE_OFFERS = {"v1": (ML21, ML30, JSON20), "v2": (ML30, JSON20, ML21)}
+#: SDMX-JSON 1.0 is what SDMX REST 1.x names; ``application/json`` means 2.0.
+STRUCTURE_OFFERS = {"v1": (ML21, ML30, JSON20, JSON10), "v2": (ML30, JSON20, ML21, JSON10)}
+#: Availability answers (a constraint): the formats ``availability_message`` writes.
+AVAILABILITY_OFFERS = {
+    api: tuple(o for o in offers if o is not JSON10) for api, offers in STRUCTURE_OFFERS.items()
+}
 
 SCHEMA21 = Offer("xsd-2.1", "application/vnd.sdmx.schema+xml;version=2.1", ("xsd",))
 SCHEMA30 = Offer("xsd-3.0", "application/vnd.sdmx.schema+xml;version=3.0.0")

@@ -459,7 +459,8 @@ class _Translator:
 
     def _provisionAgreements(self, box: etree._Element, tag: str, obj: dict) -> None:
         el = self._maintainable(box, tag, obj)
-        self._ref(el, "StructureUsage", obj, "dataflow")
+        usage = "structureUsage" if "structureUsage" in obj else "dataflow"  # 1.0, 2.0
+        self._ref(el, "StructureUsage", obj, usage)
         self._ref(el, "DataProvider", obj, "dataProvider")
 
     def _categorisations(self, box: etree._Element, tag: str, obj: dict) -> None:

@@ -2,8 +2,9 @@
 
 SDMX-ML 2.1 comes from sdmx1's writer with its known defects repaired;
 SDMX-ML 3.0 and SDMX-JSON 2.0 are our own serializers over the same sdmx1
-objects (sdmx1 writes neither). All three validate against the official
-schemas and read back in sdmx1 (XML) and pysdmx (all three).
+objects (sdmx1 writes neither), SDMX-JSON 1.0 is derived from our 2.0. All
+validate against the official schemas and read back in sdmx1 (XML), pysdmx
+(all but SDMX-JSON 1.0, which it does not read) and our own readers.
 """
 
 from __future__ import annotations
@@ -74,6 +75,15 @@ def export_artefacts(
         from mosy_sdmx.structures._export_json20 import write_json20
 
         payload = write_json20(artefacts, header)
+    if fmt is StructureFormat.SDMX_JSON_10:  # derived from 2.0, after any trimming
+        from mosy_sdmx.structures._export_json10 import json20_to_json10
+        from mosy_sdmx.structures._trim import trim_json
+
+        message = json.loads(payload)
+        if stubs or partial:
+            message = trim_json(message, stubs or {}, partial or {})
+        message = json20_to_json10(message, artefacts)
+        return json.dumps(message, ensure_ascii=False, indent=1).encode("utf-8")
     if not stubs and not partial:
         return payload
     from mosy_sdmx.structures._trim import trim_json, trim_xml

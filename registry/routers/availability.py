@@ -20,7 +20,7 @@ from mosy_sdmx.structures.availability import Availability, availability_message
 from registry.data_answers import find_dataflow, not_modified, prepare, validators
 from registry.deps import EngineDep, StructuresDep
 from registry.errors import ApiError
-from registry.negotiation import STRUCTURE_OFFERS, choose
+from registry.negotiation import AVAILABILITY_OFFERS, choose
 from registry.store.data_queries import resolve, series_counts
 from registry.store.observations import FlowRef
 
@@ -43,7 +43,7 @@ def _without(query: DataQuery, dim: str, position: int) -> DataQuery:
 
 def _answer(request: Request, engine, view, query: DataQuery) -> Response:
     offer = choose(
-        STRUCTURE_OFFERS[query.api], request.headers.get("accept"), query.extra.get("format")
+        AVAILABILITY_OFFERS[query.api], request.headers.get("accept"), query.extra.get("format")
     )
     if query.references not in ("none",):
         raise ApiError(

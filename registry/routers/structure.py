@@ -69,6 +69,7 @@ STRUCTURE_RESPONSES = {
             "application/vnd.sdmx.structure+xml;version=2.1": {},
             "application/vnd.sdmx.structure+xml;version=3.0.0": {},
             "application/vnd.sdmx.structure+json;version=2.0.0": {},
+            "application/vnd.sdmx.structure+json;version=1.0.0": {},
         },
     },
     204: {"description": "Nothing changed after updatedAfter"},

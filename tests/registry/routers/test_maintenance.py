@@ -207,6 +207,11 @@ def test_hostile_or_wrong_bodies_change_nothing(
             "application/vnd.sdmx.structure+json;version=2.0.0",
             "*/*/*/*",
         ),
+        (
+            "application/vnd.sdmx.structure+json;version=1.0.0",
+            "application/vnd.sdmx.structure+json;version=1.0.0",
+            "*/*/*/*",
+        ),
         # SDMX-ML 3.0 cannot state a parent such as "_T" (CL_THB_EXPLOIT): the
         # SDMX 3.0 classes (flows, structures, constraints, agreements) go back.
         (
@@ -219,7 +224,7 @@ def test_hostile_or_wrong_bodies_change_nothing(
 def test_what_the_registry_serves_loads_back_unchanged(
     fresh_client, tokens, accept, content_type, query
 ) -> None:
-    """Stored artefacts, served as SDMX-JSON 2.0 or SDMX-ML 3.0 and POSTed back."""
+    """Stored artefacts, served as SDMX-JSON 2.0 or 1.0 or SDMX-ML 3.0 and POSTed back."""
     served = fresh_client.get(f"/sdmx/3.0/structure/{query}", headers={"Accept": accept})
     assert served.status_code == 200
     if "3.0" in accept:  # the codelist it cannot state whole stays out

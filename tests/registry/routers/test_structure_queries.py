@@ -11,6 +11,7 @@ from schemas import assert_valid_json, assert_valid_xml
 ML21 = "application/vnd.sdmx.structure+xml;version=2.1"
 ML30 = "application/vnd.sdmx.structure+xml;version=3.0.0"
 JSON20 = "application/vnd.sdmx.structure+json;version=2.0.0"
+JSON10 = "application/vnd.sdmx.structure+json;version=1.0.0"
 
 
 def _ids(response, tag: str) -> set[str]:
@@ -31,7 +32,10 @@ def test_v2_answers_sdmx_ml_30_by_default(client) -> None:
     assert_valid_xml(response.content, "3.0")
 
 
-@pytest.mark.parametrize(("accept", "version"), [(ML21, "2.1"), (ML30, "3.0"), (JSON20, "json")])
+@pytest.mark.parametrize(
+    ("accept", "version"),
+    [(ML21, "2.1"), (ML30, "3.0"), (JSON20, "json"), (JSON10, "json-1.0")],
+)
 @pytest.mark.parametrize("prefix", ["/sdmx/2.1/", "/sdmx/3.0/structure/"])
 def test_every_format_on_both_generations(client, prefix, accept, version) -> None:
     response = client.get(
@@ -39,10 +43,15 @@ def test_every_format_on_both_generations(client, prefix, accept, version) -> No
         headers={"Accept": accept},
     )
     assert response.status_code == 200 and response.headers["content-type"] == accept
-    if version == "json":
+    if version.startswith("json"):
         body = response.json()
-        assert_valid_json(body, "structure")
+        assert_valid_json(body, "structure", "1.0" if version == "json-1.0" else "2.0.0")
         assert {c["id"] for c in body["data"]["codelists"]} >= {"CL_GEO", "CL_SEX_THB"}
+        primary = (
+            "primaryMeasure"
+            in body["data"]["dataStructures"][0]["dataStructureComponents"]["measureList"]
+        )
+        assert primary == (version == "json-1.0")  # SDMX 2.1's model in 1.0
     else:
         assert_valid_xml(response.content, version)
         assert {"CL_GEO", "CL_SEX_THB"} <= _ids(response, "Codelist")
@@ -52,6 +61,10 @@ def test_format_parameter_for_browsers(client) -> None:
     response = client.get("/sdmx/2.1/codelist/MOSY/CL_SEX_THB?format=sdmx-json")
     assert response.headers["content-type"] == JSON20
     assert_valid_json(response.json(), "structure")
+    older = client.get("/sdmx/2.1/codelist/MOSY/CL_SEX_THB?format=sdmx-json-1.0")
+    assert older.headers["content-type"] == JSON10
+    assert older.json()["data"]["codelists"][0]["isFinal"] is True
+    assert_valid_json(older.json(), "structure", "1.0")
 
 
 def test_v1_and_v2_see_the_same_artefacts(client) -> None:
