@@ -13,14 +13,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from portal_browser import chromium_path, screenshot_path
 from portal_data import PortalStore, make_portal_store
 from registry_servers import ThreadServer
+
+from registry.app import create_app
 
 
 @pytest.fixture(scope="session")
 def portal_store(tmp_path_factory) -> PortalStore:
     return make_portal_store(tmp_path_factory.mktemp("portal"))
+
+
+@pytest.fixture(scope="session")
+def portal_db_store(databases, tmp_path_factory) -> PortalStore:
+    """The same store on the session's database kind (SQLite and PostgreSQL)."""
+    return make_portal_store(tmp_path_factory.mktemp("portal-db"), databases.new())
+
+
+@pytest.fixture(scope="session")
+def portal_client(portal_db_store) -> Iterator[TestClient]:
+    with TestClient(create_app(portal_db_store.settings)) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
