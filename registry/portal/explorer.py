@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from mosy_sdmx.exceptions import MosyError
@@ -27,6 +27,7 @@ from mosy_sdmx.structures.references import ref_of
 from registry.data_answers import Prepared, SelectionCache, app_attribute_sets, app_selections
 from registry.deps import EngineDep, StructuresDep
 from registry.errors import ApiError
+from registry.portal.identity import identify
 from registry.portal.links import artefact_path, data_links, data_url
 from registry.portal.rendering import language, localised, render
 from registry.store.data_queries import Selection
@@ -34,7 +35,7 @@ from registry.store.explorer import TIME, VALUE, ExplorerCache, codes_present, p
 from registry.store.observations import FlowRef, flow_pk
 from registry.store.revisions import get_revision
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(identify)])
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_SIZE = 50

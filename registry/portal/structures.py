@@ -8,17 +8,18 @@ names of artefacts and their items.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from mosy_sdmx.structures.references import ArtefactRef, ref_of
 from mosy_sdmx.structures.search import search
 from registry.deps import StructuresDep
 from registry.errors import ApiError
+from registry.portal.identity import identify
 from registry.portal.links import artefact_path, structure_links
 from registry.portal.rendering import language, localised, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(identify)])
 
 #: Sections of the index page, in order: (REST type, heading).
 SECTIONS = (

@@ -67,8 +67,21 @@ def page(browser, portal_server, request) -> Iterator[object]:
     context.set_default_timeout(15_000)
     tab = context.new_page()
     errors: list[str] = []
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    def on_console(message) -> None:
+        # A page answered 4xx on purpose (a refused form) is logged as "Failed to load
+        # resource"; failed scripts, styles and images are caught by on_response instead.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    def on_response(response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} for {response.url}")
+
+    tab.on("console", on_console)
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("response", on_response)
+    tab.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
     tab.console_errors = errors
     yield tab
     try:
@@ -76,3 +89,12 @@ def page(browser, portal_server, request) -> Iterator[object]:
     finally:
         context.close()
     assert not errors, f"JavaScript console errors: {errors}"
+
+
+@pytest.fixture
+def visitor(portal_client) -> Iterator[TestClient]:
+    """The session's portal client with no cookies (no session, no CSRF cookie) before and
+    after the test."""
+    portal_client.cookies.clear()
+    yield portal_client
+    portal_client.cookies.clear()
