@@ -39,8 +39,7 @@ _CONTAINER_KINDS = {
 def json20_to_json10(message: dict[str, Any], artefacts: list[Any]) -> dict[str, Any]:
     """The SDMX-JSON 1.0 form of one of our SDMX-JSON 2.0 structure messages."""
     final = {
-        (c.kind_of(a), c.agency_of(a), a.id): bool(getattr(a, "is_final", False))
-        for a in artefacts
+        (c.kind_of(a), c.agency_of(a), a.id): bool(getattr(a, "is_final", False)) for a in artefacts
     }
     data: dict[str, list] = {}
     for container, entries in message["data"].items():

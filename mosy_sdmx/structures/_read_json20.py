@@ -290,6 +290,12 @@ class _Translator:
 
     # -- item schemes ---------------------------------------------------------------
     def _item_scheme(self, box: etree._Element, key: str, obj: dict) -> None:
+        if obj.get("codelistExtensions"):
+            self.path.append(".codelistExtensions")
+            raise self.error(
+                "codelist extensions are not held: send the codelist resolved, with every "
+                "code it takes over"
+            )
         _, tag, member, item_tag = _ITEM_SCHEMES[key]
         el = self._maintainable(box, tag, obj, organisation=key in _ORGANISATION_SCHEMES)
         # Items get the URNs SDMX-ML writers give them (derived, as SDMX-JSON has none).

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
+from sdmx.model import common
 
 from mosy_sdmx import namespaces as ns
 from mosy_sdmx.exceptions import StructureError
@@ -73,6 +74,7 @@ def storable_fragments(structures: Any) -> list[Fragment]:
     """
     from mosy_sdmx.structures.export import export_structures
 
+    _refuse_extensions(structures)
     if any(type(a).__module__.endswith(".v30") for a in structures.artefacts()):
         import json
 
@@ -84,6 +86,23 @@ def storable_fragments(structures: Any) -> list[Fragment]:
         message = read_message(json20_to_ml21(document, structures.source or "structures"))
         structures = StructureSet(message, source=structures.source)
     return split_structure_message(export_structures(structures, "sdmx-ml-2.1"))
+
+
+def _refuse_extensions(structures: Any) -> None:
+    """SDMX 3.0 codelist extensions cannot be kept in SDMX 2.1 rows: refused, by name,
+    rather than stored without the codes they take over."""
+    extended = [
+        f"{a.maintainer.id if a.maintainer else ''}:{a.id}({a.version})"
+        for a in structures.artefacts()
+        if isinstance(a, common.Codelist) and getattr(a, "extends", None)
+    ]
+    if extended:
+        raise StructureError(
+            "Codelist extensions are not held",
+            f"{', '.join(extended)} extend other codelists (CodelistExtension); the "
+            "registry keeps codelists whole: send them resolved, with every code they "
+            "take over",
+        )
 
 
 def canonical_fragment(fragment: Fragment) -> Fragment:

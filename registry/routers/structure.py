@@ -207,7 +207,8 @@ for suffix in (
             "dataproviderscheme, provisionagreement, dataconstraint, categoryscheme, "
             "categorisation or *. Lists join with ','; '*' for all; versions take the "
             "semantic-version wildcards +, ~ and * (e.g. 1.+.0). "
-            f"detail: {_DETAIL}, raw. references: {_REFERENCES}, ancestors. "
+            f"detail: {_DETAIL}, raw (as full: raw differs only for extended codelists, "
+            "which the registry does not hold). references: {_REFERENCES}, ancestors. "
             "updatedAfter: only artefacts changed since (204 if none)."
         ),
         responses=STRUCTURE_RESPONSES,

@@ -131,3 +131,14 @@ def test_several_measures_cannot_be_held_in_sdmx_21() -> None:
     measures.append(dict(measures[0], id="OBS_VALUE2"))
     with pytest.raises(StructureError, match="2 measures"):
         read_structure_bytes(json.dumps(document).encode())
+
+
+def test_codelist_extensions_are_refused_not_dropped() -> None:
+    """SDMX 2.1 rows cannot hold a CodelistExtension: storing one would lose the codes
+    it takes over, so it is refused by name (SDMX-ML 3.0 and SDMX-JSON alike)."""
+    extended = load_structures(STANDARDS / "sdmx-ml/3.0/samples/Codelist/codelist - extended.xml")
+    with pytest.raises(StructureError, match=r"EXAMPLE:CL_EXTENDED_AGE\(1.0\)"):
+        storable_fragments(extended)
+    document = _codelist(codelistExtensions=[{"codelist": "urn:x"}])
+    with pytest.raises(StructureError, match="codelistExtensions"):
+        read_structure_bytes(json.dumps(document).encode())

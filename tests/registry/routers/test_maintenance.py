@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
+from paths import STANDARDS
 from registry_specimens import ECB_FILE, ecb_storable
 from schemas import assert_valid_xml
 
@@ -185,6 +186,11 @@ def test_revoked_token_is_refused(fresh_client, fresh_settings, tokens) -> None:
         (b'{"data": {"codelists": [{"id": 1}]}}', "application/json", 400),
         (b'{"data": {"metadataStructures": [{"id": "M"}]}}', "application/json", 400),
         (b"<x/>", "text/csv", 415),
+        (
+            (STANDARDS / "sdmx-ml/3.0/samples/Codelist/codelist - extended.xml").read_bytes(),
+            "application/xml",
+            400,  # a CodelistExtension is refused, not stored without its codes
+        ),
         (b"", "application/xml", 400),
     ],
 )

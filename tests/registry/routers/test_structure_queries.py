@@ -132,3 +132,12 @@ def test_error_in_json_when_json_is_asked(client) -> None:
     response = client.get("/sdmx/3.0/structure/dataflow/MOSY/NOPE", headers={"Accept": JSON20})
     assert response.status_code == 404
     assert json.loads(response.content)["errors"][0]["code"] == 404
+
+
+def test_raw_is_full_as_no_extended_codelist_is_held(client) -> None:
+    """detail=raw differs from full only for extended codelists (structures.md)."""
+    path = "/sdmx/3.0/structure/dataflow/MOSY/DF_THB_VICTIMS/1.0.0?references=all"
+    full = client.get(path + "&detail=full", headers={"Accept": JSON20})
+    raw = client.get(path + "&detail=raw", headers={"Accept": JSON20})
+    assert raw.status_code == 200
+    assert raw.json()["data"] == full.json()["data"]
