@@ -132,17 +132,20 @@ _ITEM_SCHEMES = {
 
 def missing_items(
     elements: Iterable[tuple[tuple[str, str, str, str], etree._Element]],
+    classes: Iterable[str] = tuple(_ITEM_SCHEMES),
 ) -> dict[tuple[str, str, str, str], list[tuple[tuple[str, str, str, str], str]]]:
     """References to items that a held, whole scheme lacks: referrer -> [(scheme, item)].
 
     sdmx1 cannot read a message with such a reference (KeyError), so they are
-    found on the elements first. ``elements`` are (key, artefact element) pairs.
+    found on the elements first. ``elements`` are (key, artefact element) pairs;
+    ``classes`` the item classes (SDMX-ML names) whose references are checked.
     """
     elements = list(elements)
+    kinds = {_ITEM_SCHEMES[name] for name in classes}
     held: dict[tuple[str, str, str, str], set[str]] = {}
     for key, element in elements:
         # A partial scheme (isPartial) may well lack an item that exists.
-        if key[0] in _ITEM_SCHEMES.values() and element.get("isPartial") != "true":
+        if key[0] in kinds and element.get("isPartial") != "true":
             held[key] = {
                 item.get("id", "")
                 for item in element.iter()
@@ -153,7 +156,7 @@ def missing_items(
         for ref in element.iter("Ref"):
             kind = _ITEM_SCHEMES.get(ref.get("class", ""))
             parent = ref.get("maintainableParentID")
-            if kind is None or parent is None:
+            if kind not in kinds or parent is None:
                 continue
             scheme = (
                 kind,
