@@ -36,9 +36,10 @@ from registry.store.explorer import (
     VALUE,
     ExplorerCache,
     codes_present,
+    observation_order,
     ordered_series,
-    page_rows,
     page_rows_by_series,
+    page_rows_in_order,
 )
 from registry.store.observations import FlowRef, flow_pk
 from registry.store.revisions import get_revision
@@ -56,6 +57,14 @@ def _cache(request: Request) -> ExplorerCache:
     cache = getattr(request.app.state, "explorer_cache", None)
     if cache is None:
         cache = request.app.state.explorer_cache = ExplorerCache()
+    return cache
+
+
+def _orders(request: Request) -> ExplorerCache:
+    """Orders of whole selections by time or value: a few, as each holds every row's key."""
+    cache = getattr(request.app.state, "explorer_orders", None)
+    if cache is None:
+        cache = request.app.state.explorer_orders = ExplorerCache(size=8)
     return cache
 
 
@@ -255,8 +264,11 @@ def explore_flow(
                 conn, selection, order, offset=offset, limit=form.size, compiled=compiled
             )
         else:
-            rows = page_rows(
-                conn, selection, sort=sort, offset=offset, limit=form.size, compiled=compiled
+            order = _orders(request).get(
+                ("order", *here, sort), lambda: observation_order(conn, selection, sort)
+            )
+            rows = page_rows_in_order(
+                conn, selection, order, offset=offset, limit=form.size, compiled=compiled
             )
         sets = app_attribute_sets(request)
         titles = {

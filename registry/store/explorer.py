@@ -31,54 +31,6 @@ TIME = "TIME_PERIOD"
 VALUE = "OBS_VALUE"
 
 
-def page_rows(
-    conn: Connection,
-    selection: Selection,
-    *,
-    sort: tuple[tuple[str, bool], ...] = (),
-    offset: int = 0,
-    limit: int = 50,
-    compiled: dict | None = None,
-) -> pd.DataFrame:
-    """Rows ``offset`` to ``offset + limit`` of the selection's observations.
-
-    ``sort`` holds (component, descending) pairs: dimensions, ``TIME_PERIOD``
-    or ``OBS_VALUE``; ties keep the series and period order. Columns:
-    series_pk, period, value, value_text, attrset_pk. ``compiled`` (a dict the
-    caller keeps per selection) saves compiling the same SQL for the next page.
-    """
-    key = ("page", sort)
-    statement = compiled.get(key) if compiled is not None else None
-    if statement is None:
-        statement = compile_statement(conn, _page_statement(selection, sort))
-        if compiled is not None:
-            compiled[key] = statement
-    sql, values, names = statement
-    # Whole numbers made here, never text from the request: safe to write into the SQL.
-    sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(sql, values)
-        return pd.DataFrame.from_records(cursor.fetchall(), columns=names)
-    finally:
-        cursor.close()
-
-
-def _page_statement(selection: Selection, sort: tuple[tuple[str, bool], ...]) -> Select:
-    sub = observation_statement(selection).order_by(None).limit(None).offset(None).subquery()
-    dims = selection.bound.layout.dimensions
-    columns: dict[str, Any] = {
-        dim: data_series.c[DIMENSION_COLUMNS[i]] for i, dim in enumerate(dims)
-    }
-    columns[TIME] = sub.c.period_start
-    columns[VALUE] = sub.c.value
-    order = [columns[name].desc() if desc else columns[name].asc() for name, desc in sort]
-    stmt = select(sub.c.series_pk, sub.c.period, sub.c.value, sub.c.value_text, sub.c.attrset_pk)
-    if any(name in dims for name, _ in sort):
-        stmt = stmt.join_from(sub, data_series, data_series.c.pk == sub.c.series_pk)
-    return stmt.order_by(*order, sub.c.series_pk, sub.c.period_start)
-
-
 def count_rows(conn: Connection, selection: Selection) -> int:
     return count_observations(conn, selection)
 
@@ -174,6 +126,61 @@ def codes_present(conn: Connection, flow_pk: int, dimensions: tuple[str, ...]) -
         ).scalars()
         out[dim] = sorted(code for code in rows if code is not None)
     return out
+
+
+def observation_order(
+    conn: Connection, selection: Selection, sort: tuple[tuple[str, bool], ...]
+) -> pd.DataFrame:
+    """Every selected observation's (series_pk, period_start), in the order of ``sort``
+    (``TIME_PERIOD`` or ``OBS_VALUE``): read once per query and data revision, so that
+    each page of a sort across series reads only its own rows."""
+    sub = observation_statement(selection).order_by(None).limit(None).offset(None).subquery()
+    columns = {TIME: sub.c.period_start, VALUE: sub.c.value}
+    order = [columns[name].desc() if desc else columns[name].asc() for name, desc in sort]
+    stmt = select(sub.c.series_pk, sub.c.period_start).order_by(
+        *order, sub.c.series_pk, sub.c.period_start
+    )
+    sql, values, names = compile_statement(conn, stmt)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, values)
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+    finally:
+        cursor.close()
+    return frame.astype({"series_pk": np.int64, "period_start": np.int64})
+
+
+def page_rows_in_order(
+    conn: Connection,
+    selection: Selection,
+    order: pd.DataFrame,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    compiled: dict | None = None,
+) -> pd.DataFrame:
+    """A page of an ``observation_order``: its rows read by series, put in that order."""
+    wanted = order.iloc[offset : offset + limit]
+    if wanted.empty:
+        return pd.DataFrame(columns=["series_pk", "period", "value", "value_text", "attrset_pk"])
+    key = ("series-page",)
+    statement = compiled.get(key) if compiled is not None else None
+    if statement is None:
+        statement = compile_statement(conn, _series_page_statement(selection))
+        if compiled is not None:
+            compiled[key] = statement
+    sql, values, names = statement
+    # Series numbers read from the store, written as whole numbers: safe in the SQL.
+    series = ",".join(str(int(pk)) for pk in pd.unique(wanted["series_pk"]))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql.replace(_MARKER_SQL, f"({series})"), values)
+        rows = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+    finally:
+        cursor.close()
+    rows = rows.astype({"series_pk": np.int64, "period_start": np.int64})
+    page = wanted.reset_index(drop=True).merge(rows, on=["series_pk", "period_start"], how="left")
+    return page[["series_pk", "period", "value", "value_text", "attrset_pk"]]
 
 
 class ExplorerCache:
