@@ -318,6 +318,7 @@ def delete_artefact(
     conn.execute(delete(artefacts).where(*_identity(ref)))
     record_change(conn, actor=actor, action="delete", scope=STRUCTURES, target=str(ref), at=at)
     report.results.append(ArtefactResult(ref, "Delete", Outcome.DELETED, f"{ref} deleted"))
+    report.applied = True
     report.revision = bump_revision(conn, STRUCTURES, at)
     return report
 

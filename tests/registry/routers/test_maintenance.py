@@ -120,7 +120,12 @@ def test_delete_refuses_what_others_use_and_deletes_the_rest(
         "/sdmx/3.0/structure/categorisation/ECB/53A341E8-D48B-767E-D5FF-E2E3E0E2BB19/1.0",
         headers=admin,
     )
-    assert gone.status_code in (200, 404)
+    assert gone.status_code == 404  # ecb_storable holds no categorisation
+    constraint = fresh_client.delete(  # nothing refers to it
+        "/sdmx/3.0/structure/dataconstraint/ECB/EXR_CONSTRAINTS/1.0", headers=admin
+    )
+    assert constraint.status_code == 200
+    assert [status for _, status, _ in _results(constraint)] == ["Success"]
     missing = fresh_client.delete("/sdmx/3.0/structure/codelist/X/Y/1.0", headers=admin)
     assert missing.status_code == 404
 
