@@ -29,6 +29,8 @@ OBSERVATION_RELATIONSHIPS = (
 
 
 class AttachmentLevel(StrEnum):
+    """Where an attribute's value is attached: data set, group, series or observation."""
+
     DATASET = "dataset"
     GROUP = "group"
     SERIES = "series"
@@ -47,6 +49,8 @@ class ValueKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Component:
+    """One dimension, attribute or measure of a layout, with what its values may be."""
+
     id: str
     kind: ValueKind
     codelist: str | None = None
