@@ -122,6 +122,31 @@ def test_two_breakdown_families_of_one_key(seed: int) -> None:
     assert attack(raw, public, audit)["sensitive"] > 0
 
 
+def test_keys_of_one_shape_share_their_search(monkeypatch) -> None:
+    """Years of one shape reuse hypercube corners and solved witnesses; each stays protected."""
+    from mosy_sdmx.disclosure import patterns
+
+    reused = []
+    find = patterns.PatternLibrary.find
+
+    def counted(self, *args, **kwargs):
+        found = find(self, *args, **kwargs)
+        reused.append(found is not None)
+        return found
+
+    monkeypatch.setattr(patterns.PatternLibrary, "find", counted)
+    frame = make_table(
+        np.random.default_rng(4000),
+        {"PERS_STAT": STAT_LEAVES, "SEX": SEX_LEAVES, "AGE": AGE_LEAVES, "EXPLOIT": EXPLOIT_LEAVES},
+        families=[("PERS_STAT", "SEX", "AGE"), ("PERS_STAT", "SEX", "EXPLOIT")],
+        years=2,
+        counts=tiny_counts,
+    )
+    raw, public, audit = run(frame, method="hypercube")
+    assert attack(raw, public, audit)["sensitive"] > 0
+    assert any(reused)  # a witness solved for one year served another
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_cube_sex_age_exploit(seed: int) -> None:
     frame = make_table(np.random.default_rng(2000 + seed), CUBE)
