@@ -34,6 +34,10 @@ from mosy_sdmx.disclosure.component import Component, encode
 MAX_CANDIDATES = 4096
 #: Cost of moving a cell that is hidden already: small, so that LPs prefer it.
 HIDDEN_COST = 1e-4
+#: Cheapest hypercubes looked at per search (those a missing corner unbalances are passed over).
+MAX_LOOKED_AT = 64
+#: What a hypercube's change does to the relations, whatever the values.
+UNKNOWN, BALANCED, UNBALANCED, CHECK = -1, 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -146,7 +150,7 @@ class HypercubeSearch:
         found = self._corners(cell)
         if found is None:
             return None, None
-        local, sign, exists, check = found
+        local, sign, exists, status = found
         rows = self.comp.rows[local]
         results = []
         for amount in (up, -down):
@@ -157,18 +161,18 @@ class HypercubeSearch:
             cost, feasible = corner_cost(self.state, rows, delta)
             ok = (feasible | ~exists).all(axis=1)
             total = np.where(ok, (cost * exists).sum(axis=1), np.inf)
-            results.append(self._first_valid(total, local, delta, check))
+            results.append(self._first_valid(total, local, sign, delta, status))
         return results[0], results[1]
 
     def _corners(self, cell: int) -> tuple[np.ndarray, ...] | None:
-        """(local cell, sign, exists, check) of the corners of the hypercubes through ``cell``.
+        """(local cell, sign, exists, status) of the corners of the hypercubes through ``cell``.
 
-        Hypercubes whose change cannot keep an equality relation (a corner the
-        data lacks) are left out; ``check`` marks those whose change reaches an
-        inequality, to be checked against the values; the others keep every
-        relation whatever the values. Shared by the components of one shape,
-        unless the alternatives had to be cut (the cut depends on what is
-        hidden in this component).
+        ``status`` tells, once a hypercube has been looked at, whether its
+        change keeps every relation whatever the values (BALANCED), can never
+        keep an equality (a corner the data lacks: UNBALANCED), or reaches an
+        inequality and is checked against the values (CHECK). Shared, and so
+        filled in, by the components of one shape, unless the alternatives had
+        to be cut (the cut depends on what is hidden in this component).
         """
         if cell in self.corners:
             return self.corners[cell]
@@ -196,32 +200,28 @@ class HypercubeSearch:
         # share only their margins); the check against the equations decides.
         exists = local >= 0
         local, sign = np.where(exists, local, 0), np.where(exists, sign, 0)
-        never, check = self._balance(local, sign)
-        keep = ~never
-        found = local[keep], sign[keep], exists[keep], check[keep]
-        if not keep.any():
-            found = None
+        found = local, sign, exists, np.full(len(local), UNKNOWN, dtype=np.int8)
         if capped is alternatives:
             self.corners[cell] = found
         return found
 
-    def _balance(self, local: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per hypercube: does its unit change move an equality (never valid), an inequality?"""
+    def _balance(self, local: np.ndarray, sign: np.ndarray) -> int:
+        """Status of one hypercube: does its unit change move an equality, an inequality?"""
         comp = self.comp
-        n_cand = len(local)
-        cand, corner = np.nonzero(sign)
-        cells = local[cand, corner]
-        starts, ends = comp.col_start[cells], comp.col_start[cells + 1]
-        counts = ends - starts
-        total = int(counts.sum())
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        entries = comp.by_cell[np.repeat(starts, counts) + offsets]
-        weight = comp.coef[entries] * np.repeat(sign[cand, corner], counts)
-        key = np.repeat(cand, counts) * comp.n_eq + comp.eq[entries]
-        net = np.bincount(key, weights=weight, minlength=n_cand * comp.n_eq)
-        moved = np.abs(net.reshape(n_cand, comp.n_eq)) > 1e-9
+        cells = local[sign != 0]
+        entries = comp.entries_of(cells)
+        unit = np.zeros(comp.n_cells)
+        unit[cells] = sign[sign != 0]
+        net = np.bincount(
+            comp.eq[entries],
+            weights=comp.coef[entries] * unit[comp.cell[entries]],
+            minlength=comp.n_eq,
+        )
+        moved = np.abs(net) > 1e-9
         equality = comp.lower == comp.upper
-        return (moved & equality).any(axis=1), (moved & ~equality).any(axis=1)
+        if (moved & equality).any():
+            return UNBALANCED
+        return CHECK if moved.any() else BALANCED
 
     def _cap(self, alternatives):
         """Keep at most MAX_CANDIDATES hypercubes: drop the costliest alternatives first."""
@@ -243,17 +243,26 @@ class HypercubeSearch:
         return [tuple(t) for t in trimmed]
 
     def _first_valid(
-        self, total: np.ndarray, local: np.ndarray, delta: np.ndarray, check: np.ndarray
+        self,
+        total: np.ndarray,
+        local: np.ndarray,
+        sign: np.ndarray,
+        delta: np.ndarray,
+        status: np.ndarray,
     ):
         """Cheapest candidate whose change keeps every equation in bounds."""
         order = np.argsort(total, kind="stable")
-        budget = 8  # checks against the values at most
-        for c in order:
+        budget = 8  # candidates checked against the values at most
+        for c in order[:MAX_LOOKED_AT]:
             if not np.isfinite(total[c]) or budget == 0:
                 return None
+            if status[c] == UNKNOWN:
+                status[c] = self._balance(local[c], sign[c])
+            if status[c] == UNBALANCED:
+                continue
             moved = delta[c] != 0
             cells, change = local[c][moved], delta[c][moved].astype(float)
-            if not check[c]:
+            if status[c] == BALANCED:
                 return Witness(cells, change, float(total[c]))
             budget -= 1
             if not self.comp.breaks(cells, change, self.activity):
