@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mosy_sdmx.rest.data import parse_data_query
-from registry.data_answers import SelectionCache, answer
+from registry.data_answers import AnswerCache, SelectionCache, answer
 from registry.deps import EngineDep, StructuresDep
 from registry.store.data_queries import AttributeSets
+from registry.store.series_keys import SeriesKeys
 
 router = APIRouter(tags=["data"])
 
@@ -52,6 +53,28 @@ def _selections(request: Request) -> SelectionCache:
     return cache
 
 
+def _state(request: Request, name: str, make):
+    """A per-app (per database) cache, made on first use."""
+    value = getattr(request.app.state, name, None)
+    if value is None:
+        value = make()
+        setattr(request.app.state, name, value)
+    return value
+
+
+def _answer(request: Request, engine, view, query) -> Response:
+    return answer(
+        request,
+        engine,
+        view,
+        query,
+        _attribute_sets(request),
+        _selections(request),
+        _state(request, "series_keys", SeriesKeys),
+        _state(request, "data_answers", AnswerCache),
+    )
+
+
 def _v1(
     request: Request,
     engine,
@@ -67,7 +90,7 @@ def _v1(
         provider_ref=provider_ref,
         params=dict(request.query_params),
     )
-    return answer(request, engine, view, query, _attribute_sets(request), _selections(request))
+    return _answer(request, engine, view, query)
 
 
 @router.get("/sdmx/2.1/data/{flow_ref}", summary="Data (SDMX REST 1.5.0)", responses=_RESPONSES,
@@ -99,7 +122,7 @@ def data_v1_provider(
 
 def _v2(request: Request, engine, view, **path: str | None) -> Response:
     query = parse_data_query("v2", params=dict(request.query_params), **path)  # type: ignore[arg-type]
-    return answer(request, engine, view, query, _attribute_sets(request), _selections(request))
+    return _answer(request, engine, view, query)
 
 
 @router.get("/sdmx/3.0/data/{context}/{agency}/{resource_id}/{version}/{key}",

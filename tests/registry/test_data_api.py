@@ -292,6 +292,42 @@ def test_updated_after_has_changes_and_deletions_marked_as_the_spec_says(
     assert nothing.status_code == 204
 
 
+def test_a_repeated_answer_is_kept_and_a_load_replaces_it(changing) -> None:
+    client, data, apply, _ = changing
+    url = f"{V1}/A.AT...T..."
+    first = client.get(url, headers={**CSV2, "accept-encoding": "identity"})
+    again = client.get(url, headers={**CSV2, "accept-encoding": "identity"})
+    packed = client.get(url, headers={**CSV2, "accept-encoding": "gzip"})
+    assert first.status_code == again.status_code == packed.status_code == 200
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == first.content
+    assert again.headers["content-disposition"] == first.headers["content-disposition"]
+    frame = data.data.copy()
+    frame["OBS_VALUE"] *= 10  # sums stay sums
+    apply(data.with_data(frame))
+    later = client.get(url, headers=CSV2)
+    assert later.headers["etag"] != first.headers["etag"]
+    before, after = _csv(first), _csv(later)
+    assert len(before) == len(after) > 0
+    assert (after.OBS_VALUE.astype(float) == 10 * before.OBS_VALUE.astype(float)).all()
+    assert (before.OBS_VALUE.astype(float) > 0).any()
+
+
+def test_the_answer_cache_keeps_small_bodies_only() -> None:
+    from registry.data_answers import AnswerCache
+
+    cache = AnswerCache(max_body=10, max_bytes=25)
+    assert b"".join(cache.keep("a", iter([b"12345", b"6789"]), "text/csv", {})) == b"123456789"
+    assert cache.get("a", None).body == b"123456789"
+    assert b"".join(cache.keep("b", iter([b"123456", b"789012"]), "text/csv", {})) == (
+        b"123456789012"
+    )
+    assert cache.get("b", None) is None  # over max_body: streamed, not kept
+    for name in "cde":
+        list(cache.keep(name, iter([b"123456789"]), "text/csv", {}))
+    assert cache.get("a", None) is None and cache.get("e", None) is not None  # max_bytes
+
+
 def test_history_and_as_of(changing) -> None:
     client, data, apply, _ = changing
     first = client.get(f"{V1}/A.AT...T...", headers=CSV2)

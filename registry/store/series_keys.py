@@ -1,0 +1,106 @@
+"""Series keys as integer codes, kept per process: observations find their key with numpy.
+
+``data_series`` is append-only: a series, once numbered, keeps its key for
+ever, and a dataflow's new series are numbered after its old ones (loads of
+one dataflow are serialised). So a process may keep, per dataflow, every
+series number with its codes as small integers per dimension (categoricals),
+and turn a chunk's ``series_pk`` column into key columns without a join or a
+Python object per row; it reads only the series numbered since its last
+look-up. One ``SeriesKeys`` belongs to one app (one database).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from registry.db.tables import DIMENSION_COLUMNS, data_series
+
+
+@dataclass(frozen=True)
+class FlowSeries:
+    """One dataflow's series: sorted numbers, and per dimension codes into categories."""
+
+    pks: np.ndarray  # int64, ascending
+    codes: dict[str, np.ndarray]  # dimension -> int32 code per series (-1: none)
+    dtypes: dict[str, pd.CategoricalDtype]
+    providers: np.ndarray  # int32 code per series into provider_dtype
+    provider_dtype: pd.CategoricalDtype
+
+    def positions(self, series_pks: np.ndarray) -> np.ndarray:
+        """Row of each series number (-1 where unknown)."""
+        pos = np.searchsorted(self.pks, series_pks)
+        pos = np.minimum(pos, max(len(self.pks) - 1, 0))
+        if not len(self.pks):
+            return np.full(len(series_pks), -1, dtype=np.int64)
+        return np.where(self.pks[pos] == series_pks, pos, -1)
+
+    def key_columns(self, positions: np.ndarray, dims: list[str]) -> dict[str, pd.Categorical]:
+        return {
+            dim: pd.Categorical.from_codes(self.codes[dim][positions], dtype=self.dtypes[dim])
+            for dim in dims
+        }
+
+
+class SeriesKeys:
+    """Per dataflow, the series this process knows; refreshed only for unknown numbers."""
+
+    def __init__(self) -> None:
+        self._flows: dict[tuple[int, tuple[str, ...]], FlowSeries] = {}
+        self._raw: dict[tuple[int, tuple[str, ...]], list[pd.DataFrame]] = {}
+        self._lock = threading.Lock()
+
+    def of(
+        self, conn: Connection, flow_pk: int, dims: list[str], series_pks: np.ndarray
+    ) -> tuple[FlowSeries, np.ndarray]:
+        """The dataflow's series and the positions of ``series_pks`` in them (all known)."""
+        key = (flow_pk, tuple(dims))
+        known = self._flows.get(key)
+        if known is not None:
+            positions = known.positions(series_pks)
+            if not (positions < 0).any():
+                return known, positions
+        with self._lock:
+            known = self._refresh(conn, key, dims)
+            positions = known.positions(series_pks)
+            if (positions < 0).any():  # numbered out of order after all: read them all
+                self._raw.pop(key, None)
+                self._flows.pop(key, None)
+                known = self._refresh(conn, key, dims)
+                positions = known.positions(series_pks)
+        if (positions < 0).any():  # not this dataflow's: a bug upstream, never served
+            raise LookupError("observations of series the dataflow does not hold")
+        return known, positions
+
+    def _refresh(self, conn: Connection, key: tuple, dims: list[str]) -> FlowSeries:
+        flow_pk = key[0]
+        parts = self._raw.setdefault(key, [])
+        last = int(parts[-1]["pk"].iloc[-1]) if parts and len(parts[-1]) else -1
+        cols = [data_series.c[DIMENSION_COLUMNS[i]] for i in range(len(dims))]
+        rows = conn.execute(
+            select(data_series.c.pk, data_series.c.provider, *cols)
+            .where(data_series.c.flow_pk == flow_pk, data_series.c.pk > last)
+            .order_by(data_series.c.pk)
+        ).all()
+        if rows or key not in self._flows:
+            parts.append(pd.DataFrame(rows, columns=["pk", "provider", *dims]))
+            whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            self._raw[key] = [whole]
+            codes, dtypes = {}, {}
+            for dim in dims:
+                cat = pd.Categorical(whole[dim].astype(object))
+                codes[dim] = np.asarray(cat.codes, dtype=np.int32)
+                dtypes[dim] = cat.dtype
+            providers = pd.Categorical(whole["provider"].astype(object))
+            self._flows[key] = FlowSeries(
+                whole["pk"].to_numpy(dtype=np.int64),
+                codes,
+                dtypes,
+                np.asarray(providers.codes, dtype=np.int32),
+                providers.dtype,
+            )
+        return self._flows[key]
