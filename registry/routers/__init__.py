@@ -15,6 +15,7 @@ from registry.routers import (
     data,
     health,
     maintenance,
+    portal,
     schema,
     structure,
     unimplemented,
@@ -28,5 +29,6 @@ ROUTERS = [
     maintenance.router,
     unimplemented.router,
     health.router,
+    portal.router,
     structure.fallback,
 ]
