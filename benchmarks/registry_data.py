@@ -286,7 +286,6 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
         key, slice_n = pick_slice(read, layout)
         base = f"/sdmx/3.0/data/dataflow/MOSY/{FLOW}/1.0.0"
         with Server(data_dir, database_url) as server:
-            rss_before = server.workers_rss_mb()
             slice_url = f"{server.url}{base}/{key}"
             results["slice"] = {"key": key, "observations": slice_n} | measure(
                 slice_url, "latency", server, requests=400, concurrency=8,
@@ -301,6 +300,7 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
                 headers=json.dumps({"accept": CSV2}), urls=urls,
             )  # fmt: skip
             print(f"[{kind}] slice, distinct queries {results['slice_cold']}", flush=True)
+            rss_before = server.workers_rss_mb()  # streaming's own growth, after the slices
             for name, accept in (("csv20", CSV2), ("ss21", SS21)):
                 got = measure(f"{server.url}{base}/*", "stream", server, accept=accept)
                 got["obs_per_s"] = n_obs / got["seconds"]

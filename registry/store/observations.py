@@ -699,9 +699,9 @@ class _Writer:
             }
         )
         if self.conn.dialect.name == "postgresql":
-            _copy_rows(self.conn, "observations", _COLUMNS, table)
+            _copy_into(self.conn, table)
         else:
-            _executemany_rows(self.conn, "observations", _COLUMNS, table)
+            _executemany_into(self.conn, table)
 
 
 _COLUMNS = (
@@ -715,6 +715,16 @@ _COLUMNS = (
     "created_load",
     "deleted",
 )
+
+
+def _copy_into(conn: Connection, table: pa.Table) -> None:
+    """PostgreSQL: the versions COPYed into ``observations``."""
+    _copy_rows(conn, "observations", _COLUMNS, table)
+
+
+def _executemany_into(conn: Connection, table: pa.Table) -> None:
+    """SQLite: the versions inserted into ``observations``."""
+    _executemany_rows(conn, "observations", _COLUMNS, table)
 
 
 def _copy_rows(conn: Connection, name: str, columns, table: pa.Table) -> None:

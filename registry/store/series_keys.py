@@ -1,12 +1,12 @@
 """Series keys as integer codes, kept per process: observations find their key with numpy.
 
 ``data_series`` is append-only: a series, once numbered, keeps its key for
-ever, and a dataflow's new series are numbered after its old ones (loads of
-one dataflow are serialised). So a process may keep, per dataflow, every
-series number with its codes as small integers per dimension (categoricals),
-and turn a chunk's ``series_pk`` column into key columns without a join or a
-Python object per row; it reads only the series numbered since its last
-look-up. One ``SeriesKeys`` belongs to one app (one database).
+ever. So a process may keep, per dataflow, the series numbers it has met
+with their codes as small integers per dimension (categoricals), and turn a
+chunk's ``series_pk`` column into key columns without a join or a Python
+object per row. It reads only series it has not met: a slice its own few (by
+number), a whole dataflow all of them once. One ``SeriesKeys`` belongs to one
+app (one database).
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ class FlowSeries:
         }
 
 
+#: Up to this many unknown series are read by number; more, by range.
+BY_NUMBER = 2000
+
+
 class SeriesKeys:
     """Per dataflow, the series this process knows; refreshed only for unknown numbers."""
 
@@ -65,42 +69,41 @@ class SeriesKeys:
             if not (positions < 0).any():
                 return known, positions
         with self._lock:
-            known = self._refresh(conn, key, dims)
+            known = self._flows.get(key)
+            missing = series_pks if known is None else series_pks[known.positions(series_pks) < 0]
+            known = self._learn(conn, key, dims, np.unique(missing))
             positions = known.positions(series_pks)
-            if (positions < 0).any():  # numbered out of order after all: read them all
-                self._raw.pop(key, None)
-                self._flows.pop(key, None)
-                known = self._refresh(conn, key, dims)
-                positions = known.positions(series_pks)
         if (positions < 0).any():  # not this dataflow's: a bug upstream, never served
             raise LookupError("observations of series the dataflow does not hold")
         return known, positions
 
-    def _refresh(self, conn: Connection, key: tuple, dims: list[str]) -> FlowSeries:
+    def _learn(self, conn: Connection, key: tuple, dims: list[str], missing) -> FlowSeries:
+        """Read the ``missing`` series (by number when few: a slice reads its own only)."""
         flow_pk = key[0]
-        parts = self._raw.setdefault(key, [])
-        last = int(parts[-1]["pk"].iloc[-1]) if parts and len(parts[-1]) else -1
         cols = [data_series.c[DIMENSION_COLUMNS[i]] for i in range(len(dims))]
-        rows = conn.execute(
-            select(data_series.c.pk, data_series.c.provider, *cols)
-            .where(data_series.c.flow_pk == flow_pk, data_series.c.pk > last)
-            .order_by(data_series.c.pk)
-        ).all()
-        if rows or key not in self._flows:
-            parts.append(pd.DataFrame(rows, columns=["pk", "provider", *dims]))
-            whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-            self._raw[key] = [whole]
-            codes, dtypes = {}, {}
-            for dim in dims:
-                cat = pd.Categorical(whole[dim].astype(object))
-                codes[dim] = np.asarray(cat.codes, dtype=np.int32)
-                dtypes[dim] = cat.dtype
-            providers = pd.Categorical(whole["provider"].astype(object))
-            self._flows[key] = FlowSeries(
-                whole["pk"].to_numpy(dtype=np.int64),
-                codes,
-                dtypes,
-                np.asarray(providers.codes, dtype=np.int32),
-                providers.dtype,
-            )
+        stmt = select(data_series.c.pk, data_series.c.provider, *cols).where(
+            data_series.c.flow_pk == flow_pk
+        )
+        if len(missing) <= BY_NUMBER:
+            stmt = stmt.where(data_series.c.pk.in_([int(pk) for pk in missing]))
+        else:
+            stmt = stmt.where(data_series.c.pk >= int(missing.min()))
+        fresh = pd.DataFrame(conn.execute(stmt).all(), columns=["pk", "provider", *dims])
+        parts = [*self._raw.get(key, []), fresh]
+        whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else fresh
+        whole = whole.drop_duplicates("pk").sort_values("pk", ignore_index=True)
+        self._raw[key] = [whole]
+        codes, dtypes = {}, {}
+        for dim in dims:
+            cat = pd.Categorical(whole[dim].astype(object))
+            codes[dim] = np.asarray(cat.codes, dtype=np.int32)
+            dtypes[dim] = cat.dtype
+        providers = pd.Categorical(whole["provider"].astype(object))
+        self._flows[key] = FlowSeries(
+            whole["pk"].to_numpy(dtype=np.int64),
+            codes,
+            dtypes,
+            np.asarray(providers.codes, dtype=np.int32),
+            providers.dtype,
+        )
         return self._flows[key]
