@@ -372,23 +372,52 @@ class SelectionCache:
     queries (harvesters, explorer pages) skip the SQL compilation.
     """
 
+    MAX_SERIES = 20_000
+
     def __init__(self, size: int = 128) -> None:
         self._entries: OrderedDict[tuple, Selection | None] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, conn, prepared: Prepared, structures_revision: int) -> Selection | None:
-        key = (repr(prepared.bound.query), prepared.revision.number, structures_revision)
+    def get(
+        self, conn, prepared: Prepared, structures_revision: int, *, with_series: bool = True
+    ) -> Selection | None:
+        """The selection (``resolve``); ``with_series=False`` for answers that read each
+        chunk's keys from ``SeriesKeys`` (the data API), so a big one costs nothing here."""
+        key = (
+            repr(prepared.bound.query),
+            prepared.revision.number,
+            structures_revision,
+            with_series,
+        )
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        selection = resolve(conn, prepared.bound, prepared.flow, with_series=False)
+        selection = resolve(conn, prepared.bound, prepared.flow, with_series=with_series)
+        if selection is not None and with_series and len(selection.series) > self.MAX_SERIES:
+            return selection  # big series frames are cheap to redo relative to their use
         with self._lock:
             self._entries[key] = selection
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
         return selection
+
+
+def app_attribute_sets(request: Request) -> AttributeSets:
+    """The process's attribute-set cache (shared by the API and the portal)."""
+    sets = getattr(request.app.state, "attribute_sets", None)
+    if sets is None:
+        sets = request.app.state.attribute_sets = AttributeSets()
+    return sets
+
+
+def app_selections(request: Request) -> SelectionCache:
+    """The process's selection cache (shared by the API and the portal)."""
+    cache = getattr(request.app.state, "data_selections", None)
+    if cache is None:
+        cache = request.app.state.data_selections = SelectionCache()
+    return cache
 
 
 def answer(
@@ -415,7 +444,7 @@ def answer(
         if selections is None:
             selection = resolve(conn, prepared.bound, prepared.flow, with_series=False)
         else:
-            selection = selections.get(conn, prepared, view.revision.number)
+            selection = selections.get(conn, prepared, view.revision.number, with_series=False)
     return data_response(
         request,
         engine,

@@ -12,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mosy_sdmx.rest.data import parse_data_query
-from registry.data_answers import AnswerCache, SelectionCache, answer
+from registry.data_answers import AnswerCache, answer
+from registry.data_answers import app_attribute_sets as _attribute_sets
+from registry.data_answers import app_selections as _selections
 from registry.deps import EngineDep, current_view
-from registry.store.data_queries import AttributeSets
 from registry.store.series_keys import SeriesKeys
 
 router = APIRouter(tags=["data"])
@@ -38,20 +39,6 @@ _V2 = (
     "with ','. Filters as `c[COMPONENT]=op:value` (eq, ne, lt, le, gt, ge, co, nc, sw, ew; "
     "',' = OR, '+' = AND)."
 )
-
-
-def _attribute_sets(request: Request) -> AttributeSets:
-    sets = getattr(request.app.state, "attribute_sets", None)
-    if sets is None:
-        sets = request.app.state.attribute_sets = AttributeSets()
-    return sets
-
-
-def _selections(request: Request) -> SelectionCache:
-    cache = getattr(request.app.state, "data_selections", None)
-    if cache is None:
-        cache = request.app.state.data_selections = SelectionCache()
-    return cache
 
 
 def _state(request: Request, name: str, make):
