@@ -216,13 +216,16 @@ def _frames(
     layout = bound.layout
     dims = list(layout.dimensions)
     keys = series_keys if series_keys is not None else SeriesKeys()
-    with engine.connect() as conn:
-        times = load_times(conn, selection.flow_pk) if selection.history else {}
+    # Look-ups (series keys, attribute sets) go through a second connection: the
+    # first may be busy streaming rows (PostgreSQL's COPY holds it until the end).
+    with engine.connect() as conn, engine.connect() as lookup:
+        times = load_times(lookup, selection.flow_pk) if selection.history else {}
         if bound.query.series_only:
             yield from _series_frames(conn, selection, attribute_sets, keys)
             return
         for rows in selection_batches(conn, selection):
-            known, positions = keys.of(conn, selection.flow_pk, dims, rows["series_pk"].to_numpy())
+            numbers = rows["series_pk"].to_numpy()
+            known, positions = keys.of(lookup, selection.flow_pk, dims, numbers)
             frame: dict[str, object] = dict(known.key_columns(positions, dims))
             periods = rows["period"].dictionary_encode().combine_chunks()
             frame[layout.time_dimension] = pd.Categorical.from_codes(
@@ -238,7 +241,7 @@ def _frames(
                     values = np.where(pd.notna(text_values), text_values, values)
                 frame[layout.primary_measure] = values
             pks = rows["attrset_pk"].to_numpy(zero_copy_only=False)
-            attribute_sets.load(conn, pks)
+            attribute_sets.load(lookup, pks)
             frame.update(attribute_sets.columns(pks, bound.attributes))
             data = pd.DataFrame(frame, copy=False)
             if selection.history:

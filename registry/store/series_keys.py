@@ -55,7 +55,6 @@ class SeriesKeys:
 
     def __init__(self) -> None:
         self._flows: dict[tuple[int, tuple[str, ...]], FlowSeries] = {}
-        self._raw: dict[tuple[int, tuple[str, ...]], list[pd.DataFrame]] = {}
         self._lock = threading.Lock()
 
     def of(
@@ -78,7 +77,8 @@ class SeriesKeys:
         return known, positions
 
     def _learn(self, conn: Connection, key: tuple, dims: list[str], missing) -> FlowSeries:
-        """Read the ``missing`` series (by number when few: a slice reads its own only)."""
+        """Read the ``missing`` series (by number when few: a slice reads its own only)
+        and add them: new codes extend the categories, known ones keep their number."""
         flow_pk = key[0]
         cols = [data_series.c[DIMENSION_COLUMNS[i]] for i in range(len(dims))]
         stmt = select(data_series.c.pk, data_series.c.provider, *cols).where(
@@ -88,22 +88,48 @@ class SeriesKeys:
             stmt = stmt.where(data_series.c.pk.in_([int(pk) for pk in missing]))
         else:
             stmt = stmt.where(data_series.c.pk >= int(missing.min()))
-        fresh = pd.DataFrame(conn.execute(stmt).all(), columns=["pk", "provider", *dims])
-        parts = [*self._raw.get(key, []), fresh]
-        whole = pd.concat(parts, ignore_index=True) if len(parts) > 1 else fresh
-        whole = whole.drop_duplicates("pk").sort_values("pk", ignore_index=True)
-        self._raw[key] = [whole]
-        codes, dtypes = {}, {}
-        for dim in dims:
-            cat = pd.Categorical(whole[dim].astype(object))
-            codes[dim] = np.asarray(cat.codes, dtype=np.int32)
-            dtypes[dim] = cat.dtype
-        providers = pd.Categorical(whole["provider"].astype(object))
+        rows = conn.execute(stmt).all()
+        old = self._flows.get(key)
+        if old is not None and rows:
+            seen = old.positions(np.array([r[0] for r in rows], dtype=np.int64)) >= 0
+            rows = [r for r, known in zip(rows, seen, strict=True) if not known]
+        if old is not None and not rows:
+            return old
+        fresh = list(zip(*rows, strict=True)) if rows else [()] * (2 + len(dims))
+        pks = np.asarray(fresh[0], dtype=np.int64)
+        codes: dict[str, np.ndarray] = {}
+        dtypes: dict[str, pd.CategoricalDtype] = {}
+        names = ["provider", *dims]
+        for i, name in enumerate(names):
+            if old is None:
+                before: list = []
+            elif name == "provider":
+                before = list(old.provider_dtype.categories)
+            else:
+                before = list(old.dtypes[name].categories)
+            index = {c: n for n, c in enumerate(before)}
+            new_codes = np.empty(len(pks), dtype=np.int32)
+            for j, value in enumerate(fresh[1 + i]):
+                text = str(value)
+                number = index.get(text)
+                if number is None:
+                    number = index[text] = len(before)
+                    before.append(text)
+                new_codes[j] = number
+            known = (
+                (old.providers if name == "provider" else old.codes[name])
+                if old is not None
+                else np.zeros(0, dtype=np.int32)
+            )
+            codes[name] = np.concatenate([known, new_codes])
+            dtypes[name] = pd.CategoricalDtype(pd.Index(before, dtype=object))
+        all_pks = np.concatenate([old.pks, pks]) if old is not None else pks
+        order = np.argsort(all_pks, kind="stable")
         self._flows[key] = FlowSeries(
-            whole["pk"].to_numpy(dtype=np.int64),
-            codes,
-            dtypes,
-            np.asarray(providers.codes, dtype=np.int32),
-            providers.dtype,
+            all_pks[order],
+            {dim: codes[dim][order] for dim in dims},
+            {dim: dtypes[dim] for dim in dims},
+            codes["provider"][order],
+            dtypes["provider"],
         )
         return self._flows[key]
