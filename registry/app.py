@@ -21,6 +21,7 @@ from registry.db.engine import make_engine
 from registry.db.migrate import check_schema
 from registry.errors import install_error_handlers
 from registry.middleware import LimitsMiddleware, RequestIdMiddleware, TrailingSlashMiddleware
+from registry.publication.worker import BackgroundWorker
 from registry.routers import ROUTERS
 from registry.settings import Settings, load_settings
 from registry.store.structures import StructureCache
@@ -48,9 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         app.state.engine = engine
         app.state.structure_cache = StructureCache()
+        worker = BackgroundWorker(engine, settings).start() if settings.background_worker else None
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             engine.dispose()
 
     app = FastAPI(

@@ -13,10 +13,13 @@ from __future__ import annotations
 from registry.routers import (
     availability,
     data,
+    feeds,
     health,
     maintenance,
+    publication,
     schema,
     structure,
+    subscriptions,
     unimplemented,
 )
 
@@ -26,6 +29,9 @@ ROUTERS = [
     data.router,
     availability.router,
     maintenance.router,
+    publication.router,
+    feeds.router,
+    subscriptions.router,
     unimplemented.router,
     health.router,
     structure.fallback,
