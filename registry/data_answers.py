@@ -29,7 +29,7 @@ from mosy_sdmx.formats import DataFormat
 from mosy_sdmx.io.streaming import DataSetPart, stream_data
 from mosy_sdmx.rest.data import BoundQuery, DataQuery, bind
 from mosy_sdmx.structures import StructureSet
-from registry.access import data_reader
+from registry.data_access import data_reader
 from registry.conditional import make_etag
 from registry.conditional import not_modified as client_is_current
 from registry.conditional import validators as revision_validators

@@ -32,7 +32,7 @@ def tables_of(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def in_tables(frame: pd.DataFrame, tables: pd.DataFrame) -> np.ndarray:
     """Mask of the rows of ``frame`` that lie in one of ``tables`` (columns = sub-table key)."""
     columns = list(tables.columns)
-    if frame.empty or tables.empty:
+    if len(frame) == 0 or len(tables) == 0:
         return np.zeros(len(frame), dtype=bool)
     if not columns:  # one table: every row belongs to it
         return np.ones(len(frame), dtype=bool)
