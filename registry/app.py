@@ -21,6 +21,7 @@ from registry.db.engine import make_engine
 from registry.db.migrate import check_schema
 from registry.errors import install_error_handlers
 from registry.middleware import LimitsMiddleware, RequestIdMiddleware, TrailingSlashMiddleware
+from registry.portal import mount_static
 from registry.publication.worker import BackgroundWorker
 from registry.routers import ROUTERS
 from registry.settings import Settings, load_settings
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    mount_static(app)
     # Outermost last: limits run first, then ids, CORS and compression.
     app.add_middleware(CompressionMiddleware, minimum_size=settings.gzip_min_bytes)
     app.add_middleware(

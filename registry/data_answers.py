@@ -29,10 +29,10 @@ from mosy_sdmx.formats import DataFormat
 from mosy_sdmx.io.streaming import DataSetPart, stream_data
 from mosy_sdmx.rest.data import BoundQuery, DataQuery, bind
 from mosy_sdmx.structures import StructureSet
-from registry.data_access import data_reader
 from registry.conditional import make_etag
 from registry.conditional import not_modified as client_is_current
 from registry.conditional import validators as revision_validators
+from registry.data_access import data_reader
 from registry.errors import ApiError
 from registry.negotiation import Offer, choose
 from registry.store.data_queries import (

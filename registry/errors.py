@@ -159,6 +159,12 @@ def render_error(request: Request, error: MosyError, status: int) -> Response:
     from registry.negotiation import error_format
 
     kind, media_type, extra = error_format(request)
+    if kind == "html":
+        from registry.portal.rendering import error_page
+
+        answer = error_page(request, status, error.title, error.detail)
+        answer.headers.update(getattr(error, "headers", {}) or {})
+        return answer
     if kind == "sdmx-ml":
         body = sdmx_ml_error(error, status, extra)
     elif kind == "sdmx-json":

@@ -169,10 +169,15 @@ def error_format(request: Request) -> tuple[str, str, str]:
     """(kind, media type, version or schema) of an error answer to ``request``.
 
     SDMX routes answer in SDMX: SDMX-JSON when the client prefers JSON, else
-    SDMX-ML of the route's generation. Other routes answer the JSON envelope.
+    SDMX-ML of the route's generation. A browser asking for a page (not the
+    JSON API under ``/api``) gets an HTML page; anything else the JSON envelope.
     """
     api = api_of(request.url.path)
     if api is None:
+        from registry.portal.rendering import wants_html
+
+        if wants_html(request) and not request.url.path.startswith("/api/"):
+            return ("html", "text/html", "")
         return ("json", "application/json", "")
     accept = request.headers.get("accept", "")
     wants_json = request.query_params.get("format", "").lower().find("json") >= 0

@@ -16,6 +16,7 @@ from registry.routers import (
     feeds,
     health,
     maintenance,
+    portal,
     publication,
     schema,
     structure,
@@ -34,5 +35,6 @@ ROUTERS = [
     subscriptions.router,
     unimplemented.router,
     health.router,
+    portal.router,
     structure.fallback,
 ]

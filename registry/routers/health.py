@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from starlette.responses import Response
 
 from mosy_sdmx import __version__
 from registry.deps import ConnectionDep, SettingsDep, StructuresDep
+from registry.portal.public import home_page
+from registry.portal.rendering import wants_html
 
 router = APIRouter(tags=["service"])
 
 
-@router.get("/", summary="Where to start")
-def root() -> dict[str, Any]:
-    """Links to the API's entry points (the web portal replaces this page later)."""
+@router.get(
+    "/",
+    summary="Where to start",
+    response_model=None,
+    responses={200: {"content": {"text/html": {}}, "description": "Links, or the home page"}},
+)
+def root(request: Request, view: StructuresDep, conn: ConnectionDep) -> dict[str, Any] | Response:
+    """Links to the API's entry points; a browser (Accept: text/html) gets the portal's home."""
+    if wants_html(request):
+        return home_page(request, view, conn)
     return {
         "name": "MoSy SDMX registry",
         "version": __version__,
@@ -22,6 +32,7 @@ def root() -> dict[str, Any]:
             "docs": "/docs",
             "openapi": "/openapi.json",
             "health": "/health",
+            "portal": "/structures",
             "dataflows_sdmx_2_1": "/sdmx/2.1/dataflow",
             "dataflows_sdmx_3_0": "/sdmx/3.0/structure/dataflow",
         },

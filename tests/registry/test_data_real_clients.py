@@ -160,7 +160,7 @@ def test_pysdmx_cannot_read_a_restricted_dataflow(pysdmx_services) -> None:
     from pysdmx.api.qb import DataQuery
 
     v1, _ = pysdmx_services
-    with pytest.raises(Exception, match="401|Unauthori|Restricted"):
+    with pytest.raises(Exception, match=r"401|Unauthori|Restricted"):
         v1.data(DataQuery(agency_id="MOSY", resource_id=FLOW, version="1.0.0", key="A.BG......"))
 
 

@@ -1,0 +1,65 @@
+"""The portal tests' store: THB structures, restricted and public data, tokens.
+
+Public data stands in for what publication writes to ``_PUB`` dataflows:
+the same generated victims figures, stored in ``DF_THB_VICTIMS_PUB``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from registry_data import PROVIDERS, TESTER, load, victims
+
+from registry.bootstrap import prepare_store
+from registry.settings import Settings, load_settings
+from registry.store.observations import store_dataset
+from registry.store.structures import StructureCache
+from registry.store.tokens import Role, create_token
+
+PUBLIC_FLOW = "DF_THB_VICTIMS_PUB"
+
+
+@dataclass
+class PortalStore:
+    settings: Settings
+    #: Token secrets by name: "admin", "AT_MOI" (submitter), "expired".
+    tokens: dict[str, str] = field(default_factory=dict)
+    public_rows: int = 0
+
+
+def store_public(engine, structures, provider: str, seed: int = 7) -> int:
+    """Victims figures of ``provider`` stored in the public dataflow; rows stored."""
+    dataset = victims(structures, provider, seed)
+    layout = structures.layout(PUBLIC_FLOW)
+    with engine.begin() as conn:
+        store_dataset(conn, dataset, layout=layout, provider=provider, actor=TESTER)
+    return len(dataset.data)
+
+
+def make_portal_store(folder: Path, database_url: str | None = None) -> PortalStore:
+    settings = load_settings({}, data_dir=folder / "data", database_url=database_url)
+    engine = prepare_store(settings).engine
+    with engine.connect() as conn:
+        structures = StructureCache().get(conn).structures
+    store = PortalStore(settings)
+    files = folder / "files"
+    files.mkdir()
+    for seed, provider in enumerate(PROVIDERS, start=7):
+        load(engine, structures, victims(structures, provider, seed), files, provider=provider)
+        store.public_rows += store_public(engine, structures, provider, seed)
+    with engine.begin() as conn:
+        _, store.tokens["admin"] = create_token(conn, name="portal-admin", role=Role.ADMIN)
+        _, store.tokens["AT_MOI"] = create_token(
+            conn, name="at-moi-portal", role=Role.SUBMITTER, provider="AT_MOI"
+        )
+        _, store.tokens["expired"] = create_token(
+            conn,
+            name="expired-portal",
+            role=Role.SUBMITTER,
+            provider="AT_MOI",
+            expires_in=timedelta(seconds=-1),
+        )
+    engine.dispose()
+    return store

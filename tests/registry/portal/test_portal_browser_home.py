@@ -1,0 +1,62 @@
+"""The portal in a real browser: the home page, navigation, languages, accessibility."""
+
+from __future__ import annotations
+
+from portal_browser import axe_violations, describe_violations
+from portal_data import PUBLIC_FLOW
+
+
+def test_home_lists_the_dataflows_and_links_every_area(page) -> None:
+    page.goto("/")
+    assert page.title().startswith("Home")
+    nav = page.get_by_role("navigation", name="Main")
+    for label, target in [
+        ("Structures", "/structures"),
+        ("Data", "/explore"),
+        ("Dashboard", "/dashboard"),
+        ("Partner area", "/partner"),
+        ("Admin", "/admin"),
+    ]:
+        assert nav.get_by_role("link", name=label, exact=True).get_attribute("href") == target
+    assert page.get_by_role("link", name="Home").get_attribute("aria-current") == "page"
+    explore = page.locator(f'a[href="/explore/{PUBLIC_FLOW}"]').first
+    assert explore.is_visible()
+    assert page.locator("#releases-heading + ul.releases li").count() >= 1
+    violations = axe_violations(page)
+    assert not violations, describe_violations(violations)
+
+
+def test_keyboard_users_skip_to_the_content(page) -> None:
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    assert skip.evaluate("el => el === document.activeElement")
+    assert skip.is_visible()  # shown when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_the_chosen_language_sticks_and_sets_the_page_language(page) -> None:
+    page.goto("/")
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Français").click()
+    page.wait_for_url("**/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.goto("/")  # the cookie remembers it
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+
+def test_the_home_page_is_readable_on_a_phone(browser, portal_server) -> None:
+    context = browser.new_context(
+        base_url=portal_server.url, viewport={"width": 375, "height": 740}, is_mobile=True
+    )
+    try:
+        phone = context.new_page()
+        phone.goto("/")
+        # Nothing wider than the screen but the tables' own scrolling boxes.
+        overflow = phone.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= 375
+        from portal_browser import screenshot_path
+
+        phone.screenshot(path=str(screenshot_path("home_on_a_phone")), full_page=True)
+    finally:
+        context.close()
