@@ -294,6 +294,28 @@ subscriptions = Table(
     Column("deleted_at", DateTime(timezone=True), nullable=True),
 )
 
+#: SDMX data registrations: a data source (a submission's file) per provision agreement.
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("provider", String(200), nullable=False),
+    Column("submission", Integer, nullable=True),
+    Column("agreement_agency", String(200), nullable=False),
+    Column("agreement_id", String(200), nullable=False),
+    Column("agreement_version", String(60), nullable=False),
+    Column("flow_agency", String(200), nullable=False),
+    Column("flow_id", String(200), nullable=False),
+    Column("flow_version", String(60), nullable=False),
+    Column("structure_agency", String(200), nullable=False),
+    Column("structure_id", String(200), nullable=False),
+    Column("structure_version", String(60), nullable=False),
+    Column("data_source", String(2000), nullable=False),
+    Column("last_updated", DateTime(timezone=True), nullable=False),
+)
+Index("ix_registrations_last_updated", registrations.c.last_updated)
+
 notifications = Table(
     "notifications",
     metadata,

@@ -106,6 +106,9 @@ def _candidates(releases: list[int]) -> dict[str, list[str]]:
         "flow_id": FLOWS,
         "uid": ["00000000-0000-0000-0000-000000000000"],
         "path": ["all"],
+        "registration_id": ["0" * 32],
+        "provider_agency": ["MOSY", "*"],
+        "provider_id": ["AT_MOI", "*"],
         "rest": ["MOSY/DF_THB_VICTIMS"],
     }
 

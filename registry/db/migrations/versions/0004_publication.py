@@ -1,5 +1,5 @@
 """Publication: releases (an outbox of loads to publish), the disclosure audit,
-subscriptions and their notifications.
+subscriptions and their notifications, data registrations.
 
 Revision ID: 0004
 Revises: 0002
@@ -90,6 +90,27 @@ def upgrade() -> None:
         sa.UniqueConstraint("uid", name="uq_subscriptions_uid"),
     )
     op.create_table(
+        "registrations",
+        sa.Column("pk", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("provider", sa.String(200), nullable=False),
+        sa.Column("submission", sa.Integer(), nullable=True),
+        sa.Column("agreement_agency", sa.String(200), nullable=False),
+        sa.Column("agreement_id", sa.String(200), nullable=False),
+        sa.Column("agreement_version", sa.String(60), nullable=False),
+        sa.Column("flow_agency", sa.String(200), nullable=False),
+        sa.Column("flow_id", sa.String(200), nullable=False),
+        sa.Column("flow_version", sa.String(60), nullable=False),
+        sa.Column("structure_agency", sa.String(200), nullable=False),
+        sa.Column("structure_id", sa.String(200), nullable=False),
+        sa.Column("structure_version", sa.String(60), nullable=False),
+        sa.Column("data_source", sa.String(2000), nullable=False),
+        sa.Column("last_updated", TZ, nullable=False),
+        sa.PrimaryKeyConstraint("pk", name="pk_registrations"),
+        sa.UniqueConstraint("id", name="uq_registrations_id"),
+    )
+    op.create_index("ix_registrations_last_updated", "registrations", ["last_updated"])
+    op.create_table(
         "notifications",
         sa.Column("pk", BIG_ID, autoincrement=True, nullable=False),
         sa.Column("subscription_pk", sa.Integer(), nullable=False),
@@ -119,6 +140,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_notifications_due", table_name="notifications")
     op.drop_table("notifications")
+    op.drop_index("ix_registrations_last_updated", table_name="registrations")
+    op.drop_table("registrations")
     op.drop_table("subscriptions")
     op.drop_index("ix_disclosure_audit_release_pk", table_name="disclosure_audit")
     op.drop_index("ix_disclosure_audit_flow", table_name="disclosure_audit")
