@@ -380,6 +380,22 @@ class SelectionCache:
         return selection
 
 
+def app_attribute_sets(request: Request) -> AttributeSets:
+    """The process's attribute-set cache (shared by the API and the portal)."""
+    sets = getattr(request.app.state, "attribute_sets", None)
+    if sets is None:
+        sets = request.app.state.attribute_sets = AttributeSets()
+    return sets
+
+
+def app_selections(request: Request) -> SelectionCache:
+    """The process's selection cache (shared by the API and the portal)."""
+    cache = getattr(request.app.state, "data_selections", None)
+    if cache is None:
+        cache = request.app.state.data_selections = SelectionCache()
+    return cache
+
+
 def answer(
     request: Request,
     engine: Engine,

@@ -17,13 +17,19 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from starlette.staticfiles import StaticFiles
 
-from registry.portal import public
+from registry.portal import admin, explorer, partner, public, structures
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static"
 
 #: The portal's routers, in the order they are mounted.
-PAGE_ROUTERS: list[APIRouter] = [public.router]
+PAGE_ROUTERS: list[APIRouter] = [
+    public.router,
+    structures.router,
+    explorer.router,
+    partner.router,
+    admin.router,
+]
 
 
 def mount_static(app: FastAPI) -> None:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from registry.deps import ConnectionDep, StructuresDep
+from registry.portal.identity import identify
 from registry.portal.rendering import LANGUAGE_COOKIE, LANGUAGES, language, localised, render
 from registry.store.activity import last_changes, latest_releases
 from registry.store.observations import FlowRef
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(identify)])
 
 
 def home_page(request: Request, view: StructuresDep, conn: ConnectionDep) -> Response:

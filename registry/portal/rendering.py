@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from mosy_sdmx import __version__
+from registry.portal.sessions import csrf_token, set_csrf_cookie
 
 #: Languages the interface offers; codelists' names follow where they hold them.
 LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch"}
@@ -52,10 +53,14 @@ environment = Environment(
     lstrip_blocks=True,
     auto_reload=False,
 )
+#: (path, label) of admin pages added by other modules (subscriptions, suppression audit).
+ADMIN_SECTIONS: list[tuple[str, str]] = []
+
 environment.globals.update(
     version=__version__,
     navigation=NAVIGATION,
     languages=LANGUAGES,
+    admin_extra_sections=ADMIN_SECTIONS,
 )
 
 
@@ -109,12 +114,14 @@ def render(
         "path": request.url.path,
         "current": _section(request.url.path),
         "name_of": lambda text: localised(text, lang),
-        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csrf_token": csrf_token(request),
         "signed_in": getattr(request.state, "portal_user", None),
         **(context or {}),
     }
     body = environment.get_template(template).render(values)
     answer = HTMLResponse(body, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+    set_csrf_cookie(request, answer)
+    private = private or getattr(request.state, "portal_user", None) is not None
     answer.headers["Cache-Control"] = "no-store" if private else "no-cache"
     answer.headers["Vary"] = "Accept-Language, Cookie"
     return answer

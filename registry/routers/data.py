@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mosy_sdmx.rest.data import parse_data_query
-from registry.data_answers import SelectionCache, answer
+from registry.data_answers import answer
+from registry.data_answers import app_attribute_sets as _attribute_sets
+from registry.data_answers import app_selections as _selections
 from registry.deps import EngineDep, StructuresDep
-from registry.store.data_queries import AttributeSets
 
 router = APIRouter(tags=["data"])
 
@@ -36,20 +37,6 @@ _V2 = (
     "with ','. Filters as `c[COMPONENT]=op:value` (eq, ne, lt, le, gt, ge, co, nc, sw, ew; "
     "',' = OR, '+' = AND)."
 )
-
-
-def _attribute_sets(request: Request) -> AttributeSets:
-    sets = getattr(request.app.state, "attribute_sets", None)
-    if sets is None:
-        sets = request.app.state.attribute_sets = AttributeSets()
-    return sets
-
-
-def _selections(request: Request) -> SelectionCache:
-    cache = getattr(request.app.state, "data_selections", None)
-    if cache is None:
-        cache = request.app.state.data_selections = SelectionCache()
-    return cache
 
 
 def _v1(

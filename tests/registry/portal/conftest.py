@@ -13,14 +13,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from portal_browser import chromium_path, screenshot_path
 from portal_data import PortalStore, make_portal_store
 from registry_servers import ThreadServer
+
+from registry.app import create_app
 
 
 @pytest.fixture(scope="session")
 def portal_store(tmp_path_factory) -> PortalStore:
     return make_portal_store(tmp_path_factory.mktemp("portal"))
+
+
+@pytest.fixture(scope="session")
+def portal_db_store(databases, tmp_path_factory) -> PortalStore:
+    """The same store on the session's database kind (SQLite and PostgreSQL)."""
+    return make_portal_store(tmp_path_factory.mktemp("portal-db"), databases.new())
+
+
+@pytest.fixture(scope="session")
+def portal_client(portal_db_store) -> Iterator[TestClient]:
+    with TestClient(create_app(portal_db_store.settings)) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
@@ -52,8 +67,21 @@ def page(browser, portal_server, request) -> Iterator[object]:
     context.set_default_timeout(15_000)
     tab = context.new_page()
     errors: list[str] = []
-    tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    def on_console(message) -> None:
+        # A page answered 4xx on purpose (a refused form) is logged as "Failed to load
+        # resource"; failed scripts, styles and images are caught by on_response instead.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    def on_response(response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} for {response.url}")
+
+    tab.on("console", on_console)
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("response", on_response)
+    tab.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
     tab.console_errors = errors
     yield tab
     try:
@@ -61,3 +89,12 @@ def page(browser, portal_server, request) -> Iterator[object]:
     finally:
         context.close()
     assert not errors, f"JavaScript console errors: {errors}"
+
+
+@pytest.fixture
+def visitor(portal_client) -> Iterator[TestClient]:
+    """The session's portal client with no cookies (no session, no CSRF cookie) before and
+    after the test."""
+    portal_client.cookies.clear()
+    yield portal_client
+    portal_client.cookies.clear()
