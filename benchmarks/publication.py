@@ -54,6 +54,9 @@ def run(kind: str, countries: int, folder: Path) -> dict:
             structures = StructureCache().get(conn).structures
         layout = structures.layout("DF_THB_VICTIMS")
         frame = two_families(countries=countries, years=15)
+        for dim in layout.dimensions:  # the tables leave the other breakdowns at their totals
+            if dim not in frame.columns:
+                frame.insert(frame.columns.get_loc("EXPLOIT"), dim, "TOTAL")
         dataset = Dataset(frame, structure_urn=layout.structure_urn)
 
         def load(data: Dataset) -> None:

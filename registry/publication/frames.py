@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, bindparam, select, text
 
 from mosy_sdmx.disclosure.scope import in_tables
 from mosy_sdmx.structures.layout import ComponentLayout
@@ -75,10 +75,18 @@ def current_frame(
     if series.empty:
         return empty
     pks = series["pk"].to_numpy(dtype=np.int64)
+    sql, params = _OBSERVATIONS, {}
+    periods = sorted(set(tables[time].astype(str))) if tables is not None and time in tables else []
+    if 0 < len(periods) <= _CHUNK:  # a revision of a few periods reads only those
+        sql += " AND o.period IN :periods"
+        params["periods"] = periods
     parts = []
     for start in range(0, len(pks), _CHUNK):
         chunk = ",".join(str(int(pk)) for pk in pks[start : start + _CHUNK])
-        result = conn.execute(text(_OBSERVATIONS.format(series=chunk)))
+        statement = text(sql.format(series=chunk))
+        if params:
+            statement = statement.bindparams(bindparam("periods", expanding=True))
+        result = conn.execute(statement, params)
         parts.append(pd.DataFrame(result.all(), columns=list(result.keys())))
     rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
