@@ -30,8 +30,17 @@ from registry.errors import ApiError
 from registry.portal.identity import identify
 from registry.portal.links import artefact_path, data_links, data_url
 from registry.portal.rendering import language, localised, render
-from registry.store.data_queries import Selection
-from registry.store.explorer import TIME, VALUE, ExplorerCache, codes_present, page_rows
+from registry.store.data_queries import Selection, series_counts
+from registry.store.explorer import (
+    TIME,
+    VALUE,
+    ExplorerCache,
+    codes_present,
+    observation_order,
+    ordered_series,
+    page_rows_by_series,
+    page_rows_in_order,
+)
 from registry.store.observations import FlowRef, flow_pk
 from registry.store.revisions import get_revision
 
@@ -48,6 +57,14 @@ def _cache(request: Request) -> ExplorerCache:
     cache = getattr(request.app.state, "explorer_cache", None)
     if cache is None:
         cache = request.app.state.explorer_cache = ExplorerCache()
+    return cache
+
+
+def _orders(request: Request) -> ExplorerCache:
+    """Orders of whole selections by time or value: a few, as each holds every row's key."""
+    cache = getattr(request.app.state, "explorer_orders", None)
+    if cache is None:
+        cache = request.app.state.explorer_orders = ExplorerCache(size=8)
     return cache
 
 
@@ -199,7 +216,11 @@ def explore_flow(
             if stored is not None
             else {dim: [] for dim in dims}
         )
-        context["choices"] = _choices(structures, layout, present, form, lang)
+        static = cache.get(
+            ("choices", flow_id, lang, data_revision.number, view.revision.number),
+            lambda: _choices(structures, layout, present, lang),
+        )
+        context["choices"] = _with_picked(static, form)
         if form.problems:
             return render(request, "explore.html", context, status=400)
         try:
@@ -217,27 +238,44 @@ def explore_flow(
             form.problems.append(f"{exc.title}: {exc.detail}")
             return render(request, "explore.html", context, status=400)
         prepared = Prepared(bound, ref, data_revision, "")
-        selection = selections.get(conn, prepared, view.revision.number)
+        here = (repr(query), data_revision.number, view.revision.number)
+        # The API's cache keeps small selections; this one keeps the explorer's big ones too.
+        selection = cache.get(
+            ("selection", *here), lambda: selections.get(conn, prepared, view.revision.number)
+        )
         if selection is None or selection.empty:
             context["total"] = 0
             return render(request, "explore.html", context)
-        total = cache.get(
-            ("count", repr(query), data_revision.number),
-            lambda: _count(conn, selection),
-        )
+        counts = cache.get(("counts", *here), lambda: series_counts(conn, selection))
+        total = int(counts["n"].sum())
         context["total"] = total
+        if not total:
+            return render(request, "explore.html", context)
         pages = max(1, math.ceil(total / form.size))
         form.page = min(form.page, pages)
         sort = ((form.sort, form.descending),) if form.sort else ()
-        rows = page_rows(
-            conn, selection, sort=sort, offset=(form.page - 1) * form.size, limit=form.size
-        )
+        offset = (form.page - 1) * form.size
+        compiled = cache.get(("sql", *here), dict)
+        if all(name in dims for name, _ in sort):
+            order = cache.get(
+                ("order", *here, sort), lambda: ordered_series(selection, counts, sort)
+            )
+            rows = page_rows_by_series(
+                conn, selection, order, offset=offset, limit=form.size, compiled=compiled
+            )
+        else:
+            order = _orders(request).get(
+                ("order", *here, sort), lambda: observation_order(conn, selection, sort)
+            )
+            rows = page_rows_in_order(
+                conn, selection, order, offset=offset, limit=form.size, compiled=compiled
+            )
         sets = app_attribute_sets(request)
-        context["rows"] = _table(conn, selection, rows, sets, attributes)
+        titles = {
+            dim: {c["code"]: c["name"] for c in context["choices"][dim]["codes"]} for dim in dims
+        }
+        context["rows"] = _table(conn, selection, rows, sets, attributes, titles)
         context["pages"] = pages
-    context["names"] = {
-        dim: {c["code"]: c["name"] for c in context["choices"][dim]["codes"]} for dim in dims
-    }
     context["sort_links"] = {
         col: form.query_params(
             sort=col, order="asc" if form.sort != col or form.descending else "desc", page=1
@@ -248,13 +286,19 @@ def explore_flow(
     return render(request, "explore.html", context)
 
 
-def _count(conn, selection: Selection) -> int:
-    from registry.store.explorer import count_rows
+def _with_picked(static: dict[str, dict], form: Form) -> dict[str, dict]:
+    """The cached code lists with this form's choices marked."""
+    out = {}
+    for dim, choice in static.items():
+        picked = set(form.picked.get(dim, []))
+        codes = choice["codes"]
+        if picked:
+            codes = [{**c, "selected": c["code"] in picked} for c in codes]
+        out[dim] = {"label": choice["label"], "codes": codes}
+    return out
 
-    return count_rows(conn, selection)
 
-
-def _choices(structures, layout, present, form: Form, lang: str) -> dict[str, dict]:
+def _choices(structures, layout, present, lang: str) -> dict[str, dict]:
     """Per dimension: its concept's name and the codes present, with their names."""
     out = {}
     for dim in layout.dimensions:
@@ -269,10 +313,9 @@ def _choices(structures, layout, present, form: Form, lang: str) -> dict[str, di
         if codelist is not None:
             names = {code.id: localised(code.name, lang) for code in codelist}
         codes = present.get(dim) or []
-        picked = set(form.picked.get(dim, []))
         out[dim] = {
             "label": _concept_name(structures, layout, dim, lang),
-            "codes": [{"code": c, "name": names.get(c, c), "selected": c in picked} for c in codes],
+            "codes": [{"code": c, "name": names.get(c, c), "selected": False} for c in codes],
         }
     return out
 
@@ -287,29 +330,44 @@ def _concept_name(structures, layout, dim: str, lang: str) -> str:
         return dim
 
 
-def _table(conn, selection: Selection, rows: pd.DataFrame, sets, attributes) -> list[dict]:
+def _table(
+    conn, selection: Selection, rows: pd.DataFrame, sets, attributes, titles: dict
+) -> list[dict]:
+    """The page's rows as plain strings (columns converted once, not cell by cell)."""
     if rows.empty:
         return []
-    series = selection.series.set_index("pk")
+    series = selection.series
     dims = selection.bound.layout.dimensions
-    keys = series.loc[rows["series_pk"].to_numpy(), list(dims)]
+    positions = pd.Index(series["pk"].to_numpy()).get_indexer(rows["series_pk"].to_numpy())
+    keys = []
+    for dim in dims:
+        column = series[dim]
+        names = [str(code) for code in column.cat.categories]
+        keys.append([names[c] for c in column.cat.codes.to_numpy()[positions]])
     pks = rows["attrset_pk"].fillna(-1).to_numpy(dtype=np.int64)
     sets.load(conn, pks)
-    columns = sets.columns(pks, tuple(attributes))
+    shown_attributes = [[sets.value(int(pk), a) for pk in pks] for a in attributes]
+    values = rows["value"].tolist()
+    texts = rows["value_text"].tolist()
+    periods = rows["period"].tolist()
     out = []
     for i in range(len(rows)):
-        value = rows["value"].iat[i]
-        text = rows["value_text"].iat[i]
-        shown = text if isinstance(text, str) else (None if pd.isna(value) else _number(value))
+        text, value = texts[i], values[i]
+        if isinstance(text, str):
+            shown = text
+        elif value is None or value != value:  # NULL or NaN: suppressed or missing
+            shown = None
+        else:
+            shown = _number(value)
         out.append(
             {
-                "key": [str(keys[d].iat[i]) for d in dims],
-                "period": rows["period"].iat[i],
-                "value": shown,
-                "attributes": [
-                    (None if a not in columns or pd.isna(columns[a][i]) else str(columns[a][i]))
-                    for a in attributes
+                "key": [
+                    (column[i], titles[d].get(column[i], column[i]))
+                    for d, column in zip(dims, keys, strict=True)
                 ],
+                "period": periods[i],
+                "value": shown,
+                "attributes": [column[i] for column in shown_attributes],
             }
         )
     return out

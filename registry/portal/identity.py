@@ -23,6 +23,16 @@ async def identify(request: Request) -> None:
     request.state.session_ended = ended
 
 
+def identify_now(request: Request) -> None:
+    """``identify`` for handlers already in a worker thread (the home page at ``/``)."""
+    request.state.portal_user = None
+    request.state.session_ended = None
+    if SESSION_COOKIE in request.cookies:
+        user, ended = current_user(request, request.app.state.engine)
+        request.state.portal_user = user
+        request.state.session_ended = ended
+
+
 def signed_in(request: Request) -> PortalUser | None:
     return getattr(request.state, "portal_user", None)
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from registry.deps import ConnectionDep, StructuresDep
-from registry.portal.identity import identify
+from registry.portal.identity import identify, identify_now
 from registry.portal.rendering import LANGUAGE_COOKIE, LANGUAGES, language, localised, render
 from registry.store.activity import last_changes, latest_releases
 from registry.store.observations import FlowRef
@@ -23,6 +23,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(identify)])
 
 def home_page(request: Request, view: StructuresDep, conn: ConnectionDep) -> Response:
     """What MoSy is, the dataflows with their last release, the latest releases."""
+    identify_now(request)
     structures = view.structures
     changed = last_changes(conn)
     lang = language(request)

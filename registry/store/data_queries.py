@@ -533,6 +533,10 @@ class AttributeSets:
             for pk, content in rows:
                 self._content[int(pk)] = json.loads(content)
 
+    def value(self, pk: int, name: str) -> str | None:
+        """One attribute's value in one loaded set (None without it): for a few rows."""
+        return self._content[pk].get(name) if pk >= 0 else None
+
     def columns(self, pks: np.ndarray, names: tuple[str, ...]) -> dict[str, pd.Categorical]:
         """One categorical column per attribute name for rows with attribute sets ``pks``."""
         distinct = np.unique(pks[pks >= 0])

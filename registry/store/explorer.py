@@ -14,14 +14,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, literal_column, select
 
-from registry.db.tables import DIMENSION_COLUMNS, data_series
+from registry.db.tables import DIMENSION_COLUMNS, data_series, observations
 from registry.store.data_queries import (
     Selection,
     compile_statement,
     count_observations,
+    observation_conditions,
     observation_statement,
 )
 
@@ -29,43 +31,89 @@ TIME = "TIME_PERIOD"
 VALUE = "OBS_VALUE"
 
 
-def page_rows(
+def count_rows(conn: Connection, selection: Selection) -> int:
+    return count_observations(conn, selection)
+
+
+def ordered_series(
+    selection: Selection, counts: pd.DataFrame, sort: tuple[tuple[str, bool], ...]
+) -> pd.DataFrame:
+    """The selection's series that hold observations, in page order: by the ``sort``
+    dimensions, then by series number; columns pk, n (observations), end (cumulated n)."""
+    frame = selection.series[["pk", *[name for name, _ in sort]]].merge(
+        counts[["series_pk", "n"]], left_on="pk", right_on="series_pk"
+    )
+    by = [name for name, _ in sort] + ["pk"]
+    ascending = [not desc for _, desc in sort] + [True]
+    frame = frame.sort_values(by, ascending=ascending, kind="stable")
+    out = frame[["pk", "n"]].reset_index(drop=True)
+    out["end"] = out["n"].cumsum()
+    return out
+
+
+#: Stands for the page's series in the compiled SQL, replaced by their numbers per page,
+#: so that the statement is compiled once per selection, not once per page.
+_MARKER = -987_654_321
+_MARKER_SQL = f"(SELECT {_MARKER})"
+
+
+def _series_page_statement(selection: Selection) -> Select:
+    """The selection's current observations of some series (the marker), by period."""
+    o = observations.c
+    conditions = observation_conditions(
+        selection.bound,
+        selection.flow_pk,
+        series=select(literal_column(str(_MARKER))),
+        loads=selection.recent_loads,
+    )
+    return select(o.series_pk, o.period, o.period_start, o.value, o.value_text, o.attrset_pk).where(
+        *conditions
+    )
+
+
+def page_rows_by_series(
     conn: Connection,
     selection: Selection,
+    order: pd.DataFrame,
     *,
-    sort: tuple[tuple[str, bool], ...] = (),
     offset: int = 0,
     limit: int = 50,
+    compiled: dict | None = None,
 ) -> pd.DataFrame:
-    """Rows ``offset`` to ``offset + limit`` of the selection's observations.
+    """A page when the order is by series (dimensions or none), then by period.
 
-    ``sort`` holds (component, descending) pairs: dimensions, ``TIME_PERIOD``
-    or ``OBS_VALUE``; ties keep the series and period order. Columns:
-    series_pk, period, value, value_text, attrset_pk.
+    ``order`` (``ordered_series``) tells which series hold rows ``offset`` to
+    ``offset + limit``; only those series' observations are read, through the
+    index on (series, period): the cost of a page does not grow with the data.
     """
-    sub = observation_statement(selection).order_by(None).limit(None).offset(None).subquery()
-    dims = selection.bound.layout.dimensions
-    columns: dict[str, Any] = {
-        dim: data_series.c[DIMENSION_COLUMNS[i]] for i, dim in enumerate(dims)
-    }
-    columns[TIME] = sub.c.period_start
-    columns[VALUE] = sub.c.value
-    order = [columns[name].desc() if desc else columns[name].asc() for name, desc in sort]
-    stmt = select(sub.c.series_pk, sub.c.period, sub.c.value, sub.c.value_text, sub.c.attrset_pk)
-    if any(name in dims for name, _ in sort):
-        stmt = stmt.join_from(sub, data_series, data_series.c.pk == sub.c.series_pk)
-    stmt = stmt.order_by(*order, sub.c.series_pk, sub.c.period_start).limit(limit).offset(offset)
-    sql, values, names = compile_statement(conn, stmt)
+    ends = order["end"].to_numpy()
+    first = int(np.searchsorted(ends, offset, side="right"))
+    last = int(np.searchsorted(ends, offset + limit, side="left"))
+    chosen = order.iloc[first : last + 1]
+    if chosen.empty:
+        return pd.DataFrame(columns=["series_pk", "period", "value", "value_text", "attrset_pk"])
+    key = ("series-page",)
+    statement = compiled.get(key) if compiled is not None else None
+    if statement is None:
+        statement = compile_statement(conn, _series_page_statement(selection))
+        if compiled is not None:
+            compiled[key] = statement
+    sql, values, names = statement
+    # Series numbers read from the store, written as whole numbers: safe in the SQL.
+    wanted = ",".join(str(int(pk)) for pk in chosen["pk"])
+    sql = sql.replace(_MARKER_SQL, f"({wanted})")
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.execute(sql, values)
-        return pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+        rows = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
     finally:
         cursor.close()
-
-
-def count_rows(conn: Connection, selection: Selection) -> int:
-    return count_observations(conn, selection)
+    rank = pd.Series(np.arange(len(chosen)), index=chosen["pk"].to_numpy())
+    rows["_rank"] = rank.reindex(rows["series_pk"].to_numpy()).to_numpy()
+    rows = rows.sort_values(["_rank", "period_start"], kind="stable").reset_index(drop=True)
+    skip = offset - (int(ends[first - 1]) if first > 0 else 0)
+    page = rows.iloc[skip : skip + limit]
+    return page[["series_pk", "period", "value", "value_text", "attrset_pk"]].reset_index(drop=True)
 
 
 def codes_present(conn: Connection, flow_pk: int, dimensions: tuple[str, ...]) -> dict[str, list]:
@@ -78,6 +126,61 @@ def codes_present(conn: Connection, flow_pk: int, dimensions: tuple[str, ...]) -
         ).scalars()
         out[dim] = sorted(code for code in rows if code is not None)
     return out
+
+
+def observation_order(
+    conn: Connection, selection: Selection, sort: tuple[tuple[str, bool], ...]
+) -> pd.DataFrame:
+    """Every selected observation's (series_pk, period_start), in the order of ``sort``
+    (``TIME_PERIOD`` or ``OBS_VALUE``): read once per query and data revision, so that
+    each page of a sort across series reads only its own rows."""
+    sub = observation_statement(selection).order_by(None).limit(None).offset(None).subquery()
+    columns = {TIME: sub.c.period_start, VALUE: sub.c.value}
+    order = [columns[name].desc() if desc else columns[name].asc() for name, desc in sort]
+    stmt = select(sub.c.series_pk, sub.c.period_start).order_by(
+        *order, sub.c.series_pk, sub.c.period_start
+    )
+    sql, values, names = compile_statement(conn, stmt)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, values)
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+    finally:
+        cursor.close()
+    return frame.astype({"series_pk": np.int64, "period_start": np.int64})
+
+
+def page_rows_in_order(
+    conn: Connection,
+    selection: Selection,
+    order: pd.DataFrame,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    compiled: dict | None = None,
+) -> pd.DataFrame:
+    """A page of an ``observation_order``: its rows read by series, put in that order."""
+    wanted = order.iloc[offset : offset + limit]
+    if wanted.empty:
+        return pd.DataFrame(columns=["series_pk", "period", "value", "value_text", "attrset_pk"])
+    key = ("series-page",)
+    statement = compiled.get(key) if compiled is not None else None
+    if statement is None:
+        statement = compile_statement(conn, _series_page_statement(selection))
+        if compiled is not None:
+            compiled[key] = statement
+    sql, values, names = statement
+    # Series numbers read from the store, written as whole numbers: safe in the SQL.
+    series = ",".join(str(int(pk)) for pk in pd.unique(wanted["series_pk"]))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql.replace(_MARKER_SQL, f"({series})"), values)
+        rows = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+    finally:
+        cursor.close()
+    rows = rows.astype({"series_pk": np.int64, "period_start": np.int64})
+    page = wanted.reset_index(drop=True).merge(rows, on=["series_pk", "period_start"], how="left")
+    return page[["series_pk", "period", "value", "value_text", "attrset_pk"]]
 
 
 class ExplorerCache:
