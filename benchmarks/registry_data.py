@@ -90,7 +90,8 @@ def client_main(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         total = 0
         lines = 0
-        with httpx.stream("GET", url, headers={"accept": args.accept}, timeout=600) as response:
+        headers = json.loads(args.headers or "{}") | {"accept": args.accept}
+        with httpx.stream("GET", url, headers=headers, timeout=600) as response:
             for chunk in response.iter_raw(1 << 20):
                 total += len(chunk)
                 lines += chunk.count(b"\n")
@@ -239,6 +240,7 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
     from registry.store.changes import Actor
     from registry.store.observations import store_dataset
     from registry.store.structures import StructureCache
+    from registry.store.tokens import Role, create_token
 
     results: dict = {"database": kind, "observations": n_obs}
     database_url = None
@@ -255,6 +257,9 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
         engine = prepare_store(settings).engine
         with engine.connect() as conn:
             structures = StructureCache().get(conn).structures
+        with engine.begin() as conn:  # DF_THB_VICTIMS is restricted: read as an admin
+            secret = create_token(conn, name="bench", role=Role.ADMIN)[1]
+        auth = {"authorization": f"Bearer {secret}"}
         layout = structures.layout(FLOW)
         dataset = make_dataset(n_obs)
         path = folder / "victims.csv"
@@ -289,7 +294,7 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
             slice_url = f"{server.url}{base}/{key}"
             results["slice"] = {"key": key, "observations": slice_n} | measure(
                 slice_url, "latency", server, requests=400, concurrency=8,
-                headers=json.dumps({"accept": CSV2}),
+                headers=json.dumps({"accept": CSV2, **auth}),
             )  # fmt: skip
             print(f"[{kind}] slice {results['slice']}", flush=True)
             urls = folder / f"slices-{kind}.json"
@@ -297,12 +302,15 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
             urls.write_text(json.dumps([f"{server.url}{base}/{k}" for k in cold]))
             results["slice_cold"] = {"queries": len(cold)} | measure(
                 slice_url, "latency", server, requests=len(cold), concurrency=8,
-                headers=json.dumps({"accept": CSV2}), urls=urls,
+                headers=json.dumps({"accept": CSV2, **auth}), urls=urls,
             )  # fmt: skip
             print(f"[{kind}] slice, distinct queries {results['slice_cold']}", flush=True)
             rss_before = server.workers_rss_mb()  # streaming's own growth, after the slices
             for name, accept in (("csv20", CSV2), ("ss21", SS21)):
-                got = measure(f"{server.url}{base}/*", "stream", server, accept=accept)
+                got = measure(
+                    f"{server.url}{base}/*", "stream", server, accept=accept,
+                    headers=json.dumps(auth),
+                )  # fmt: skip
                 got["obs_per_s"] = n_obs / got["seconds"]
                 got["obs_per_server_cpu_s"] = n_obs / max(got["server_cpu_s"], 1e-9)
                 results[f"whole_{name}"] = got
@@ -310,10 +318,10 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
             results["rss_growth_mb"] = server.workers_rss_mb() - rss_before
             import httpx
 
-            etag = httpx.get(slice_url, headers={"accept": CSV2}).headers["etag"]
+            etag = httpx.get(slice_url, headers={"accept": CSV2, **auth}).headers["etag"]
             results["not_modified"] = measure(
                 slice_url, "latency", server, requests=400, concurrency=8,
-                headers=json.dumps({"accept": CSV2, "if-none-match": etag}),
+                headers=json.dumps({"accept": CSV2, "if-none-match": etag, **auth}),
             )  # fmt: skip
             since = datetime.now(UTC) - timedelta(seconds=0)
             time.sleep(1.1)
@@ -335,7 +343,7 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
             ]))  # fmt: skip
             results["updated_after"] = measure(
                 slice_url, "latency", server, requests=80, concurrency=1,
-                headers=json.dumps({"accept": CSV2}), urls=urls,
+                headers=json.dumps({"accept": CSV2, **auth}), urls=urls,
             )  # fmt: skip
             print(f"[{kind}] updatedAfter {results['updated_after']}", flush=True)
         results["floor"] = floor(engine, kind, key, layout, since)
