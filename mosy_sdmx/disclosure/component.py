@@ -85,6 +85,19 @@ class Component:
         return np.where(hit, self.encoded_order[pos], -1)
 
 
+def shape_key(comp: Component) -> bytes:
+    """Equal for components with the same cells in the same relations (values aside).
+
+    Each country-year of a table is such a component: what the witness search
+    derives from the shape alone is worked out once for all of them.
+    """
+    parts = [comp.eq, comp.cell, comp.coef, comp.lower, comp.upper]
+    if comp.coords is not None:
+        parts.append(comp.coords)
+    text = "|".join([*comp.dims, *comp.eq_dimension.astype(str).tolist()]).encode()
+    return b"".join([np.int64(comp.n_cells).tobytes(), text, *(a.tobytes() for a in parts)])
+
+
 def split_components(
     equations: Equations, data: pd.DataFrame, wanted: np.ndarray
 ) -> list[Component]:

@@ -106,11 +106,31 @@ def _positions(column: pd.Series, codes: list[str]) -> np.ndarray:
 
 
 def _instance_ids(data: pd.DataFrame, idx: np.ndarray, others: list[str]) -> np.ndarray:
+    """Group number of each row ``idx`` by its codes of ``others`` (first seen, first numbered).
+
+    Integer codes per column combined in one mixed-radix key: no pandas
+    groupby, whose set-up dominates on the small tables a publication protects.
+    """
     if not others:
         return np.zeros(len(idx), dtype=np.int64)
-    sub = data[others].iloc[idx]
-    gid = sub.groupby(others, observed=True, sort=False, dropna=False).ngroup()
-    return gid.to_numpy(dtype=np.int64)
+    key = np.zeros(len(idx), dtype=np.int64)
+    for column in others:
+        codes, n = _codes(data[column], idx)
+        if n and key.max(initial=0) > np.iinfo(np.int64).max // (n + 1):
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)  # keep it small
+        key = key * (n + 1) + codes + 1
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.reshape(-1)]
+
+
+def _codes(column: pd.Series, idx: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer code per row ``idx`` (-1 for missing) and the number of codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy()[idx].astype(np.int64), len(column.cat.categories)
+    codes, uniques = pd.factorize(column.iloc[idx], use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques)
 
 
 def _agree(data: pd.DataFrame, idx: np.ndarray, gid: np.ndarray, n: int, same: list[str]):

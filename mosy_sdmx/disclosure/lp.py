@@ -10,9 +10,10 @@ first and nothing new is hidden. This is the per-cell subproblem of the
 classic cell suppression model (Fischetti and Salazar-González), solved one
 sensitive cell at a time as τ-ARGUS's and sdcTable's heuristics do.
 
-One HiGHS model per component is built once and re-solved with new bounds
-and costs; the library's own ``_Highs`` core is used because the ``Highs``
-wrapper prints a banner to standard output.
+One HiGHS model per component is built once and solved again with new
+bounds and costs, from scratch each time (see ``_solve``); the library's own
+``_Highs`` core is used because the ``Highs`` wrapper prints a banner to
+standard output.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ class ComponentLP:
 
     def _solve(self, lower, upper, costs, integral: bool = False) -> np.ndarray | None:
         h = self.h
+        # Each solve starts from the all-slack basis (y = 0): the previous cell's
+        # optimal basis is far from this one's, and starting from it took about
+        # three times the simplex iterations, with the same witnesses.
+        h.clearSolver()
         h.changeColsBounds(2 * self.n, self.all_cols, lower, upper)
         h.changeColsCost(2 * self.n, self.all_cols, costs)
         if integral:

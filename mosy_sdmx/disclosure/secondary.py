@@ -28,9 +28,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from mosy_sdmx.disclosure.component import Component, split_components
+from mosy_sdmx.disclosure.component import Component, shape_key, split_components
 from mosy_sdmx.disclosure.equations import Equations
 from mosy_sdmx.disclosure.lp import ComponentLP
+from mosy_sdmx.disclosure.patterns import PatternLibrary
 from mosy_sdmx.disclosure.witness import CellState, HypercubeSearch, Witness
 
 Method = Literal["auto", "optimal", "hypercube"]
@@ -63,14 +64,15 @@ def _choose(method: Method, n_sensitive: int) -> str:
 class _Protector:
     """Works through one component's sensitive cells, hiding what their witnesses need."""
 
-    def __init__(self, comp: Component, state: CellState, method: str) -> None:
+    def __init__(self, comp: Component, state: CellState, method: str, shared: dict) -> None:
         self.comp = comp
         self.state = state
         self.method = method
         local_value = state.value[comp.rows]
         coef_value = comp.coef * local_value[comp.cell]
         self.activity = np.bincount(comp.eq, weights=coef_value, minlength=comp.n_eq)
-        self.cubes = HypercubeSearch(comp, state, self.activity)
+        self.cubes = HypercubeSearch(comp, state, self.activity, shared.setdefault("cubes", {}))
+        self.patterns: PatternLibrary = shared.setdefault("patterns", PatternLibrary())
         self._lp: ComponentLP | None = None
         # Witnesses found so far (one row each): a later cell they move far
         # enough is protected already, whichever cell they were found for.
@@ -106,10 +108,15 @@ class _Protector:
         if self._known(cell, amount, upwards) or (cube is not None and cube.cost == 0):
             return amount  # the hidden cells protect it already
         best = cube
-        if self.method == "optimal" or cube is None:
+        reused = self.patterns.find(self.comp, self.state, self.activity, cell, amount, upwards)
+        if reused is not None and reused.cost == 0:
+            best = reused
+        if best is None or (self.method == "optimal" and best.cost > 0):
             found = self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
-            if found is not None and (best is None or found.cost <= best.cost):
-                best = found
+            if found is not None:
+                self.patterns.add(cell, amount, upwards, found)
+                if best is None or found.cost <= best.cost:
+                    best = found
         if best is not None:
             self._hide(best)
             return amount
@@ -167,6 +174,7 @@ def protect_sensitive(
     chosen = _choose(method, int(sensitive.sum()))
     linked = np.zeros(n, dtype=bool)
     used = set()
+    shapes: dict[bytes, dict] = {}  # what components of one shape share (see witness, patterns)
     for comp in split_components(equations, data, sensitive):
         how = "hypercube" if method == "auto" and comp.n_cells > OPTIMAL_CELLS else chosen
         used.add(how)
@@ -175,7 +183,9 @@ def protect_sensitive(
         rows = comp.rows[local]
         order = np.lexsort((rows, -state.value[rows]))  # largest first, then row order
         local, rows = local[order], rows[order]
-        up, down = _Protector(comp, state, how).run(local, protect_up[rows], protect_down[rows])
+        shared = shapes.setdefault(shape_key(comp), {})
+        protector = _Protector(comp, state, how, shared)
+        up, down = protector.run(local, protect_up[rows], protect_down[rows])
         moves_up[rows] = up
         moves_down[rows] = down
     # A sensitive cell in no relation is unconstrained: anything from 0 upwards.

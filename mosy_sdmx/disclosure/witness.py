@@ -34,6 +34,10 @@ from mosy_sdmx.disclosure.component import Component, encode
 MAX_CANDIDATES = 4096
 #: Cost of moving a cell that is hidden already: small, so that LPs prefer it.
 HIDDEN_COST = 1e-4
+#: Cheapest hypercubes looked at per search (those a missing corner unbalances are passed over).
+MAX_LOOKED_AT = 64
+#: What a hypercube's change does to the relations, whatever the values.
+UNKNOWN, BALANCED, UNBALANCED, CHECK = -1, 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -56,7 +60,7 @@ class Witness:
     cost: float
 
 
-def _corner_cost(
+def corner_cost(
     state: CellState, rows: np.ndarray, delta: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(cost, feasible) per corner for moving ``rows`` by ``delta`` (same shapes)."""
@@ -70,13 +74,35 @@ def _corner_cost(
 
 
 class HypercubeSearch:
-    """Cheapest valid hypercube through one cell of a component."""
+    """Cheapest valid hypercube through one cell of a component.
 
-    def __init__(self, comp: Component, state: CellState, activity: np.ndarray) -> None:
+    What depends only on the component's shape (its cells' coordinates and
+    relations: the alternatives of every cell, the corners of every hypercube)
+    is kept in ``shared``, a ``ShapeCache`` entry that every component of the
+    same shape (each country-year of a table) reuses; only the values, costs
+    and hidden cells are read per component.
+    """
+
+    def __init__(
+        self,
+        comp: Component,
+        state: CellState,
+        activity: np.ndarray,
+        shared: dict | None = None,
+    ) -> None:
         self.comp = comp
         self.state = state
         self.activity = activity
-        self._index_alternatives()
+        self.shared = {} if shared is None else shared
+        if "alternatives" in self.shared:
+            self.alt_start, self.alt_dim, self.alt_code, self.alt_sign = self.shared["alternatives"]
+        else:
+            self._index_alternatives()
+            alternatives = (self.alt_start, self.alt_dim, self.alt_code, self.alt_sign)
+            self.shared["alternatives"] = alternatives
+        self.corners: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = (
+            self.shared.setdefault("corners", {})
+        )
 
     def _index_alternatives(self) -> None:
         """Every cell's alternative codes per dimension, for all cells at once.
@@ -121,19 +147,49 @@ class HypercubeSearch:
 
     def find(self, cell: int, up: float, down: float) -> tuple[Witness | None, Witness | None]:
         """Best hypercube witnesses moving ``cell`` by +up and by -down (None: none found)."""
+        found = self._corners(cell)
+        if found is None:
+            return None, None
+        local, sign, exists, status = found
+        rows = self.comp.rows[local]
+        results = []
+        for amount in (up, -down):
+            if amount == 0:
+                results.append(None)
+                continue
+            delta = sign * amount
+            cost, feasible = corner_cost(self.state, rows, delta)
+            ok = (feasible | ~exists).all(axis=1)
+            total = np.where(ok, (cost * exists).sum(axis=1), np.inf)
+            results.append(self._first_valid(total, local, sign, delta, status))
+        return results[0], results[1]
+
+    def _corners(self, cell: int) -> tuple[np.ndarray, ...] | None:
+        """(local cell, sign, exists, status) of the corners of the hypercubes through ``cell``.
+
+        ``status`` tells, once a hypercube has been looked at, whether its
+        change keeps every relation whatever the values (BALANCED), can never
+        keep an equality (a corner the data lacks: UNBALANCED), or reaches an
+        inequality and is checked against the values (CHECK). Shared, and so
+        filled in, by the components of one shape, unless the alternatives had
+        to be cut (the cut depends on what is hidden in this component).
+        """
+        if cell in self.corners:
+            return self.corners[cell]
         comp = self.comp
         alternatives = self._alternatives(cell)
         if not alternatives or comp.coords is None:
-            return None, None
-        alternatives = self._cap(alternatives)
-        k = len(alternatives)
-        shape = tuple(len(c) for _, c, _ in alternatives)
+            self.corners[cell] = None
+            return None
+        capped = self._cap(alternatives)
+        k = len(capped)
+        shape = tuple(len(c) for _, c, _ in capped)
         choice = np.indices(shape).reshape(k, -1).T  # (C, k): every combination
         n_cand = len(choice)
         subsets = ((np.arange(2**k)[:, None] >> np.arange(k)) & 1).astype(bool)  # (M, k)
         coords = np.broadcast_to(comp.coords[cell], (n_cand, 2**k, comp.coords.shape[1])).copy()
         sign = np.ones((n_cand, 2**k), dtype=np.int64)
-        for j, (d, codes, signs) in enumerate(alternatives):
+        for j, (d, codes, signs) in enumerate(capped):
             alt_code = codes[choice[:, j]]  # (C,)
             alt_sign = signs[choice[:, j]]
             on = subsets[:, j]  # (M,)
@@ -143,20 +199,29 @@ class HypercubeSearch:
         # Corners the data lacks stay out (linked tables: SEX × AGE and SEX × EXPLOIT
         # share only their margins); the check against the equations decides.
         exists = local >= 0
-        local = np.where(exists, local, 0)
-        sign = np.where(exists, sign, 0)
-        rows = comp.rows[local]
-        results = []
-        for amount in (up, -down):
-            if amount == 0:
-                results.append(None)
-                continue
-            delta = sign * amount
-            cost, feasible = _corner_cost(self.state, rows, delta)
-            ok = (feasible | ~exists).all(axis=1)
-            total = np.where(ok, (cost * exists).sum(axis=1), np.inf)
-            results.append(self._first_valid(total, local, delta))
-        return results[0], results[1]
+        local, sign = np.where(exists, local, 0), np.where(exists, sign, 0)
+        found = local, sign, exists, np.full(len(local), UNKNOWN, dtype=np.int8)
+        if capped is alternatives:
+            self.corners[cell] = found
+        return found
+
+    def _balance(self, local: np.ndarray, sign: np.ndarray) -> int:
+        """Status of one hypercube: does its unit change move an equality, an inequality?"""
+        comp = self.comp
+        cells = local[sign != 0]
+        entries = comp.entries_of(cells)
+        unit = np.zeros(comp.n_cells)
+        unit[cells] = sign[sign != 0]
+        net = np.bincount(
+            comp.eq[entries],
+            weights=comp.coef[entries] * unit[comp.cell[entries]],
+            minlength=comp.n_eq,
+        )
+        moved = np.abs(net) > 1e-9
+        equality = comp.lower == comp.upper
+        if (moved & equality).any():
+            return UNBALANCED
+        return CHECK if moved.any() else BALANCED
 
     def _cap(self, alternatives):
         """Keep at most MAX_CANDIDATES hypercubes: drop the costliest alternatives first."""
@@ -177,14 +242,29 @@ class HypercubeSearch:
             trimmed[longest][2] = trimmed[longest][2][:-1]
         return [tuple(t) for t in trimmed]
 
-    def _first_valid(self, total: np.ndarray, local: np.ndarray, delta: np.ndarray):
-        """Cheapest candidate whose change keeps every equation in bounds (checked)."""
+    def _first_valid(
+        self,
+        total: np.ndarray,
+        local: np.ndarray,
+        sign: np.ndarray,
+        delta: np.ndarray,
+        status: np.ndarray,
+    ):
+        """Cheapest candidate whose change keeps every equation in bounds."""
         order = np.argsort(total, kind="stable")
-        for tries, c in enumerate(order):
-            if not np.isfinite(total[c]) or tries >= 8:
+        budget = 8  # candidates checked against the values at most
+        for c in order[:MAX_LOOKED_AT]:
+            if not np.isfinite(total[c]) or budget == 0:
                 return None
+            if status[c] == UNKNOWN:
+                status[c] = self._balance(local[c], sign[c])
+            if status[c] == UNBALANCED:
+                continue
             moved = delta[c] != 0
             cells, change = local[c][moved], delta[c][moved].astype(float)
+            if status[c] == BALANCED:
+                return Witness(cells, change, float(total[c]))
+            budget -= 1
             if not self.comp.breaks(cells, change, self.activity):
                 return Witness(cells, change, float(total[c]))
         return None

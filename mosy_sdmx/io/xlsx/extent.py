@@ -26,14 +26,17 @@ import numpy as np
 MAX_TAG_BYTES = 64 * 1024
 
 _LT, _GT, _QUOTE = ord("<"), ord(">"), ord('"')
-_SEPARATORS = np.array([ord(c) for c in " \t\r\n/>"], dtype=np.uint8)
+_CELL_TAG = int.from_bytes(b"<c", "little")
+_ROW_TAG = int.from_bytes(b"<r", "little")
+_IS_SEPARATOR = np.zeros(256, dtype=bool)
+_IS_SEPARATOR[[ord(c) for c in " \t\r\n/>"]] = True
 _DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s[^>]*?\bref\s*=\s*["\']([^"\']*)["\']')
 _CELL_OR_ROW = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\s/>])([^>]*)")
 _REF_ATTRIBUTE = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
 _REF = re.compile(rb"^\$?([A-Za-z]*)\$?(\d*)$")
 _PREFIXED = re.compile(rb"<[\w.-]+:(?:c|row)[\s/>]")
-#: Column letters and row digits read per reference on the quick way.
-_WIDTH = 16
+#: Column letters, row digits and closing quote read per reference on the quick way.
+_POSITIONS = np.arange(13)
 
 
 def column_number(letters: bytes) -> int:
@@ -92,33 +95,33 @@ class SheetExtent:
         self.max_row = max(self.max_row, row)
 
     def _quick(self, data: bytes) -> bool:
-        """Read every cell and row reference with numpy; False when the part is irregular."""
-        if (b":c" in data or b":row" in data) and _PREFIXED.search(data):
+        """Read every cell and row reference with numpy; False when the part is irregular.
+
+        Tags are found as two-byte words (``<c``, ``<r``) in both alignments of
+        the bytes, not through an array of every ``<`` position; only the
+        references that can hold the furthest column or row become numbers.
+        """
+        if b":" in data and (b":c" in data or b":row" in data) and _PREFIXED.search(data):
             return False
         arr = np.frombuffer(data + b"\0" * 24, dtype=np.uint8)
-        lt = np.flatnonzero(arr[: len(data)] == _LT)
-        if not len(lt):
-            return True
-        one, two = arr[lt + 1], arr[lt + 2]
-        cells = lt[(one == ord("c")) & np.isin(two, _SEPARATORS)]
-        rows = lt[
-            (one == ord("r"))
-            & (two == ord("o"))
-            & (arr[lt + 3] == ord("w"))
-            & np.isin(arr[lt + 4], _SEPARATORS)
+        cells = _pairs(data, _CELL_TAG)
+        cells = cells[_IS_SEPARATOR[arr[cells + 2]]]
+        rows = _pairs(data, _ROW_TAG)
+        rows = rows[
+            (arr[rows + 2] == ord("o")) & (arr[rows + 3] == ord("w")) & _IS_SEPARATOR[arr[rows + 4]]
         ]
         cell_refs = cells + 3  # '<c r="'
         row_refs = rows + 5  # '<row r="'
         for starts in (cell_refs, row_refs):
-            if not len(starts):
-                continue
-            regular = (
-                (arr[starts - 1] == ord(" "))
-                & (arr[starts] == ord("r"))
-                & (arr[starts + 1] == ord("="))
-                & (arr[starts + 2] == _QUOTE)
-            )
-            if not regular.all():
+            if (
+                len(starts)
+                and not (
+                    (arr[starts - 1] == ord(" "))
+                    & (arr[starts] == ord("r"))
+                    & (arr[starts + 1] == ord("="))
+                    & (arr[starts + 2] == _QUOTE)
+                ).all()
+            ):
                 return False
         last_cell = last_row = -1
         if len(cell_refs):
@@ -175,33 +178,85 @@ def _parse_ref(ref: bytes) -> tuple[int, int]:
     return column_number(letters), int(digits) if digits else 0
 
 
+def _pairs(data: bytes, word: int) -> np.ndarray:
+    """Sorted positions where the two bytes of ``word`` (little-endian) start."""
+    found = []
+    for shift in (0, 1):
+        words = np.frombuffer(data, dtype="<u2", offset=shift, count=(len(data) - shift) // 2)
+        found.append(np.flatnonzero(words == word) * 2 + shift)
+    return np.sort(np.concatenate(found), kind="stable")
+
+
 def _refs(arr: np.ndarray, starts: np.ndarray) -> tuple[int, int, int, int] | None:
     """(furthest column, furthest row, last column, last row) of the references
     starting at ``starts``, vectorised.
 
     None when a reference is not up to 3 letters, up to 9 digits and a quote.
+    The furthest column has the most letters, the furthest row the most
+    digits: only the references of that length are converted.
     """
-    window = arr[starts[:, None] + np.arange(_WIDTH)]
-    positions = np.arange(_WIDTH)
-    upper = (window >= ord("A")) & (window <= ord("Z"))
-    digit = (window >= ord("0")) & (window <= ord("9"))
-    n_letters = np.where(upper.all(axis=1), _WIDTH, np.argmin(upper, axis=1))
-    past = (positions >= n_letters[:, None]) & ~digit
-    end = np.where(past.any(axis=1), np.argmax(past, axis=1), _WIDTH)
+    window = arr[starts[:, None] + _POSITIONS]
+    upper = (window - np.uint8(ord("A"))) < 26  # uint8 arithmetic wraps: one test per byte
+    digit = (window - np.uint8(ord("0"))) < 10
+    n_letters = np.argmin(upper, axis=1)  # first non-letter (0 when all are letters)
+    past = ~digit & (n_letters[:, None] <= _POSITIONS)
+    end = np.argmax(past, axis=1)
     rows = np.arange(len(starts))
-    ok = (
-        (n_letters <= 3)
-        & (end - n_letters <= 9)
-        & (window[rows, np.minimum(end, _WIDTH - 1)] == _QUOTE)
-        & (end < _WIDTH)
-    )
-    if not ok.all():
+    if not (
+        (n_letters <= 3).all()
+        and (end - n_letters <= 9).all()
+        and (window[rows, end] == _QUOTE).all()
+        and past[rows, end].all()
+    ):
         return None
-    col = np.zeros(len(starts), dtype=np.int64)
-    row = np.zeros(len(starts), dtype=np.int64)
-    for k in range(12):
-        value = window[:, k].astype(np.int64)
-        if k < 3:
-            col = np.where(k < n_letters, col * 26 + value - 64, col)
-        row = np.where((k >= n_letters) & (k < end), row * 10 + value - 48, row)
-    return int(col.max()), int(row.max()), int(col[-1]), int(row[-1])
+    n_digits = end - n_letters
+    col = _furthest(window, n_letters, np.zeros_like(n_letters), 26, ord("A") - 1)
+    row = _furthest(window, n_digits, n_letters, 10, ord("0"))
+    last = len(starts) - 1
+    last_col = _number_at(window[last], 0, int(n_letters[last]), 26, ord("A") - 1)
+    last_row = _number_at(window[last], int(n_letters[last]), int(n_digits[last]), 10, ord("0"))
+    return col, row, last_col, last_row
+
+
+def _furthest(
+    window: np.ndarray, length: np.ndarray, offset: np.ndarray, base: int, zero: int
+) -> int:
+    """Largest number among the fields (``offset``, ``length``) of the greatest length.
+
+    Fields of one length compare as their bytes do; the few distinct offsets
+    (where the digits start after 1 to 3 letters) are taken one slice each.
+    """
+    longest = int(length.max())
+    if longest == 0:
+        return 0
+    weights = base ** np.arange(longest - 1, -1, -1, dtype=np.int64)
+    best = 0
+    widest = length == longest
+    for start in range(4):  # digits start after 0 to 3 letters
+        rows = widest & (offset == start)
+        if not rows.any():
+            continue
+        field = (
+            window[:, start : start + longest] if rows.all() else window[rows, start:][:, :longest]
+        )
+        top = field.max(axis=0) if longest == 1 else field[_lexmax(field)]
+        best = max(best, int((top.astype(np.int64) - zero) @ weights))
+    return best
+
+
+def _lexmax(field: np.ndarray) -> int:
+    """Row of the byte-wise greatest row of ``field`` (rows of equal width)."""
+    rows = np.arange(len(field))
+    for k in range(field.shape[1]):
+        column = field[rows, k]
+        rows = rows[column == column.max()]
+        if len(rows) == 1:
+            break
+    return int(rows[0])
+
+
+def _number_at(window: np.ndarray, offset: int, length: int, base: int, zero: int) -> int:
+    number = 0
+    for value in window[offset : offset + length].tolist():
+        number = number * base + value - zero
+    return number

@@ -122,6 +122,19 @@ def test_two_breakdown_families_of_one_key(seed: int) -> None:
     assert attack(raw, public, audit)["sensitive"] > 0
 
 
+def test_keys_of_one_shape_protected_with_one_search() -> None:
+    """Years of one shape share hypercube corners and solved witnesses; each stays protected."""
+    frame = make_table(
+        np.random.default_rng(4000),
+        {"PERS_STAT": STAT_LEAVES, "SEX": SEX_LEAVES, "AGE": AGE_LEAVES, "EXPLOIT": EXPLOIT_LEAVES},
+        families=[("PERS_STAT", "SEX", "AGE"), ("PERS_STAT", "SEX", "EXPLOIT")],
+        years=2,
+        counts=tiny_counts,
+    )
+    raw, public, audit = run(frame, method="hypercube")
+    assert attack(raw, public, audit)["sensitive"] > 0
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_cube_sex_age_exploit(seed: int) -> None:
     frame = make_table(np.random.default_rng(2000 + seed), CUBE)
