@@ -50,25 +50,12 @@ def make_parser(target: object | None = None) -> etree.XMLParser:
     return etree.XMLParser(target=target, **PARSER_OPTIONS)
 
 
-def iterparse(source: IO[bytes], events=("start", "end"), tag=None, source_name: str | None = None):
-    """lxml iterparse with the hardened options; refuses documents with a DTD.
-
-    Yields (event, element) pairs like ``etree.iterparse``. The DTD check runs
-    on every chunk libxml2 sees, so a doctype cannot hide past the first bytes.
-    """
-    guarded = DoctypeGuard(source, source_name)
-    kwargs = dict(PARSER_OPTIONS)
-    kwargs.pop("remove_pis")
-    return etree.iterparse(guarded, events=events, tag=tag, **kwargs)
-
-
 class DoctypeGuard:
     """A read-through file wrapper that raises on any DTD declaration."""
 
     def __init__(self, raw: IO[bytes], source_name: str | None = None) -> None:
         self._raw = raw
         self._tail = b""
-        self._offset = 0
         self.source_name = source_name
 
     def read(self, size: int = -1) -> bytes:
@@ -78,7 +65,6 @@ class DoctypeGuard:
             if b"<!" in window and _DOCTYPE.search(window):
                 raise refused_dtd(self.source_name)
             self._tail = window[-16:]
-            self._offset += len(chunk)
         return chunk
 
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from mosy_sdmx.categoricals import per_row
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import DatasetError
 from mosy_sdmx.structures.rules import AdditiveGroup, load_additive_groups
@@ -142,9 +143,7 @@ def strings(column: pd.Series) -> pd.Series:
     if isinstance(column.dtype, pd.CategoricalDtype):
         categories = np.asarray(column.cat.categories.astype(str), dtype=object)
         codes = column.cat.codes.to_numpy()
-        values = np.full(len(column), None, dtype=object)
-        values[codes >= 0] = categories[codes[codes >= 0]]
-        return pd.Series(values, index=column.index, dtype=object)
+        return pd.Series(per_row(codes, categories, None), index=column.index, dtype=object)
     missing = column.isna().to_numpy()
     values = column.astype(str).to_numpy(dtype=object)
     values[missing] = None

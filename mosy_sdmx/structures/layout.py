@@ -29,6 +29,8 @@ OBSERVATION_RELATIONSHIPS = (
 
 
 class AttachmentLevel(StrEnum):
+    """Where an attribute's value is attached: data set, group, series or observation."""
+
     DATASET = "dataset"
     GROUP = "group"
     SERIES = "series"
@@ -47,6 +49,8 @@ class ValueKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Component:
+    """One dimension, attribute or measure of a layout, with what its values may be."""
+
     id: str
     kind: ValueKind
     codelist: str | None = None
@@ -179,6 +183,21 @@ def _attachment(
     return AttachmentLevel.GROUP, dims
 
 
+def _component_kind(comp: object) -> str:
+    """What a component is, in SDMX words (messages never show sdmx1's class names)."""
+    if isinstance(comp, common.TimeDimension):
+        return "the time dimension"
+    if isinstance(comp, v21.MeasureDimension):
+        return "a measure dimension"
+    if isinstance(comp, common.DimensionComponent):
+        return "a dimension"
+    if isinstance(comp, common.DataAttribute):
+        return "an attribute"
+    if isinstance(comp, common.Component):
+        return "a measure"
+    return "no component"
+
+
 def check_components(dsd: common.BaseDataStructureDefinition) -> None:
     """Refuse a DSD whose components a reader could not use, naming the component.
 
@@ -202,7 +221,7 @@ def check_components(dsd: common.BaseDataStructureDefinition) -> None:
                 role == "measure"
                 and isinstance(comp, (common.DimensionComponent, common.DataAttribute))
             ):
-                problem = f"{ident} is listed as a {role} but is a {type(comp).__name__}"
+                problem = f"{ident} is listed as a {role} but is {_component_kind(comp)}"
             elif ident in seen:
                 problem = f"{ident} is both a {seen[ident]} and a {role}"
             if problem:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mosy_sdmx.categoricals import rows_where
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location
 from mosy_sdmx.structures.layout import ComponentLayout
@@ -36,11 +37,7 @@ class Encoded:
 
     def mask_in(self, allowed: set[str] | frozenset[str]) -> np.ndarray:
         """Rows whose value is in ``allowed`` (one isin over the distinct values)."""
-        hit = np.asarray(self.values.isin(list(allowed)), dtype=bool)
-        out = np.zeros(self.codes.size, dtype=bool)
-        valid = self.codes >= 0
-        out[valid] = hit[self.codes[valid]]
-        return out
+        return rows_where(self.codes, np.asarray(self.values.isin(list(allowed)), dtype=bool))
 
     def value_at(self, row: int) -> Any:
         c = self.codes[row]
@@ -92,7 +89,7 @@ class ValidationContext:
                 # Blank strings count as empty, as readers may keep them as a category.
                 blank = np.asarray(values.str.strip() == "", dtype=bool) if len(values) else None
                 if blank is not None and blank.any():
-                    codes = np.where(blank[np.maximum(codes, 0)] & (codes >= 0), -1, codes)
+                    codes = np.where(rows_where(codes, blank), -1, codes)
             else:
                 codes, uniques = pd.factorize(s, use_na_sentinel=True)
                 values = pd.Index(uniques)
@@ -100,7 +97,7 @@ class ValidationContext:
                     as_str = values.astype(str)
                     blank = np.asarray(as_str.str.strip() == "", dtype=bool)
                     if blank.any():
-                        codes = np.where(blank[np.maximum(codes, 0)] & (codes >= 0), -1, codes)
+                        codes = np.where(rows_where(codes, blank), -1, codes)
                     values = pd.Index(as_str)
                 codes = codes.astype(np.int32, copy=False)
             self._enc[column] = Encoded(codes, values)

@@ -13,12 +13,16 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
+    """Whether an issue rejects a submission or is only shown to its provider."""
+
     ERROR = "error"  # the submission is rejected
     WARNING = "warning"  # stored and shown to the provider
 
 
 @dataclass(frozen=True, slots=True)
 class IssueType:
+    """One issue code of the vocabulary: its severity, title, message template and fix."""
+
     code: str
     severity: Severity
     title: str

@@ -53,11 +53,13 @@ def test_check_depth_is_linear_on_wide_trees():
     safe_xml.check_depth(etree.fromstring(doc))
 
 
-def test_iterparse_refuses_late_doctype():
+def test_doctype_guard_refuses_a_late_doctype_split_across_reads():
     doc = b"<r>" + b" " * 100_000 + b"<!DOCTYPE x>" + b"</r>"
-    with pytest.raises(ParseError):
-        for _ in safe_xml.iterparse(io.BytesIO(doc)):
+    guard = safe_xml.DoctypeGuard(io.BytesIO(doc), "late.xml")
+    with pytest.raises(ParseError) as err:
+        while guard.read(100_005):  # the declaration straddles two reads
             pass
+    assert err.value.location.source == "late.xml"
 
 
 class _StopAt:

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from mosy_sdmx.categoricals import per_row
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.frame import finish_frame, lift_actions, to_float, urn_from_ref
@@ -501,7 +502,7 @@ def _split_cells(series: pd.Series) -> tuple[pd.Series, dict[str, str]]:
     unique = list(dict.fromkeys(ids))
     positions = np.array([unique.index(i) for i in ids], dtype=np.int64)
     codes = cats.cat.codes.to_numpy()
-    new_codes = np.where(codes >= 0, positions[np.maximum(codes, 0)] if len(positions) else -1, -1)
+    new_codes = per_row(codes, positions, -1)
     out = pd.Series(pd.Categorical.from_codes(new_codes, categories=unique), index=series.index)
     if not isinstance(series.dtype, pd.CategoricalDtype):
         out = out.astype(object).where(out.notna(), None).astype(series.dtype)

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mosy_sdmx.categoricals import per_row
 from mosy_sdmx.dataset import Action, Dataset, Header, LocalisedText, is_multi_value
 from mosy_sdmx.deviations import Deviation, tolerate
 from mosy_sdmx.exceptions import Location, ParseError
@@ -437,16 +438,11 @@ class _Decoded:
                 location=Location(source=self.source, component=comp["id"]),
             )
         if any(is_multi_value(v) for v in values):  # tuples and texts stay as they are
-            table = np.empty(len(values) + 1, dtype=object)
-            for i, value in enumerate(values):
-                table[i] = value
-            return pd.Series(table[np.where(codes >= 0, codes, len(values))], dtype=object)
+            return pd.Series(per_row(codes, list(values), None), dtype=object)
         cats = [None if v is None else str(v) for v in values]
         present = [c for c in cats if c is not None]
         if is_time or len(set(present)) != len(present) or len(present) != len(cats):
-            table = np.array([*cats, None], dtype=object)
-            out = table[np.where(codes >= 0, codes, len(cats))]
-            series = pd.Series(out, dtype=object)
+            series = pd.Series(per_row(codes, cats, None), dtype=object)
             return series.astype("str") if is_time else series.astype("category")
         return pd.Series(pd.Categorical.from_codes(codes, categories=cats))
 

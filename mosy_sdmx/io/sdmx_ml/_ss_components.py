@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mosy_sdmx import namespaces as ns
+from mosy_sdmx.categoricals import per_row
 from mosy_sdmx.exceptions import Location, ParseError
 from mosy_sdmx.io.sdmx_ml._read_header import StructureRef
 from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout, described_layout
@@ -51,9 +52,9 @@ def _measures_named_by_type(column: pd.Series) -> pd.Categorical:
     local = [str(c).rsplit(":", 1)[-1] for c in cat.cat.categories]
     names = sorted({n for n in local if n != PLAIN_OBS_TYPE})
     index = {n: i for i, n in enumerate(names)}
-    remap = np.array([index.get(n, -1) for n in local] + [-1], dtype=np.int64)
+    remap = np.array([index.get(n, -1) for n in local], dtype=np.int64)
     codes = np.asarray(cat.cat.codes, dtype=np.int64)
-    return pd.Categorical.from_codes(remap[np.where(codes >= 0, codes, len(local))], names)
+    return pd.Categorical.from_codes(per_row(codes, remap, -1), names)
 
 
 def explicit_measures(

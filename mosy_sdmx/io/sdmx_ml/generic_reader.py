@@ -119,7 +119,6 @@ class _GenericReader:
         self.level = "root"  # dataset | group | series | obs
         self.section: str | None = None  # SeriesKey, GroupKey, ObsKey, Attributes
         self.current: dict[str, str] = {}
-        self.group_attrs: dict[str, str] = {}
         # For error positions: start tags seen per kind, the generic prefix, and
         # the ordinal of each observation's <ObsValue> (8 bytes per observation).
         self.seen = {"Value": 0, "ObsValue": 0}

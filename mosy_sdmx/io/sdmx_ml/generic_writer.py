@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from mosy_sdmx import namespaces as ns
@@ -49,12 +50,10 @@ def write(
     ref = structure_ref(layout)
     where = plan(layout, dim_at_obs)
     require_key_columns(layout, dataset)
-    nsmap = {"message": ns.MESSAGE_21, "common": ns.COMMON_21, "generic": ns.GENERIC_21,
-             "xsi": ns.XSI}  # fmt: skip
     ds_attrs = {"structureRef": STRUCTURE_ID, "action": Action.parse(dataset.action).value}
     ds_values = dataset_attribute_values(dataset, where.dataset_attributes)
 
-    with message(stream, "GenericData", nsmap, ns.MESSAGE_21, ns.COMMON_21) as env:
+    with message(stream, "GenericData", ns.NSMAP_21_GENERIC, ns.MESSAGE_21, ns.COMMON_21) as env:
         env.header(dataset, ref, dim_at_obs, version="2.1", structure_specific=False)
         with env.xf.element(f"{{{ns.MESSAGE_21}}}DataSet", ds_attrs):
             if data_provider:
@@ -83,57 +82,62 @@ def write_body(
     """
     where = plan(layout, dimension_at_observation)
     data = dataset.data
-    n = len(data)
-
-    def values(names) -> list[Fragments]:
-        out = []
-        for name in names:
-            if name in data.columns:
-                numeric = is_numeric(layout, data[name], name)
-                out.append(
-                    fragments(
-                        data[name],
-                        lambda t, name=name: f'<{G}Value id="{name}" value="{t}"/>',
-                        numeric=numeric,
-                    )
-                )
-        return out
-
-    def attributes(names) -> list:
-        parts = values(names)
-        if not parts:
-            return []
-        has_any = np.zeros(n, dtype=bool)
-        for part in parts:
-            has_any |= part.codes >= 0
-        flag = np.where(has_any, 0, -1)
-        opening = Fragments(flag, pa.array([f"<{G}Attributes>", ""], pa.string()))
-        closing = Fragments(flag, pa.array([f"</{G}Attributes>", ""], pa.string()))
-        return [opening, *parts, closing]
-
-    measure = where.measures[0] if where.measures else None
-    obs_value = []
-    if measure and measure in data.columns:
-        numeric = is_numeric(layout, data[measure], measure)
-        obs_value = [
-            fragments(data[measure], lambda t: f'<{G}ObsValue value="{t}"/>', numeric=numeric)
-        ]
-
+    obs_value = _obs_value(data, layout, where.measures)
     if where.flat:
-        parts = [f"<{G}Obs><{G}ObsKey>", *values(where.obs_dimensions),
-                 f"</{G}ObsKey>", *obs_value, *attributes(where.obs_attributes),
+        parts = [f"<{G}Obs><{G}ObsKey>", *_values(data, layout, where.obs_dimensions),
+                 f"</{G}ObsKey>", *obs_value, *_attributes(data, layout, where.obs_attributes),
                  f"</{G}Obs>\n"]  # fmt: skip
-        write_flat(stream, n, parts)
+        write_flat(stream, len(data), parts)
         return
-    series = [f"<{G}Series><{G}SeriesKey>", *values(where.series_dimensions),
-              f"</{G}SeriesKey>", *attributes(where.series_attributes),
+    series = [f"<{G}Series><{G}SeriesKey>", *_values(data, layout, where.series_dimensions),
+              f"</{G}SeriesKey>", *_attributes(data, layout, where.series_attributes),
               "\n"]  # fmt: skip
     obs_dim = [
         fragments(data[d], lambda t: f'<{G}ObsDimension value="{t}"/>')
         for d in where.obs_dimensions
         if d in data.columns
     ]
-    obs = [f"<{G}Obs>", *obs_dim, *obs_value, *attributes(where.obs_attributes),
+    obs = [f"<{G}Obs>", *obs_dim, *obs_value, *_attributes(data, layout, where.obs_attributes),
            f"</{G}Obs>\n"]  # fmt: skip
     write_series(stream, data, where.series_dimensions, series, [] if series_only else obs,
                  f"</{G}Series>\n")  # fmt: skip
+
+
+def _values(data: pd.DataFrame, layout: ComponentLayout, names) -> list[Fragments]:
+    """One ``generic:Value`` per component present, as per-row fragments (empty when missing)."""
+    out = []
+    for name in names:
+        if name in data.columns:
+            numeric = is_numeric(layout, data[name], name)
+            out.append(
+                fragments(
+                    data[name],
+                    lambda t, name=name: f'<{G}Value id="{name}" value="{t}"/>',
+                    numeric=numeric,
+                )
+            )
+    return out
+
+
+def _attributes(data: pd.DataFrame, layout: ComponentLayout, names) -> list:
+    """The attribute values wrapped in ``generic:Attributes`` on the rows that carry one
+    (the schema wants at least one Value inside), decided column-wise."""
+    parts = _values(data, layout, names)
+    if not parts:
+        return []
+    has_any = np.zeros(len(data), dtype=bool)
+    for part in parts:
+        has_any |= part.codes >= 0
+    flag = np.where(has_any, 0, -1)
+    opening = Fragments(flag, pa.array([f"<{G}Attributes>", ""], pa.string()))
+    closing = Fragments(flag, pa.array([f"</{G}Attributes>", ""], pa.string()))
+    return [opening, *parts, closing]
+
+
+def _obs_value(data: pd.DataFrame, layout: ComponentLayout, measures) -> list[Fragments]:
+    """``generic:ObsValue`` of the primary measure, when the data has it."""
+    measure = measures[0] if measures else None
+    if not measure or measure not in data.columns:
+        return []
+    numeric = is_numeric(layout, data[measure], measure)
+    return [fragments(data[measure], lambda t: f'<{G}ObsValue value="{t}"/>', numeric=numeric)]

@@ -113,13 +113,8 @@ def _write(
     where = plan(layout, dim_at_obs)
     message_ns, common_ns, ss_ns = ns_for(version)
     structure_ns = ref.namespace(dim_at_obs)
-    nsmap = {
-        "message": message_ns,
-        "common": common_ns,
-        "ss": ss_ns,
-        "xsi": ns.XSI,
-        STRUCTURE_PREFIX: structure_ns,
-    }
+    conventional = ns.NSMAP_30_SS if version == "3.0" else ns.NSMAP_21_SS
+    nsmap = {**conventional, STRUCTURE_PREFIX: structure_ns}
     require_key_columns(layout, dataset)
 
     ds_attrs = {

@@ -43,6 +43,7 @@ ORDER = (
 
 
 def all_checks() -> list[Check]:
+    """Every registered check, in run order (structure first, plausibility last)."""
     rank = {name: i for i, name in enumerate(ORDER)}
     return sorted(REGISTRY, key=lambda chk: rank.get(chk.name, len(ORDER)))
 

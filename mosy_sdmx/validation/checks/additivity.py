@@ -82,7 +82,6 @@ class GroupFrame:
             pairs = pd.unique(self.gid[p & known] * n_codes + codes[self.rows][p & known])
             self.n_parts = np.bincount(pairs // n_codes, minlength=self.k)
         self.complete = self.n_parts == len(parts)
-        self.n_expected = len(parts)
 
     def group_of(self, row: int) -> int:
         return int(self.gid[np.searchsorted(self.rows, row)])

@@ -16,6 +16,8 @@ CheckFunc = Callable[[ValidationContext], None]
 
 @dataclass(frozen=True, slots=True)
 class Check:
+    """A named check and the issue codes it may report; called with the validation context."""
+
     name: str
     codes: tuple[str, ...]
     func: CheckFunc

@@ -6,6 +6,7 @@ import difflib
 
 import numpy as np
 
+from mosy_sdmx.categoricals import rows_where
 from mosy_sdmx.exceptions import Location, StructureNotFoundError
 from mosy_sdmx.structures.layout import ValueKind
 from mosy_sdmx.validation.checks.base import check
@@ -22,7 +23,7 @@ def check_codelists(ctx: ValidationContext) -> None:
             bad_values = ~np.asarray(enc.values.isin(list(comp.codes)), dtype=bool)
             if not bad_values.any():
                 continue
-            bad_rows = np.flatnonzero((enc.codes >= 0) & bad_values[np.maximum(enc.codes, 0)])
+            bad_rows = np.flatnonzero(rows_where(enc.codes, bad_values))
             ctx.flag(comp_id, bad_rows)
             # One suggestion per distinct bad value, not per row.
             hints = {v: suggest(ctx, comp_id, v) for v in enc.values[bad_values]}
@@ -90,7 +91,7 @@ def _apply(ctx: ValidationContext, allowed: dict[str, frozenset[str]], code: str
             bad &= np.asarray(enc.values.isin(list(listed)), dtype=bool)
         if not bad.any():
             continue
-        rows = ctx.unflagged(comp_id, (enc.codes >= 0) & bad[np.maximum(enc.codes, 0)])
+        rows = ctx.unflagged(comp_id, rows_where(enc.codes, bad))
         ctx.flag(comp_id, rows)
         ctx.collector.add_rows(
             code,
@@ -117,7 +118,7 @@ def check_lengths(ctx: ValidationContext) -> None:
         too_long = lengths > comp.max_length
         if not too_long.any():
             continue
-        rows = np.flatnonzero((enc.codes >= 0) & too_long[np.maximum(enc.codes, 0)])
+        rows = np.flatnonzero(rows_where(enc.codes, too_long))
         limit = comp.max_length
         ctx.collector.add_rows(
             "value-too-long",

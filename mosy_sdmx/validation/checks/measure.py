@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mosy_sdmx.categoricals import per_row, rows_where
 from mosy_sdmx.structures.layout import ValueKind
 from mosy_sdmx.validation.checks.base import check
 from mosy_sdmx.validation.context import ValidationContext
@@ -27,8 +28,8 @@ def _measure_values(ctx: ValidationContext) -> tuple[np.ndarray, np.ndarray]:
     enc = ctx.encoded(m)
     as_num = pd.to_numeric(pd.Series(enc.values, dtype=object).str.strip(), errors="coerce")
     per_value = as_num.to_numpy(dtype=np.float64, na_value=np.nan)
-    values = np.where(enc.codes >= 0, per_value[np.maximum(enc.codes, 0)], np.nan)
-    bad = (enc.codes >= 0) & np.isnan(per_value)[np.maximum(enc.codes, 0)]
+    values = per_row(enc.codes, per_value, np.nan)
+    bad = rows_where(enc.codes, np.isnan(per_value))
     return values, bad
 
 

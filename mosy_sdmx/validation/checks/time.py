@@ -11,6 +11,7 @@ from datetime import date
 
 import numpy as np
 
+from mosy_sdmx.categoricals import rows_where
 from mosy_sdmx.validation.checks.base import check
 from mosy_sdmx.validation.context import ValidationContext, combine_codes
 
@@ -90,7 +91,7 @@ def _check_years(ctx: ValidationContext, tp, already_bad: np.ndarray) -> None:
     out_values = numeric & ((year_num < lo) | (year_num > hi))
     if not out_values.any():
         return
-    rows = np.flatnonzero((tp.codes >= 0) & out_values[np.maximum(tp.codes, 0)] & ~already_bad)
+    rows = np.flatnonzero(rows_where(tp.codes, out_values) & ~already_bad)
     ctx.collector.add_rows(
         "period-out-of-range",
         rows,

@@ -6,13 +6,16 @@ under ``sdmx-standards/`` and the published specimens under ``specimens/``)
 with what mosy does with it (``read``, or ``refused: <error title>`` with the
 reason) and whether sdmx1 reads it too (``compared``: then the observations,
 their keys and values must be the same). A sample added to the shared folder
-fails the first test until the page has a row for it.
+fails the first test until the page has a row for it. The page is written by
+``tools/conformance_page.py`` from what the library does with each sample, and
+the last test fails when it is out of date.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +29,11 @@ from mosy_sdmx import read_datasets
 from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.structures import load_structures
 
+sys.path.insert(0, str(ROOT / "tools"))
+import conformance_page
+
 PAGE = ROOT / "docs" / "conformance.md"
 _ROW = re.compile(r"^\| `([^`]+)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|", re.MULTILINE)
-_SKIPPED = {".xsd", ".md", ".pdf", ".yaml", ".yml"}
 
 
 @dataclass(frozen=True)
@@ -38,25 +43,12 @@ class Row:
     sdmx1: str  # "compared" or a dash
 
 
-def _samples() -> list[str]:
-    """Every message file under sdmx-standards/ and specimens/ (schemas and docs aside)."""
-    found = []
-    for base in ("sdmx-standards", "specimens"):
-        for path in (SHARED / base).rglob("*"):
-            if not path.is_file() or path.suffix.lower() in _SKIPPED:
-                continue
-            if "schemas" in path.parts or path.name == "README.md":
-                continue
-            found.append(path.relative_to(SHARED).as_posix())
-    return sorted(found)
-
-
 def _table() -> dict[str, Row]:
     text = PAGE.read_text(encoding="utf-8")
     return {m[0]: Row(m[1].strip(), m[2].strip(), m[3].strip()) for m in _ROW.findall(text)}
 
 
-SAMPLES = _samples()
+SAMPLES = conformance_page.samples()
 TABLE = _table()
 
 
@@ -92,6 +84,13 @@ def test_sample_is_read_or_refused_as_the_page_says(name):
             assert not dataset.deviations, dataset.deviations  # the samples are conformant
     if row.sdmx1 == "compared":
         _compare_with_sdmx1(path, result)
+
+
+def test_the_page_is_what_the_generator_writes_from_the_corpus():
+    assert conformance_page.SHARED == SHARED
+    assert PAGE.read_text(encoding="utf-8") == conformance_page.render(), (
+        "docs/conformance.md is out of date: run python tools/conformance_page.py"
+    )
 
 
 # -- the comparison with sdmx1 ----------------------------------------------------

@@ -7,6 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+from csv_samples import THB_HEADER, THB_ROW, good_rows, thb_csv
 from io_samples import thb_layout
 from streams import OneWay
 
@@ -21,20 +22,6 @@ CSV_10 = (
     'ESTAT:NA_MAIN(1.6),A,B,2014-01,12.4,Y,"Normal, special and other values",N,A.B\n'
     'ESTAT:NA_MAIN(1.6),A,B,2014-02,10.8,Y,"Normal, special and other values",Y,A.B\n'
 )
-
-THB_HEADER = (
-    "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,DATA_SOURCE,PERS_STAT,SEX,AGE,CITIZEN,EXPLOIT,"
-    "TIME_PERIOD,OBS_VALUE,OBS_STATUS"
-)
-THB_ROW = "dataflow,MOSY:DF_THB_VICTIMS(1.0),I,A,AT,POL,PER_VICT,F,Y_GE18,AT,SEX,{year},{value},A"
-
-
-def thb_csv(rows: list[str], header: str = THB_HEADER, newline: str = "\n") -> bytes:
-    return (newline.join([header, *rows]) + newline).encode("utf-8")
-
-
-def good_rows(n: int = 3) -> list[str]:
-    return [THB_ROW.format(year=2015 + i, value=10 * i) for i in range(n)]
 
 
 @pytest.fixture(scope="module")

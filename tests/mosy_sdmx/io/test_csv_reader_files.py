@@ -11,8 +11,8 @@ import io
 
 import numpy as np
 import pytest
+from csv_samples import THB_HEADER, THB_ROW, good_rows, thb_csv
 from io_samples import thb_layout
-from test_csv_reader import THB_HEADER, THB_ROW, good_rows, thb_csv
 
 from mosy_sdmx.exceptions import ParseError
 from mosy_sdmx.io import read_data

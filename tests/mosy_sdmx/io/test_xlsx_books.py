@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 import pandas as pd
 import pytest
-from test_xlsx_template import fill_template
+from xlsx_samples import fill_template
 
 from mosy_sdmx.exceptions import ParseError
 from mosy_sdmx.io import read_data

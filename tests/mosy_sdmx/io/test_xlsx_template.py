@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils.cell import coordinate_from_string, range_boundaries
 from sdmx.model.common import DataProvider
+from xlsx_samples import fill_template, header_letters, load_workbook
 
 from mosy_sdmx.exceptions import ParseError, StructureNotFoundError
 from mosy_sdmx.io import read_data
@@ -59,15 +60,6 @@ def template_bytes(restricted) -> bytes:
     return buffer.getvalue()
 
 
-def _load(data: bytes) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(io.BytesIO(data))
-
-
-def _header(sheet) -> dict[str, str]:
-    """Component id -> column letter of the data sheet."""
-    return {c.value: c.column_letter for c in sheet[1] if c.value}
-
-
 def _codes_sheet(workbook) -> dict[str, list[str]]:
     sheet = workbook["Codes"]
     out = {}
@@ -91,19 +83,19 @@ def _range_values(workbook, formula: str) -> list[str]:
 
 
 def test_template_has_instructions_data_codes_and_a_hidden_meta_sheet(template_bytes) -> None:
-    workbook = _load(template_bytes)
+    workbook = load_workbook(template_bytes)
     assert workbook.sheetnames == ["Instructions", "Data", "Codes", "_mosy"]
     assert workbook["_mosy"].sheet_state == "veryHidden"
     assert workbook.active.title == "Instructions"
 
 
 def test_data_header_is_the_layouts_columns(template_bytes, restricted) -> None:
-    header = list(_header(_load(template_bytes)["Data"]))
+    header = list(header_letters(load_workbook(template_bytes)["Data"]))
     assert header == restricted.layout("EXR").all_columns()
 
 
 def test_codes_sheet_holds_exactly_the_providers_codes(template_bytes, restricted) -> None:
-    workbook = _load(template_bytes)
+    workbook = load_workbook(template_bytes)
     allowed = allowed_codes(restricted, "EXR", PROVIDER)
     in_sheet = _codes_sheet(workbook)
     layout = restricted.layout("EXR")
@@ -115,7 +107,7 @@ def test_codes_sheet_holds_exactly_the_providers_codes(template_bytes, restricte
 
 
 def test_codes_sheet_labels_are_the_codelists_english_names(template_bytes, restricted) -> None:
-    sheet = _load(template_bytes)["Codes"]
+    sheet = load_workbook(template_bytes)["Codes"]
     codelist = restricted.codelist(restricted.layout("EXR").components["OBS_STATUS"].codelist)
     header = {c.value: c.column for c in sheet[1] if c.value}
     column = header["OBS_STATUS"]
@@ -131,9 +123,9 @@ def test_codes_sheet_labels_are_the_codelists_english_names(template_bytes, rest
 def test_dropdowns_point_at_the_codes_ranges_over_the_prepared_rows(
     template_bytes, restricted
 ) -> None:
-    workbook = _load(template_bytes)
+    workbook = load_workbook(template_bytes)
     data = workbook["Data"]
-    letters = _header(data)
+    letters = header_letters(data)
     allowed = allowed_codes(restricted, "EXR", PROVIDER)
     lists = {}
     for validation in data.data_validations.dataValidation:
@@ -151,8 +143,8 @@ def test_dropdowns_point_at_the_codes_ranges_over_the_prepared_rows(
 
 
 def test_value_column_accepts_numbers_only(template_bytes, restricted) -> None:
-    data = _load(template_bytes)["Data"]
-    letter = _header(data)["OBS_VALUE"]
+    data = load_workbook(template_bytes)["Data"]
+    letter = header_letters(data)["OBS_VALUE"]
     checks = [v for v in data.data_validations.dataValidation if f"{letter}2" in str(v.sqref)]
     assert len(checks) == 1 and checks[0].type in ("decimal", "whole")
 
@@ -160,7 +152,7 @@ def test_value_column_accepts_numbers_only(template_bytes, restricted) -> None:
 def test_instructions_name_flow_provider_and_unknown_value_rule(template_bytes, restricted) -> None:
     text = " ".join(
         str(v)
-        for row in _load(template_bytes)["Instructions"].iter_rows(values_only=True)
+        for row in load_workbook(template_bytes)["Instructions"].iter_rows(values_only=True)
         for v in row
         if v
     )
@@ -177,21 +169,6 @@ def test_unknown_provider_is_structure_not_found(restricted) -> None:
 
 
 # -- a filled template reads back ------------------------------------------------
-
-
-def fill_template(template: bytes, rows: list[dict], edit=None) -> bytes:
-    """The template with ``rows`` (component id -> value) typed in from row 2; then ``edit``."""
-    workbook = _load(template)
-    sheet = workbook["Data"]
-    letters = _header(sheet)
-    for number, row in enumerate(rows, start=2):
-        for cid, value in row.items():
-            sheet[f"{letters[cid]}{number}"] = value
-    if edit is not None:
-        edit(workbook)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 FILLED = [
@@ -260,7 +237,7 @@ def _parse_error(data: bytes) -> ParseError:
 def test_non_numeric_value_names_its_cell(template_bytes) -> None:
     rows = [dict(FILLED[0]), dict(FILLED[1], OBS_VALUE="twelve")]
     error = _parse_error(fill_template(template_bytes, rows))
-    letter = _header(_load(template_bytes)["Data"])["OBS_VALUE"]
+    letter = header_letters(load_workbook(template_bytes)["Data"])["OBS_VALUE"]
     assert (error.location.sheet, error.location.cell) == ("Data", f"{letter}3")
     assert "twelve" in str(error)
 
@@ -273,10 +250,10 @@ def test_boolean_value_is_not_a_number(template_bytes) -> None:
 def test_missing_column_names_the_header_cell(template_bytes) -> None:
     def drop_currency(workbook):
         sheet = workbook["Data"]
-        letter = _header(sheet)["CURRENCY"]
+        letter = header_letters(sheet)["CURRENCY"]
         sheet[f"{letter}1"] = None
 
-    letter = _header(_load(template_bytes)["Data"])["CURRENCY"]
+    letter = header_letters(load_workbook(template_bytes)["Data"])["CURRENCY"]
     error = _parse_error(fill_template(template_bytes, FILLED, drop_currency))
     assert (error.location.sheet, error.location.cell) == ("Data", f"{letter}1")
     assert error.location.component == "CURRENCY"
@@ -288,7 +265,7 @@ def test_empty_data_sheet(template_bytes) -> None:
     assert error.title == "Empty data sheet"
 
 
-def test_unknown_column_header(template_bytes) -> None:
+def test_unknown_columnheader_letters(template_bytes) -> None:
     def rename(workbook):
         workbook["Data"]["A1"] = "FREQUENCY"
 
