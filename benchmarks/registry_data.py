@@ -88,7 +88,8 @@ def client_main(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         total = 0
         lines = 0
-        with httpx.stream("GET", url, headers={"accept": args.accept}, timeout=600) as response:
+        headers = json.loads(args.headers or "{}") | {"accept": args.accept}
+        with httpx.stream("GET", url, headers=headers, timeout=600) as response:
             for chunk in response.iter_raw(1 << 20):
                 total += len(chunk)
                 lines += chunk.count(b"\n")
@@ -197,6 +198,7 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
     from registry.store.changes import Actor
     from registry.store.observations import store_dataset
     from registry.store.structures import StructureCache
+    from registry.store.tokens import Role, create_token
 
     results: dict = {"database": kind, "observations": n_obs}
     database_url = None
@@ -213,6 +215,9 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
         engine = prepare_store(settings).engine
         with engine.connect() as conn:
             structures = StructureCache().get(conn).structures
+        with engine.begin() as conn:  # DF_THB_VICTIMS is restricted: read as an admin
+            secret = create_token(conn, name="bench", role=Role.ADMIN)[1]
+        auth = {"authorization": f"Bearer {secret}"}
         layout = structures.layout(FLOW)
         dataset = make_dataset(n_obs)
         path = folder / "victims.csv"
@@ -243,21 +248,23 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
             slice_url = f"{server.url}{base}/{key}"
             results["slice"] = {"key": key, "observations": slice_n} | measure(
                 slice_url, "latency", requests=400, concurrency=8,
-                headers=json.dumps({"accept": CSV2}),
+                headers=json.dumps({"accept": CSV2, **auth}),
             )  # fmt: skip
             print(f"[{kind}] slice {results['slice']}", flush=True)
             for name, accept in (("csv20", CSV2), ("ss21", SS21)):
-                got = measure(f"{server.url}{base}/*", "stream", accept=accept)
+                got = measure(
+                    f"{server.url}{base}/*", "stream", accept=accept, headers=json.dumps(auth)
+                )
                 got["obs_per_s"] = n_obs / got["seconds"]
                 results[f"whole_{name}"] = got
                 print(f"[{kind}] whole {name}: {got['obs_per_s']:.0f} obs/s", flush=True)
             results["rss_growth_mb"] = server.workers_rss_mb() - rss_before
             import httpx
 
-            etag = httpx.get(slice_url, headers={"accept": CSV2}).headers["etag"]
+            etag = httpx.get(slice_url, headers={"accept": CSV2, **auth}).headers["etag"]
             results["not_modified"] = measure(
                 slice_url, "latency", requests=400, concurrency=8,
-                headers=json.dumps({"accept": CSV2, "if-none-match": etag}),
+                headers=json.dumps({"accept": CSV2, "if-none-match": etag, **auth}),
             )  # fmt: skip
             since = datetime.now(UTC) - timedelta(seconds=0)
             time.sleep(1.1)
@@ -270,7 +277,7 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
             stamp = since.isoformat().replace("+00:00", "Z")
             results["updated_after"] = measure(
                 f"{server.url}{base}/*?updatedAfter={stamp}", "latency", requests=80,
-                concurrency=1, headers=json.dumps({"accept": CSV2}),
+                concurrency=1, headers=json.dumps({"accept": CSV2, **auth}),
             )  # fmt: skip
             print(f"[{kind}] updatedAfter {results['updated_after']}", flush=True)
         results["floor"] = floor(engine, kind, key, layout, since)

@@ -32,6 +32,7 @@ from mosy_sdmx.structures import StructureSet
 from registry.conditional import make_etag
 from registry.conditional import not_modified as client_is_current
 from registry.conditional import validators as revision_validators
+from registry.data_access import data_reader
 from registry.errors import ApiError
 from registry.negotiation import Offer, choose
 from registry.store.data_queries import (
@@ -163,12 +164,15 @@ class Prepared:
     #: structures' change times: what the validators are made of.
     revision: Revision
     etag: str
+    #: A restricted dataflow's answer depends on the caller: no shared caches.
+    restricted: bool = False
 
 
 def prepare(
     request: Request, view: StructureView, conn, query: DataQuery, fmt: Negotiated, kind: str
 ) -> Prepared:
     flow_id = find_dataflow(view.structures, query)
+    query = data_reader(request, conn, view.structures, flow_id, query)
     layout = view.structures.layout(flow_id)
     bound = bind(query, layout)
     flow = FlowRef.of_layout(layout)
@@ -176,11 +180,12 @@ def prepare(
     moment = max(data.updated_at, view.revision.updated_at).astimezone(UTC)
     revision = Revision(flow.scope, data.number, moment)
     target = request.url.path + "?" + "&".join(sorted(str(request.query_params).split("&")))
-    options = repr(sorted(fmt.options.items()))
+    options = repr(sorted(fmt.options.items())) + repr(query.providers)
     etag = make_etag(
         revision, kind, target, fmt.offer.media_type, options, f"s{view.revision.number}"
     )
-    return Prepared(bound, flow, revision, etag)
+    restricted = not view.structures.is_public(flow_id)
+    return Prepared(bound, flow, revision, etag, restricted)
 
 
 def not_modified(request: Request, prepared: Prepared) -> bool:
@@ -190,7 +195,7 @@ def not_modified(request: Request, prepared: Prepared) -> bool:
 
 def validators(prepared: Prepared) -> dict[str, str]:
     headers = revision_validators(prepared.revision, prepared.etag)
-    headers["Cache-Control"] = "no-cache"
+    headers["Cache-Control"] = "private, no-cache" if prepared.restricted else "no-cache"
     headers["Vary"] = "Accept, Accept-Encoding"
     return headers
 

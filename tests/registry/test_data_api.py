@@ -9,7 +9,7 @@ import time
 
 import pandas as pd
 import pytest
-from registry_data import FLOW, PROVIDERS, load, victims
+from registry_data import FLOW, PROVIDERS, admin_headers, load, victims
 from schemas import assert_valid_json, assert_valid_xml
 
 import mosy_sdmx as ms
@@ -252,6 +252,7 @@ def changing(fresh_settings, fresh_client, tmp_path):
         structures = StructureCache().get(conn).structures
     data = victims(structures, "AT_MOI")
     load(engine, structures, data, tmp_path, provider="AT_MOI")
+    fresh_client.headers.update(admin_headers(engine))
 
     def apply(dataset, **kw):
         return load(engine, structures, dataset, tmp_path, provider="AT_MOI", **kw).result
