@@ -57,15 +57,17 @@ def client_main(args: argparse.Namespace) -> None:
     url = args.url
     if args.what == "latency":
         headers = json.loads(args.headers or "{}")
+        urls = json.loads(Path(args.urls).read_text()) if args.urls else [url]
         timings: list[float] = []
         sizes: list[int] = []
         lock = threading.Lock()
 
-        def one(_: int) -> None:
+        def one(worker: int) -> None:
             with httpx.Client(timeout=120) as client:
-                for _ in range(args.requests // args.concurrency):
+                for i in range(args.requests // args.concurrency):
+                    target = urls[(i * args.concurrency + worker) % len(urls)]
                     started = time.perf_counter()
-                    response = client.get(url, headers=headers)
+                    response = client.get(target, headers=headers)
                     elapsed = time.perf_counter() - started
                     with lock:
                         timings.append(elapsed)
@@ -88,7 +90,8 @@ def client_main(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         total = 0
         lines = 0
-        with httpx.stream("GET", url, headers={"accept": args.accept}, timeout=600) as response:
+        headers = json.loads(args.headers or "{}") | {"accept": args.accept}
+        with httpx.stream("GET", url, headers=headers, timeout=600) as response:
             for chunk in response.iter_raw(1 << 20):
                 total += len(chunk)
                 lines += chunk.count(b"\n")
@@ -96,12 +99,19 @@ def client_main(args: argparse.Namespace) -> None:
         print(json.dumps({"seconds": seconds, "bytes": total, "lines": lines}))
 
 
-def measure(url: str, what: str, **options) -> dict:
+def measure(url: str, what: str, server: Server | None = None, **options) -> dict:
+    """Run the load generator in a second process; with ``server``, its CPU time too."""
     cmd = [sys.executable, __file__, "client", "--url", url, "--what", what]
     for key, value in options.items():
         cmd += [f"--{key}", str(value)]
+    before = server.cpu_seconds() if server else 0.0
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    if server is not None:
+        got["server_cpu_s"] = server.cpu_seconds() - before
+        if "n" in got:
+            got["server_cpu_ms_per_request"] = 1000 * got["server_cpu_s"] / got["n"]
+    return got
 
 
 # -- server ------------------------------------------------------------------------------------
@@ -149,6 +159,21 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server and its workers (not the database server's)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        pids = [self.process.pid]
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
     def workers_rss_mb(self) -> float:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         pids = children.read_text().split() if children.exists() else []
@@ -166,17 +191,19 @@ class Server:
 # -- the run ------------------------------------------------------------------------------------
 
 
+SLICE_DIMENSIONS = (
+    ("DATA_SOURCE", "SEX", "AGE"),
+    ("DATA_SOURCE", "PERS_STAT", "SEX"),
+    ("DATA_SOURCE", "SEX", "EXPLOIT"),
+    ("DATA_SOURCE", "PERS_STAT", "AGE"),
+)
+
+
 def pick_slice(data, layout, target: int = 1000) -> tuple[str, int]:
     """A v2 key whose slice holds about ``target`` observations."""
     frame = data.data
     best = None
-    candidates = (
-        ("DATA_SOURCE", "SEX", "AGE"),
-        ("DATA_SOURCE", "PERS_STAT", "SEX"),
-        ("DATA_SOURCE", "SEX", "EXPLOIT"),
-        ("DATA_SOURCE", "PERS_STAT", "AGE"),
-    )
-    for dims in candidates:
+    for dims in SLICE_DIMENSIONS:
         counts = frame.groupby(list(dims), observed=True).size()
         codes, n = min(counts.items(), key=lambda item: abs(item[1] - target))
         if best is None or abs(n - target) < abs(best[2] - target):
@@ -185,6 +212,22 @@ def pick_slice(data, layout, target: int = 1000) -> tuple[str, int]:
     chosen = dict(zip(dims, codes, strict=True))
     key = ".".join(chosen.get(d, "*") for d in layout.dimensions)
     return key, int(n)
+
+
+def distinct_slices(data, layout, target: int, count: int = 400) -> list[str]:
+    """Up to ``count`` different v2 keys of about ``target`` observations each (so that no
+    answer is served twice: the cold path)."""
+    frame = data.data
+    keys: list[str] = []
+    for dims in SLICE_DIMENSIONS:
+        counts = frame.groupby(list(dims), observed=True).size()
+        for codes, n in counts.items():
+            if 0.5 * target <= n <= 1.5 * target:
+                chosen = dict(zip(dims, codes, strict=True))
+                keys.append(".".join(chosen.get(d, "*") for d in layout.dimensions))
+    periods = ["", "?startPeriod=2009", "?startPeriod=2010", "?endPeriod=2024"]
+    out = [key + p for p in periods for key in keys]
+    return out[:count]
 
 
 def run_db(kind: str, n_obs: int, folder: Path) -> dict:
@@ -197,6 +240,7 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
     from registry.store.changes import Actor
     from registry.store.observations import store_dataset
     from registry.store.structures import StructureCache
+    from registry.store.tokens import Role, create_token
 
     results: dict = {"database": kind, "observations": n_obs}
     database_url = None
@@ -213,25 +257,33 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
         engine = prepare_store(settings).engine
         with engine.connect() as conn:
             structures = StructureCache().get(conn).structures
+        with engine.begin() as conn:  # DF_THB_VICTIMS is restricted: read as an admin
+            secret = create_token(conn, name="bench", role=Role.ADMIN)[1]
+        auth = {"authorization": f"Bearer {secret}"}
         layout = structures.layout(FLOW)
         dataset = make_dataset(n_obs)
         path = folder / "victims.csv"
         if not path.exists():
             ms.write_data(dataset, path, "sdmx-csv-2.0", structures, flow=FLOW)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         read = ms.read_data(path, structures, flow=FLOW)
-        t_read = time.perf_counter() - started
+        t_read, c_read = time.perf_counter() - started, time.process_time() - cpu
         report = ms.validate(read, structures, provider="PT_NREM")
         t_validate = time.perf_counter() - started - t_read
+        c_validate = time.process_time() - cpu - c_read
         with engine.begin() as conn:
             store_dataset(conn, read, layout=layout, provider="PT_NREM", actor=Actor("bench"))
-        t_total = time.perf_counter() - started
+        t_total, c_total = time.perf_counter() - started, time.process_time() - cpu
         results["load"] = {
             "read_s": t_read,
             "validate_s": t_validate,
             "store_s": t_total - t_read - t_validate,
             "total_s": t_total,
+            "cpu_read_s": c_read,
+            "cpu_validate_s": c_validate,
+            "cpu_store_s": c_total - c_read - c_validate,
+            "cpu_total_s": c_total,
             "issues": report.stats.get("counts", {}),
         }
         print(f"[{kind}] bulk load {n_obs}: {t_total:.1f} s", flush=True)
@@ -239,25 +291,37 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
         key, slice_n = pick_slice(read, layout)
         base = f"/sdmx/3.0/data/dataflow/MOSY/{FLOW}/1.0.0"
         with Server(data_dir, database_url) as server:
-            rss_before = server.workers_rss_mb()
             slice_url = f"{server.url}{base}/{key}"
             results["slice"] = {"key": key, "observations": slice_n} | measure(
-                slice_url, "latency", requests=400, concurrency=8,
-                headers=json.dumps({"accept": CSV2}),
+                slice_url, "latency", server, requests=400, concurrency=8,
+                headers=json.dumps({"accept": CSV2, **auth}),
             )  # fmt: skip
             print(f"[{kind}] slice {results['slice']}", flush=True)
+            urls = folder / f"slices-{kind}.json"
+            cold = distinct_slices(read, layout, slice_n)
+            urls.write_text(json.dumps([f"{server.url}{base}/{k}" for k in cold]))
+            results["slice_cold"] = {"queries": len(cold)} | measure(
+                slice_url, "latency", server, requests=len(cold), concurrency=8,
+                headers=json.dumps({"accept": CSV2, **auth}), urls=urls,
+            )  # fmt: skip
+            print(f"[{kind}] slice, distinct queries {results['slice_cold']}", flush=True)
+            rss_before = server.workers_rss_mb()  # streaming's own growth, after the slices
             for name, accept in (("csv20", CSV2), ("ss21", SS21)):
-                got = measure(f"{server.url}{base}/*", "stream", accept=accept)
+                got = measure(
+                    f"{server.url}{base}/*", "stream", server, accept=accept,
+                    headers=json.dumps(auth),
+                )  # fmt: skip
                 got["obs_per_s"] = n_obs / got["seconds"]
+                got["obs_per_server_cpu_s"] = n_obs / max(got["server_cpu_s"], 1e-9)
                 results[f"whole_{name}"] = got
                 print(f"[{kind}] whole {name}: {got['obs_per_s']:.0f} obs/s", flush=True)
             results["rss_growth_mb"] = server.workers_rss_mb() - rss_before
             import httpx
 
-            etag = httpx.get(slice_url, headers={"accept": CSV2}).headers["etag"]
+            etag = httpx.get(slice_url, headers={"accept": CSV2, **auth}).headers["etag"]
             results["not_modified"] = measure(
-                slice_url, "latency", requests=400, concurrency=8,
-                headers=json.dumps({"accept": CSV2, "if-none-match": etag}),
+                slice_url, "latency", server, requests=400, concurrency=8,
+                headers=json.dumps({"accept": CSV2, "if-none-match": etag, **auth}),
             )  # fmt: skip
             since = datetime.now(UTC) - timedelta(seconds=0)
             time.sleep(1.1)
@@ -267,10 +331,19 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
                 store_dataset(
                     conn, changed, layout=layout, provider="PT_NREM", actor=Actor("bench")
                 )
-            stamp = since.isoformat().replace("+00:00", "Z")
+            # Distinct moments (milliseconds apart, all before the change): distinct URLs,
+            # so every request is answered from the store, none from kept answers.
+            stamps = [
+                (since - timedelta(milliseconds=k)).isoformat(timespec="milliseconds")
+                for k in range(80)
+            ]
+            urls = folder / f"updated-{kind}.json"
+            urls.write_text(json.dumps([
+                f"{server.url}{base}/*?updatedAfter={s.replace('+00:00', 'Z')}" for s in stamps
+            ]))  # fmt: skip
             results["updated_after"] = measure(
-                f"{server.url}{base}/*?updatedAfter={stamp}", "latency", requests=80,
-                concurrency=1, headers=json.dumps({"accept": CSV2}),
+                slice_url, "latency", server, requests=80, concurrency=1,
+                headers=json.dumps({"accept": CSV2, **auth}), urls=urls,
             )  # fmt: skip
             print(f"[{kind}] updatedAfter {results['updated_after']}", flush=True)
         results["floor"] = floor(engine, kind, key, layout, since)
@@ -331,9 +404,23 @@ def report(results: list[dict]) -> None:
         f"{r['load']['read_s']:.1f}/{r['load']['validate_s']:.1f}/{r['load']['store_s']:.1f}"
         for r in results
     ])  # fmt: skip
+    row("  CPU s: read / validate / store", [
+        f"{r['load']['cpu_read_s']:.1f}/{r['load']['cpu_validate_s']:.1f}/"
+        f"{r['load']['cpu_store_s']:.1f}"
+        for r in results
+    ])  # fmt: skip
     row("key slice obs", [str(r["slice"]["observations"]) for r in results])
     row("key slice p50 / p99 ms (c=8)", [
         f"{r['slice']['p50_ms']:.0f} / {r['slice']['p99_ms']:.0f}" for r in results
+    ])  # fmt: skip
+    row("  server CPU ms / request", [
+        f"{r['slice']['server_cpu_ms_per_request']:.1f}" for r in results
+    ])  # fmt: skip
+    row("distinct slices p50 / p99 ms (c=8)", [
+        f"{r['slice_cold']['p50_ms']:.0f} / {r['slice_cold']['p99_ms']:.0f}" for r in results
+    ])  # fmt: skip
+    row("  server CPU ms / request", [
+        f"{r['slice_cold']['server_cpu_ms_per_request']:.1f}" for r in results
     ])  # fmt: skip
     row("  floor: plain SQL p50 ms", [f"{r['floor']['slice_p50_ms']:.1f}" for r in results])
     row("  ratio to floor", [
@@ -343,6 +430,11 @@ def report(results: list[dict]) -> None:
     row(
         "whole flow SDMX-ML 2.1 SS obs/s", [f"{r['whole_ss21']['obs_per_s']:,.0f}" for r in results]
     )
+    row("  obs per server CPU second, CSV / SS", [
+        f"{r['whole_csv20']['obs_per_server_cpu_s'] / 1000:,.0f}k / "
+        f"{r['whole_ss21']['obs_per_server_cpu_s'] / 1000:,.0f}k"
+        for r in results
+    ])  # fmt: skip
     row(
         "  floor: plain SQL fetch obs/s", [f"{r['floor']['whole_obs_per_s']:,.0f}" for r in results]
     )
@@ -351,8 +443,16 @@ def report(results: list[dict]) -> None:
     ])  # fmt: skip
     row("server RSS growth (MB, 2 workers)", [f"{r['rss_growth_mb']:.0f}" for r in results])
     row("updatedAfter 1,000 of 1M p50 ms", [f"{r['updated_after']['p50_ms']:.0f}" for r in results])
+    row("  server CPU ms / request", [
+        f"{r['updated_after']['server_cpu_ms_per_request']:.1f}" for r in results
+    ])  # fmt: skip
     row("  floor: plain SQL p50 ms", [f"{r['floor']['updated_after_p50_ms']:.1f}" for r in results])
     row("304 If-None-Match p50 ms (c=8)", [f"{r['not_modified']['p50_ms']:.1f}" for r in results])
+    row("  server CPU ms / request", [
+        f"{r['not_modified']['server_cpu_ms_per_request']:.1f}" for r in results
+    ])  # fmt: skip
+    load = os.getloadavg()
+    print(f"\nload average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 
 
 def main() -> None:
@@ -364,6 +464,7 @@ def main() -> None:
     client.add_argument("--requests", type=int, default=400)
     client.add_argument("--concurrency", type=int, default=8)
     client.add_argument("--headers")
+    client.add_argument("--urls", help="a JSON file of URLs to cycle through")
     client.add_argument("--accept", default=CSV2)
     parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--observations", type=int, default=1_000_000)

@@ -27,6 +27,7 @@ COMMON_30 = f"{_BASE}/v3_0/common"
 STRUCTURE_30 = f"{_BASE}/v3_0/structure"
 SS_30 = f"{_BASE}/v3_0/data/structurespecific"
 FOOTER_30 = f"{_BASE}/v3_0/message/footer"
+REGISTRY_30 = f"{_BASE}/v3_0/registry"
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML = "http://www.w3.org/XML/1998/namespace"

@@ -22,6 +22,7 @@ from registry.db.migrate import check_schema
 from registry.errors import install_error_handlers
 from registry.middleware import LimitsMiddleware, RequestIdMiddleware, TrailingSlashMiddleware
 from registry.portal import mount_static
+from registry.publication.worker import BackgroundWorker
 from registry.routers import ROUTERS
 from registry.settings import Settings, load_settings
 from registry.store.structures import StructureCache
@@ -49,9 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         app.state.engine = engine
         app.state.structure_cache = StructureCache()
+        worker = BackgroundWorker(engine, settings).start() if settings.background_worker else None
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             engine.dispose()
 
     app = FastAPI(

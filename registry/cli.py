@@ -207,6 +207,7 @@ def data_load(
     from mosy_sdmx.dataset import Action
     from mosy_sdmx.validation.render import render_text
     from registry.loading import load_file
+    from registry.publication.publish import publish_pending
     from registry.store.changes import CLI
 
     if action is not None and action.lower() not in ("append", "replace", "delete"):
@@ -228,6 +229,7 @@ def data_load(
     except MosyError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+        published = publish_pending(engine) if outcome.accepted else []
     finally:
         engine.dispose()
     if not outcome.accepted:
@@ -243,6 +245,10 @@ def data_load(
         f"({result.action.value}, load {result.load_pk}): {result.added} added, "
         f"{result.changed} changed, {result.deleted} deleted, {result.unchanged} unchanged"
     )
+    if published:
+        out.print(
+            f"published: release(s) {', '.join(map(str, published))} (public dataflows updated)"
+        )
 
 
 @data_app.command("list")

@@ -29,9 +29,11 @@ from mosy_sdmx.formats import DataFormat
 from mosy_sdmx.io.streaming import DataSetPart, stream_data
 from mosy_sdmx.rest.data import BoundQuery, DataQuery, bind
 from mosy_sdmx.structures import StructureSet
+from registry.compression import choose_encoding, compress_bytes
 from registry.conditional import make_etag
 from registry.conditional import not_modified as client_is_current
 from registry.conditional import validators as revision_validators
+from registry.data_access import data_reader
 from registry.errors import ApiError
 from registry.negotiation import Offer, choose
 from registry.store.data_queries import (
@@ -40,10 +42,11 @@ from registry.store.data_queries import (
     load_times,
     observation_statement,
     resolve,
-    selection_rows,
+    selection_batches,
 )
 from registry.store.observations import FlowRef
 from registry.store.revisions import Revision, get_revision
+from registry.store.series_keys import SeriesKeys
 from registry.store.structures import StructureView
 
 
@@ -163,12 +166,15 @@ class Prepared:
     #: structures' change times: what the validators are made of.
     revision: Revision
     etag: str
+    #: A restricted dataflow's answer depends on the caller: no shared caches.
+    restricted: bool = False
 
 
 def prepare(
     request: Request, view: StructureView, conn, query: DataQuery, fmt: Negotiated, kind: str
 ) -> Prepared:
     flow_id = find_dataflow(view.structures, query)
+    query = data_reader(request, conn, view.structures, flow_id, query)
     layout = view.structures.layout(flow_id)
     bound = bind(query, layout)
     flow = FlowRef.of_layout(layout)
@@ -176,11 +182,12 @@ def prepare(
     moment = max(data.updated_at, view.revision.updated_at).astimezone(UTC)
     revision = Revision(flow.scope, data.number, moment)
     target = request.url.path + "?" + "&".join(sorted(str(request.query_params).split("&")))
-    options = repr(sorted(fmt.options.items()))
+    options = repr(sorted(fmt.options.items())) + repr(query.providers)
     etag = make_etag(
         revision, kind, target, fmt.offer.media_type, options, f"s{view.revision.number}"
     )
-    return Prepared(bound, flow, revision, etag)
+    restricted = not view.structures.is_public(flow_id)
+    return Prepared(bound, flow, revision, etag, restricted)
 
 
 def not_modified(request: Request, prepared: Prepared) -> bool:
@@ -190,7 +197,7 @@ def not_modified(request: Request, prepared: Prepared) -> bool:
 
 def validators(prepared: Prepared) -> dict[str, str]:
     headers = revision_validators(prepared.revision, prepared.etag)
-    headers["Cache-Control"] = "no-cache"
+    headers["Cache-Control"] = "private, no-cache" if prepared.restricted else "no-cache"
     headers["Vary"] = "Accept, Accept-Encoding"
     return headers
 
@@ -199,41 +206,51 @@ def validators(prepared: Prepared) -> dict[str, str]:
 
 
 def _frames(
-    engine: Engine, selection: Selection, attribute_sets: AttributeSets
+    engine: Engine,
+    selection: Selection,
+    attribute_sets: AttributeSets,
+    series_keys: SeriesKeys | None = None,
 ) -> Iterator[tuple[DataSetPart, pd.DataFrame]]:
-    """Chunks of the answer as (data set part, frame of components), read in one connection."""
+    """Chunks of the answer as (data set part, frame of components), read in one connection.
+
+    Observations come as Arrow tables; their keys from the process's series codes
+    (``SeriesKeys``), periods and attributes as categoricals, so a chunk costs a few
+    numpy operations per column whatever its size.
+    """
     bound = selection.bound
     layout = bound.layout
-    series = selection.series
-    index = pd.Index(series["pk"].to_numpy())
-    series_only = bound.query.series_only
-    with engine.connect() as conn:
-        times = load_times(conn, selection.flow_pk) if selection.history else {}
-        if series_only:
-            yield from _series_frames(conn, selection, attribute_sets)
+    dims = list(layout.dimensions)
+    keys = series_keys if series_keys is not None else SeriesKeys()
+    # Look-ups (series keys, attribute sets) go through a second connection: the
+    # first may be busy streaming rows (PostgreSQL's COPY holds it until the end).
+    with engine.connect() as conn, engine.connect() as lookup:
+        times = load_times(lookup, selection.flow_pk) if selection.history else {}
+        if bound.query.series_only:
+            yield from _series_frames(conn, selection, attribute_sets, keys)
             return
-        for rows in selection_rows(conn, selection):
-            positions = index.get_indexer(rows["series_pk"].to_numpy())
-            frame = {}
-            for dim in layout.dimensions:
-                column = series[dim]
-                frame[dim] = pd.Categorical.from_codes(
-                    column.cat.codes.to_numpy()[positions], dtype=column.dtype
-                )
-            frame[layout.time_dimension] = rows["period"].to_numpy(dtype=object)
-            deleted = rows["deleted"].to_numpy(dtype=bool)
+        for rows in selection_batches(conn, selection):
+            numbers = rows["series_pk"].to_numpy()
+            known, positions = keys.of(lookup, selection.flow_pk, dims, numbers)
+            frame: dict[str, object] = dict(known.key_columns(positions, dims))
+            periods = rows["period"].dictionary_encode().combine_chunks()
+            frame[layout.time_dimension] = pd.Categorical.from_codes(
+                periods.indices.to_numpy(zero_copy_only=False),
+                categories=pd.Index(periods.dictionary.to_pylist(), dtype=object),
+            )
+            deleted = rows["deleted"].to_numpy(zero_copy_only=False)
             if layout.primary_measure in bound.measures:
-                values = rows["value"].to_numpy(dtype=np.float64)
+                values = rows["value"].to_numpy(zero_copy_only=False)
                 texts = rows["value_text"]
-                if texts.notna().any():
-                    values = np.where(texts.notna(), texts.to_numpy(dtype=object), values)
+                if texts.null_count < len(texts):
+                    text_values = texts.to_numpy(zero_copy_only=False)
+                    values = np.where(pd.notna(text_values), text_values, values)
                 frame[layout.primary_measure] = values
-            pks = rows["attrset_pk"].fillna(-1).to_numpy(dtype=np.int64)
-            attribute_sets.load(conn, pks)
+            pks = rows["attrset_pk"].to_numpy(zero_copy_only=False)
+            attribute_sets.load(lookup, pks)
             frame.update(attribute_sets.columns(pks, bound.attributes))
-            data = pd.DataFrame(frame)
+            data = pd.DataFrame(frame, copy=False)
             if selection.history:
-                loads = rows["created_load"].to_numpy(dtype=np.int64)
+                loads = rows["created_load"].to_numpy(zero_copy_only=False)
                 for load in pd.unique(loads):
                     mask = loads == load
                     for is_deleted in (False, True):
@@ -257,15 +274,20 @@ def _frames(
                 yield DataSetPart(Action.INFORMATION), data
 
 
-def _series_frames(conn, selection: Selection, attribute_sets: AttributeSets):
+def _series_frames(conn, selection: Selection, attribute_sets: AttributeSets, keys: SeriesKeys):
     """``serieskeysonly``/``nodata``: one row per series that has observations."""
     from sqlalchemy import select
 
     bound = selection.bound
+    dims = list(bound.layout.dimensions)
     stmt = observation_statement(selection).order_by(None).limit(None).offset(None).subquery()
-    having = conn.execute(select(stmt.c.series_pk).distinct()).scalars().all()
-    series = selection.series[selection.series["pk"].isin(having)]
-    frame = series[list(bound.layout.dimensions)].reset_index(drop=True)
+    having = np.array(
+        sorted(conn.execute(select(stmt.c.series_pk).distinct()).scalars().all()), dtype=np.int64
+    )
+    if not len(having):
+        return
+    known, positions = keys.of(conn, selection.flow_pk, dims, having)
+    frame = pd.DataFrame(known.key_columns(positions, dims))
     if bound.attributes:
         latest = select(stmt.c.series_pk, stmt.c.attrset_pk).order_by(
             stmt.c.series_pk, stmt.c.period_start.desc()
@@ -274,7 +296,7 @@ def _series_frames(conn, selection: Selection, attribute_sets: AttributeSets):
         rows = rows.drop_duplicates("series_pk")
         pks = (
             rows.set_index("series_pk")["attrset_pk"]
-            .reindex(series["pk"].to_numpy())
+            .reindex(having)
             .fillna(-1)
             .to_numpy(dtype=np.int64)
         )
@@ -287,8 +309,7 @@ def _series_frames(conn, selection: Selection, attribute_sets: AttributeSets):
         )
         for name, column in attribute_sets.columns(pks, series_level).items():
             frame[name] = column
-    if len(frame):
-        yield DataSetPart(Action.INFORMATION), frame
+    yield DataSetPart(Action.INFORMATION), frame
 
 
 def data_response(
@@ -299,14 +320,19 @@ def data_response(
     negotiated: Negotiated,
     selection: Selection | None,
     attribute_sets: AttributeSets,
+    series_keys: SeriesKeys | None = None,
+    answers: AnswerCache | None = None,
 ) -> Response:
-    """The streamed answer; 204 (v2) or 404 (v1) when nothing matches."""
+    """The streamed answer; 204 (v2) or 404 (v1) when nothing matches.
+
+    With ``answers``, a body that turns out small is kept for the next identical
+    request (same ETag: same query, format and revisions)."""
     bound = prepared.bound
     query = bound.query
     chunks: Iterator = iter(())
     first = None
     if selection is not None and not selection.empty:
-        chunks = _frames(engine, selection, attribute_sets)
+        chunks = _frames(engine, selection, attribute_sets, series_keys)
         first = next(chunks, None)  # the first chunk decides between 200 and 204/404
     empty = first is None
     headers = validators(prepared)
@@ -340,16 +366,18 @@ def data_response(
         series_only=query.series_only,
         **options,
     )
-    return StreamingResponse(body, media_type=negotiated.offer.media_type, headers=headers)
+    media_type = negotiated.offer.media_type
+    if answers is not None and not getattr(prepared, "restricted", False):
+        body = answers.keep(prepared.etag, body, media_type, headers)
+    return StreamingResponse(body, media_type=media_type, headers=headers)
 
 
 class SelectionCache:
-    """This process's resolved selections (series, compiled SQL) by query and revisions.
+    """This process's resolved selections (compiled SQL, recent loads) by query and revisions.
 
-    A selection depends on the query, the structures and the dataflow's data
-    (new series come with loads); keyed by both revision numbers, an entry is
-    never stale, and repeated queries (harvesters, explorer pages) skip the
-    series look-up and SQL compilation.
+    A selection depends on the query, the structures and the dataflow's data;
+    keyed by both revision numbers, an entry is never stale, and repeated
+    queries (harvesters, explorer pages) skip the SQL compilation.
     """
 
     MAX_SERIES = 20_000
@@ -359,15 +387,24 @@ class SelectionCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, conn, prepared: Prepared, structures_revision: int) -> Selection | None:
-        key = (repr(prepared.bound.query), prepared.revision.number, structures_revision)
+    def get(
+        self, conn, prepared: Prepared, structures_revision: int, *, with_series: bool = True
+    ) -> Selection | None:
+        """The selection (``resolve``); ``with_series=False`` for answers that read each
+        chunk's keys from ``SeriesKeys`` (the data API), so a big one costs nothing here."""
+        key = (
+            repr(prepared.bound.query),
+            prepared.revision.number,
+            structures_revision,
+            with_series,
+        )
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        selection = resolve(conn, prepared.bound, prepared.flow)
-        if selection is not None and len(selection.series) > self.MAX_SERIES:
-            return selection  # big selections are cheap to redo relative to their answer
+        selection = resolve(conn, prepared.bound, prepared.flow, with_series=with_series)
+        if selection is not None and with_series and len(selection.series) > self.MAX_SERIES:
+            return selection  # big series frames are cheap to redo relative to their use
         with self._lock:
             self._entries[key] = selection
             while len(self._entries) > self._size:
@@ -398,15 +435,93 @@ def answer(
     query: DataQuery,
     attribute_sets: AttributeSets,
     selections: SelectionCache | None = None,
+    series_keys: SeriesKeys | None = None,
+    answers: AnswerCache | None = None,
 ) -> Response:
-    """The whole data answer: negotiate, 304 if current, else stream."""
+    """The whole data answer: negotiate, 304 if current, a kept body, else stream."""
     negotiated = negotiate(request, query)
     with engine.connect() as conn:
         prepared = prepare(request, view, conn, query, negotiated, "data")
         if not_modified(request, prepared):
             return Response(status_code=304, headers=validators(prepared))
+        if answers is not None and not getattr(prepared, "restricted", False):
+            encoding = choose_encoding(request.headers.get("accept-encoding", ""))
+            kept = answers.get(prepared.etag, encoding)
+            if kept is not None:
+                return kept
         if selections is None:
-            selection = resolve(conn, prepared.bound, prepared.flow)
+            selection = resolve(conn, prepared.bound, prepared.flow, with_series=False)
         else:
-            selection = selections.get(conn, prepared, view.revision.number)
-    return data_response(request, engine, view, prepared, negotiated, selection, attribute_sets)
+            selection = selections.get(conn, prepared, view.revision.number, with_series=False)
+    return data_response(
+        request,
+        engine,
+        view,
+        prepared,
+        negotiated,
+        selection,
+        attribute_sets,
+        series_keys,
+        answers,
+    )
+
+
+class AnswerCache:
+    """Small data answers of this process, by ETag, with their compressed forms.
+
+    An ETag names the query, the format and both revisions, so a kept body is
+    never stale; harvesters polling a slice and pages showing popular ones get
+    it without touching observations. Only bodies up to ``max_body`` are kept
+    (streamed answers are gathered only up to that size), ``max_bytes`` in all.
+    """
+
+    def __init__(self, max_body: int = 1 << 20, max_bytes: int = 64 << 20) -> None:
+        self.max_body = max_body
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[str, str | None], tuple[bytes, str, dict]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, etag: str, encoding: str | None) -> Response | None:
+        with self._lock:
+            plain = self._entries.get((etag, None))
+            if plain is None:
+                return None
+            self._entries.move_to_end((etag, None))
+            packed = self._entries.get((etag, encoding)) if encoding else None
+        body, media_type, headers = plain
+        if encoding and len(body) >= 1024:
+            if packed is None:
+                packed = (compress_bytes(body, encoding), media_type, headers)
+                self._put((etag, encoding), packed)
+            headers = {**packed[2], "Content-Encoding": encoding}
+            return Response(packed[0], media_type=media_type, headers=headers)
+        return Response(body, media_type=media_type, headers=dict(headers))
+
+    def keep(
+        self, etag: str, body: Iterator[bytes], media_type: str, headers: dict[str, str]
+    ) -> Iterator[bytes]:
+        """Pass ``body`` through; keep it if it ends within ``max_body`` bytes."""
+        parts: list[bytes] | None = []
+        size = 0
+        for part in body:
+            if parts is not None:
+                size += len(part)
+                if size > self.max_body:
+                    parts = None
+                else:
+                    parts.append(part)
+            yield part
+        if parts is not None:
+            self._put((etag, None), (b"".join(parts), media_type, dict(headers)))
+
+    def _put(self, key: tuple[str, str | None], entry: tuple[bytes, str, dict]) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old[0])
+            self._entries[key] = entry
+            self._size += len(entry[0])
+            while self._size > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped[0])

@@ -51,14 +51,15 @@ async def get_structure_cache(request: Request) -> StructureCache:
     return request.app.state.structure_cache
 
 
-def _current_view(engine: Engine, cache: StructureCache) -> StructureView:
+def current_view(engine: Engine, cache: StructureCache) -> StructureView:
+    """The structures at the current revision (blocking: call it in a worker thread)."""
     with engine.connect() as conn:
         return cache.get(conn)
 
 
 async def get_structures(request: Request, engine: EngineDep) -> StructureView:
     """The stored structures at the current revision: one indexed read, one thread hop."""
-    return await run_in_threadpool(_current_view, engine, request.app.state.structure_cache)
+    return await run_in_threadpool(current_view, engine, request.app.state.structure_cache)
 
 
 StructuresDep = Annotated[StructureView, Depends(get_structures)]

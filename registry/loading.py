@@ -24,6 +24,7 @@ from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.validation import Report, validate
 from mosy_sdmx.validation.api import error_report, unexpected_error_text
 from mosy_sdmx.validation.checks import all_checks
+from registry.publication.releases import record_release
 from registry.store.changes import Actor
 from registry.store.observations import LoadResult, store_dataset
 from registry.store.structures import StructureCache
@@ -141,4 +142,5 @@ def load_dataset(
             source=source_name,
             checksum=checksum,
         )
+        record_release(conn, result)
     return LoadOutcome(report, result, act)

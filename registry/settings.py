@@ -61,6 +61,21 @@ class Settings(BaseSettings):
         1024, ge=0, description="Responses shorter than this are sent uncompressed."
     )
     log_level: str = Field("info", description="debug, info, warning or error.")
+    background_worker: bool = Field(
+        True, description="Publish releases and deliver notifications in this process."
+    )
+    worker_poll_seconds: float = Field(
+        2.0, gt=0, le=3600, description="How often the worker looks for work of other processes."
+    )
+    notification_retry_seconds: float = Field(
+        30.0, gt=0, description="First retry delay of a failed notification (doubles each time)."
+    )
+    notification_max_attempts: int = Field(
+        10, ge=1, le=100, description="Attempts before a notification is given up."
+    )
+    notification_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="How long a subscriber's callback may take to answer."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

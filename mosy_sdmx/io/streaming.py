@@ -28,7 +28,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from mosy_sdmx.dataset import Action, Dataset, Header
 from mosy_sdmx.formats import DataFormat
@@ -158,7 +160,7 @@ def _xml(
             yield open_tag
             current = part
         if carry is not None and len(carry):
-            frame = pd.concat([carry, frame], ignore_index=True)
+            frame = _concat(carry, frame)
         if series_dims and dim_at_obs != ALL_DIMENSIONS and len(frame) and not series_only:
             keep = _last_series_start(frame, series_dims)
             carry, frame = frame.iloc[keep:], frame.iloc[:keep]
@@ -186,17 +188,37 @@ def _with_dataset_attributes(meta: Dataset, frame: pd.DataFrame, layout: Compone
 
 
 def _last_series_start(frame: pd.DataFrame, series_dims: list[str]) -> int:
-    """Row where the last series of ``frame`` begins (rows come grouped by series)."""
-    last = frame.iloc[-1]
-    same = pd.Series(True, index=frame.index)
+    """Row where the last series of ``frame`` begins (rows come grouped by series).
+
+    Compared on categorical codes where the columns have them (no object per row)."""
+    same = np.ones(len(frame), dtype=bool)
     for dim in series_dims:
-        same &= frame[dim].astype(object) == last[dim]
-    flags = same.to_numpy()
-    # the run of True at the end
-    position = len(flags)
-    while position > 0 and flags[position - 1]:
-        position -= 1
-    return position
+        column = frame[dim]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            same &= codes == codes[-1]
+        else:
+            values = column.to_numpy(dtype=object)
+            same &= values == values[-1]
+    if same.all():
+        return 0
+    return len(same) - int(np.argmin(same[::-1]))  # after the last row of another series
+
+
+def _concat(carry: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The held-back rows before the next chunk; categoricals stay categoricals."""
+    if list(carry.columns) != list(frame.columns):
+        return pd.concat([carry, frame], ignore_index=True)
+    columns = {}
+    for name in frame.columns:
+        left, right = carry[name], frame[name]
+        if isinstance(left.dtype, pd.CategoricalDtype) and isinstance(
+            right.dtype, pd.CategoricalDtype
+        ):
+            columns[name] = union_categoricals([left, right], ignore_order=True)
+        else:
+            columns[name] = pd.concat([left, right], ignore_index=True)
+    return pd.DataFrame(columns)
 
 
 # -- SDMX-CSV ------------------------------------------------------------------------------

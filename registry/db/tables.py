@@ -222,3 +222,114 @@ Index(
 #: ``updatedAfter``: the versions a recent load wrote. (History and ``asOf`` queries
 #: read past versions without an index of their own: rare, and each index slows loads.)
 Index("ix_observations_created_load", observations.c.created_load)
+
+
+# -- publication, feeds and notifications (``registry.publication``) -------------------
+#
+# - ``releases``: one row per load that changed data (written in the load's own
+#   transaction: an outbox), published by a worker of any process: the public
+#   flows recomputed for the keys it touched, the result in ``summary``.
+# - ``disclosure_audit``: what disclosure control hid or rounded, with the raw
+#   value and the reason: for administrators only; ``current`` marks the rows
+#   of each sub-table's latest publication.
+# - ``subscriptions``: HTTP callbacks registered for a dataflow's releases.
+# - ``notifications``: one delivery per (subscription, release): claimed by one
+#   process at a time (``claimed_until``), retried with back-off until delivered.
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("flow_pk", Integer, ForeignKey("data_flows.pk"), nullable=False),
+    Column("load_pk", Integer, ForeignKey("data_loads.pk"), nullable=False, unique=True),
+    Column("provider", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("summary", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("submission", String(200), nullable=True),
+)
+Index("ix_releases_status", releases.c.status, releases.c.pk)
+Index("ix_releases_published_at", releases.c.published_at)
+
+disclosure_audit = Table(
+    "disclosure_audit",
+    metadata,
+    Column("pk", BigId, primary_key=True, autoincrement=True),
+    Column("release_pk", Integer, ForeignKey("releases.pk"), nullable=False),
+    Column("flow", String(200), nullable=False),
+    Column("provider", String(200), nullable=False),
+    Column("table_key", String(2000), nullable=False),
+    Column("series_key", String(2000), nullable=False),
+    Column("period", String(60), nullable=False),
+    Column("reason", String(20), nullable=False),
+    Column("raw_value", Float, nullable=True),
+    Column("public_value", Float, nullable=True),
+    Column("obs_status", String(20), nullable=True),
+    Column("conf_status", String(20), nullable=True),
+    Column("protected_low", Float, nullable=True),
+    Column("protected_high", Float, nullable=True),
+    Column("current", Boolean, nullable=False),
+)
+Index("ix_disclosure_audit_flow", disclosure_audit.c.flow, disclosure_audit.c.provider)
+Index("ix_disclosure_audit_release_pk", disclosure_audit.c.release_pk)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(40), nullable=False, unique=True),
+    Column("token_pk", Integer, ForeignKey("tokens.pk"), nullable=True),
+    Column("owner", String(200), nullable=False),
+    Column("dataflow", String(200), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("events", String(100), nullable=False),
+    #: The registry's address as the subscriber reached it: the base of its links.
+    Column("base_url", String(500), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
+)
+
+#: SDMX data registrations: a data source (a submission's file) per provision agreement.
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("provider", String(200), nullable=False),
+    Column("submission", Integer, nullable=True),
+    Column("agreement_agency", String(200), nullable=False),
+    Column("agreement_id", String(200), nullable=False),
+    Column("agreement_version", String(60), nullable=False),
+    Column("flow_agency", String(200), nullable=False),
+    Column("flow_id", String(200), nullable=False),
+    Column("flow_version", String(60), nullable=False),
+    Column("structure_agency", String(200), nullable=False),
+    Column("structure_id", String(200), nullable=False),
+    Column("structure_version", String(60), nullable=False),
+    Column("data_source", String(2000), nullable=False),
+    Column("last_updated", DateTime(timezone=True), nullable=False),
+)
+Index("ix_registrations_last_updated", registrations.c.last_updated)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("pk", BigId, primary_key=True, autoincrement=True),
+    Column("subscription_pk", Integer, ForeignKey("subscriptions.pk"), nullable=False),
+    Column("release_pk", Integer, ForeignKey("releases.pk"), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)

@@ -13,11 +13,15 @@ from __future__ import annotations
 from registry.routers import (
     availability,
     data,
+    feeds,
     health,
     maintenance,
     portal,
+    publication,
+    registrations,
     schema,
     structure,
+    subscriptions,
     unimplemented,
 )
 
@@ -27,6 +31,10 @@ ROUTERS = [
     data.router,
     availability.router,
     maintenance.router,
+    publication.router,
+    feeds.router,
+    subscriptions.router,
+    registrations.router,
     unimplemented.router,
     health.router,
     portal.router,

@@ -8,13 +8,15 @@ store, the formats in the library's streaming writers.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mosy_sdmx.rest.data import parse_data_query
-from registry.data_answers import answer
+from registry.data_answers import AnswerCache, answer
 from registry.data_answers import app_attribute_sets as _attribute_sets
 from registry.data_answers import app_selections as _selections
-from registry.deps import EngineDep, StructuresDep
+from registry.deps import EngineDep, current_view
+from registry.store.series_keys import SeriesKeys
 
 router = APIRouter(tags=["data"])
 
@@ -39,10 +41,34 @@ _V2 = (
 )
 
 
+def _state(request: Request, name: str, make):
+    """A per-app (per database) cache, made on first use."""
+    value = getattr(request.app.state, name, None)
+    if value is None:
+        value = make()
+        setattr(request.app.state, name, value)
+    return value
+
+
+def _answer(request: Request, engine, query) -> Response:
+    """Answer in the calling worker thread: the structures' revision is read here too,
+    so a request costs one hop to the thread pool (a 304 is then a few reads)."""
+    view = current_view(engine, request.app.state.structure_cache)
+    return answer(
+        request,
+        engine,
+        view,
+        query,
+        _attribute_sets(request),
+        _selections(request),
+        _state(request, "series_keys", SeriesKeys),
+        _state(request, "data_answers", AnswerCache),
+    )
+
+
 def _v1(
     request: Request,
     engine,
-    view,
     flow_ref: str,
     key: str | None,
     provider_ref: str | None,
@@ -54,44 +80,43 @@ def _v1(
         provider_ref=provider_ref,
         params=dict(request.query_params),
     )
-    return answer(request, engine, view, query, _attribute_sets(request), _selections(request))
+    return _answer(request, engine, query)
 
 
 @router.get("/sdmx/2.1/data/{flow_ref}", summary="Data (SDMX REST 1.5.0)", responses=_RESPONSES,
             description=_V1)  # fmt: skip
 @router.get("/sdmx/2.1/data/{flow_ref}/", include_in_schema=False)
-def data_v1_all(request: Request, flow_ref: str, engine: EngineDep, view: StructuresDep):
-    return _v1(request, engine, view, flow_ref, None, None)
+async def data_v1_all(request: Request, flow_ref: str, engine: EngineDep):
+    return await run_in_threadpool(_v1, request, engine, flow_ref, None, None)
 
 
 @router.get("/sdmx/2.1/data/{flow_ref}/{key}", summary="Data by key (SDMX REST 1.5.0)",
             responses=_RESPONSES, description=_V1)  # fmt: skip
-def data_v1_key(request: Request, flow_ref: str, key: str, engine: EngineDep, view: StructuresDep):
-    return _v1(request, engine, view, flow_ref, key, None)
+async def data_v1_key(request: Request, flow_ref: str, key: str, engine: EngineDep):
+    return await run_in_threadpool(_v1, request, engine, flow_ref, key, None)
 
 
 @router.get("/sdmx/2.1/data/{flow_ref}/{key}/{provider_ref}",
             summary="Data by key and provider (SDMX REST 1.5.0)", responses=_RESPONSES,
             description=_V1)  # fmt: skip
-def data_v1_provider(
+async def data_v1_provider(
     request: Request,
     flow_ref: str,
     key: str,
     provider_ref: str,
     engine: EngineDep,
-    view: StructuresDep,
 ):
-    return _v1(request, engine, view, flow_ref, key, provider_ref)
+    return await run_in_threadpool(_v1, request, engine, flow_ref, key, provider_ref)
 
 
-def _v2(request: Request, engine, view, **path: str | None) -> Response:
+def _v2(request: Request, engine, **path: str | None) -> Response:
     query = parse_data_query("v2", params=dict(request.query_params), **path)  # type: ignore[arg-type]
-    return answer(request, engine, view, query, _attribute_sets(request), _selections(request))
+    return _answer(request, engine, query)
 
 
 @router.get("/sdmx/3.0/data/{context}/{agency}/{resource_id}/{version}/{key}",
             summary="Data (SDMX REST 2.x)", responses=_RESPONSES, description=_V2)  # fmt: skip
-def data_v2(
+async def data_v2(
     request: Request,
     context: str,
     agency: str,
@@ -99,52 +124,50 @@ def data_v2(
     version: str,
     key: str,
     engine: EngineDep,
-    view: StructuresDep,
 ):
-    return _v2(
-        request, engine, view, context=context, agency=agency, resource_id=resource_id,
+    return await run_in_threadpool(
+        _v2, request, engine, context=context, agency=agency, resource_id=resource_id,
         version=version, key=key,
     )  # fmt: skip
 
 
 @router.get("/sdmx/3.0/data/{context}/{agency}/{resource_id}/{version}", include_in_schema=False)
 @router.get("/sdmx/3.0/data/{context}/{agency}/{resource_id}/{version}/", include_in_schema=False)
-def data_v2_version(
+async def data_v2_version(
     request: Request,
     context: str,
     agency: str,
     resource_id: str,
     version: str,
     engine: EngineDep,
-    view: StructuresDep,
 ):
-    return _v2(
-        request, engine, view, context=context, agency=agency, resource_id=resource_id,
+    return await run_in_threadpool(
+        _v2, request, engine, context=context, agency=agency, resource_id=resource_id,
         version=version,
     )  # fmt: skip
 
 
 @router.get("/sdmx/3.0/data/{context}/{agency}/{resource_id}", include_in_schema=False)
 @router.get("/sdmx/3.0/data/{context}/{agency}/{resource_id}/", include_in_schema=False)
-def data_v2_id(
+async def data_v2_id(
     request: Request,
     context: str,
     agency: str,
     resource_id: str,
     engine: EngineDep,
-    view: StructuresDep,
 ):
-    return _v2(request, engine, view, context=context, agency=agency, resource_id=resource_id)
+    return await run_in_threadpool(
+        _v2, request, engine, context=context, agency=agency, resource_id=resource_id
+    )
 
 
 @router.get("/sdmx/3.0/data", include_in_schema=False)
 @router.get("/sdmx/3.0/data/{context}", include_in_schema=False)
 @router.get("/sdmx/3.0/data/{context}/{agency}", include_in_schema=False)
-def data_v2_broad(
+async def data_v2_broad(
     request: Request,
     engine: EngineDep,
-    view: StructuresDep,
     context: str = "*",
     agency: str = "*",
 ):
-    return _v2(request, engine, view, context=context, agency=agency)
+    return await run_in_threadpool(_v2, request, engine, context=context, agency=agency)

@@ -16,7 +16,6 @@ router = APIRouter(tags=["not yet implemented"])
 
 _WHAT = {
     "metadata": "reference metadata queries",
-    "registration": "registration queries",
 }
 
 
@@ -31,7 +30,7 @@ def _not_yet(interface: str):
 
 for prefix, names in (
     ("/sdmx/2.1", ("metadata",)),
-    ("/sdmx/3.0", ("metadata", "registration")),
+    ("/sdmx/3.0", ("metadata",)),
 ):
     for name in names:
         router.add_api_route(

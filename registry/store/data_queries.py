@@ -27,13 +27,18 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import (
     Connection,
+    Float,
+    String,
     and_,
+    case,
     exists,
     false,
     func,
+    literal,
     not_,
     or_,
     select,
@@ -54,6 +59,7 @@ from registry.db.tables import (
 )
 from registry.store.observations import FlowRef
 from registry.store.revisions import _aware, get_revision
+from registry.store.sqlite_arrow import sqlite_batches
 
 CHUNK_ROWS = 50_000
 _COPY_BYTES = 4 << 20
@@ -274,7 +280,9 @@ class Selection:
 
     bound: BoundQuery
     flow_pk: int
-    series: pd.DataFrame  # pk, provider, one column per dimension (categorical)
+    #: pk, provider, one column per dimension (categorical); None when not read
+    #: (data answers find each chunk's keys in ``SeriesKeys`` instead).
+    series: pd.DataFrame | None
     history: bool
     #: The observation query compiled for the driver (SQL text, parameters), made once.
     compiled: tuple[str, object, list[str]] | None = None
@@ -283,7 +291,8 @@ class Selection:
 
     @property
     def empty(self) -> bool:
-        return self.series.empty
+        """True when no series matches (unknown, and so False, when series were not read)."""
+        return self.series is not None and self.series.empty
 
 
 def select_series(
@@ -308,15 +317,21 @@ def select_series(
     return frame
 
 
-def resolve(conn: Connection, bound: BoundQuery, flow: FlowRef) -> Selection | None:
-    """The query's series in the store; None when the dataflow never held data."""
+def resolve(
+    conn: Connection, bound: BoundQuery, flow: FlowRef, *, with_series: bool = True
+) -> Selection | None:
+    """The query's series in the store; None when the dataflow never held data.
+
+    ``with_series=False`` leaves the series to the observation query (a
+    subquery) and does not read them here: a query over every series of a big
+    dataflow then costs nothing before its first rows."""
     from registry.store.observations import flow_pk as find_flow
 
     pk = find_flow(conn, flow)
     if pk is None:
         return None
     providers = bound.query.providers
-    series = select_series(conn, bound, pk, providers)
+    series = select_series(conn, bound, pk, providers) if with_series else None
     history = bound.query.include_history
     recent = None
     if bound.query.updated_after is not None:
@@ -326,9 +341,15 @@ def resolve(conn: Connection, bound: BoundQuery, flow: FlowRef) -> Selection | N
     return Selection(bound, pk, series, history, recent_loads=recent)
 
 
-def observation_statement(selection: Selection, *, order_by_keys: bool = False) -> Select:
+def observation_statement(
+    selection: Selection, *, order_by_keys: bool = False, for_fetch: bool = False
+) -> Select:
     """SELECT of the selected versions: series_pk, period, value, value_text, attrset_pk,
-    deleted, created_load (history order: by load first)."""
+    deleted, created_load (history order: by load first).
+
+    ``for_fetch``: the columns as ``fetch_batches`` reads them into Arrow: never NULL
+    (a driver that infers column types from the first rows then cannot be misled),
+    with ``value_null`` beside ``value``."""
     bound = selection.bound
     q = bound.query
     o = observations.c
@@ -368,11 +389,11 @@ def observation_statement(selection: Selection, *, order_by_keys: bool = False) 
             keep = or_(ranked.c.rn <= q.first_n, ranked.c.rn > ranked.c.cnt - q.last_n)
         else:
             keep = ranked.c.rn <= (q.first_n or q.last_n)
-        stmt = select(*(ranked.c[c.name] for c in columns)).where(keep)
         source = ranked.c
+        stmt = select(*_output(source, for_fetch)).where(keep)
     else:
-        stmt = select(*columns).where(*conditions)
         source = o
+        stmt = select(*_output(source, for_fetch)).where(*conditions)
     if selection.history:
         stmt = stmt.order_by(source.created_load, source.series_pk, source.period_start)
     else:
@@ -382,6 +403,36 @@ def observation_statement(selection: Selection, *, order_by_keys: bool = False) 
     if q.offset:
         stmt = stmt.offset(q.offset)
     return stmt
+
+
+_COLUMNS = (
+    "series_pk",
+    "period",
+    "period_start",
+    "period_end",
+    "value",
+    "value_text",
+    "attrset_pk",
+    "deleted",
+    "created_load",
+)
+
+
+def _output(source, for_fetch: bool) -> list[ColumnElement]:
+    if not for_fetch:
+        return [source[name] for name in _COLUMNS]
+    return [
+        source.series_pk,
+        source.period,
+        source.period_start,
+        source.period_end,
+        func.coalesce(source.value, literal(0.0, Float)).label("value"),
+        case((source.value.is_(None), 1), else_=0).label("value_null"),
+        func.coalesce(source.value_text, literal("", String)).label("value_text"),
+        func.coalesce(source.attrset_pk, -1).label("attrset_pk"),
+        case((source.deleted, 1), else_=0).label("deleted"),
+        source.created_load,
+    ]
 
 
 def count_observations(conn: Connection, selection: Selection) -> int:
@@ -407,19 +458,6 @@ def has_observations(conn: Connection, selection: Selection) -> bool:
     return conn.execute(select(exists(stmt.subquery().select()))).scalar_one()
 
 
-_OBS_TYPES = {
-    "series_pk": pa.int64(),
-    "period": pa.string(),
-    "period_start": pa.int64(),
-    "period_end": pa.int64(),
-    "value": pa.float64(),
-    "value_text": pa.string(),
-    "attrset_pk": pa.int64(),
-    "deleted": pa.bool_(),
-    "created_load": pa.int64(),
-}
-
-
 def compile_statement(conn: Connection, stmt: Select) -> tuple[str, object, list[str]]:
     """SQL text, driver parameters and column names of ``stmt`` (IN lists expanded)."""
     dialect = conn.dialect
@@ -437,35 +475,93 @@ def compile_statement(conn: Connection, stmt: Select) -> tuple[str, object, list
     return str(compiled), values, [c.name for c in stmt.selected_columns]
 
 
-def selection_rows(conn: Connection, selection: Selection) -> Iterator[pd.DataFrame]:
-    """The selection's observation versions in chunks (its SQL compiled once, then reused)."""
+def selection_batches(conn: Connection, selection: Selection) -> Iterator[pa.Table]:
+    """The selection's observation versions as Arrow tables of about CHUNK_ROWS rows
+    (its SQL compiled once, then reused)."""
     if selection.compiled is None:
-        selection.compiled = compile_statement(conn, observation_statement(selection))
-    yield from iter_observation_rows(conn, selection.compiled)
+        selection.compiled = compile_statement(
+            conn, observation_statement(selection, for_fetch=True)
+        )
+    yield from fetch_batches(conn, selection.compiled)
+
+
+def selection_rows(conn: Connection, selection: Selection) -> Iterator[pd.DataFrame]:
+    """``selection_batches`` as DataFrames."""
+    for table in selection_batches(conn, selection):
+        yield _to_frame(table)
 
 
 def iter_observation_rows(
     conn: Connection, statement: Select | tuple[str, object, list[str]]
 ) -> Iterator[pd.DataFrame]:
     """The statement's rows in DataFrame chunks of about CHUNK_ROWS."""
+    for table in fetch_batches(conn, statement):
+        yield _to_frame(table)
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    frame = table.to_pandas()
+    if "attrset_pk" in frame.columns:
+        frame["attrset_pk"] = frame["attrset_pk"].where(frame["attrset_pk"] >= 0)
+    return frame
+
+
+def fetch_batches(
+    conn: Connection, statement: Select | tuple[str, object, list[str]]
+) -> Iterator[pa.Table]:
+    """The rows of ``statement`` as Arrow tables, never one Python object per row.
+
+    PostgreSQL: ``COPY (query) TO STDOUT`` as CSV, parsed by Arrow a few MiB at
+    a time. SQLite: an Arrow-native driver (ADBC) on a file database, else the
+    standard module's rows turned into columns. Columns are normalised: ``value``
+    null where ``value_null`` says so, ``value_text`` null for none, ``deleted``
+    boolean, ``attrset_pk`` -1 for none.
+    """
     if not isinstance(statement, tuple):
         statement = compile_statement(conn, statement)
     if conn.dialect.name == "postgresql":
-        yield from _copy_out(conn, statement)
-        return
-    sql, values, names = statement
-    cursor = conn.connection.driver_connection.cursor()
-    cursor.execute(sql, values)
-    try:
-        while True:
-            rows = cursor.fetchmany(CHUNK_ROWS)
-            if not rows:
-                break
-            frame = pd.DataFrame.from_records(rows, columns=names)
-            frame["deleted"] = frame["deleted"].astype(bool)
-            yield frame
-    finally:
-        cursor.close()
+        tables = _copy_out(conn, statement)
+    else:
+        tables = sqlite_batches(conn, statement)
+    for table in tables:
+        yield _normalised(table)
+
+
+_OBS_TYPES = {
+    "series_pk": pa.int64(),
+    "period": pa.string(),
+    "period_start": pa.int64(),
+    "period_end": pa.int64(),
+    "value": pa.float64(),
+    "value_null": pa.bool_(),
+    "value_text": pa.string(),
+    "attrset_pk": pa.int64(),
+    "deleted": pa.bool_(),
+    "created_load": pa.int64(),
+}
+
+
+def _normalised(table: pa.Table) -> pa.Table:
+    names = table.column_names
+    if "value_null" in names:
+        missing = table["value_null"].cast(pa.bool_())
+        value = pc.if_else(missing, pa.scalar(None, pa.float64()), table["value"])
+        table = table.set_column(names.index("value"), "value", value)
+        table = table.drop_columns(["value_null"])
+        names = table.column_names
+    if "value_text" in names:
+        text_col = table["value_text"].cast(pa.string())
+        if text_col.null_count < len(text_col):
+            text_col = pc.if_else(pc.equal(text_col, ""), pa.scalar(None, pa.string()), text_col)
+        table = table.set_column(names.index("value_text"), "value_text", text_col)
+    if "deleted" in names:
+        table = table.set_column(
+            names.index("deleted"), "deleted", table["deleted"].cast(pa.bool_())
+        )
+    if "attrset_pk" in names:
+        pks = pc.fill_null(table["attrset_pk"].cast(pa.int64()), -1)
+        table = table.set_column(names.index("attrset_pk"), "attrset_pk", pks)
+    return table
 
 
 def _raw_execute(conn: Connection, stmt: Select):
@@ -476,15 +572,15 @@ def _raw_execute(conn: Connection, stmt: Select):
     return cursor
 
 
-def _copy_out(conn: Connection, statement: tuple[str, object, list[str]]) -> Iterator[pd.DataFrame]:
+def _copy_out(conn: Connection, statement: tuple[str, object, list[str]]) -> Iterator[pa.Table]:
     """PostgreSQL: COPY (query) TO STDOUT as CSV, parsed by Arrow a few MiB at a time."""
     sql, params, names = statement
     raw = conn.connection.driver_connection
     options = pacsv.ConvertOptions(
         column_types={n: _OBS_TYPES[n] for n in names if n in _OBS_TYPES},
         strings_can_be_null=True,
-        true_values=["t"],
-        false_values=["f"],
+        true_values=["t", "1"],
+        false_values=["f", "0"],
     )
     read = pacsv.ReadOptions(column_names=names, block_size=_COPY_BYTES * 2)
     blocks: list[bytes] = []
@@ -501,15 +597,10 @@ def _copy_out(conn: Connection, statement: tuple[str, object, list[str]]) -> Ite
             data = b"".join(blocks)
             cut = data.rfind(b"\n") + 1
             blocks, size = [data[cut:]], len(data) - cut
-            yield _parse(data[:cut], read, options)
+            yield pacsv.read_csv(io.BytesIO(data[:cut]), read_options=read, convert_options=options)
     data = b"".join(blocks)
     if data:
-        yield _parse(data, read, options)
-
-
-def _parse(data: bytes, read, options) -> pd.DataFrame:
-    table = pacsv.read_csv(io.BytesIO(data), read_options=read, convert_options=options)
-    return table.to_pandas()
+        yield pacsv.read_csv(io.BytesIO(data), read_options=read, convert_options=options)
 
 
 # -- attribute sets ------------------------------------------------------------------------

@@ -27,7 +27,9 @@ from registry.app import create_app
 from registry.bootstrap import prepare_store
 from registry.db import migrate
 from registry.db.engine import make_engine
+from registry.publication.publish import publish_pending
 from registry.settings import Settings, load_settings
+from registry.store.tokens import Role, create_token
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -112,12 +114,32 @@ def data_settings(databases, tmp_path_factory) -> Settings:
     folder = tmp_path_factory.mktemp("data-files")
     for provider in PROVIDERS:
         load(engine, structures, victims(structures, provider), folder, provider=provider)
+    publish_pending(engine)
     engine.dispose()
     return settings
 
 
 @pytest.fixture(scope="session")
-def data_client(data_settings) -> Iterator[TestClient]:
+def data_admin(data_settings) -> str:
+    """An admin token of the data store: restricted dataflows need one."""
+    engine = make_engine(data_settings.effective_database_url, pool_size=1)
+    with engine.begin() as conn:
+        _, secret = create_token(conn, name="data-tests", role=Role.ADMIN)
+    engine.dispose()
+    return secret
+
+
+@pytest.fixture(scope="session")
+def data_client(data_settings, data_admin) -> Iterator[TestClient]:
+    """A client of the data store that reads as an administrator."""
+    headers = {"Authorization": f"Bearer {data_admin}"}
+    with TestClient(create_app(data_settings), headers=headers) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def public_data_client(data_settings) -> Iterator[TestClient]:
+    """A client of the data store without a token: what anyone sees."""
     with TestClient(create_app(data_settings)) as test_client:
         yield test_client
 

@@ -35,3 +35,12 @@ def load(engine, structures, dataset: Dataset, folder: Path, *, provider: str, *
     )
     assert outcome.accepted, outcome.report.to_dict()["issues"][:3]
     return outcome
+
+
+def admin_headers(engine) -> dict[str, str]:
+    """The Authorization header of a new admin token: restricted dataflows need one."""
+    from registry.store.tokens import Role, create_token
+
+    with engine.begin() as conn:
+        _, secret = create_token(conn, name="tests-admin", role=Role.ADMIN)
+    return {"Authorization": f"Bearer {secret}"}

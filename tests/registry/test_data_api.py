@@ -9,7 +9,7 @@ import time
 
 import pandas as pd
 import pytest
-from registry_data import FLOW, PROVIDERS, load, victims
+from registry_data import FLOW, PROVIDERS, admin_headers, load, victims
 from schemas import assert_valid_json, assert_valid_xml
 
 import mosy_sdmx as ms
@@ -252,6 +252,7 @@ def changing(fresh_settings, fresh_client, tmp_path):
         structures = StructureCache().get(conn).structures
     data = victims(structures, "AT_MOI")
     load(engine, structures, data, tmp_path, provider="AT_MOI")
+    fresh_client.headers.update(admin_headers(engine))
 
     def apply(dataset, **kw):
         return load(engine, structures, dataset, tmp_path, provider="AT_MOI", **kw).result
@@ -290,6 +291,42 @@ def test_updated_after_has_changes_and_deletions_marked_as_the_spec_says(
         f"{V2}/*", params={"updatedAfter": parsedate_to_datetime(later).isoformat()}, headers=CSV2
     )
     assert nothing.status_code == 204
+
+
+def test_a_repeated_answer_is_kept_and_a_load_replaces_it(changing) -> None:
+    client, data, apply, _ = changing
+    url = f"{V1}/A.AT...T..."
+    first = client.get(url, headers={**CSV2, "accept-encoding": "identity"})
+    again = client.get(url, headers={**CSV2, "accept-encoding": "identity"})
+    packed = client.get(url, headers={**CSV2, "accept-encoding": "gzip"})
+    assert first.status_code == again.status_code == packed.status_code == 200
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert packed.headers["content-encoding"] == "gzip" and packed.content == first.content
+    assert again.headers["content-disposition"] == first.headers["content-disposition"]
+    frame = data.data.copy()
+    frame["OBS_VALUE"] *= 10  # sums stay sums
+    apply(data.with_data(frame))
+    later = client.get(url, headers=CSV2)
+    assert later.headers["etag"] != first.headers["etag"]
+    before, after = _csv(first), _csv(later)
+    assert len(before) == len(after) > 0
+    assert (after.OBS_VALUE.astype(float) == 10 * before.OBS_VALUE.astype(float)).all()
+    assert (before.OBS_VALUE.astype(float) > 0).any()
+
+
+def test_the_answer_cache_keeps_small_bodies_only() -> None:
+    from registry.data_answers import AnswerCache
+
+    cache = AnswerCache(max_body=10, max_bytes=25)
+    assert b"".join(cache.keep("a", iter([b"12345", b"6789"]), "text/csv", {})) == b"123456789"
+    assert cache.get("a", None).body == b"123456789"
+    assert b"".join(cache.keep("b", iter([b"123456", b"789012"]), "text/csv", {})) == (
+        b"123456789012"
+    )
+    assert cache.get("b", None) is None  # over max_body: streamed, not kept
+    for name in "cde":
+        list(cache.keep(name, iter([b"123456789"]), "text/csv", {}))
+    assert cache.get("a", None) is None and cache.get("e", None) is not None  # max_bytes
 
 
 def test_history_and_as_of(changing) -> None:

@@ -29,7 +29,7 @@ def _want(stored: pd.DataFrame, area: str, years: tuple[int, int] | None = None)
 
 
 @pytest.fixture(scope="module")
-def sdmx1_client(data_server):
+def sdmx1_client(data_server, data_admin):
     import sdmx
     from sdmx.source import add_source, sources
 
@@ -43,7 +43,9 @@ def sdmx1_client(data_server):
                 "supports": {"availableconstraint": True},
             }
         )
-    return sdmx.Client(source_id)
+    client = sdmx.Client(source_id)
+    client.session.headers["Authorization"] = f"Bearer {data_admin}"  # a restricted dataflow
+    return client
 
 
 def test_sdmx1_gets_data_by_key_and_period(sdmx1_client, stored) -> None:
@@ -103,30 +105,63 @@ def _pysdmx_frame(raw: bytes) -> pd.DataFrame:
     return message.data[0].data
 
 
-def test_pysdmx_data_queries_in_both_generations(pysdmx_services, stored) -> None:
+PUBLIC = "DF_THB_VICTIMS_PUB"
+
+
+def _served(client, path: str, **params) -> pd.DataFrame:
+    """What the registry serves anyone for a query, as SDMX-CSV 2.0."""
+    accept = {"accept": "application/vnd.sdmx.data+csv;version=2.0.0"}
+    response = client.get(path, params=params, headers=accept)
+    assert response.status_code == 200, response.text[:300]
+    return pd.read_csv(io.StringIO(response.text), dtype=str, keep_default_na=False)
+
+
+def _total(values: pd.Series) -> float:
+    """The sum of the published values (hidden ones are empty)."""
+    return float(pd.to_numeric(values.astype(object), errors="coerce").astype(float).sum())
+
+
+def test_pysdmx_data_queries_in_both_generations(pysdmx_services, public_data_client) -> None:
+    """Harvesters read the public dataflow without a token, as the registry serves it."""
     from pysdmx.api.dc.query import Operator, TextFilter
     from pysdmx.api.qb import DataQuery
     from pysdmx.api.qb.data import DataContext
 
     v1, v2 = pysdmx_services
-    raw = v1.data(DataQuery(agency_id="MOSY", resource_id=FLOW, version="1.0.0", key="A.BG......"))
+    raw = v1.data(
+        DataQuery(agency_id="MOSY", resource_id=PUBLIC, version="1.0.0", key="A.BG......")
+    )
     frame = _pysdmx_frame(raw)
-    want = _want(stored, "BG")
-    assert len(frame) == len(want)
-    assert frame["OBS_VALUE"].astype(float).sum() == want.sum()
+    want = _served(
+        public_data_client, f"/sdmx/3.0/data/dataflow/MOSY/{PUBLIC}/1.0.0/A.BG.*.*.*.*.*.*"
+    )
+    assert len(frame) == len(want) > 0
+    assert _total(frame["OBS_VALUE"]) == _total(want["OBS_VALUE"]) > 0
 
     query = DataQuery(
         context=DataContext.DATAFLOW,
         agency_id="MOSY",
-        resource_id=FLOW,
+        resource_id=PUBLIC,
         version="1.0.0",
         key="A.AT.*.*.*.*.*.*",
         components=TextFilter(field="SEX", operator=Operator.IN, value=["F", "M"]),
     )
     frame = _pysdmx_frame(v2.data(query))
-    part = stored[(stored.REF_AREA == "AT") & stored.SEX.isin(["F", "M"])]
-    assert len(frame) == len(part) and set(frame["SEX"]) == {"F", "M"}
-    assert frame["OBS_VALUE"].astype(float).sum() == part["OBS_VALUE"].sum()
+    part = _served(
+        public_data_client,
+        f"/sdmx/3.0/data/dataflow/MOSY/{PUBLIC}/1.0.0/A.AT.*.*.*.*.*.*",
+        **{"c[SEX]": "F,M"},
+    )
+    assert len(frame) == len(part) > 0 and set(frame["SEX"]) == {"F", "M"}
+    assert _total(frame["OBS_VALUE"]) == _total(part["OBS_VALUE"]) > 0
+
+
+def test_pysdmx_cannot_read_a_restricted_dataflow(pysdmx_services) -> None:
+    from pysdmx.api.qb import DataQuery
+
+    v1, _ = pysdmx_services
+    with pytest.raises(Exception, match=r"401|Unauthori|Restricted"):
+        v1.data(DataQuery(agency_id="MOSY", resource_id=FLOW, version="1.0.0", key="A.BG......"))
 
 
 def test_pysdmx_availability_in_both_generations(pysdmx_services) -> None:
@@ -140,7 +175,7 @@ def test_pysdmx_availability_in_both_generations(pysdmx_services) -> None:
     query = AvailabilityQuery(
         context=DataContext.DATAFLOW,
         agency_id="MOSY",
-        resource_id=FLOW,
+        resource_id=PUBLIC,
         version="1.0.0",
         key="A.*.*.*.*.*.*.*",
         components=TextFilter(field="REF_AREA", operator=Operator.EQUALS, value="AT"),
@@ -149,7 +184,7 @@ def test_pysdmx_availability_in_both_generations(pysdmx_services) -> None:
     region = doc["data"]["dataConstraints"][0]["cubeRegions"][0]["keyValues"]
     assert {"id": "REF_AREA", "values": ["AT"]} in region
     v1_query = AvailabilityQuery(
-        agency_id="MOSY", resource_id=FLOW, version="1.0.0", key="A.BG......"
+        agency_id="MOSY", resource_id=PUBLIC, version="1.0.0", key="A.BG......"
     )
     xml = v1.availability(v1_query)
     assert b'type="Actual"' in xml and b"<common:Value>BG</common:Value>" in xml

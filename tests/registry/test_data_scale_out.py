@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from registry_data import FLOW, load, victims
+from registry_data import FLOW, admin_headers, load, victims
 from registry_servers import ProcessServer
 
 from registry.db.engine import make_engine
@@ -18,12 +18,13 @@ def test_data_loaded_once_is_served_by_both_processes_alike(fresh_settings, tmp_
     with engine.connect() as conn:
         structures = StructureCache().get(conn).structures
     data = victims(structures, "AT_MOI")
+    auth = {**CSV, **admin_headers(engine)}  # a restricted dataflow
     with ProcessServer(fresh_settings) as one, ProcessServer(fresh_settings) as two:
         assert one.port != two.port
-        empty = [httpx.get(s.url + QUERY, headers=CSV, timeout=30) for s in (one, two)]
+        empty = [httpx.get(s.url + QUERY, headers=auth, timeout=30) for s in (one, two)]
         assert [r.status_code for r in empty] == [204, 204]
         load(engine, structures, data, tmp_path, provider="AT_MOI")
-        answers = [httpx.get(s.url + QUERY, headers=CSV, timeout=30) for s in (one, two)]
+        answers = [httpx.get(s.url + QUERY, headers=auth, timeout=30) for s in (one, two)]
         assert [r.status_code for r in answers] == [200, 200]
         assert answers[0].content == answers[1].content
         assert answers[0].headers["etag"] == answers[1].headers["etag"]
@@ -32,14 +33,14 @@ def test_data_loaded_once_is_served_by_both_processes_alike(fresh_settings, tmp_
         etag = answers[0].headers["etag"]
         for server in (one, two):
             again = httpx.get(
-                server.url + QUERY, headers={**CSV, "if-none-match": etag}, timeout=30
+                server.url + QUERY, headers={**auth, "if-none-match": etag}, timeout=30
             )
             assert again.status_code == 304
         changed = data.data.copy()
         changed["OBS_VALUE"] *= 2
         load(engine, structures, data.with_data(changed), tmp_path, provider="AT_MOI")
         after = [
-            httpx.get(s.url + QUERY, headers={**CSV, "if-none-match": etag}, timeout=30)
+            httpx.get(s.url + QUERY, headers={**auth, "if-none-match": etag}, timeout=30)
             for s in (two, one)
         ]
         assert [r.status_code for r in after] == [200, 200]

@@ -1,7 +1,7 @@
 """The portal tests' store: THB structures, restricted and public data, tokens.
 
-Public data stands in for what publication writes to ``_PUB`` dataflows:
-the same generated victims figures, stored in ``DF_THB_VICTIMS_PUB``.
+The public data is what publication makes of the restricted data: the loads
+are published (``registry.publication``) before the tests read them.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from registry_data import PROVIDERS, TESTER, load, victims
+from registry_data import PROVIDERS, load, victims
 
 from registry.bootstrap import prepare_store
+from registry.publication.frames import current_frame
+from registry.publication.publish import publish_pending
 from registry.settings import Settings, load_settings
-from registry.store.observations import store_dataset
+from registry.store.observations import FlowRef
 from registry.store.structures import StructureCache
 from registry.store.tokens import Role, create_token
 
@@ -29,13 +31,14 @@ class PortalStore:
     public_rows: int = 0
 
 
-def store_public(engine, structures, provider: str, seed: int = 7) -> int:
-    """Victims figures of ``provider`` stored in the public dataflow; rows stored."""
-    dataset = victims(structures, provider, seed)
+def public_rows(engine, structures) -> int:
+    """Observations the public dataflow holds, as publication wrote them."""
     layout = structures.layout(PUBLIC_FLOW)
-    with engine.begin() as conn:
-        store_dataset(conn, dataset, layout=layout, provider=provider, actor=TESTER)
-    return len(dataset.data)
+    with engine.connect() as conn:
+        return sum(
+            len(current_frame(conn, FlowRef.of_layout(layout), provider, layout))
+            for provider in PROVIDERS
+        )
 
 
 def make_portal_store(folder: Path, database_url: str | None = None) -> PortalStore:
@@ -48,7 +51,9 @@ def make_portal_store(folder: Path, database_url: str | None = None) -> PortalSt
     files.mkdir()
     for seed, provider in enumerate(PROVIDERS, start=7):
         load(engine, structures, victims(structures, provider, seed), files, provider=provider)
-        store.public_rows += store_public(engine, structures, provider, seed)
+    publish_pending(engine)
+    store.public_rows = public_rows(engine, structures)
+    assert store.public_rows > 0
     with engine.begin() as conn:
         _, store.tokens["admin"] = create_token(conn, name="portal-admin", role=Role.ADMIN)
         _, store.tokens["AT_MOI"] = create_token(

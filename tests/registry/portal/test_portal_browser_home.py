@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal_browser import axe_violations, describe_violations
+import pytest
+from portal_browser import axe_violations, describe_violations, screenshot_path
 from portal_data import PUBLIC_FLOW
 
 
@@ -45,18 +46,28 @@ def test_the_chosen_language_sticks_and_sets_the_page_language(page) -> None:
     assert page.locator("html").get_attribute("lang") == "fr"
 
 
-def test_the_home_page_is_readable_on_a_phone(browser, portal_server) -> None:
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/",
+        "/structures",
+        "/structures/codelist/MOSY/CL_GEO/1.0.0",
+        "/explore/" + PUBLIC_FLOW,
+        "/partner",
+    ],
+)
+def test_pages_are_readable_on_a_phone(phone, target) -> None:
+    phone.goto(target)
+    # Nothing wider than the screen but the tables' own scrolling boxes.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    name = "phone" + target.replace("/", "_")
+    phone.screenshot(path=str(screenshot_path(name)), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def phone(browser, portal_server):
     context = browser.new_context(
         base_url=portal_server.url, viewport={"width": 375, "height": 740}, is_mobile=True
     )
-    try:
-        phone = context.new_page()
-        phone.goto("/")
-        # Nothing wider than the screen but the tables' own scrolling boxes.
-        overflow = phone.evaluate("document.documentElement.scrollWidth")
-        assert overflow <= 375
-        from portal_browser import screenshot_path
-
-        phone.screenshot(path=str(screenshot_path("home_on_a_phone")), full_page=True)
-    finally:
-        context.close()
+    yield context.new_page()
+    context.close()

@@ -1,0 +1,85 @@
+"""Who may read which data: public (``_PUB``) dataflows for anyone, the others not.
+
+Restricted dataflows hold the providers' raw figures, confidential values
+included: an administrator's token reads them all, a provider's token (any
+role) only its own data in the dataflows of its provision agreements, and a
+request without a token nothing (401). The data and availability answers
+call ``data_reader`` before they touch the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import Connection
+from starlette.requests import Request
+
+from mosy_sdmx.rest.data import DataQuery
+from mosy_sdmx.structures import StructureSet
+from registry.deps import bearer_token
+from registry.errors import ApiError
+from registry.store.tokens import Role
+
+
+def is_public(structures: StructureSet, flow_id: str) -> bool:
+    return structures.is_public(flow_id)
+
+
+def provider_flows(structures: StructureSet, provider: str) -> set[str]:
+    """Dataflows a provider has provision agreements for."""
+    return {
+        pa.structure_usage.id
+        for pa in structures.message.provisionagreement.values()
+        if pa.data_provider is not None
+        and pa.structure_usage is not None
+        and pa.data_provider.id == provider
+    }
+
+
+def data_reader(
+    request: Request, conn: Connection, structures: StructureSet, flow_id: str, query: DataQuery
+) -> DataQuery:
+    """The query as this caller may run it (a provider's narrowed to its own data).
+
+    Raises ApiError 401 without a valid token for a restricted dataflow, 403
+    for a provider without a provision agreement for it.
+    """
+    if is_public(structures, flow_id):
+        return query
+    if not request.headers.get("authorization"):
+        raise ApiError(
+            401,
+            "Restricted dataflow",
+            f"{flow_id} holds providers' unpublished data; its public form is "
+            f"{_public_hint(structures, flow_id)}; or send a token as "
+            "'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": 'Bearer realm="mosy-registry"'},
+        )
+    token = bearer_token(request, conn)
+    if token.role is Role.ADMIN:
+        return query
+    provider = token.provider or ""
+    if flow_id not in provider_flows(structures, provider):
+        raise ApiError(
+            403,
+            "Not your dataflow",
+            f"provider {provider} has no provision agreement for {flow_id}; "
+            "read its public form instead",
+        )
+    if query.providers and set(query.providers) != {provider}:
+        raise ApiError(
+            403,
+            "Not your data",
+            f"token {token.name!r} reads the data of {provider} only, not of "
+            + ", ".join(p for p in query.providers if p != provider),
+        )
+    return replace(query, providers=(provider,))
+
+
+def _public_hint(structures: StructureSet, flow_id: str) -> str:
+    public = [
+        f
+        for f, flow in structures.message.dataflow.items()
+        if any(a.id == "DERIVED_FROM" and str(a.title) == flow_id for a in flow.annotations)
+    ]
+    return " and ".join(sorted(public)) if public else "not published"

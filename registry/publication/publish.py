@@ -1,0 +1,446 @@
+"""Publishing a release: the public dataflows recomputed for the keys it touched.
+
+For a load of provider P into a restricted dataflow F (``DF_THB_VICTIMS``):
+
+1. the sub-tables the load touched (``mosy_sdmx.disclosure.scope``: the key
+   values no additive relation runs along, e.g. country, source and year);
+2. P's current raw observations of those sub-tables, and what the public
+   flow published of them so far (the previous release, for the revision rule);
+3. ``mosy_sdmx.disclosure.protect`` on them; a sub-table that cannot be
+   protected (``ProtectionError``: a hidden cell stays derivable; totals that
+   do not add up) is withheld whole: nothing of it is published;
+4. the public flow's observations of those sub-tables replaced by the result
+   (cells that vanished deleted), as loads of the store, so ``updatedAfter``,
+   history and ETags work for public data as for any other;
+5. ``DF_THB_RATES_PUB`` (a dataflow annotated as derived from F that is not
+   F's public flow) from the raw counts, the new public counts and the shipped
+   population table (``mosy_sdmx.indicators.rates_dataset``);
+6. the audit of hidden and rounded cells kept (admins only), the release
+   marked published with what changed, and its notifications queued.
+
+All of it runs in one transaction that starts by claiming the release, so two
+processes never publish the same release, and a failure leaves the public
+data as it was, with the release pending again after a back-off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from mosy_sdmx.dataset import Action, Dataset
+from mosy_sdmx.disclosure import DisclosureRules, ProtectionError, load_disclosure_rules, protect
+from mosy_sdmx.disclosure.scope import in_tables, table_columns, tables_of
+from mosy_sdmx.exceptions import MosyError
+from mosy_sdmx.indicators.rates import RATES_FLOW, rates_dataset
+from mosy_sdmx.structures import StructureSet
+from mosy_sdmx.structures.layout import ComponentLayout
+from registry.db.tables import disclosure_audit, releases
+from registry.publication.frames import current_frame, touched_rows
+from registry.publication.releases import FAILED, PENDING, PUBLISHED, Release, get_release
+from registry.store.changes import Actor
+from registry.store.observations import FlowRef, LoadResult, flow_pk, lock_flow, store_dataset
+from registry.store.revisions import now
+from registry.store.structures import StructureCache
+
+log = logging.getLogger("registry")
+PUBLISHER = Actor("publication")
+#: A release that failed this often is left failed (and logged), no longer retried.
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(seconds=30)
+WITHHELD = "withheld"
+HIDDEN_REASONS = ("confidential", "primary", "revision", "secondary", WITHHELD)
+_DERIVED_FROM = "DERIVED_FROM"
+
+
+@dataclass
+class FlowChange:
+    """What one release changed in one public dataflow."""
+
+    flow: str
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+    loads: list[int] = field(default_factory=list)
+    hidden: int = 0
+    rounded: int = 0
+    withheld_tables: int = 0
+
+    def count(self, result: LoadResult | None) -> None:
+        if result is None or not result.changed_anything:
+            return
+        self.added += result.added
+        self.changed += result.changed
+        self.deleted += result.deleted
+        self.loads.append(result.load_pk)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.deleted)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "deleted": self.deleted,
+            "loads": self.loads,
+            "hidden": self.hidden,
+            "rounded": self.rounded,
+            "withheld_tables": self.withheld_tables,
+        }
+
+
+def derived_flows(structures: StructureSet, flow: str) -> list[str]:
+    """Dataflows annotated as derived from ``flow`` (its public flow, its rates)."""
+    out = []
+    for flow_id, dataflow in structures.message.dataflow.items():
+        for annotation in dataflow.annotations:
+            if annotation.id == _DERIVED_FROM and str(annotation.title) == flow:
+                out.append(flow_id)
+    return sorted(out)
+
+
+# -- the worker's entry points --------------------------------------------------------------
+
+
+def publish_pending(
+    engine: Engine,
+    *,
+    cache: StructureCache | None = None,
+    rules: DisclosureRules | None = None,
+    limit: int = 100,
+    base_url: str = "",
+) -> list[int]:
+    """Publish the due pending releases, oldest first; the numbers of those published here."""
+    cache = cache or StructureCache()
+    with engine.connect() as conn:
+        moment = now()
+        due = (
+            conn.execute(
+                select(releases.c.pk)
+                .where(
+                    releases.c.status == PENDING,
+                    (releases.c.next_attempt_at.is_(None)) | (releases.c.next_attempt_at <= moment),
+                )
+                .order_by(releases.c.pk)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+    done = []
+    rules = rules or load_disclosure_rules()
+    for pk in due:
+        if publish_release(engine, pk, cache=cache, rules=rules, base_url=base_url):
+            done.append(pk)
+    return done
+
+
+def publish_release(
+    engine: Engine,
+    pk: int,
+    *,
+    cache: StructureCache | None = None,
+    rules: DisclosureRules | None = None,
+    base_url: str = "",
+) -> bool:
+    """Publish one release; False if another process has it (or had it) already."""
+    cache = cache or StructureCache()
+    rules = rules or load_disclosure_rules()
+    try:
+        with engine.begin() as conn:
+            claimed = conn.execute(
+                update(releases)
+                .where(releases.c.pk == pk, releases.c.status == PENDING)
+                .values(status=PUBLISHED, published_at=now())
+            ).rowcount
+            if not claimed:
+                return False
+            release = get_release(conn, pk)
+            assert release is not None
+            structures = cache.get(conn).structures
+            summary = _publish(conn, release, structures, rules)
+            conn.execute(
+                update(releases)
+                .where(releases.c.pk == pk)
+                .values(summary=json.dumps(summary), error=None)
+            )
+            from registry.subscriptions.store import queue_notifications
+
+            queue_notifications(conn, get_release(conn, pk), base_url)
+        return True
+    except Exception as exc:  # the transaction is rolled back; retry later
+        log.exception("publication of release %s failed", pk)
+        _failed(engine, pk, exc)
+        return False
+
+
+def _failed(engine: Engine, pk: int, exc: Exception) -> None:
+    with engine.begin() as conn:
+        attempts = conn.execute(select(releases.c.attempts).where(releases.c.pk == pk)).scalar()
+        attempts = (attempts or 0) + 1
+        conn.execute(
+            update(releases)
+            .where(releases.c.pk == pk)
+            .values(
+                attempts=attempts,
+                status=FAILED if attempts >= MAX_ATTEMPTS else PENDING,
+                published_at=None,
+                next_attempt_at=now() + RETRY_BASE * (2 ** (attempts - 1)),
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+        )
+
+
+# -- one release ------------------------------------------------------------------------------
+
+
+def _publish(
+    conn: Connection, release: Release, structures: StructureSet, rules: DisclosureRules
+) -> dict[str, Any]:
+    summary = dict(release.summary)
+    summary["public"] = {}
+    flow_id = release.flow.id
+    if flow_id not in structures.dataflows:
+        return summary
+    if structures.is_public(flow_id):  # public data loaded as such: published as loaded
+        load = summary.get("load", {})
+        summary["public"][flow_id] = FlowChange(
+            flow_id, load.get("added", 0), load.get("changed", 0), load.get("deleted", 0),
+            [release.load_pk],
+        ).to_dict()  # fmt: skip
+        return summary
+    public_id = rules.public_flow(flow_id)
+    if public_id == flow_id or public_id not in structures.dataflows:
+        return summary
+    layout = structures.layout(flow_id)
+    fpk = flow_pk(conn, release.flow)
+    touched = touched_rows(conn, release.load_pk, fpk, release.provider, layout)
+    if touched.empty:
+        return summary
+    tables = tables_of(touched, table_columns(layout.key_columns(), rules))
+    public_layout = structures.layout(public_id)
+    # Lock the public flows before reading the raw data: a later release published by
+    # another process then waits, and reads (and publishes) what this one did not see.
+    lock_flow(conn, FlowRef.of_layout(public_layout))
+    for derived in derived_flows(structures, flow_id):
+        if derived != public_id:
+            lock_flow(conn, FlowRef.of_layout(structures.layout(derived)))
+    raw = current_frame(conn, release.flow, release.provider, layout, tables)
+    previous = current_frame(
+        conn, FlowRef.of_layout(public_layout), release.provider, public_layout, tables
+    )
+    dataset = Dataset(raw, structure_urn=layout.structure_urn, provider=release.provider)
+    public, audit_rows, withheld = _protect(dataset, previous, tables, structures, rules)
+    change = FlowChange(public_id, withheld_tables=len(withheld))
+    source = f"release {release.pk}"
+    _replace(conn, structures, public_id, release.provider, public, tables, source, change)
+    if not audit_rows.empty:
+        reasons = audit_rows["REASON"].astype(str)
+        change.rounded = int((reasons == "rounding").sum())
+        change.hidden = int(reasons.isin(HIDDEN_REASONS).sum())
+    _keep_audit(conn, release, public_id, layout, tables, audit_rows)
+    summary["public"][public_id] = change.to_dict()
+    for derived in derived_flows(structures, flow_id):
+        if derived == RATES_FLOW and derived != public_id:
+            rates = FlowChange(derived)
+            frame = _rates(raw, public, structures, rules)
+            _replace(conn, structures, derived, release.provider, frame, tables, source, rates)
+            summary["public"][derived] = rates.to_dict()
+    summary["tables"] = len(tables)
+    return summary
+
+
+def _protect(
+    dataset: Dataset,
+    previous: pd.DataFrame,
+    tables: pd.DataFrame,
+    structures: StructureSet,
+    rules: DisclosureRules,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """(public rows, audit cells, withheld table numbers); whole, or table by table on failure."""
+    if dataset.data.empty:
+        return dataset.data, pd.DataFrame(columns=["REASON"]), []
+    try:
+        public, audit = protect(
+            dataset, structures, rules=rules, previous_public=previous if len(previous) else None
+        )
+        return public.data, _tagged(audit.cells, tables), []
+    except (ProtectionError, MosyError):
+        pass
+    publics, audits, withheld = [], [], []
+    for number in range(len(tables)):
+        one = tables.iloc[[number]]
+        rows = dataset.data[in_tables(dataset.data, one)].reset_index(drop=True)
+        before = previous[in_tables(previous, one)] if len(previous) else previous
+        try:
+            public, audit = protect(
+                dataset.with_data(rows),
+                structures,
+                rules=rules,
+                previous_public=before if len(before) else None,
+            )
+        except (ProtectionError, MosyError) as exc:
+            withheld.append(number)
+            cells = rows[[c for c in rows.columns if c in dataset.data.columns]].copy()
+            cells["REASON"] = WITHHELD
+            cells["RAW_VALUE"] = pd.to_numeric(rows.get("OBS_VALUE"), errors="coerce")
+            audits.append(cells)
+            log.warning("public data withheld for %s: %s", one.iloc[0].to_dict(), exc)
+            continue
+        publics.append(public.data)
+        audits.append(audit.cells)
+    public = pd.concat(publics, ignore_index=True) if publics else dataset.data.iloc[:0]
+    cells = pd.concat(audits, ignore_index=True) if audits else pd.DataFrame(columns=["REASON"])
+    return public, _tagged(cells, tables), withheld
+
+
+def _tagged(cells: pd.DataFrame, tables: pd.DataFrame) -> pd.DataFrame:
+    return cells.reset_index(drop=True)
+
+
+def _rates(
+    raw: pd.DataFrame, public: pd.DataFrame, structures: StructureSet, rules: DisclosureRules
+) -> pd.DataFrame:
+    if raw.empty or public.empty:
+        return public.iloc[:0]
+    victims = structures.layout("DF_THB_VICTIMS_PUB")
+    rates = rates_dataset(
+        Dataset(raw),
+        Dataset(public, structure_urn=victims.structure_urn),
+        structures=structures,
+        rules=rules,
+    )
+    frame = rates.data.copy()
+    for name, value in rates.attributes.items():
+        frame[name] = value
+    return frame
+
+
+def _replace(
+    conn: Connection,
+    structures: StructureSet,
+    flow_id: str,
+    provider: str,
+    rows: pd.DataFrame,
+    tables: pd.DataFrame,
+    source: str,
+    change: FlowChange,
+) -> None:
+    """Make the flow's observations of ``tables`` exactly ``rows`` (two loads at most)."""
+    layout = structures.layout(flow_id)
+    flow = FlowRef.of_layout(layout)
+    keys = layout.key_columns()
+    old = current_frame(conn, flow, provider, layout, tables)
+    rows = rows.reset_index(drop=True)
+    if len(old):
+        kept = pd.MultiIndex.from_frame(rows[keys].astype(str)) if len(rows) else None
+        olds = pd.MultiIndex.from_frame(old[keys].astype(str))
+        gone = ~olds.isin(kept) if kept is not None else np.ones(len(old), dtype=bool)
+        if gone.any():
+            deletion = Dataset(
+                old.loc[gone, keys].astype(str).reset_index(drop=True),
+                structure_urn=layout.structure_urn,
+            )
+            change.count(_store(conn, deletion, layout, provider, Action.DELETE, source))
+    if len(rows):
+        columns = [c for c in rows.columns if c in layout.components or c in keys]
+        data = rows[columns].copy()
+        for column in keys:
+            data[column] = data[column].astype(str)
+        dataset = Dataset(data, structure_urn=layout.structure_urn)
+        change.count(_store(conn, dataset, layout, provider, Action.REPLACE, source))
+
+
+def _store(conn, dataset, layout: ComponentLayout, provider, action, source) -> LoadResult:
+    return store_dataset(
+        conn, dataset, layout=layout, provider=provider, action=action, actor=PUBLISHER,
+        source=source,
+    )  # fmt: skip
+
+
+def _keep_audit(
+    conn: Connection,
+    release: Release,
+    public_id: str,
+    layout: ComponentLayout,
+    tables: pd.DataFrame,
+    cells: pd.DataFrame,
+) -> None:
+    """Store the audit of these sub-tables; earlier audits of them stop being current."""
+    table_cols = list(tables.columns)
+    table_keys = _joined(tables, table_cols)
+    for start in range(0, len(table_keys), 500):
+        conn.execute(
+            update(disclosure_audit)
+            .where(
+                disclosure_audit.c.flow == public_id,
+                disclosure_audit.c.provider == release.provider,
+                disclosure_audit.c.table_key.in_(table_keys[start : start + 500]),
+                disclosure_audit.c.current.is_(True),
+            )
+            .values(current=False)
+        )
+    if cells.empty:
+        return
+    dims, time = list(layout.dimensions), layout.time_dimension
+    frame = cells.reset_index(drop=True)
+
+    def column(name: str) -> list:
+        if name not in frame.columns:
+            return [None] * len(frame)
+        values = frame[name].astype(object)
+        return [None if pd.isna(v) else v for v in values]
+
+    def number(name: str) -> list:
+        if name not in frame.columns:
+            return [None] * len(frame)
+        values = pd.to_numeric(frame[name], errors="coerce")
+        return [None if np.isnan(v) else float(v) for v in values.to_numpy(dtype=float)]
+
+    rows = [
+        {
+            "release_pk": release.pk,
+            "flow": public_id,
+            "provider": release.provider,
+            "table_key": table_key,
+            "series_key": series_key,
+            "period": str(period),
+            "reason": str(reason),
+            "raw_value": raw,
+            "public_value": public,
+            "obs_status": obs,
+            "conf_status": conf,
+            "protected_low": low,
+            "protected_high": high,
+            "current": True,
+        }
+        for table_key, series_key, period, reason, raw, public, obs, conf, low, high in zip(
+            _joined(frame, table_cols),
+            _joined(frame, [d for d in dims if d in frame.columns]),
+            frame[time].astype(str) if time in frame.columns else [""] * len(frame),
+            frame["REASON"].astype(str),
+            number("RAW_VALUE"),
+            number("PUBLIC_VALUE"),
+            column("OBS_STATUS"),
+            column("CONF_STATUS"),
+            number("PROTECTED_LOW"),
+            number("PROTECTED_HIGH"),
+            strict=True,
+        )
+    ]
+    conn.execute(insert(disclosure_audit), rows)
+
+
+def _joined(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    if not columns or frame.empty:
+        return [""] * len(frame)
+    parts = frame[columns].astype(str)
+    return parts.agg(".".join, axis=1).tolist()

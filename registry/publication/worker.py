@@ -1,0 +1,73 @@
+"""The background of every registry process: publish releases, deliver notifications.
+
+Two daemon threads, started and stopped with the app: one publishes pending
+releases (woken at once when this process records one, else polling the
+database, where other processes record theirs), one delivers notifications.
+All their state is in the database, so any number of processes share the
+work; a request never waits for either.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import Engine
+
+from registry.publication.publish import publish_pending
+from registry.publication.releases import release_recorded
+from registry.settings import Settings
+from registry.store.structures import StructureCache
+from registry.subscriptions.delivery import DeliveryPolicy, deliver_due
+
+log = logging.getLogger("registry")
+
+
+class BackgroundWorker:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.poll = settings.worker_poll_seconds
+        self.base_url = settings.public_url or ""
+        self.policy = DeliveryPolicy(
+            retry_base=timedelta(seconds=settings.notification_retry_seconds),
+            max_attempts=settings.notification_max_attempts,
+            timeout=settings.notification_timeout_seconds,
+        )
+        self.cache = StructureCache()
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._publish_loop, name="mosy-publication", daemon=True),
+            threading.Thread(target=self._deliver_loop, name="mosy-notifications", daemon=True),
+        ]
+
+    def start(self) -> BackgroundWorker:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        release_recorded.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def _publish_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                publish_pending(self.engine, cache=self.cache, base_url=self.base_url)
+            except Exception:  # the database may be away for a moment: try again later
+                log.exception("publication worker")
+            release_recorded.wait(self.poll)
+            release_recorded.clear()
+
+    def _deliver_loop(self) -> None:
+        with httpx.Client(follow_redirects=False) as client:
+            while not self._stop.is_set():
+                try:
+                    while deliver_due(self.engine, client, self.policy) and not self._stop.is_set():
+                        pass
+                except Exception:
+                    log.exception("notification worker")
+                self._stop.wait(min(self.poll, self.policy.retry_base.total_seconds()))

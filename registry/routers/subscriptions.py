@@ -1,0 +1,149 @@
+"""``/api/subscriptions``: HTTP callbacks told of each release (SDMX registry subscriptions).
+
+As in the SDMX registry model, a subscription names who subscribes, the
+dataflow (or ``*``: every public dataflow), the events (``release``: new
+observations; ``revision``: values changed or deleted) and where to send the
+notification (an HTTP POST of JSON). An administrator or a reader token may
+subscribe; a reader only to public dataflows. Each owner sees and ends only
+its own subscriptions (an administrator, all).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from starlette.responses import JSONResponse, Response
+
+from registry.db.tables import notifications
+from registry.deps import ConnectionDep, EngineDep, StructuresDep, TokenDep
+from registry.errors import ApiError
+from registry.store.tokens import Role, Token
+from registry.subscriptions.store import (
+    ANY_FLOW,
+    EVENTS,
+    Subscription,
+    create_subscription,
+    delete_subscription,
+    delivery_counts,
+    get_subscription,
+    list_subscriptions,
+)
+
+router = APIRouter(tags=["subscriptions"])
+
+
+class SubscriptionRequest(BaseModel):
+    dataflow: str = Field(description="A dataflow id, or * for every public dataflow.")
+    url: str = Field(description="Where to POST notifications (http or https).", max_length=2000)
+    events: list[str] = Field(default=list(EVENTS), description="release and/or revision.")
+
+
+def _subscriber(token: Token) -> Token:
+    if token.role not in (Role.ADMIN, Role.READER):
+        raise ApiError(
+            403,
+            "Readers and administrators only",
+            f"token {token.name!r} has role {token.role}; subscribe with a reader token "
+            "('mosy-registry token create --role reader')",
+        )
+    return token
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiError(422, "Bad callback URL", f"{url!r} is not an absolute http(s) URL")
+    if parts.username or parts.password:
+        raise ApiError(422, "Bad callback URL", "the URL must not carry credentials")
+    return url.strip()
+
+
+def _own(token: Token, subscription: Subscription | None, uid: str) -> Subscription:
+    if subscription is None or (token.role is not Role.ADMIN and subscription.token_pk != token.pk):
+        raise ApiError(404, "No such subscription", f"you have no subscription {uid}")
+    return subscription
+
+
+@router.post("/api/subscriptions", status_code=201, summary="Subscribe to releases")
+def subscribe(
+    request: Request,
+    request_body: Annotated[SubscriptionRequest, Body()],
+    token: TokenDep,
+    engine: EngineDep,
+    view: StructuresDep,
+) -> JSONResponse:
+    """Register an HTTP callback; each release of the dataflow is POSTed to it."""
+    token = _subscriber(token)
+    structures = view.structures
+    flow = request_body.dataflow.strip()
+    if flow != ANY_FLOW and flow not in structures.dataflows:
+        raise ApiError(
+            422, "Unknown dataflow", f"no dataflow {flow!r}; use a dataflow id or * for all"
+        )
+    if flow != ANY_FLOW and not structures.is_public(flow) and token.role is not Role.ADMIN:
+        raise ApiError(
+            403,
+            "Public dataflows only",
+            f"{flow} is restricted; readers subscribe to public (_PUB) dataflows",
+        )
+    events = tuple(dict.fromkeys(e.strip().lower() for e in request_body.events))
+    unknown = [e for e in events if e not in EVENTS]
+    if not events or unknown:
+        raise ApiError(422, "Unknown events", f"events are {' and '.join(EVENTS)}")
+    url = _check_url(request_body.url)
+    with engine.begin() as conn:
+        sub = create_subscription(
+            conn,
+            owner=token.name,
+            token_pk=token.pk,
+            dataflow=flow,
+            url=url,
+            events=events,
+            base_url=request.app.state.settings.public_url or str(request.base_url),
+        )
+    return JSONResponse(
+        sub.to_dict(), status_code=201, headers={"Location": f"/api/subscriptions/{sub.uid}"}
+    )
+
+
+@router.get("/api/subscriptions", summary="Your subscriptions")
+def subscriptions_list(token: TokenDep, conn: ConnectionDep) -> dict[str, Any]:
+    token = _subscriber(token)
+    mine = list_subscriptions(conn, token_pk=None if token.role is Role.ADMIN else token.pk)
+    return {"subscriptions": [s.to_dict() for s in mine]}
+
+
+@router.get("/api/subscriptions/{uid}", summary="One subscription and its deliveries")
+def subscription_one(uid: str, token: TokenDep, conn: ConnectionDep) -> dict[str, Any]:
+    sub = _own(_subscriber(token), get_subscription(conn, uid), uid)
+    recent = conn.execute(
+        select(
+            notifications.c.pk,
+            notifications.c.release_pk,
+            notifications.c.status,
+            notifications.c.attempts,
+            notifications.c.last_error,
+        )
+        .where(notifications.c.subscription_pk == sub.pk)
+        .order_by(notifications.c.pk.desc())
+        .limit(20)
+    ).all()
+    return sub.to_dict() | {
+        "deliveries": delivery_counts(conn, sub.pk),
+        "recent": [
+            {"notification": n, "release": r, "status": s, "attempts": a, "error": e}
+            for n, r, s, a, e in recent
+        ],
+    }
+
+
+@router.delete("/api/subscriptions/{uid}", status_code=204, summary="End a subscription")
+def unsubscribe(uid: str, token: TokenDep, engine: EngineDep) -> Response:
+    with engine.begin() as conn:
+        _own(_subscriber(token), get_subscription(conn, uid), uid)
+        delete_subscription(conn, uid)
+    return Response(status_code=204)

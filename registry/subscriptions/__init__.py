@@ -1,0 +1,1 @@
+"""Subscriptions: HTTP callbacks told of each release (``store``), delivered by ``delivery``."""
