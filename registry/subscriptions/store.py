@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from registry.db.tables import notifications, subscriptions
+from registry.db.tables import data_loads, notifications, subscriptions
 from registry.publication.releases import Release
 from registry.store.revisions import _aware
 
@@ -142,13 +142,24 @@ def delivery_counts(conn: Connection, subscription_pk: int) -> dict[str, int]:
 
 
 def notification_payload(
-    release: Release, subscription: Subscription, flows: dict[str, dict], base_url: str = ""
+    release: Release,
+    subscription: Subscription,
+    flows: dict[str, dict],
+    base_url: str = "",
+    since: dict[str, datetime] | None = None,
 ) -> dict[str, Any]:
-    """What a subscriber receives: the event, what changed, the registration, the links."""
-    since = release.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """What a subscriber receives: the event, what changed, the registration, the links.
+
+    ``since`` is, per dataflow, the moment just before the release's first load
+    there (``updatedAfter`` is strict, and a public load may fall in the same
+    second as the release), so the data link holds everything the release wrote.
+    """
+    since = since or {}
     changes = []
     for flow_id, change in sorted(flows.items()):
-        data = f"{base_url}/sdmx/3.0/data/dataflow/*/{flow_id}/*/*?updatedAfter={since}"
+        moment = since.get(flow_id, release.at - timedelta(seconds=1))
+        stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        data = f"{base_url}/sdmx/3.0/data/dataflow/*/{flow_id}/*/*?updatedAfter={stamp}"
         changes.append(
             {
                 "dataflow": flow_id,
@@ -189,6 +200,7 @@ def queue_notifications(conn: Connection, release: Release | None, base_url: str
         if change.get("added") or change.get("changed") or change.get("deleted")
     }
     restricted = {release.flow.id: release.summary.get("load", {})}
+    since = _first_load_times(conn, {**public, **restricted})
     queued = 0
     moment = precise_now()
     rows = []
@@ -205,7 +217,7 @@ def queue_notifications(conn: Connection, release: Release | None, base_url: str
             continue
         if not flows:
             continue
-        payload = notification_payload(release, sub, flows, base_url or sub.base_url)
+        payload = notification_payload(release, sub, flows, base_url or sub.base_url, since)
         rows.append(
             {
                 "subscription_pk": sub.pk,
@@ -221,3 +233,18 @@ def queue_notifications(conn: Connection, release: Release | None, base_url: str
     if rows:
         conn.execute(insert(notifications), rows)
     return queued
+
+
+def _first_load_times(conn: Connection, flows: dict[str, dict]) -> dict[str, datetime]:
+    """Per dataflow, one second before the earliest load a release's change names."""
+    out = {}
+    for flow_id, change in flows.items():
+        named = change.get("loads") or [change.get("load")]
+        loads = [pk for pk in named if isinstance(pk, int)]
+        if not loads:
+            continue
+        first = conn.execute(select(func.min(data_loads.c.at)).where(data_loads.c.pk.in_(loads)))
+        at = first.scalar()
+        if at is not None:
+            out[flow_id] = _aware(at) - timedelta(seconds=1)
+    return out

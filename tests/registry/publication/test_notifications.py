@@ -7,7 +7,9 @@ notifications, refusing the first ones, as a harvester's endpoint may.
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -18,7 +20,7 @@ from registry_servers import ThreadServer
 from sqlalchemy import func, select
 
 from registry.db.engine import make_engine
-from registry.db.tables import notifications
+from registry.db.tables import data_flows, data_loads, notifications
 from registry.publication.publish import publish_pending
 from registry.settings import load_settings
 from registry.store.structures import StructureCache
@@ -144,4 +146,32 @@ def test_two_deliverers_send_each_notification_once(fresh_settings, tmp_path) ->
             )
     assert sum(sent) == 12 and statuses == {"delivered": 12}
     assert sorted(int(g["id"]) for g in got) == sorted({int(g["id"]) for g in got})
+    engine.dispose()
+
+
+def test_the_data_link_starts_just_before_the_releases_first_public_load(
+    fresh_settings, tmp_path
+) -> None:
+    """``updatedAfter`` is strict and a public load may share the release's second:
+    the link must start before the first load the release wrote in that dataflow."""
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.connect() as conn:
+        structures = StructureCache().get(conn).structures
+    with engine.begin() as conn:
+        create_subscription(conn, owner="tests", token_pk=None, dataflow="*", url="http://h/")
+    load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
+    publish_pending(engine)
+    with engine.connect() as conn:
+        [payload] = conn.execute(select(notifications.c.payload)).scalars().all()
+        changes = json.loads(payload)["changes"]
+        assert {c["dataflow"] for c in changes} >= {PUB}
+        for change in changes:
+            since = datetime.fromisoformat(change["links"]["data"].split("updatedAfter=")[1])
+            first = conn.execute(
+                select(func.min(data_loads.c.at))
+                .join(data_flows, data_flows.c.pk == data_loads.c.flow_pk)
+                .where(data_flows.c.id == change["dataflow"])
+            ).scalar()
+            first = first.replace(tzinfo=UTC) if first.tzinfo is None else first
+            assert since == first - timedelta(seconds=1), change
     engine.dispose()
