@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         LimitsMiddleware,
         max_url_length=settings.max_url_length,
         max_body_bytes=settings.max_body_mb << 20,
+        max_upload_bytes=settings.max_upload_mb << 20,
     )
     return app
 

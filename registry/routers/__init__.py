@@ -21,6 +21,7 @@ from registry.routers import (
     registrations,
     schema,
     structure,
+    submissions,
     subscriptions,
     unimplemented,
 )
@@ -33,6 +34,7 @@ ROUTERS = [
     maintenance.router,
     publication.router,
     feeds.router,
+    submissions.router,
     subscriptions.router,
     registrations.router,
     unimplemented.router,
