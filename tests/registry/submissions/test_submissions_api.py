@@ -62,9 +62,7 @@ def test_accepted_submission_gets_a_receipt_and_its_file_back(api, desk) -> None
     back = ms.read_data(as_xml.content, desk.structures, flow=FLOW)
     assert len(back.data) == rows
 
-    registration = api.get(
-        f"/sdmx/3.0/registration/id/{receipt['registration']}", headers=headers
-    )
+    registration = api.get(f"/sdmx/3.0/registration/id/{receipt['registration']}", headers=headers)
     assert registration.status_code == 200
     assert receipt["links"]["file"].encode() in registration.content
 
