@@ -13,6 +13,7 @@ from __future__ import annotations
 from registry.routers import (
     availability,
     data,
+    data_maintenance,
     feeds,
     health,
     maintenance,
@@ -32,6 +33,7 @@ ROUTERS = [
     data.router,
     availability.router,
     maintenance.router,
+    data_maintenance.router,
     publication.router,
     feeds.router,
     submissions.router,
