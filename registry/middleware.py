@@ -100,7 +100,7 @@ class LimitsMiddleware:
         self.app = app
         self.max_url_length = max_url_length
         self.max_body_bytes = max_body_bytes
-        self.max_upload_bytes = max(max_upload_bytes or 0, max_body_bytes)
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

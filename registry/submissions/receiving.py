@@ -46,6 +46,8 @@ def too_large(limit_bytes: int) -> ApiError:
         "Upload too large",
         f"the file is over {limit_bytes // (1 << 20)} MiB, the registry's limit "
         "(MOSY_MAX_UPLOAD_MB); split it into several submissions, or compress it (gzip, zip)",
+        # the rest of the body is not read: the connection is closed after the answer
+        headers={"Connection": "close"},
     )
 
 
