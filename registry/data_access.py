@@ -128,8 +128,16 @@ def submitting_provider(token: Token, asked: str | None) -> str:
 def check_may_write(token: Token, structures: StructureSet, provider: str, flow_id: str) -> None:
     """ApiError 403 unless ``provider`` has a provision agreement for ``flow_id``.
 
-    Administrators pass: the validator reports a provider without one.
+    Public dataflows are written by publication only, never submitted to.
+    Administrators pass otherwise: the validator reports a provider without one.
     """
+    if is_public(structures, flow_id):
+        raise ApiError(
+            403,
+            "Public dataflow",
+            f"{flow_id} is computed from the providers' data by publication; submit to "
+            + (_source_hint(structures, flow_id) or "the restricted dataflow it derives from"),
+        )
     if token.role is Role.ADMIN:
         return
     if flow_id not in provider_flows(structures, provider):
@@ -145,3 +153,11 @@ def check_may_write(token: Token, structures: StructureSet, provider: str, flow_
 def own_submissions(token: Token) -> str | None:
     """The provider whose submissions a token reads; None: every provider's (admin)."""
     return None if token.role is Role.ADMIN else (token.provider or "")
+
+
+def _source_hint(structures: StructureSet, flow_id: str) -> str:
+    flow = structures.message.dataflow.get(flow_id)
+    for annotation in getattr(flow, "annotations", ()):
+        if annotation.id == "DERIVED_FROM":
+            return str(annotation.title)
+    return ""
