@@ -28,6 +28,7 @@ from registry.data_access import check_may_write, submitting_provider
 from registry.deps import EngineDep, SettingsDep, current_view
 from registry.errors import ApiError
 from registry.routers.submissions import (
+    REJECTED,
     answer,
     authenticate,
     base_url,
@@ -49,7 +50,7 @@ _RESPONSES = {
     404: {"description": "Unknown dataflow; DELETE: nothing matched."},
     413: {"description": "The body is over MOSY_MAX_UPLOAD_MB."},
     415: {"description": "Not a data format the library reads."},
-    422: {"description": "Rejected: the library's validation report, unchanged."},
+    422: REJECTED,
 }
 
 

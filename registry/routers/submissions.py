@@ -71,17 +71,37 @@ _UPLOAD_BODY = {
         }
     },
 }
+#: A rejection: the library's JSON validation report (``Report.to_dict()``), unchanged.
+REJECTED: dict[str, Any] = {
+    "description": "Rejected: the library's validation report, unchanged; nothing stored.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["valid", "stats", "issues", "truncated"],
+                "properties": {
+                    "valid": {"type": "boolean"},
+                    "stats": {"type": "object"},
+                    "issues": {"type": "array", "items": {"type": "object"}},
+                    "truncated": {"type": "boolean"},
+                },
+            }
+        }
+    },
+}
 _SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Nothing changed: the file repeats the last accepted one (receipt)."},
     201: {"description": "Accepted and stored (receipt); Location names the submission."},
     400: {"description": "Unreadable or empty file, or a bad form."},
     401: {"description": "No valid token."},
     403: {"description": "The token may not submit this provider's data to this dataflow."},
+    404: {"description": "The dataflow named is not held by the registry."},
     413: {"description": "The file is over MOSY_MAX_UPLOAD_MB."},
     415: {"description": "Not a multipart form, or not a data format the library reads."},
-    422: {"description": "Rejected: the library's validation report, unchanged."},
+    422: REJECTED,
 }
 _READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A bad parameter."},
     401: {"description": "No valid token."},
     404: {"description": "No such submission among those this token may read."},
 }
@@ -257,7 +277,7 @@ def _moment(name: str, value: str | None) -> datetime | None:
 @router.get(
     "/api/submissions",
     summary="The submission log (newest first; a provider sees its own)",
-    responses=_READ_RESPONSES,
+    responses={**_READ_RESPONSES, 403: {"description": "Another provider's submissions."}},
 )
 async def submissions_list(
     request: Request,
@@ -348,14 +368,20 @@ async def submission_report(request: Request, submission_id: int, engine: Engine
 @router.get(
     "/api/submissions/{submission_id}/file",
     summary="The original upload, byte for byte",
-    responses={**_READ_RESPONSES, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+    responses={
+        **_READ_RESPONSES,
+        200: {"description": "The original bytes.", "content": {"application/octet-stream": {}}},
+    },
 )
 async def submission_file(request: Request, submission_id: int, engine: EngineDep):
     found = await visible_submission(request, engine, _checked_id(submission_id))
+    # Always as octet-stream: the type the submitter declared is not trusted to be shown.
     return StreamingResponse(
         file_chunks(engine, found.file_pk),
-        media_type=found.media_type or "application/octet-stream",
+        media_type="application/octet-stream",
         headers={
+            "X-Content-Type-Options": "nosniff",
             "Content-Disposition": f'attachment; filename="{found.filename}"',
             "Content-Length": str(found.size),
             "ETag": f'"{found.checksum}"',
@@ -368,8 +394,13 @@ async def submission_file(request: Request, submission_id: int, engine: EngineDe
 @router.get(
     "/api/submissions/{submission_id}/data",
     summary="The submission's data, in any format the library writes",
+    response_class=Response,
     responses={
         **_READ_RESPONSES,
+        200: {
+            "description": "The data, in the format asked for.",
+            "content": {fmt.media_type: {} for fmt in DataFormat},
+        },
         406: {"description": "Unknown format."},
         409: {"description": "A rejected submission stored no data."},
     },
