@@ -92,12 +92,8 @@ def _public_hint(structures: StructureSet, flow_id: str) -> str:
     return " and ".join(sorted(public)) if public else "not published"
 
 
-def submitting_provider(token: Token, asked: str | None) -> str:
-    """The provider a token submits for (``asked``: the one an admin names).
-
-    ApiError 403 for a reader token or a provider other than the token's own,
-    400 for an admin token that names none.
-    """
+def check_may_submit(token: Token) -> None:
+    """ApiError 403 for a token that never submits (a reader's): checked before any upload."""
     if token.role is Role.READER:
         raise ApiError(
             403,
@@ -106,6 +102,15 @@ def submitting_provider(token: Token, asked: str | None) -> str:
             f"{token.provider} (an administrator creates one with 'mosy-registry token create "
             f"--provider {token.provider} --role submitter')",
         )
+
+
+def submitting_provider(token: Token, asked: str | None) -> str:
+    """The provider a token submits for (``asked``: the one an admin names).
+
+    ApiError 403 for a reader token or a provider other than the token's own,
+    400 for an admin token that names none.
+    """
+    check_may_submit(token)
     if token.role is Role.ADMIN:
         if not asked:
             raise ApiError(

@@ -10,6 +10,7 @@ maintenance routes and the portal.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,7 +21,12 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 
 from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.formats import DataFormat
-from registry.data_access import check_may_write, own_submissions, submitting_provider
+from registry.data_access import (
+    check_may_submit,
+    check_may_write,
+    own_submissions,
+    submitting_provider,
+)
 from registry.deps import EngineDep, SettingsDep, bearer_token, current_view
 from registry.errors import ApiError
 from registry.store.changes import Actor
@@ -124,7 +130,7 @@ def actor_of(token: Token) -> Actor:
     return Actor(f"token:{token.name}", token.pk)
 
 
-def upload_folder(settings) -> Any:
+def upload_folder(settings) -> Path:
     return settings.data_dir / "incoming"
 
 
@@ -211,7 +217,7 @@ def answer(submission: Submission, base: str) -> Response:
 )
 async def create_submission(request: Request, engine: EngineDep, settings: SettingsDep):
     token = await authenticate(request, engine)
-    submitting_provider(token, token.provider or "-")  # a reader is refused before any upload
+    check_may_submit(token)  # a reader is refused before any upload is read
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "multipart/form-data":
         raise ApiError(

@@ -10,6 +10,7 @@ computes them); a provider reads its own submissions only (another's: 404).
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from itertools import product
 
@@ -97,7 +98,31 @@ def _call(client, desk, role: str, endpoint: str, flow: str, submission: int, bo
     return client.get(path, headers=headers)
 
 
-def test_every_role_provider_dataflow_and_endpoint(matrix, desk) -> None:
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def logged():
+    """Every log line of the registry, uvicorn and the root logger, at DEBUG."""
+    kept = _Kept()
+    loggers = [logging.getLogger(name) for name in ("registry", "registry.access", "", "uvicorn")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(kept)
+        lg.setLevel(logging.DEBUG)
+    yield kept.lines
+    for lg, level in zip(loggers, levels, strict=True):
+        lg.removeHandler(kept)
+        lg.setLevel(level)
+
+
+def test_every_role_provider_dataflow_and_endpoint(matrix, desk, logged) -> None:
     client, submission = matrix
     body = desk.victims_file().read_bytes()
     wrong = []
@@ -123,6 +148,10 @@ def test_every_role_provider_dataflow_and_endpoint(matrix, desk) -> None:
     assert {item["provider"] for item in listed["items"]} <= {"BG_NREM"}
     everything = client.get("/api/submissions", headers=desk.headers("admin")).json()
     assert {item["provider"] for item in everything["items"]} >= {"AT_MOI", "BG_NREM"}
+    # tokens never reach a log line
+    assert any("/api/submissions" in line for line in logged)
+    for secret in desk.secrets.values():
+        assert not [line for line in logged if secret in line]
 
 
 def _reason(answer) -> str:
