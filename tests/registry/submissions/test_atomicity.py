@@ -24,6 +24,17 @@ def _state(engine) -> dict[str, object]:
     return {**counts, "revision list": [tuple(r) for r in revisions]}
 
 
+def _published(url: str, release: int, headers: dict[str, str]) -> None:
+    """Wait for the publication worker to publish a release (it writes the public flows)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = httpx.get(f"{url}/api/releases/{release}", headers=headers, timeout=60).json()
+        if state.get("published"):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"release {release} was not published")
+
+
 def _storing(engine) -> bool:
     """Whether another connection is inside a write transaction on the observations."""
     with engine.connect() as conn:
@@ -61,6 +72,7 @@ def test_sigkill_in_the_middle_of_a_submission_changes_nothing(desk) -> None:
             timeout=60,
         )
         assert first.status_code == 201, first.text[:300]
+        _published(server.url, first.json()["release"], desk.headers("admin"))
         before = _state(desk.engine)
         outcome: dict[str, object] = {}
 

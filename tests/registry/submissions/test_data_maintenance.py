@@ -13,7 +13,9 @@ PATH = f"/sdmx/3.0/data/dataflow/MOSY/{FLOW}/1.0.0"
 
 @pytest.fixture
 def api(desk):
-    with TestClient(create_app(desk.settings)) as client:
+    # no publication worker: the store's counts change only by what a test sends
+    quiet = desk.settings.model_copy(update={"background_worker": False})
+    with TestClient(create_app(quiet)) as client:
         yield client
 
 

@@ -20,7 +20,9 @@ from registry.settings import load_settings
 
 @pytest.fixture
 def api(desk):
-    with TestClient(create_app(desk.settings)) as client:
+    # no publication worker: the store's counts change only by what a test sends
+    quiet = desk.settings.model_copy(update={"background_worker": False})
+    with TestClient(create_app(quiet)) as client:
         yield client
 
 
