@@ -122,4 +122,4 @@ def test_two_providers_submit_while_harvesters_poll(desk) -> None:
             )
         loads = desk.count("data_loads")
         accepted = sum(len(r) for r in receipts.values())
-        assert loads >= accepted + 1  # every submission's load, plus the first publication
+        assert loads >= accepted  # every submission's load (and the publications')
