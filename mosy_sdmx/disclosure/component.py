@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from mosy_sdmx.disclosure.equations import Equations
 
@@ -39,7 +38,6 @@ class Component:
     radix: np.ndarray | None = None
     encoded_sorted: np.ndarray | None = None
     encoded_order: np.ndarray | None = None
-    _incidence: sparse.csr_matrix | None = None
 
     def __post_init__(self) -> None:
         order = np.argsort(self.cell, kind="stable")
@@ -54,14 +52,6 @@ class Component:
     @property
     def n_eq(self) -> int:
         return len(self.lower)
-
-    def incidence(self):
-        """The cells × equations coefficient matrix (sparse, built once)."""
-        if self._incidence is None:
-            self._incidence = sparse.csr_matrix(
-                (self.coef, (self.cell, self.eq)), shape=(self.n_cells, self.n_eq)
-            )
-        return self._incidence
 
     def lookup(self, encoded: np.ndarray) -> np.ndarray:
         """Local cell of each encoded coordinate (-1 where no such cell)."""

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-from scipy import sparse
 
 from mosy_sdmx.disclosure.component import Component, encode
 
@@ -52,6 +51,21 @@ class CellState:
     slack_down: np.ndarray
     slack_up: np.ndarray
     cost: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class _Net:
+    """Per hypercube, the equations its unit change moves and by how much (CSR-like)."""
+
+    start: np.ndarray  # hypercube h's entries: start[h]:start[h + 1]
+    eq: np.ndarray
+    value: np.ndarray
+
+    def only(self, keep: np.ndarray) -> _Net:
+        counts = np.diff(self.start)
+        mask = np.repeat(keep, counts)
+        start = np.concatenate([[0], np.cumsum(counts[keep])])
+        return _Net(start, self.eq[mask], self.value[mask])
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,33 +237,35 @@ class HypercubeSearch:
         status, net = self._balance(local, sign)
         # A hypercube a missing corner unbalances never fits: kept out of every search.
         usable = status != UNBALANCED
-        found = local[usable], sign[usable], exists[usable], status[usable], net[usable]
+        found = local[usable], sign[usable], exists[usable], status[usable], net.only(usable)
         if capped is alternatives:
             self.corners[cell] = found
         return found
 
-    def _balance(self, local: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
+    def _balance(self, local: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, _Net]:
         """Each hypercube's status and the change its unit move makes to each equation.
 
-        One sparse product for all the cell's hypercubes at once (hypercubes ×
-        cells, times cells × equations): it depends on the shape alone.
+        All the cell's hypercubes at once, from the component's entries by
+        cell: it depends on the shape alone.
         """
         comp = self.comp
-        n_cand = len(local)
-        rows = np.repeat(np.arange(n_cand), local.shape[1])
-        unit = sparse.csr_matrix(
-            (sign.reshape(-1).astype(float), (rows, local.reshape(-1))),
-            shape=(n_cand, comp.n_cells),
-        )
-        net = (unit @ comp.incidence()).tocsr()  # (hypercubes, equations)
-        net.data[np.abs(net.data) <= 1e-9] = 0.0
-        net.eliminate_zeros()
-        net.sort_indices()
-        owner = np.repeat(np.arange(n_cand), np.diff(net.indptr))
-        equality = comp.lower == comp.upper
-        status = np.full(n_cand, BALANCED, dtype=np.int8)
-        status[np.diff(net.indptr) > 0] = CHECK
-        status[np.unique(owner[equality[net.indices]])] = UNBALANCED
+        n_cand, n_corners = local.shape
+        owner = np.repeat(np.arange(n_cand), n_corners)
+        cells, signs = local.reshape(-1), sign.reshape(-1)
+        starts = comp.col_start[cells]
+        counts = np.where(signs != 0, comp.col_start[cells + 1] - starts, 0)
+        total = int(counts.sum())
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        entry = comp.by_cell[np.repeat(starts, counts) + offsets]
+        key = np.repeat(owner, counts) * comp.n_eq + comp.eq[entry]
+        keys, inverse = np.unique(key, return_inverse=True)
+        value = np.bincount(inverse, weights=comp.coef[entry] * np.repeat(signs, counts))
+        moved = np.abs(value) > 1e-9
+        keys, value = keys[moved], value[moved]
+        cand, eq = keys // comp.n_eq, keys % comp.n_eq
+        net = _Net(np.searchsorted(cand, np.arange(n_cand + 1)), eq, value)
+        status = np.where(np.diff(net.start) > 0, CHECK, BALANCED).astype(np.int8)
+        status[np.unique(cand[comp.lower[eq] == comp.upper[eq]])] = UNBALANCED
         return status, net
 
     def _cap(self, alternatives):
@@ -278,7 +294,7 @@ class HypercubeSearch:
         sign: np.ndarray,
         amount: float,
         status: np.ndarray,
-        net: sparse.csr_matrix,
+        net: _Net,
     ):
         """Cheapest candidate whose change keeps every equation in bounds."""
         order = np.argsort(total, kind="stable")[:MAX_LOOKED_AT]
@@ -289,9 +305,9 @@ class HypercubeSearch:
                 return None
             if status[c] == CHECK:
                 budget -= 1
-                span = slice(net.indptr[c], net.indptr[c + 1])
-                eqs = net.indices[span]
-                after = self.activity[eqs] + amount * net.data[span]
+                span = slice(net.start[c], net.start[c + 1])
+                eqs = net.eq[span]
+                after = self.activity[eqs] + amount * net.value[span]
                 if ((after < comp.lower[eqs] - 1e-9) | (after > comp.upper[eqs] + 1e-9)).any():
                     continue
             moved = sign[c] != 0
