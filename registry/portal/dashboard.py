@@ -162,8 +162,8 @@ def table_view(table: IndicatorTable, names: dict[str, dict[str, str]], kind: st
         "empty": table.empty,
         "chart": chart,
         "notes": [n for n, on in ((WITHHELD_NOTE, withheld), (MISSING_NOTE, missing)) if on],
-        "csv": f"/dashboard/data/{table.name}.csv?{query}",
-        "json": f"/dashboard/data/{table.name}.json?{query}",
+        "csv": f"/dashboard/figures/{table.name}.csv?{query}",
+        "json": f"/dashboard/figures/{table.name}.json?{query}",
     }
 
 
@@ -208,7 +208,7 @@ def _form_context(figures, names, source, year, problems) -> dict:
     }
 
 
-@router.get("/dashboard/data/{name}.{fmt}")
+@router.get("/dashboard/figures/{name}.{fmt}")
 def chart_data(
     request: Request, name: str, fmt: str, view: StructuresDep, engine: EngineDep
 ) -> Response:

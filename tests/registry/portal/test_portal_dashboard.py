@@ -37,7 +37,8 @@ def download(client, path: str) -> pd.DataFrame:
 
 
 def section(page: str, name: str) -> str:
-    found = re.search(rf'<section class="indicator" aria-labelledby="chart-{name}-heading">(.*?)</section>', page, re.S)  # fmt: skip
+    opening = f'<section class="indicator" aria-labelledby="chart-{name}-heading">'
+    found = re.search(re.escape(opening) + "(.*?)</section>", page, re.S)
     assert found, name
     return found.group(1)
 
@@ -59,8 +60,8 @@ def test_every_chart_has_its_table_and_downloads(portal_client) -> None:
     for name in CHARTS:
         part = section(html, name)
         assert f'id="chart-{name}"' in part and "<table" in part
-        assert f'href="/dashboard/data/{name}.csv?source=BORD"' in part
-        assert f'href="/dashboard/data/{name}.json?source=BORD"' in part
+        assert f'href="/dashboard/figures/{name}.csv?source=BORD"' in part
+        assert f'href="/dashboard/figures/{name}.json?source=BORD"' in part
     charts = json.loads(
         unescape(re.search(r'id="dashboard-charts">(.*?)</script>', html, re.S).group(1))
     )
@@ -78,7 +79,7 @@ def test_every_chart_has_its_table_and_downloads(portal_client) -> None:
 def test_victims_by_country_are_the_published_totals(portal_client) -> None:
     published = public_csv(portal_client, "DF_THB_VICTIMS_PUB", "A..BORD.PER_VICT.T.TOTAL.TOTAL._T")
     assert len(published) > 0
-    figures = download(portal_client, "/dashboard/data/victims.csv?source=BORD")
+    figures = download(portal_client, "/dashboard/figures/victims.csv?source=BORD")
     expected = published[["REF_AREA", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS"]]
     got = figures[["REF_AREA", "TIME_PERIOD", "VICTIMS", "OBS_STATUS"]]
     got = got.rename(columns={"VICTIMS": "OBS_VALUE"})
@@ -95,7 +96,7 @@ def test_victims_by_country_are_the_published_totals(portal_client) -> None:
 
 def test_the_rates_are_those_of_the_rates_dataflow(portal_client) -> None:
     published = public_csv(portal_client, "DF_THB_RATES_PUB")
-    rates = download(portal_client, "/dashboard/data/rates.csv?source=BORD")
+    rates = download(portal_client, "/dashboard/figures/rates.csv?source=BORD")
     assert len(rates) == len(published) > 0
     mine = dict(zip(rates["REF_AREA"] + rates["TIME_PERIOD"], rates["RATE"], strict=True))
     for area, period, value in zip(
@@ -109,11 +110,12 @@ def test_hidden_cells_stay_hidden_and_are_never_zero(portal_client) -> None:
     hidden = published[published["OBS_STATUS"] == "Q"]
     assert len(hidden) > 0, "the portal store should publish some hidden cells"
     area, year, form = hidden.iloc[0][["REF_AREA", "TIME_PERIOD", "EXPLOIT"]]
-    figures = download(portal_client, f"/dashboard/data/exploitation.csv?source=BORD&year={year}")
+    path = f"/dashboard/figures/exploitation.csv?source=BORD&year={year}"
+    figures = download(portal_client, path)
     cell = figures[(figures["REF_AREA"] == area) & (figures["EXPLOIT"] == form)].iloc[0]
     assert cell["COUNT"] == "" and cell["SHARE"] == ""
     assert cell["OBS_STATUS"] == "Q" and cell["CONF_STATUS"] == "C"
-    data = json.loads(portal_client.get(f"/dashboard/data/exploitation.json?year={year}").text)
+    data = json.loads(portal_client.get(f"/dashboard/figures/exploitation.json?year={year}").text)
     same = [c for c in data["cells"] if c["REF_AREA"] == area and c["EXPLOIT"] == form]
     assert same[0]["COUNT"] is None and same[0]["SHARE"] is None
     page = portal_client.get("/dashboard", params={"year": year}, headers=HTML).text
@@ -139,7 +141,7 @@ def test_the_dashboard_reads_public_dataflows_only_and_once_per_release(
     assert portal_client.get("/dashboard", headers=HTML).status_code == 200
     assert read and all(flow.endswith("_PUB") for flow in read)
     first = len(read)
-    for path in ("/dashboard", "/dashboard/map", "/dashboard/data/sex.csv"):
+    for path in ("/dashboard", "/dashboard/map", "/dashboard/figures/sex.csv"):
         assert portal_client.get(path, headers=HTML).status_code == 200
     assert len(read) == first  # cached: nothing read again
     engine = portal_client.app.state.engine
@@ -188,9 +190,9 @@ def test_a_bad_choice_gets_a_message(portal_client, query, message) -> None:
 
 
 def test_downloads_of_what_does_not_exist(portal_client) -> None:
-    assert portal_client.get("/dashboard/data/nothing.csv").status_code == 404
-    assert portal_client.get("/dashboard/data/victims.xml").status_code == 404
-    bad = portal_client.get("/dashboard/data/victims.csv?source=XX")
+    assert portal_client.get("/dashboard/figures/nothing.csv").status_code == 404
+    assert portal_client.get("/dashboard/figures/victims.xml").status_code == 404
+    bad = portal_client.get("/dashboard/figures/victims.csv?source=XX")
     assert bad.status_code == 400 and "Traceback" not in bad.text
 
 
@@ -199,4 +201,4 @@ def test_an_empty_registry_says_nothing_was_released(client) -> None:
     assert page.status_code == 200
     assert "No public data has been released yet" in page.text
     assert client.get("/dashboard/map", headers=HTML).status_code == 200
-    assert client.get("/dashboard/data/victims.csv").status_code == 404
+    assert client.get("/dashboard/figures/victims.csv").status_code == 404
