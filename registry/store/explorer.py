@@ -64,7 +64,7 @@ def _series_page_statement(selection: Selection) -> Select:
         selection.bound,
         selection.flow_pk,
         series=select(literal_column(str(_MARKER))),
-        loads=selection.recent_loads,
+        recent=selection.recent_loads,
     )
     return select(o.series_pk, o.period, o.period_start, o.value, o.value_text, o.attrset_pk).where(
         *conditions
