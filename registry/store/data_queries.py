@@ -637,6 +637,9 @@ class AttributeSets:
 
     def __init__(self) -> None:
         self._content: dict[int, dict[str, str]] = {}
+        #: Categories of an attribute's column, by their values: made once (pandas
+        #: checks new categories at some cost, every chunk of every answer).
+        self._dtypes: dict[tuple[str, ...], pd.CategoricalDtype] = {}
 
     def load(self, conn: Connection, pks: np.ndarray) -> None:
         missing = [int(pk) for pk in np.unique(pks) if pk >= 0 and int(pk) not in self._content]
@@ -669,7 +672,10 @@ class AttributeSets:
             per_set = np.array([code_of.get(v, -1) if v is not None else -1 for v in values])
             per_set = np.append(per_set, -1)  # position -1 -> missing
             codes = per_set[positions]
-            out[name] = pd.Categorical.from_codes(codes, categories=cats)
+            dtype = self._dtypes.get(tuple(cats))
+            if dtype is None:
+                dtype = self._dtypes[tuple(cats)] = pd.CategoricalDtype(cats)
+            out[name] = pd.Categorical.from_codes(codes, dtype=dtype)
         return out
 
 
