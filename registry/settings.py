@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     notification_max_attempts: int = Field(
         10, ge=1, le=100, description="Attempts before a notification is given up."
     )
+    callback_private: bool = Field(
+        False,
+        description="Allow subscription callbacks to loopback, private and link-local "
+        "addresses (a closed network); off, they are refused.",
+    )
     notification_timeout_seconds: float = Field(
         10.0, gt=0, le=300, description="How long a subscriber's callback may take to answer."
     )

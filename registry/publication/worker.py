@@ -34,6 +34,7 @@ class BackgroundWorker:
             retry_base=timedelta(seconds=settings.notification_retry_seconds),
             max_attempts=settings.notification_max_attempts,
             timeout=settings.notification_timeout_seconds,
+            allow_private=settings.callback_private,
         )
         self.cache = StructureCache()
         self._stop = threading.Event()

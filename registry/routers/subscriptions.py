@@ -22,6 +22,7 @@ from registry.db.tables import notifications
 from registry.deps import ConnectionDep, EngineDep, StructuresDep, TokenDep
 from registry.errors import ApiError
 from registry.store.tokens import Role, Token
+from registry.subscriptions.callbacks import refused_callback
 from registry.subscriptions.store import (
     ANY_FLOW,
     EVENTS,
@@ -53,13 +54,14 @@ def _subscriber(token: Token) -> Token:
     return token
 
 
-def _check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiError(422, "Bad callback URL", f"{url!r} is not an absolute http(s) URL")
-    if parts.username or parts.password:
+def _check_url(url: str, *, allow_private: bool) -> str:
+    url = url.strip()
+    if urlsplit(url).username or urlsplit(url).password:
         raise ApiError(422, "Bad callback URL", "the URL must not carry credentials")
-    return url.strip()
+    refusal = refused_callback(url, allow_private=allow_private)
+    if refusal is not None:
+        raise ApiError(422, "Bad callback URL", refusal)
+    return url
 
 
 def _own(token: Token, subscription: Subscription | None, uid: str) -> Subscription:
@@ -94,7 +96,8 @@ def subscribe(
     unknown = [e for e in events if e not in EVENTS]
     if not events or unknown:
         raise ApiError(422, "Unknown events", f"events are {' and '.join(EVENTS)}")
-    url = _check_url(request_body.url)
+    settings = request.app.state.settings
+    url = _check_url(request_body.url, allow_private=settings.callback_private)
     with engine.begin() as conn:
         sub = create_subscription(
             conn,
@@ -103,7 +106,7 @@ def subscribe(
             dataflow=flow,
             url=url,
             events=events,
-            base_url=request.app.state.settings.public_url or str(request.base_url),
+            base_url=settings.public_url or str(request.base_url),
         )
     return JSONResponse(
         sub.to_dict(), status_code=201, headers={"Location": f"/api/subscriptions/{sub.uid}"}

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, or_, select, update
 
 from mosy_sdmx import __version__
 from registry.db.tables import notifications, subscriptions
+from registry.subscriptions.callbacks import refused_callback
 from registry.subscriptions.store import DELIVERED, FAILED, PENDING, precise_now
 
 log = logging.getLogger("registry")
@@ -39,6 +40,8 @@ class DeliveryPolicy:
     max_attempts: int = 10
     timeout: float = 10.0
     batch: int = 20
+    #: Callbacks to loopback/private addresses allowed (``MOSY_CALLBACK_PRIVATE``).
+    allow_private: bool = False
 
     def delay(self, attempts: int) -> timedelta:
         return min(self.retry_base * (2 ** max(attempts - 1, 0)), MAX_DELAY)
@@ -90,7 +93,9 @@ def deliver_due(
                 .join(subscriptions, subscriptions.c.pk == notifications.c.subscription_pk)
                 .where(notifications.c.pk == pk)
             ).one()
-        error = _post(client, row.url, row.payload, pk, row.attempts, policy.timeout)
+        error = refused_callback(row.url, allow_private=policy.allow_private)
+        if error is None:
+            error = _post(client, row.url, row.payload, pk, row.attempts, policy.timeout)
         with engine.begin() as conn:
             if error is None:
                 values = {"status": DELIVERED, "delivered_at": precise_now(), "last_error": None}

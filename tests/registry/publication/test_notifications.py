@@ -41,6 +41,7 @@ def quick(fresh_settings):
         database_url=fresh_settings.database_url,
         worker_poll_seconds=0.2,
         notification_retry_seconds=0.2,
+        callback_private=True,  # the receiver listens on 127.0.0.1
     )
 
 
@@ -125,7 +126,7 @@ def test_two_deliverers_send_each_notification_once(fresh_settings, tmp_path) ->
         load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
         load(engine, structures, victims(structures, "BG_NREM"), tmp_path, provider="BG_NREM")
         publish_pending(engine)
-        policy = DeliveryPolicy(batch=50)
+        policy = DeliveryPolicy(batch=50, allow_private=True)
         sent: list[int] = []
 
         def deliver(name: str) -> None:
@@ -174,4 +175,37 @@ def test_the_data_link_starts_just_before_the_releases_first_public_load(
             ).scalar()
             first = first.replace(tzinfo=UTC) if first.tzinfo is None else first
             assert since == first - timedelta(seconds=1), change
+    engine.dispose()
+
+
+def test_callbacks_into_the_registrys_own_network_are_refused(fresh_settings, tmp_path) -> None:
+    """A reader cannot make the registry call loopback or metadata addresses: refused
+    when subscribing, and a row that names one anyway is never POSTed to."""
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.connect() as conn:
+        structures = StructureCache().get(conn).structures
+    tokens = _tokens(engine)
+    with ThreadServer(fresh_settings) as server, Receiver() as receiver:
+        api = f"{server.url}/api/subscriptions"
+        for url in (receiver.url, "http://169.254.169.254/latest/meta-data/"):
+            refused = httpx.post(
+                api, json={"dataflow": PUB, "url": url}, headers=_bearer(tokens["reader"])
+            )
+            assert refused.status_code == 422, refused.text
+            assert "public addresses only" in refused.json()["detail"]
+        listed = httpx.get(api, headers=_bearer(tokens["admin"])).json()["subscriptions"]
+        assert listed == []
+    with Receiver() as receiver_again:
+        with engine.begin() as conn:
+            create_subscription(
+                conn, owner="tests", token_pk=None, dataflow="*", url=receiver_again.url
+            )
+        load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
+        publish_pending(engine)
+        with httpx.Client() as client:
+            assert deliver_due(engine, client, DeliveryPolicy()) == 0
+        with engine.connect() as conn:
+            errors = conn.execute(select(notifications.c.last_error)).scalars().all()
+        assert errors and all("loopback" in e for e in errors)
+        assert receiver_again.received == []
     engine.dispose()
