@@ -8,6 +8,8 @@ columns. Nothing here builds a Python object per observation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, select, text
@@ -31,14 +33,15 @@ _CHUNK = 500
 
 
 def series_frame(
-    conn: Connection, fpk: int, provider: str, layout: ComponentLayout
+    conn: Connection, fpk: int, provider: str | None, layout: ComponentLayout
 ) -> pd.DataFrame:
-    """The provider's series: ``pk`` and one column per dimension."""
+    """The provider's series (every provider's for None): ``pk`` and one column per dimension."""
     dims = list(layout.dimensions)
     columns = [data_series.c.pk] + [data_series.c[DIMENSION_COLUMNS[i]] for i in range(len(dims))]
-    rows = conn.execute(
-        select(*columns).where(data_series.c.flow_pk == fpk, data_series.c.provider == provider)
-    ).all()
+    statement = select(*columns).where(data_series.c.flow_pk == fpk)
+    if provider is not None:
+        statement = statement.where(data_series.c.provider == provider)
+    rows = conn.execute(statement).all()
     return pd.DataFrame(rows, columns=["pk", *dims])
 
 
@@ -56,11 +59,16 @@ def touched_rows(conn: Connection, load_pk: int, fpk: int, provider: str, layout
 def current_frame(
     conn: Connection,
     flow: FlowRef,
-    provider: str,
+    provider: str | None,
     layout: ComponentLayout,
     tables: pd.DataFrame | None = None,
+    *,
+    series_filter: Callable[[pd.DataFrame], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Current observations of ``provider`` in ``flow`` (only ``tables`` when given).
+
+    ``provider`` None reads every provider's; ``series_filter`` (a mask over
+    the series keys) reads only the series it keeps.
 
     Columns: the dimensions, the time dimension, the primary measure (numbers
     as floats, other values as text) and every attribute the data carries.
@@ -76,6 +84,8 @@ def current_frame(
         on_dims = [c for c in tables.columns if c in dims]
         if on_dims:
             series = series[in_tables(series, tables[on_dims].drop_duplicates())]
+    if series_filter is not None and len(series):
+        series = series[series_filter(series[dims])]
     if series.empty:
         return empty
     pks = series["pk"].to_numpy(dtype=np.int64)
