@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.indicators import IndicatorTable
+from registry.app_state import state_cache
 from registry.deps import EngineDep, StructuresDep
 from registry.errors import ApiError
 from registry.portal.dashboard_data import DashboardCache, PublicFigures, public_flows
@@ -54,10 +55,7 @@ MISSING_NOTE = ": not available"
 
 
 def _cache(request: Request) -> DashboardCache:
-    cache = getattr(request.app.state, "dashboard_cache", None)
-    if cache is None:
-        cache = request.app.state.dashboard_cache = DashboardCache()
-    return cache
+    return state_cache(request, "dashboard_cache", DashboardCache)
 
 
 def _figures(request: Request, view, engine) -> PublicFigures:

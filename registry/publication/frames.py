@@ -24,7 +24,11 @@ _OBSERVATIONS = (
     "SELECT o.series_pk, o.period, o.value, o.value_text, o.attrset_pk FROM observations o "
     "WHERE o.replaced_load IS NULL AND NOT o.deleted AND o.series_pk IN ({series})"
 )
-_TOUCHED = "SELECT DISTINCT o.series_pk, o.period FROM observations o WHERE o.created_load = :load"
+#: The rows a load wrote, through its row range (the primary key), then its number.
+_TOUCHED = (
+    "SELECT DISTINCT o.series_pk, o.period FROM data_loads l JOIN observations o "
+    "ON o.pk BETWEEN l.first_obs AND l.last_obs WHERE l.pk = :load AND o.created_load = :load"
+)
 _CHUNK = 500
 
 
