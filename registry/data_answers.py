@@ -29,6 +29,7 @@ from mosy_sdmx.formats import DataFormat
 from mosy_sdmx.io.streaming import DataSetPart, stream_data
 from mosy_sdmx.rest.data import BoundQuery, DataQuery, bind
 from mosy_sdmx.structures import StructureSet
+from registry.app_state import state_cache
 from registry.compression import choose_encoding, compress_bytes
 from registry.conditional import make_etag
 from registry.conditional import not_modified as client_is_current
@@ -414,18 +415,12 @@ class SelectionCache:
 
 def app_attribute_sets(request: Request) -> AttributeSets:
     """The process's attribute-set cache (shared by the API and the portal)."""
-    sets = getattr(request.app.state, "attribute_sets", None)
-    if sets is None:
-        sets = request.app.state.attribute_sets = AttributeSets()
-    return sets
+    return state_cache(request, "attribute_sets", AttributeSets)
 
 
 def app_selections(request: Request) -> SelectionCache:
     """The process's selection cache (shared by the API and the portal)."""
-    cache = getattr(request.app.state, "data_selections", None)
-    if cache is None:
-        cache = request.app.state.data_selections = SelectionCache()
-    return cache
+    return state_cache(request, "data_selections", SelectionCache)
 
 
 def answer(

@@ -14,7 +14,8 @@ codes of ``dsd/rules.yaml``, not sums of parts; DATA_SOURCE defaults to
 - ``citizenship_flows``: victims' country of citizenship -> reporting country;
 - ``justice_chain``: suspected -> prosecuted -> convicted persons;
 - ``year_on_year``: the change of any of these against the year before;
-- ``rates_dataset``: the DF_THB_RATES_PUB publication (§3.6 rule 5).
+- ``rates_dataset``: the DF_THB_RATES_PUB publication (§3.6 rule 5);
+- ``indicator_tables``: the indicators above shaped as a dashboard's charts and tables.
 """
 
 from __future__ import annotations
@@ -24,9 +25,19 @@ from mosy_sdmx.indicators.counts import citizenship_flows, justice_chain, victim
 from mosy_sdmx.indicators.population import population, population_sources
 from mosy_sdmx.indicators.rates import rates_dataset, victims_per_million
 from mosy_sdmx.indicators.shares import shares
+from mosy_sdmx.indicators.tables import (
+    IndicatorTable,
+    data_sources,
+    indicator_series,
+    indicator_tables,
+)
 
 __all__ = [
+    "IndicatorTable",
     "citizenship_flows",
+    "data_sources",
+    "indicator_series",
+    "indicator_tables",
     "justice_chain",
     "population",
     "population_sources",

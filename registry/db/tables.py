@@ -18,8 +18,8 @@ The observation store (``registry.store.observations``), temporal and append-onl
 
 - ``data_flows``: each dataflow (agency, id, version) that holds data.
 - ``data_loads``: one row per load or submission: who, when (``at``, strictly
-  increasing per dataflow: the clock of ``updatedAfter``/``asOf``), the action
-  and what it changed.
+  increasing per dataflow: the clock of ``updatedAfter``/``asOf``), the action,
+  what it changed and the range of observation rows it wrote.
 - ``data_series``: one row per (dataflow, provider, series key), with the key's
   codes in positional columns ``d00``..``d19`` (indexed one by one), so a key
   slice or a ``c[DIM]`` filter is an indexed look-up of series.
@@ -148,6 +148,10 @@ data_loads = Table(
     Column("changed", Integer, nullable=False),
     Column("deleted", Integer, nullable=False),
     Column("unchanged", Integer, nullable=False),
+    #: The row numbers (``observations.pk``) of the versions this load wrote: one
+    #: range, read through the primary key by ``updatedAfter`` and publication.
+    Column("first_obs", BigInteger, nullable=True),
+    Column("last_obs", BigInteger, nullable=True),
 )
 Index("ix_data_loads_flow_pk_at", data_loads.c.flow_pk, data_loads.c.at)
 
@@ -219,9 +223,9 @@ Index(
     sqlite_where=observations.c.replaced_load.is_(None),
     postgresql_where=observations.c.replaced_load.is_(None),
 )
-#: ``updatedAfter``: the versions a recent load wrote. (History and ``asOf`` queries
-#: read past versions without an index of their own: rare, and each index slows loads.)
-Index("ix_observations_created_load", observations.c.created_load)
+# No index on ``created_load``: the versions a load wrote are found by its row range
+# (``data_loads.first_obs``..``last_obs``). History and ``asOf`` queries read past
+# versions without an index of their own: rare, and each index slows every load.
 
 
 # -- publication, feeds and notifications (``registry.publication``) -------------------

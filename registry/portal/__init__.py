@@ -2,7 +2,8 @@
 
 Pages are Jinja2 templates (``templates/``) rendered by small routers, one
 per area: ``public`` (home, structure browser, data explorer), ``partner``
-(sign-in, templates, uploads, own submissions) and ``admin``. Every asset is
+(sign-in, templates, uploads, own submissions), ``dashboard`` (indicator
+charts, tables and the map of Europe) and ``admin``. Every asset is
 a file of ``static/``, served at ``/static``; nothing is fetched from
 elsewhere at run time, and every page works without JavaScript.
 
@@ -17,7 +18,15 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from starlette.staticfiles import StaticFiles
 
-from registry.portal import admin, explorer, partner, public, structures
+from registry.portal import (
+    admin,
+    admin_records,
+    dashboard,
+    explorer,
+    partner,
+    public,
+    structures,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static"
@@ -27,8 +36,10 @@ PAGE_ROUTERS: list[APIRouter] = [
     public.router,
     structures.router,
     explorer.router,
+    dashboard.router,
     partner.router,
     admin.router,
+    admin_records.router,
 ]
 
 

@@ -24,6 +24,7 @@ from starlette.responses import Response
 from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.rest.data import bind, parse_data_query
 from mosy_sdmx.structures.references import ref_of
+from registry.app_state import state_cache
 from registry.data_answers import Prepared, SelectionCache, app_attribute_sets, app_selections
 from registry.deps import EngineDep, StructuresDep
 from registry.errors import ApiError
@@ -54,18 +55,12 @@ SHOWN_ATTRIBUTES = ("OBS_STATUS", "CONF_STATUS", "UNIT_MEASURE", "UNIT_MULT")
 
 
 def _cache(request: Request) -> ExplorerCache:
-    cache = getattr(request.app.state, "explorer_cache", None)
-    if cache is None:
-        cache = request.app.state.explorer_cache = ExplorerCache()
-    return cache
+    return state_cache(request, "explorer_cache", ExplorerCache)
 
 
 def _orders(request: Request) -> ExplorerCache:
     """Orders of whole selections by time or value: a few, as each holds every row's key."""
-    cache = getattr(request.app.state, "explorer_orders", None)
-    if cache is None:
-        cache = request.app.state.explorer_orders = ExplorerCache(size=8)
-    return cache
+    return state_cache(request, "explorer_orders", lambda: ExplorerCache(size=8))
 
 
 @router.get("/explore")

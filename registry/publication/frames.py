@@ -8,6 +8,8 @@ columns. Nothing here builds a Python object per observation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, select, text
@@ -22,19 +24,24 @@ _OBSERVATIONS = (
     "SELECT o.series_pk, o.period, o.value, o.value_text, o.attrset_pk FROM observations o "
     "WHERE o.replaced_load IS NULL AND NOT o.deleted AND o.series_pk IN ({series})"
 )
-_TOUCHED = "SELECT DISTINCT o.series_pk, o.period FROM observations o WHERE o.created_load = :load"
+#: The rows a load wrote, through its row range (the primary key), then its number.
+_TOUCHED = (
+    "SELECT DISTINCT o.series_pk, o.period FROM data_loads l JOIN observations o "
+    "ON o.pk BETWEEN l.first_obs AND l.last_obs WHERE l.pk = :load AND o.created_load = :load"
+)
 _CHUNK = 500
 
 
 def series_frame(
-    conn: Connection, fpk: int, provider: str, layout: ComponentLayout
+    conn: Connection, fpk: int, provider: str | None, layout: ComponentLayout
 ) -> pd.DataFrame:
-    """The provider's series: ``pk`` and one column per dimension."""
+    """The provider's series (every provider's for None): ``pk`` and one column per dimension."""
     dims = list(layout.dimensions)
     columns = [data_series.c.pk] + [data_series.c[DIMENSION_COLUMNS[i]] for i in range(len(dims))]
-    rows = conn.execute(
-        select(*columns).where(data_series.c.flow_pk == fpk, data_series.c.provider == provider)
-    ).all()
+    statement = select(*columns).where(data_series.c.flow_pk == fpk)
+    if provider is not None:
+        statement = statement.where(data_series.c.provider == provider)
+    rows = conn.execute(statement).all()
     return pd.DataFrame(rows, columns=["pk", *dims])
 
 
@@ -52,11 +59,16 @@ def touched_rows(conn: Connection, load_pk: int, fpk: int, provider: str, layout
 def current_frame(
     conn: Connection,
     flow: FlowRef,
-    provider: str,
+    provider: str | None,
     layout: ComponentLayout,
     tables: pd.DataFrame | None = None,
+    *,
+    series_filter: Callable[[pd.DataFrame], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Current observations of ``provider`` in ``flow`` (only ``tables`` when given).
+
+    ``provider`` None reads every provider's; ``series_filter`` (a mask over
+    the series keys) reads only the series it keeps.
 
     Columns: the dimensions, the time dimension, the primary measure (numbers
     as floats, other values as text) and every attribute the data carries.
@@ -72,6 +84,8 @@ def current_frame(
         on_dims = [c for c in tables.columns if c in dims]
         if on_dims:
             series = series[in_tables(series, tables[on_dims].drop_duplicates())]
+    if series_filter is not None and len(series):
+        series = series[series_filter(series[dims])]
     if series.empty:
         return empty
     pks = series["pk"].to_numpy(dtype=np.int64)

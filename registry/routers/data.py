@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mosy_sdmx.rest.data import parse_data_query
+from registry.app_state import state_cache
 from registry.data_answers import AnswerCache, answer
 from registry.data_answers import app_attribute_sets as _attribute_sets
 from registry.data_answers import app_selections as _selections
@@ -41,15 +42,6 @@ _V2 = (
 )
 
 
-def _state(request: Request, name: str, make):
-    """A per-app (per database) cache, made on first use."""
-    value = getattr(request.app.state, name, None)
-    if value is None:
-        value = make()
-        setattr(request.app.state, name, value)
-    return value
-
-
 def _answer(request: Request, engine, query) -> Response:
     """Answer in the calling worker thread: the structures' revision is read here too,
     so a request costs one hop to the thread pool (a 304 is then a few reads)."""
@@ -61,8 +53,8 @@ def _answer(request: Request, engine, query) -> Response:
         query,
         _attribute_sets(request),
         _selections(request),
-        _state(request, "series_keys", SeriesKeys),
-        _state(request, "data_answers", AnswerCache),
+        state_cache(request, "series_keys", SeriesKeys),
+        state_cache(request, "data_answers", AnswerCache),
     )
 
 

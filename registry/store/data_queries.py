@@ -225,20 +225,43 @@ def _loads(flow_pk: int, *conditions: ColumnElement[bool]) -> Select:
     return select(data_loads.c.pk).where(data_loads.c.flow_pk == flow_pk, *conditions)
 
 
+@dataclass(frozen=True)
+class RecentLoads:
+    """The loads of a dataflow after an ``updatedAfter`` moment, and the range of
+    observation rows they wrote (None: they wrote none)."""
+
+    pks: list[int]
+    first_obs: int | None
+    last_obs: int | None
+
+    @classmethod
+    def read(cls, conn: Connection, flow_pk: int, after: datetime) -> RecentLoads:
+        rows = conn.execute(
+            select(data_loads.c.pk, data_loads.c.first_obs, data_loads.c.last_obs).where(
+                data_loads.c.flow_pk == flow_pk, data_loads.c.at > after
+            )
+        ).all()
+        firsts = [r.first_obs for r in rows if r.first_obs is not None]
+        lasts = [r.last_obs for r in rows if r.last_obs is not None]
+        return cls(
+            [r.pk for r in rows], min(firsts) if firsts else None, max(lasts) if lasts else None
+        )
+
+
 def observation_conditions(
     bound: BoundQuery,
     flow_pk: int,
     *,
     series: Select,
     history: bool = False,
-    loads: list[int] | None = None,
+    recent: RecentLoads | None = None,
 ) -> list[ColumnElement[bool]]:
     """Which versions of ``observations`` a query selects (state, periods, filters)."""
     q = bound.query
     o = observations.c
     parts: list[ColumnElement[bool]] = []
     every_series = not (bound.keys or bound.dimension_filters or q.providers)
-    if not (every_series and q.updated_after is not None and loads is not None):
+    if not (every_series and q.updated_after is not None and recent is not None):
         parts.append(o.series_pk.in_(series))
     if q.as_of is not None:
         parts.append(o.created_load.in_(_loads(flow_pk, data_loads.c.at <= q.as_of)))
@@ -252,10 +275,15 @@ def observation_conditions(
     elif not history:
         parts.append(o.replaced_load.is_(None))
     if q.updated_after is not None:
-        # The loads' numbers as values, not a subquery: the planners then see how
-        # few rows a recent load wrote and take the created_load index.
-        recent = loads if loads is not None else _loads(flow_pk, data_loads.c.at > q.updated_after)
-        parts.append(o.created_load.in_(recent) if len(recent) else false())
+        if recent is None:  # correct, but without the row range: a scan
+            parts.append(o.created_load.in_(_loads(flow_pk, data_loads.c.at > q.updated_after)))
+        elif recent.first_obs is None:
+            parts.append(false())
+        else:
+            # Through the primary key: the row range the recent loads wrote, then their
+            # numbers (the range may hold rows that other dataflows' loads wrote meanwhile).
+            parts.append(o.pk.between(recent.first_obs, recent.last_obs))
+            parts.append(o.created_load.in_(recent.pks))
     elif not history:
         parts.append(o.deleted.is_(false()))
     if q.start_period:
@@ -287,7 +315,7 @@ class Selection:
     #: The observation query compiled for the driver (SQL text, parameters), made once.
     compiled: tuple[str, object, list[str]] | None = None
     #: With updatedAfter: the dataflow's loads after that moment.
-    recent_loads: list[int] | None = None
+    recent_loads: RecentLoads | None = None
 
     @property
     def empty(self) -> bool:
@@ -335,9 +363,7 @@ def resolve(
     history = bound.query.include_history
     recent = None
     if bound.query.updated_after is not None:
-        recent = list(
-            conn.execute(_loads(pk, data_loads.c.at > bound.query.updated_after)).scalars()
-        )
+        recent = RecentLoads.read(conn, pk, bound.query.updated_after)
     return Selection(bound, pk, series, history, recent_loads=recent)
 
 
@@ -361,7 +387,7 @@ def observation_statement(
         selection.flow_pk,
         series=series_sub,
         history=selection.history,
-        loads=selection.recent_loads,
+        recent=selection.recent_loads,
     )
     columns = [
         o.series_pk,
@@ -611,6 +637,9 @@ class AttributeSets:
 
     def __init__(self) -> None:
         self._content: dict[int, dict[str, str]] = {}
+        #: Categories of an attribute's column, by their values: made once (pandas
+        #: checks new categories at some cost, every chunk of every answer).
+        self._dtypes: dict[tuple[str, ...], pd.CategoricalDtype] = {}
 
     def load(self, conn: Connection, pks: np.ndarray) -> None:
         missing = [int(pk) for pk in np.unique(pks) if pk >= 0 and int(pk) not in self._content]
@@ -643,7 +672,10 @@ class AttributeSets:
             per_set = np.array([code_of.get(v, -1) if v is not None else -1 for v in values])
             per_set = np.append(per_set, -1)  # position -1 -> missing
             codes = per_set[positions]
-            out[name] = pd.Categorical.from_codes(codes, categories=cats)
+            dtype = self._dtypes.get(tuple(cats))
+            if dtype is None:
+                dtype = self._dtypes[tuple(cats)] = pd.CategoricalDtype(cats)
+            out[name] = pd.Categorical.from_codes(codes, dtype=dtype)
         return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import numpy as np
@@ -64,11 +64,38 @@ def _series_page_statement(selection: Selection) -> Select:
         selection.bound,
         selection.flow_pk,
         series=select(literal_column(str(_MARKER))),
-        loads=selection.recent_loads,
+        recent=selection.recent_loads,
     )
     return select(o.series_pk, o.period, o.period_start, o.value, o.value_text, o.attrset_pk).where(
         *conditions
     )
+
+
+#: The columns of a page.
+PAGE_COLUMNS = ["series_pk", "period", "value", "value_text", "attrset_pk"]
+
+
+def _series_rows(
+    conn: Connection, selection: Selection, series: Iterable[int], compiled: dict | None
+) -> pd.DataFrame:
+    """The selection's observations of ``series``: one indexed query, its SQL compiled
+    once per selection (kept in ``compiled``) and given the series numbers per page."""
+    key = ("series-page",)
+    statement = compiled.get(key) if compiled is not None else None
+    if statement is None:
+        statement = compile_statement(conn, _series_page_statement(selection))
+        if compiled is not None:
+            compiled[key] = statement
+    sql, values, names = statement
+    # Series numbers read from the store, written as whole numbers: safe in the SQL.
+    wanted = ",".join(str(int(pk)) for pk in series)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql.replace(_MARKER_SQL, f"({wanted})"), values)
+        rows = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+    finally:
+        cursor.close()
+    return rows.astype({"series_pk": np.int64, "period_start": np.int64})
 
 
 def page_rows_by_series(
@@ -91,29 +118,14 @@ def page_rows_by_series(
     last = int(np.searchsorted(ends, offset + limit, side="left"))
     chosen = order.iloc[first : last + 1]
     if chosen.empty:
-        return pd.DataFrame(columns=["series_pk", "period", "value", "value_text", "attrset_pk"])
-    key = ("series-page",)
-    statement = compiled.get(key) if compiled is not None else None
-    if statement is None:
-        statement = compile_statement(conn, _series_page_statement(selection))
-        if compiled is not None:
-            compiled[key] = statement
-    sql, values, names = statement
-    # Series numbers read from the store, written as whole numbers: safe in the SQL.
-    wanted = ",".join(str(int(pk)) for pk in chosen["pk"])
-    sql = sql.replace(_MARKER_SQL, f"({wanted})")
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(sql, values)
-        rows = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
-    finally:
-        cursor.close()
+        return pd.DataFrame(columns=PAGE_COLUMNS)
+    rows = _series_rows(conn, selection, chosen["pk"], compiled)
     rank = pd.Series(np.arange(len(chosen)), index=chosen["pk"].to_numpy())
     rows["_rank"] = rank.reindex(rows["series_pk"].to_numpy()).to_numpy()
     rows = rows.sort_values(["_rank", "period_start"], kind="stable").reset_index(drop=True)
     skip = offset - (int(ends[first - 1]) if first > 0 else 0)
     page = rows.iloc[skip : skip + limit]
-    return page[["series_pk", "period", "value", "value_text", "attrset_pk"]].reset_index(drop=True)
+    return page[PAGE_COLUMNS].reset_index(drop=True)
 
 
 def codes_present(conn: Connection, flow_pk: int, dimensions: tuple[str, ...]) -> dict[str, list]:
@@ -162,25 +174,10 @@ def page_rows_in_order(
     """A page of an ``observation_order``: its rows read by series, put in that order."""
     wanted = order.iloc[offset : offset + limit]
     if wanted.empty:
-        return pd.DataFrame(columns=["series_pk", "period", "value", "value_text", "attrset_pk"])
-    key = ("series-page",)
-    statement = compiled.get(key) if compiled is not None else None
-    if statement is None:
-        statement = compile_statement(conn, _series_page_statement(selection))
-        if compiled is not None:
-            compiled[key] = statement
-    sql, values, names = statement
-    # Series numbers read from the store, written as whole numbers: safe in the SQL.
-    series = ",".join(str(int(pk)) for pk in pd.unique(wanted["series_pk"]))
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(sql.replace(_MARKER_SQL, f"({series})"), values)
-        rows = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
-    finally:
-        cursor.close()
-    rows = rows.astype({"series_pk": np.int64, "period_start": np.int64})
+        return pd.DataFrame(columns=PAGE_COLUMNS)
+    rows = _series_rows(conn, selection, pd.unique(wanted["series_pk"]), compiled)
     page = wanted.reset_index(drop=True).merge(rows, on=["series_pk", "period_start"], how="left")
-    return page[["series_pk", "period", "value", "value_text", "attrset_pk"]]
+    return page[PAGE_COLUMNS]
 
 
 class ExplorerCache:

@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, insert, select, text, update
 
@@ -109,6 +110,9 @@ class LoadResult:
     #: Numbers of the series whose observations changed (``data_series.pk``):
     #: publication recomputes only these.
     touched_series: list[int] = field(default_factory=list)
+    #: The range of ``observations.pk`` this load wrote (None: it wrote nothing).
+    first_obs: int | None = None
+    last_obs: int | None = None
 
     @property
     def changed_anything(self) -> bool:
@@ -248,6 +252,8 @@ def store_dataset(
             changed=result.changed,
             deleted=result.deleted,
             unchanged=result.unchanged,
+            first_obs=result.first_obs,
+            last_obs=result.last_obs,
         )
     )
     if result.changed_anything:
@@ -368,7 +374,7 @@ class _Writer:
         if self._pg:
             _copy_rows(self.conn, "data_series", columns, table)
         else:
-            _executemany_rows(self.conn, "data_series", columns, table)
+            _executemany_rows(self.conn, "data_series", table, _constant_columns(table))
 
     # -- attribute sets --------------------------------------------------------------
     def _load_attrsets(self) -> dict[str, int]:
@@ -698,33 +704,27 @@ class _Writer:
                 "deleted": pa.array(fresh["deleted"].to_numpy(dtype=bool)),
             }
         )
-        if self.conn.dialect.name == "postgresql":
+        # The rows' numbers form one range (a load's versions go in in one run):
+        # ``updatedAfter`` and publication find them through the primary key.
+        before = self.conn.execute(text("SELECT max(pk) FROM observations")).scalar()
+        if self._pg:
             _copy_into(self.conn, table)
         else:
             _executemany_into(self.conn, table)
-
-
-_COLUMNS = (
-    "series_pk",
-    "period",
-    "period_start",
-    "period_end",
-    "value",
-    "value_text",
-    "attrset_pk",
-    "created_load",
-    "deleted",
-)
+        after = self.conn.execute(text("SELECT max(pk) FROM observations")).scalar()
+        first = (before or 0) + 1
+        result.first_obs = first if result.first_obs is None else min(result.first_obs, first)
+        result.last_obs = after if result.last_obs is None else max(result.last_obs, after)
 
 
 def _copy_into(conn: Connection, table: pa.Table) -> None:
     """PostgreSQL: the versions COPYed into ``observations``."""
-    _copy_rows(conn, "observations", _COLUMNS, table)
+    _copy_rows(conn, "observations", table.column_names, table)
 
 
 def _executemany_into(conn: Connection, table: pa.Table) -> None:
     """SQLite: the versions inserted into ``observations``."""
-    _executemany_rows(conn, "observations", _COLUMNS, table)
+    _executemany_rows(conn, "observations", table, _constant_columns(table))
 
 
 def _copy_rows(conn: Connection, name: str, columns, table: pa.Table) -> None:
@@ -745,15 +745,22 @@ def _copy_rows(conn: Connection, name: str, columns, table: pa.Table) -> None:
             copy.write(buffer.getvalue())
 
 
-def _executemany_rows(conn: Connection, name: str, columns, table: pa.Table) -> None:
+def _executemany_rows(
+    conn: Connection, name: str, table: pa.Table, constants: dict[str, object] | None = None
+) -> None:
     """SQLite: one prepared INSERT run over the rows (executemany in C).
 
-    SQLite's own B-tree work is most of the cost (about 4 µs a row with the
-    observation indexes); the page cache is widened for the load so that the
-    indexes' pages stay in memory until the commit writes them once.
+    Binding is most of the cost (each value of each row crosses from Python),
+    so columns with one value for every row (``constants``) are written into
+    the statement as literals instead. SQLite's own B-tree work is the rest;
+    the page cache is widened for the load so that the indexes' pages stay in
+    memory until the commit writes them once.
     """
-    placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({placeholders})"
+    constants = constants or {}
+    table = table.drop_columns([c for c in constants if c in table.column_names])
+    columns = [*table.column_names, *constants]
+    values_sql = ["?"] * table.num_columns + [_sql_literal(v) for v in constants.values()]
+    sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join(values_sql)})"
     raw = conn.connection.driver_connection
     cursor = raw.cursor()
     try:
@@ -766,6 +773,34 @@ def _executemany_rows(conn: Connection, name: str, columns, table: pa.Table) -> 
     finally:
         cursor.execute(f"PRAGMA cache_size={int(previous)}")
         cursor.close()
+
+
+def _constant_columns(table: pa.Table) -> dict[str, object]:
+    """Columns holding one value (or only nulls) in every row, and that value."""
+    constants: dict[str, object] = {}
+    if not table.num_rows:
+        return constants
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.null_count == len(column):
+            constants[name] = None
+        elif (
+            column.null_count == 0
+            and (pa.types.is_integer(column.type) or pa.types.is_boolean(column.type))
+            and pc.count_distinct(column).as_py() == 1
+        ):
+            constants[name] = column[0].as_py()
+    return constants
+
+
+def _sql_literal(value: object) -> str:
+    """A constant of ``_constant_columns`` as SQL (numbers and booleans only, or NULL)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    raise TypeError(f"not a literal the store writes: {value!r}")
 
 
 def _fetch(conn: Connection, sql: str, params: dict) -> pd.DataFrame:

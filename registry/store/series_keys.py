@@ -108,6 +108,7 @@ class SeriesKeys:
             else:
                 before = list(old.dtypes[name].categories)
             index = {c: n for n, c in enumerate(before)}
+            known_categories = len(before)
             new_codes = np.empty(len(pks), dtype=np.int32)
             for j, value in enumerate(fresh[1 + i]):
                 text = str(value)
@@ -122,7 +123,10 @@ class SeriesKeys:
                 else np.zeros(0, dtype=np.int32)
             )
             codes[name] = np.concatenate([known, new_codes])
-            dtypes[name] = pd.CategoricalDtype(pd.Index(before, dtype=object))
+            if old is not None and len(before) == known_categories:  # no new code: same dtype
+                dtypes[name] = old.provider_dtype if name == "provider" else old.dtypes[name]
+            else:
+                dtypes[name] = pd.CategoricalDtype(pd.Index(before, dtype=object))
         all_pks = np.concatenate([old.pks, pks]) if old is not None else pks
         order = np.argsort(all_pks, kind="stable")
         self._flows[key] = FlowSeries(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
 
 from registry.db import migrate
 from registry.db.engine import make_engine
@@ -45,3 +46,38 @@ def test_the_migrations_have_one_head() -> None:
     assert len(script.get_heads()) == 1, script.get_heads()
     chain = [rev.revision for rev in script.walk_revisions()]
     assert len(chain) == len(set(chain))
+
+
+def test_the_load_ranges_migration_fills_in_the_ranges_of_existing_loads(databases) -> None:
+    """0006 replaces the created_load index by per-load row ranges, for data stored before."""
+    engine = make_engine(databases.new())
+    migrate.upgrade(engine, "0004")
+    at = "2026-01-01 00:00:00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO data_flows (agency, id, version) VALUES ('A', 'F', '1')"))
+        for _ in range(3):
+            conn.execute(
+                text(
+                    "INSERT INTO data_loads (flow_pk, provider, action, at, actor, rows, added, "
+                    "changed, deleted, unchanged) VALUES (1, 'P', 'Replace', :at, 'x', 0, 0, 0, "
+                    "0, 0)"
+                ),
+                {"at": at},
+            )
+        for pk, load in ((1, 1), (2, 1), (3, 2), (4, 1), (5, 2)):
+            conn.execute(
+                text(
+                    "INSERT INTO observations (pk, series_pk, period, period_start, period_end, "
+                    "created_load, deleted) VALUES (:pk, 1, :p, 0, 1, :load, :f)"
+                ),
+                {"pk": pk, "p": str(2000 + pk), "load": load, "f": False},
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        ranges = conn.execute(
+            text("SELECT pk, first_obs, last_obs FROM data_loads ORDER BY pk")
+        ).all()
+        indexes = {ix["name"] for ix in inspect(conn).get_indexes("observations")}
+    engine.dispose()
+    assert [tuple(r) for r in ranges] == [(1, 1, 4), (2, 3, 5), (3, None, None)]
+    assert "ix_observations_created_load" not in indexes

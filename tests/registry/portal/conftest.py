@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from portal_browser import chromium_path, screenshot_path
+from portal_browser import aborted_on_purpose, chromium_path, screenshot_path
 from portal_data import PortalStore, make_portal_store
 from registry_servers import ThreadServer
 
@@ -78,10 +78,14 @@ def page(browser, portal_server, request) -> Iterator[object]:
         if response.status >= 400 and response.request.resource_type != "document":
             errors.append(f"{response.status} for {response.url}")
 
+    def on_failed(request) -> None:
+        if not aborted_on_purpose(request):
+            errors.append(f"failed: {request.url} ({request.failure})")
+
     tab.on("console", on_console)
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.on("response", on_response)
-    tab.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
+    tab.on("requestfailed", on_failed)
     tab.console_errors = errors
     yield tab
     try:

@@ -73,3 +73,13 @@ def describe_violations(violations: list[dict]) -> str:
 def screenshot_path(test_name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name)[:150] + ".png")
+
+
+def aborted_on_purpose(request) -> bool:
+    """A request the browser itself gave up, which no page's fault: a download's
+    navigation (ended as aborted once the file is handed over) and the favicon
+    fetch dropped when the next page is opened before it came (under load)."""
+    if "ERR_ABORTED" not in (request.failure or ""):
+        return False
+    path = request.url.split("?", 1)[0]
+    return request.resource_type == "document" or path.endswith(("/favicon.svg", "/favicon.ico"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
-from portal_browser import axe_violations, describe_violations, screenshot_path
+from portal_browser import aborted_on_purpose, axe_violations, describe_violations, screenshot_path
 from portal_data import PUBLIC_FLOW
 
 
@@ -71,3 +73,18 @@ def phone(browser, portal_server):
     )
     yield context.new_page()
     context.close()
+
+
+@pytest.mark.parametrize(
+    "url, kind, failure, ignored",
+    [
+        ("http://h/static/favicon.svg?v=1", "other", "net::ERR_ABORTED", True),
+        ("http://h/dashboard/figures/sex.csv", "document", "net::ERR_ABORTED", True),
+        ("http://h/static/portal.css?v=1", "stylesheet", "net::ERR_ABORTED", False),
+        ("http://h/static/favicon.svg?v=1", "other", "net::ERR_CONNECTION_REFUSED", False),
+        ("http://h/static/dashboard.js", "script", "net::ERR_FAILED", False),
+    ],
+)
+def test_only_requests_the_browser_gave_up_are_not_failures(url, kind, failure, ignored) -> None:
+    request = SimpleNamespace(url=url, resource_type=kind, failure=failure)
+    assert aborted_on_purpose(request) is ignored

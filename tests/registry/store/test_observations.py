@@ -236,3 +236,24 @@ def test_providers_keep_their_own_observations(engine, structures, tmp_path) -> 
     ).result
     assert result.deleted == len(at.data)  # an empty delete row: all of AT_MOI's data
     assert len(_current(engine)) == len(bg.data)
+
+
+def test_each_load_records_the_row_range_of_the_versions_it_wrote(
+    engine, structures, tmp_path
+) -> None:
+    """``updatedAfter`` and publication find a load's versions by this range."""
+    data = victims(structures, "AT_MOI")
+    load(engine, structures, data, tmp_path, provider="AT_MOI")
+    changed = data.data.copy()
+    year = (changed["TIME_PERIOD"] == "2015").to_numpy()
+    changed.loc[year, "OBS_VALUE"] *= 2  # totals and parts alike: still additive
+    load(engine, structures, data.with_data(changed), tmp_path, provider="AT_MOI")
+    load(engine, structures, data.with_data(changed), tmp_path, provider="AT_MOI")  # no change
+    sql = """SELECT l.pk, l.first_obs, l.last_obs, min(o.pk), max(o.pk), count(o.pk)
+             FROM data_loads l LEFT JOIN observations o ON o.created_load = l.pk
+             GROUP BY l.pk, l.first_obs, l.last_obs ORDER BY l.pk"""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(sql)).all()
+    assert [r[5] for r in rows] == [len(data.data), int(year.sum()), 0]
+    for _, first, last, low, high, _n in rows:
+        assert (first, last) == (low, high)
