@@ -57,6 +57,8 @@ PAGES = [
     ("admin tokens", "/admin/tokens", "admin"),
     ("admin providers", "/admin/providers", "admin"),
     ("admin change log", "/admin/changes", "admin"),
+    ("admin subscriptions", "/admin/subscriptions", "admin"),
+    ("admin suppression audit", "/admin/audit", "admin"),
 ]
 
 

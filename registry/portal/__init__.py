@@ -18,7 +18,15 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from starlette.staticfiles import StaticFiles
 
-from registry.portal import admin, dashboard, explorer, partner, public, structures
+from registry.portal import (
+    admin,
+    admin_records,
+    dashboard,
+    explorer,
+    partner,
+    public,
+    structures,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static"
@@ -31,6 +39,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     dashboard.router,
     partner.router,
     admin.router,
+    admin_records.router,
 ]
 
 

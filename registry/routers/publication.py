@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import func, select
 
-from registry.db.tables import disclosure_audit
 from registry.deps import AdminDep, ConnectionDep, bearer_token
 from registry.errors import ApiError
+from registry.publication.audit import audit_cells
 from registry.publication.releases import PUBLISHED, Release, get_release, list_releases
 from registry.store.tokens import Role
 
@@ -81,22 +80,6 @@ def release_one(request: Request, release_id: int, conn: ConnectionDep) -> dict[
     return release_view(release, admin=admin)
 
 
-_AUDIT_COLUMNS = (
-    "release_pk",
-    "flow",
-    "provider",
-    "series_key",
-    "period",
-    "reason",
-    "raw_value",
-    "public_value",
-    "obs_status",
-    "conf_status",
-    "protected_low",
-    "protected_high",
-)
-
-
 @router.get("/api/audit", summary="Disclosure audit (administrators only)")
 def audit(
     admin: AdminDep,
@@ -110,33 +93,13 @@ def audit(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Every cell hidden, rounded, withheld or reshaped, with its raw value and reason."""
-    conditions = []
-    if dataflow is not None:
-        conditions.append(disclosure_audit.c.flow == dataflow)
-    if provider is not None:
-        conditions.append(disclosure_audit.c.provider == provider)
-    if release is not None:
-        conditions.append(disclosure_audit.c.release_pk == release)
-    elif current:
-        conditions.append(disclosure_audit.c.current.is_(True))
-    if reason is not None:
-        conditions.append(disclosure_audit.c.reason == reason)
-    counts = dict(
-        conn.execute(
-            select(disclosure_audit.c.reason, func.count())
-            .where(*conditions)
-            .group_by(disclosure_audit.c.reason)
-        ).all()
+    return audit_cells(
+        conn,
+        dataflow=dataflow,
+        provider=provider,
+        release=release,
+        reason=reason,
+        current=current,
+        limit=limit,
+        offset=offset,
     )
-    rows = conn.execute(
-        select(*(disclosure_audit.c[c] for c in _AUDIT_COLUMNS))
-        .where(*conditions)
-        .order_by(disclosure_audit.c.pk)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    cells = [
-        {("release" if k == "release_pk" else k): v for k, v in zip(_AUDIT_COLUMNS, r, strict=True)}
-        for r in rows
-    ]
-    return {"total": sum(counts.values()), "reasons": counts, "cells": cells}

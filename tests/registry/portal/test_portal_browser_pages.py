@@ -125,7 +125,7 @@ def test_an_admin_creates_a_token(page, portal_store) -> None:
     secret = page.get_by_label("The new token").input_value()
     assert secret.startswith("mosy_")
     assert_accessible(page)
-    for target in ("/admin/providers", "/admin/changes"):
+    for target in ("/admin/providers", "/admin/changes", "/admin/subscriptions", "/admin/audit"):
         page.goto(target)
         assert_accessible(page)
 
