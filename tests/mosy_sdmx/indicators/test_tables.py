@@ -127,3 +127,11 @@ def test_data_sources_put_the_national_figure_first() -> None:
     only_police = [obs("AT", 2023, 3, DATA_SOURCE="POL"), obs("BG", 2023, 3, DATA_SOURCE="POL")]
     rows = [*only_police, obs("AT", 2023, 3, DATA_SOURCE="BORD")]
     assert data_sources(dataset(rows)) == ["POL", "BORD"]
+
+
+def test_data_without_the_exploitation_rule_still_has_its_shares() -> None:
+    public = dataset(victims_rows())
+    bare = public.data.drop(columns=["EXPLOIT_RULE"])
+    exploitation = indicator_tables(bare)["exploitation"]
+    assert "EXPLOIT_RULE" not in exploitation.cells.columns
+    assert exploitation.series()["PT"] == pytest.approx([30 / 80, 50 / 80])
