@@ -81,4 +81,5 @@ def shares(
     order = {code: i for i, code in enumerate(parts)}
     out["_ORDER"] = out[by].map(order)
     out = out.sort_values([*KEY, "_ORDER"], kind="stable").reset_index(drop=True)
+    reading = [c for c in reading if c in out.columns]  # a series attribute the data may lack
     return out[[*KEY, by, "COUNT", "TOTAL", "SHARE", *FLAGS, *reading]]
