@@ -3,8 +3,8 @@
 Handlers declare ``conn: ConnectionDep`` or ``view: StructuresDep`` instead of
 reading ``request.app.state``; tests swap what lies behind them by building
 the app with other settings. ``AdminDep`` refuses anything but a valid admin
-token (401 without or with a bad token, 403 with another role); the
-submission issue adds ``ProviderDep`` beside it.
+token (401 without or with a bad token, 403 with another role). What a
+provider's token may write and read is decided in ``registry.data_access``.
 """
 
 from __future__ import annotations

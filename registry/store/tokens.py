@@ -6,8 +6,9 @@ as there would be with a password) and lets a request find its row by an
 indexed look-up. The first characters are kept as ``prefix`` so that a
 listing can tell tokens apart without showing them.
 
-Roles: ``admin`` (structure maintenance, every provider), ``submitter`` and
-``reader`` (act for one data provider; used by the submission issue).
+Roles: ``admin`` (structure maintenance, every provider), ``submitter``
+(submits and reads one data provider's data) and ``reader`` (reads it, and
+subscribes); the rules are in ``registry.data_access``.
 """
 
 from __future__ import annotations
