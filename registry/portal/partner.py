@@ -71,7 +71,10 @@ def partner_home(request: Request, view: StructuresDep) -> Response:
                     "path": artefact_path(ref_of(flow)),
                 }
             )
-    return render(request, "partner.html", {"user": user, "flows": flows})
+    from registry.portal.submitting import partner_context
+
+    context = {"user": user, "flows": flows, **partner_context(request, user, view.structures)}
+    return render(request, "partner.html", context)
 
 
 @router.post("/partner/sign-in")
