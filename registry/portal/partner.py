@@ -28,6 +28,7 @@ from registry.portal.sessions import (
     sign_in,
     start_session,
 )
+from registry.portal.submitting import partner_context
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(identify)])
 
@@ -71,8 +72,6 @@ def partner_home(request: Request, view: StructuresDep) -> Response:
                     "path": artefact_path(ref_of(flow)),
                 }
             )
-    from registry.portal.submitting import partner_context
-
     context = {"user": user, "flows": flows, **partner_context(request, user, view.structures)}
     return render(request, "partner.html", context)
 
