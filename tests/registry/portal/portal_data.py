@@ -74,8 +74,9 @@ def make_portal_store(folder: Path, database_url: str | None = None) -> PortalSt
 def victims_file(folder: Path, *, bad: bool = False) -> Path:
     """AT_MOI's victims file as the store holds it (valid: nothing changes when sent), or
     with an unknown area on row 4 and a miscased source on row 8 (invalid)."""
-    from mosy_sdmx.structures import builtin_structures
     from registry_data import write
+
+    from mosy_sdmx.structures import builtin_structures
 
     structures = builtin_structures()
     path = folder / ("victims-bad.csv" if bad else "victims.csv")
