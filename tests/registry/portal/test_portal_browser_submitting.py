@@ -25,7 +25,7 @@ def test_a_partner_sends_a_valid_and_an_invalid_file(page, portal_store, tmp_pat
     sign_in(page, portal_store.tokens["AT_MOI"])
     assert_accessible(page)
     page.get_by_label("Data file", exact=True).set_input_files(str(victims_file(tmp_path)))
-    page.get_by_label("Dataflow").select_option("DF_THB_VICTIMS")
+    page.get_by_label("Dataflow", exact=True).select_option("DF_THB_VICTIMS")
     page.get_by_role("button", name="Send the file").click()
     page.wait_for_url(re.compile(r".*/partner/submissions/\d+$"))
     heading = page.get_by_role("heading", level=1).inner_text()
@@ -35,7 +35,8 @@ def test_a_partner_sends_a_valid_and_an_invalid_file(page, portal_store, tmp_pat
     page.screenshot(path=str(screenshot_path("submission_receipt")), full_page=True)
 
     page.goto("/partner")
-    page.get_by_label("Data file", exact=True).set_input_files(str(victims_file(tmp_path, bad=True)))
+    bad = victims_file(tmp_path, bad=True)
+    page.get_by_label("Data file", exact=True).set_input_files(str(bad))
     page.get_by_role("button", name="Send the file").click()
     page.wait_for_url(re.compile(r".*/partner/submissions/\d+$"))
     assert "rejected" in page.get_by_role("heading", level=1).inner_text()
@@ -61,7 +62,8 @@ def test_sending_a_file_without_javascript(browser, portal_server, portal_store,
     tab = context.new_page()
     try:
         sign_in(tab, portal_store.tokens["AT_MOI"])
-        tab.get_by_label("Data file", exact=True).set_input_files(str(victims_file(tmp_path, bad=True)))
+        bad = victims_file(tmp_path, bad=True)
+        tab.get_by_label("Data file", exact=True).set_input_files(str(bad))
         tab.get_by_role("button", name="Send the file").click()
         tab.wait_for_url(re.compile(r".*/partner/submissions/\d+$"))
         assert "rejected" in tab.get_by_role("heading", level=1).inner_text()
