@@ -2,9 +2,9 @@
 
 Cells of different components share no equation, so each is protected on its
 own (τ-ARGUS's "modular" idea, with components as the modules). A component
-holds its rows, the local sparse matrix in both orientations (by equation for
-checks, by cell for HiGHS and for the change a witness makes), and the cells'
-coordinates along the group dimensions for the hypercube search.
+holds its rows, the local sparse matrix (entries by equation; by cell for
+HiGHS and for the change a hypercube makes), and the cells' coordinates along
+the group dimensions for the hypercube search.
 """
 
 from __future__ import annotations
@@ -52,30 +52,6 @@ class Component:
     @property
     def n_eq(self) -> int:
         return len(self.lower)
-
-    def entries_of(self, cells: np.ndarray) -> np.ndarray:
-        """Entry positions of every equation entry of ``cells`` (local indices)."""
-        starts, ends = self.col_start[cells], self.col_start[cells + 1]
-        counts = ends - starts
-        if counts.sum() == 0:
-            return np.zeros(0, dtype=np.int64)
-        offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
-        return self.by_cell[np.arange(counts.sum()) + offsets]
-
-    def breaks(self, cells: np.ndarray, delta: np.ndarray, activity: np.ndarray) -> bool:
-        """Would changing ``cells`` by ``delta`` push an equation out of its bounds?"""
-        entries = self.entries_of(cells)
-        if len(entries) == 0:
-            return False
-        change = np.zeros(self.n_eq)
-        local_delta = np.zeros(self.n_cells)
-        local_delta[cells] = delta
-        np.add.at(change, self.eq[entries], self.coef[entries] * local_delta[self.cell[entries]])
-        touched = np.unique(self.eq[entries])
-        after = activity[touched] + change[touched]
-        return bool(
-            ((after < self.lower[touched] - 1e-9) | (after > self.upper[touched] + 1e-9)).any()
-        )
 
     def lookup(self, encoded: np.ndarray) -> np.ndarray:
         """Local cell of each encoded coordinate (-1 where no such cell)."""
@@ -136,9 +112,18 @@ def split_components(
 
 
 def _category_codes(column: pd.Series) -> np.ndarray:
+    """Codes numbered in the sorted order of their text, whatever else the column holds.
+
+    The numbering orders the hypercubes tried for a cell, so it must not depend
+    on the rows of other sub-tables (which codes they hold, which came first).
+    """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.int64)
-    return pd.factorize(column.astype(str))[0].astype(np.int64)
+        names = column.cat.categories.astype(str).to_numpy()
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        return np.where(codes >= 0, rank[codes], -1)
+    return pd.factorize(column.astype(str), sort=True)[0].astype(np.int64)
 
 
 def _index_coordinates(comp: Component, dims: list[str], codes: dict[str, np.ndarray]) -> None:

@@ -1,24 +1,29 @@
 """protect(): turn a submission dataset into its public, disclosure-controlled form.
 
-The steps, one function each:
+The steps, one function each, in the order ``protect`` runs them:
 
-1. fit the data to the public dataflow's codes (``restrict``);
-2. decide the per-cell facts: submitter flags (§3.6 rule 1), small counts (2),
-   revisions (6), rounding scope (4), what the previous release published;
-3. refuse a table whose totals do not add up (the protection model would be
-   wrong about what the public can derive);
-4. secondary suppression until every sensitive cell has its protection
-   interval against the attacker of docs/disclosure.md (``secondary``);
-5. round what remains published in rounding scope, set the one public flag;
-6. the audit, and a ``ProtectionError`` instead of a public dataset when a
-   hidden cell stays derivable.
+1. ``_plan``: rules, method, structures, key columns, the public flow;
+2. ``_restrict``: fit the data to the public dataflow's codes (``restrict``);
+3. ``_classify``: the per-cell facts: submitter flags (§3.6 rule 1), small
+   counts (2), revisions (6), rounding scope (4), what the previous release
+   published;
+4. ``_relations``: the attacker's relations, refusing a table whose totals do
+   not add up (the protection model would be wrong about what the public can
+   derive);
+5. ``_suppress``: secondary suppression until every sensitive cell has its
+   protection interval against the attacker of docs/disclosure.md
+   (``secondary``);
+6. ``_public_frame``: round what remains published in rounding scope, set the
+   one public flag;
+7. ``_audit``, and ``_refuse_incomplete``: a ``ProtectionError`` instead of a
+   public dataset when a hidden cell stays derivable.
 
 Everything is columnar except the per-sensitive-cell witness search.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -52,6 +57,20 @@ from mosy_sdmx.structures.rules import groups_for
 from mosy_sdmx.structures.structure_set import StructureSet
 
 _SHOWN_ERRORS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a protection run works with, settled before any cell is looked at."""
+
+    rules: DisclosureRules
+    method: str
+    structures: StructureSet | None
+    layout: ComponentLayout | None
+    measure: str
+    keys: list[str]
+    flow_id: str | None
+    public_id: str | None
 
 
 def _resolve(
@@ -95,22 +114,17 @@ def public_urn(urn: str | None, flow_id: str | None, public_id: str | None) -> s
     return str(parsed)
 
 
-def _restrict(
-    data: pd.DataFrame,
-    structures: StructureSet | None,
-    public_id: str | None,
-    keys: list[str],
-    measure: str,
-    rules: DisclosureRules,
-) -> Restricted:
+def _restrict(data: pd.DataFrame, plan: _Plan) -> Restricted:
+    """The data fitted to the public dataflow's codes (``restrict``)."""
     allowed: dict[str, frozenset[str]] = {}
-    if structures is not None and public_id is not None:
+    if plan.structures is not None and plan.public_id is not None:
         try:
-            allowed = structures.allowed_codes(public_id)
+            allowed = plan.structures.allowed_codes(plan.public_id)
         except StructureNotFoundError:
             allowed = {}
-    groups = tuple(groups_for(keys, rules.groups))
-    return restrict_to_public(data, allowed, keys, measure, groups, rules.never_publish)
+    rules = plan.rules
+    groups = tuple(groups_for(plan.keys, rules.groups))
+    return restrict_to_public(data, allowed, plan.keys, plan.measure, groups, rules.never_publish)
 
 
 def _check_additive(equations: Equations, value: np.ndarray, data: pd.DataFrame, keys) -> None:
@@ -148,9 +162,8 @@ def _cell_state(facts: CellFacts, rules: DisclosureRules) -> CellState:
         )
         slack_down[rounded] = np.maximum(value[rounded] - lower, 0)
         slack_up[rounded] = np.maximum(upper - value[rounded], 0)
-    # Fewer cells first, smaller ones among equals, then the earlier row (deterministic ties).
-    order = np.arange(len(value)) / max(len(value), 1)
-    cost = 1.0 + 0.1 * np.log1p(value) + 1e-6 * order
+    # Fewer cells first, smaller ones among equals (``secondary`` breaks ties by row).
+    cost = 1.0 + 0.1 * np.log1p(value)
     return CellState(value, hidden, hideable, slack_down, slack_up, cost)
 
 
@@ -278,6 +291,96 @@ def _residual(
     return out
 
 
+def _plan(
+    dataset: Dataset,
+    structure: StructureArg,
+    flow: str | None,
+    rules: DisclosureRules | None,
+    method: str | None,
+) -> _Plan:
+    rules = rules if rules is not None else load_disclosure_rules()
+    method = _method(method, rules)
+    structures, layout = _resolve(structure, flow, dataset)
+    measure = _measure(dataset, layout)
+    keys = _key_columns(dataset.data, layout, rules, measure)
+    flow_id = (layout.flow_id if layout is not None else None) or flow or dataset.structure_id
+    return _Plan(
+        rules, method, structures, layout, measure, keys, flow_id, rules.public_flow(flow_id)
+    )
+
+
+def _classify(
+    data: pd.DataFrame,
+    plan: _Plan,
+    sensitive: pd.DataFrame | None,
+    previous_public: Dataset | pd.DataFrame | None,
+) -> CellFacts:
+    return classify(
+        data,
+        key_columns=plan.keys,
+        measure=plan.measure,
+        rules=plan.rules,
+        flow_id=plan.flow_id,
+        sensitive=match_rows(data, sensitive),
+        previous=previous_public.data if isinstance(previous_public, Dataset) else previous_public,
+    )
+
+
+def _relations(data: pd.DataFrame, facts: CellFacts, plan: _Plan) -> Equations:
+    """The attacker's system of relations; refused when the totals do not add up."""
+    rules = plan.rules
+    equations = build_equations(
+        data, plan.keys, groups_for(plan.keys, rules.groups), facts.valued, rules.same_attributes
+    )
+    _check_additive(equations, facts.value, data, plan.keys)
+    return equations
+
+
+def _public_dataset(dataset: Dataset, out: pd.DataFrame, plan: _Plan) -> Dataset:
+    # The public flow has no data providers (no provision agreements): the
+    # registry publishes it; the submitting provider stays in the audit's source.
+    return replace(
+        dataset.with_data(out),
+        structure_urn=public_urn(dataset.structure_urn, plan.flow_id, plan.public_id),
+        provider=None if plan.public_id != plan.flow_id else dataset.provider,
+    )
+
+
+def _audit(
+    data: pd.DataFrame,
+    facts: CellFacts,
+    out: pd.DataFrame,
+    hidden: np.ndarray,
+    rounded: np.ndarray,
+    restricted: Restricted,
+    result: Protection,
+    plan: _Plan,
+) -> Audit:
+    keys = plan.keys
+    return Audit(
+        cells=_audit_cells(
+            data, keys, facts, out, plan.measure, hidden, rounded, restricted, result
+        ),
+        residual=_residual(data, keys, facts, result),
+        annotation=plan.rules.annotation_text(plan.flow_id),
+        flow_id=plan.flow_id,
+        public_flow_id=plan.public_id,
+        method=result.method,
+        key_columns=keys,
+    )
+
+
+def _refuse_incomplete(audit: Audit) -> None:
+    if not audit.complete:
+        raise ProtectionError(
+            "Disclosure control incomplete",
+            f"{len(audit.residual)} hidden cell(s) could still be derived from what would be "
+            "published; nothing was published (see the audit's residual cells)",
+            audit=audit,
+            context={"residual": len(audit.residual)},
+        )
+
+
 def protect(
     dataset: Dataset,
     structure: StructureArg = None,
@@ -316,53 +419,15 @@ def protect(
             up (total-not-sum-of-parts).
         ProtectionError: with ``strict``, a hidden cell would stay derivable.
     """
-    rules = rules if rules is not None else load_disclosure_rules()
-    method = _method(method, rules)
-    structures, layout = _resolve(structure, flow, dataset)
-    measure = _measure(dataset, layout)
-    keys = _key_columns(dataset.data, layout, rules, measure)
-    flow_id = (layout.flow_id if layout is not None else None) or flow or dataset.structure_id
-    public_id = rules.public_flow(flow_id)
-    restricted = _restrict(dataset.data, structures, public_id, keys, measure, rules)
+    plan = _plan(dataset, structure, flow, rules, method)
+    restricted = _restrict(dataset.data, plan)
     data = restricted.data
-    facts = classify(
-        data,
-        key_columns=keys,
-        measure=measure,
-        rules=rules,
-        flow_id=flow_id,
-        sensitive=match_rows(data, sensitive),
-        previous=previous_public.data if isinstance(previous_public, Dataset) else previous_public,
-    )
-    equations = build_equations(
-        data, keys, groups_for(keys, rules.groups), facts.valued, rules.same_attributes
-    )
-    _check_additive(equations, facts.value, data, keys)
-    hidden, result = _suppress(facts, equations, data, rules, method)
+    facts = _classify(data, plan, sensitive, previous_public)
+    equations = _relations(data, facts, plan)
+    hidden, result = _suppress(facts, equations, data, plan.rules, plan.method)
     rounded = facts.rounding & facts.valued & ~hidden
-    out = _public_frame(data, facts, hidden, rounded, measure, rules)
-    # The public flow has no data providers (no provision agreements): the
-    # registry publishes it; the submitting provider stays in the audit's source.
-    public = replace(
-        dataset.with_data(out),
-        structure_urn=public_urn(dataset.structure_urn, flow_id, public_id),
-        provider=None if public_id != flow_id else dataset.provider,
-    )
-    audit = Audit(
-        cells=_audit_cells(data, keys, facts, out, measure, hidden, rounded, restricted, result),
-        residual=_residual(data, keys, facts, result),
-        annotation=rules.annotation_text(flow_id),
-        flow_id=flow_id,
-        public_flow_id=public_id,
-        method=result.method,
-        key_columns=keys,
-    )
-    if strict and not audit.complete:
-        raise ProtectionError(
-            "Disclosure control incomplete",
-            f"{len(audit.residual)} hidden cell(s) could still be derived from what would be "
-            "published; nothing was published (see the audit's residual cells)",
-            audit=audit,
-            context={"residual": len(audit.residual)},
-        )
-    return public, audit
+    out = _public_frame(data, facts, hidden, rounded, plan.measure, plan.rules)
+    audit = _audit(data, facts, out, hidden, rounded, restricted, result, plan)
+    if strict:
+        _refuse_incomplete(audit)
+    return _public_dataset(dataset, out, plan), audit

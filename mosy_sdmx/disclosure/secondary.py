@@ -15,9 +15,13 @@ Methods:
         no hidden hypercube protects it already; least information loss.
     ``hypercube``: the cheapest hypercube; a linear program only when no
         hypercube fits. Fast on large tables.
-    ``auto``: ``optimal`` up to ``OPTIMAL_LIMIT`` sensitive cells in components
-        of up to ``OPTIMAL_CELLS`` cells (a linear program on a larger one, such as
-        a full SEX × AGE × EXPLOIT cube, takes tens of milliseconds), else ``hypercube``.
+    ``auto``: per component, ``optimal`` while its sensitive cells × cells
+        stay within ``OPTIMAL_WORK`` (small sub-tables, where a linear program
+        per cell is cheap), else ``hypercube``.
+
+Each component is protected from what it holds alone, so a sub-table comes
+out the same whether it is protected by itself (as the registry does for the
+sub-tables a release touched) or inside a whole table.
 """
 
 from __future__ import annotations
@@ -31,15 +35,16 @@ import pandas as pd
 from mosy_sdmx.disclosure.component import Component, shape_key, split_components
 from mosy_sdmx.disclosure.equations import Equations
 from mosy_sdmx.disclosure.lp import ComponentLP
-from mosy_sdmx.disclosure.patterns import PatternLibrary
 from mosy_sdmx.disclosure.witness import CellState, HypercubeSearch, Witness
 
 Method = Literal["auto", "optimal", "hypercube"]
 METHODS = ("auto", "optimal", "hypercube")
-#: Sensitive cells up to which ``auto`` solves a linear program per cell...
-OPTIMAL_LIMIT = 1500
-#: ... in components of at most this many cells.
-OPTIMAL_CELLS = 400
+#: ``auto`` solves a linear program per sensitive cell in a component while its
+#: sensitive cells × cells stay within this (each solve then takes well under
+#: a millisecond); beyond it, ``hypercube``.
+OPTIMAL_WORK = 2000
+#: Tie-break between cells of equal cost within a component: the earlier row.
+_ORDER_COST = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +58,17 @@ class Protection:
     method: str
 
 
-def _choose(method: Method, n_sensitive: int) -> str:
+def component_method(method: Method, comp: Component, n_sensitive: int) -> str:
+    """The method for one component, from that component alone.
+
+    The registry protects the sub-tables a release touched, the benchmark a
+    whole table: a component must come out the same either way, so nothing
+    outside it may decide how it is protected.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if method == "auto":
-        return "optimal" if n_sensitive <= OPTIMAL_LIMIT else "hypercube"
+        return "optimal" if n_sensitive * comp.n_cells <= OPTIMAL_WORK else "hypercube"
     return method
 
 
@@ -72,11 +83,11 @@ class _Protector:
         coef_value = comp.coef * local_value[comp.cell]
         self.activity = np.bincount(comp.eq, weights=coef_value, minlength=comp.n_eq)
         self.cubes = HypercubeSearch(comp, state, self.activity, shared.setdefault("cubes", {}))
-        self.patterns: PatternLibrary = shared.setdefault("patterns", PatternLibrary())
         self._lp: ComponentLP | None = None
-        # Witnesses found so far (one row each): a later cell they move far
-        # enough is protected already, whichever cell they were found for.
-        self.moves = np.zeros((0, comp.n_cells))
+        # The furthest each cell moves, each way, in the witnesses found so far: a
+        # later cell they move far enough is protected already, whoever they were for.
+        self.reach_up = np.zeros(comp.n_cells)
+        self.reach_down = np.zeros(comp.n_cells)
 
     @property
     def lp(self) -> ComponentLP:
@@ -85,20 +96,15 @@ class _Protector:
         return self._lp
 
     def _known(self, cell: int, amount: float, upwards: bool) -> bool:
-        if len(self.moves) == 0:
-            return False
-        column = self.moves[:, cell]
-        return bool((column >= amount).any() if upwards else (column <= -amount).any())
+        return bool((self.reach_up if upwards else self.reach_down)[cell] >= amount)
 
     def _hide(self, witness: Witness) -> None:
-        move = np.zeros((1, self.comp.n_cells))
-        move[0, witness.cells] = witness.delta
-        self.moves = np.vstack([self.moves, move])
-        rows = self.comp.rows[witness.cells]
+        cells, delta = witness.cells, witness.delta
+        self.reach_up[cells] = np.maximum(self.reach_up[cells], delta)
+        self.reach_down[cells] = np.maximum(self.reach_down[cells], -delta)
+        rows = self.comp.rows[cells]
         state = self.state
-        within = (witness.delta >= -state.slack_down[rows]) & (
-            witness.delta <= state.slack_up[rows]
-        )
+        within = (delta >= -state.slack_down[rows]) & (delta <= state.slack_up[rows])
         state.hidden[rows[~within | state.hidden[rows]]] = True
 
     def _direction(self, cell: int, amount: float, cube: Witness | None, upwards: bool) -> float:
@@ -108,15 +114,10 @@ class _Protector:
         if self._known(cell, amount, upwards) or (cube is not None and cube.cost == 0):
             return amount  # the hidden cells protect it already
         best = cube
-        reused = self.patterns.find(self.comp, self.state, self.activity, cell, amount, upwards)
-        if reused is not None and reused.cost == 0:
-            best = reused
-        if best is None or (self.method == "optimal" and best.cost > 0):
+        if best is None or self.method == "optimal":
             found = self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
-            if found is not None:
-                self.patterns.add(cell, amount, upwards, found)
-                if best is None or found.cost <= best.cost:
-                    best = found
+            if found is not None and (best is None or found.cost <= best.cost):
+                best = found
         if best is not None:
             self._hide(best)
             return amount
@@ -132,20 +133,47 @@ class _Protector:
     def run(self, cells: np.ndarray, up: np.ndarray, down: np.ndarray):
         moved_up = np.zeros(len(cells))
         moved_down = np.zeros(len(cells))
-        for i, cell in enumerate(cells):
-            need_up = up[i] if not self._known(int(cell), up[i], True) else 0.0
-            need_down = down[i] if not self._known(int(cell), down[i], False) else 0.0
+        for i, cell in enumerate(cells.tolist()):
+            need_up = up[i] if not self._known(cell, up[i], True) else 0.0
+            need_down = down[i] if not self._known(cell, down[i], False) else 0.0
             if need_up == 0 and need_down == 0:
                 moved_up[i], moved_down[i] = up[i], down[i]
                 continue
-            cube_up, cube_down = self.cubes.find(int(cell), need_up, need_down)
-            moved_up[i] = self._direction(int(cell), up[i], cube_up, True)
+            cube_up, cube_down = self.cubes.find(cell, need_up, need_down)
+            moved_up[i] = self._direction(cell, up[i], cube_up, True)
             if down[i] > 0:
                 if self.method == "hypercube" and cube_down is not None and cube_down.cost > 0:
                     # The upward witness may have hidden what a cheaper one needs now.
-                    cube_down = self.cubes.find(int(cell), 0.0, down[i])[1]
-                moved_down[i] = self._direction(int(cell), down[i], cube_down, False)
+                    cube_down = self.cubes.find(cell, 0.0, down[i])[1]
+                moved_down[i] = self._direction(cell, down[i], cube_down, False)
         return moved_up, moved_down
+
+
+def protect_component(
+    comp: Component,
+    state: CellState,
+    sensitive: np.ndarray,
+    protect_up: np.ndarray,
+    protect_down: np.ndarray,
+    method: Method,
+    shared: dict,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Protect one component's sensitive cells: (their rows, moves up, moves down, method).
+
+    A function of the component alone (its values, what is hidden in it) and of
+    ``shared``, which holds only what the component's shape decides: protecting
+    a sub-table alone or inside a whole table gives the same cells.
+    """
+    local = np.flatnonzero(sensitive[comp.rows])
+    rows = comp.rows[local]
+    order = np.lexsort((rows, -state.value[rows]))  # largest first, then row order
+    local, rows = local[order], rows[order]
+    # Fewer cells first, smaller ones among equals, then the earlier row.
+    state.cost[comp.rows] += _ORDER_COST * np.arange(comp.n_cells) / comp.n_cells
+    how = component_method(method, comp, len(local))
+    protector = _Protector(comp, state, how, shared)
+    up, down = protector.run(local, protect_up[rows], protect_down[rows])
+    return rows, up, down, how
 
 
 def protect_sensitive(
@@ -167,25 +195,22 @@ def protect_sensitive(
         protect_up, protect_down: per row, the movement asked for each way.
         method: see the module docstring.
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     n = len(sensitive)
     before = state.hidden.copy()
     moves_up = np.zeros(n)
     moves_down = np.zeros(n)
-    chosen = _choose(method, int(sensitive.sum()))
     linked = np.zeros(n, dtype=bool)
     used = set()
-    shapes: dict[bytes, dict] = {}  # what components of one shape share (see witness, patterns)
+    shapes: dict[bytes, dict] = {}  # what components of one shape share (see witness)
     for comp in split_components(equations, data, sensitive):
-        how = "hypercube" if method == "auto" and comp.n_cells > OPTIMAL_CELLS else chosen
-        used.add(how)
         linked[comp.rows] = True
-        local = np.flatnonzero(sensitive[comp.rows])
-        rows = comp.rows[local]
-        order = np.lexsort((rows, -state.value[rows]))  # largest first, then row order
-        local, rows = local[order], rows[order]
         shared = shapes.setdefault(shape_key(comp), {})
-        protector = _Protector(comp, state, how, shared)
-        up, down = protector.run(local, protect_up[rows], protect_down[rows])
+        rows, up, down, how = protect_component(
+            comp, state, sensitive, protect_up, protect_down, method, shared
+        )
+        used.add(how)
         moves_up[rows] = up
         moves_down[rows] = down
     # A sensitive cell in no relation is unconstrained: anything from 0 upwards.
@@ -194,6 +219,7 @@ def protect_sensitive(
     moves_down[alone] = protect_down[alone]
     asked = sensitive & ((protect_up > 0) | (protect_down > 0))
     residual = asked & (moves_up == 0) & (moves_down == 0)
+    fallback = "hypercube" if method == "auto" else method
     return Protection(
-        state.hidden & ~before, moves_up, moves_down, residual, "+".join(sorted(used)) or chosen
+        state.hidden & ~before, moves_up, moves_down, residual, "+".join(sorted(used)) or fallback
     )

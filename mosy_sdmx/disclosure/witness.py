@@ -37,7 +37,7 @@ HIDDEN_COST = 1e-4
 #: Cheapest hypercubes looked at per search (those a missing corner unbalances are passed over).
 MAX_LOOKED_AT = 64
 #: What a hypercube's change does to the relations, whatever the values.
-UNKNOWN, BALANCED, UNBALANCED, CHECK = -1, 0, 1, 2
+BALANCED, UNBALANCED, CHECK = 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -51,6 +51,21 @@ class CellState:
     slack_down: np.ndarray
     slack_up: np.ndarray
     cost: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class _Net:
+    """Per hypercube, the equations its unit change moves and by how much (CSR-like)."""
+
+    start: np.ndarray  # hypercube h's entries: start[h]:start[h + 1]
+    eq: np.ndarray
+    value: np.ndarray
+
+    def only(self, keep: np.ndarray) -> _Net:
+        counts = np.diff(self.start)
+        mask = np.repeat(keep, counts)
+        start = np.concatenate([[0], np.cumsum(counts[keep])])
+        return _Net(start, self.eq[mask], self.value[mask])
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +109,8 @@ class HypercubeSearch:
         self.state = state
         self.activity = activity
         self.shared = {} if shared is None else shared
+        rows = comp.rows
+        self.exact = not (state.slack_down[rows].any() or state.slack_up[rows].any())
         if "alternatives" in self.shared:
             self.alt_start, self.alt_dim, self.alt_code, self.alt_sign = self.shared["alternatives"]
         else:
@@ -150,29 +167,46 @@ class HypercubeSearch:
         found = self._corners(cell)
         if found is None:
             return None, None
-        local, sign, exists, status = found
+        local, sign, exists, status, net = found
         rows = self.comp.rows[local]
-        results = []
-        for amount in (up, -down):
-            if amount == 0:
-                results.append(None)
-                continue
-            delta = sign * amount
-            cost, feasible = corner_cost(self.state, rows, delta)
-            ok = (feasible | ~exists).all(axis=1)
-            total = np.where(ok, (cost * exists).sum(axis=1), np.inf)
-            results.append(self._first_valid(total, local, sign, delta, status))
-        return results[0], results[1]
+        state = self.state
+        if self.exact:
+            # No published cell may move (no rounding here): a hypercube's cost and
+            # whether it only moves hideable cells are the same both ways; the
+            # amount decides only which corners would go below zero.
+            value = state.value[rows]
+            free = state.hidden[rows] | ~exists
+            allowed = (free | state.hideable[rows]).all(axis=1)
+            total = np.where(allowed, np.where(free, 0.0, state.cost[rows]).sum(axis=1), np.inf)
+            lowest_down = np.where(sign < 0, value, np.inf).min(axis=1)  # corners going down
+            lowest_up = np.where(sign > 0, value, np.inf).min(axis=1)
+            totals = (
+                np.where(lowest_down >= up - 1e-9, total, np.inf) if up else None,
+                np.where(lowest_up >= down - 1e-9, total, np.inf) if down else None,
+            )
+        else:
+            totals = []
+            for amount in (up, -down):
+                if amount == 0:
+                    totals.append(None)
+                    continue
+                cost, feasible = corner_cost(state, rows, sign * amount)
+                ok = (feasible | ~exists).all(axis=1)
+                totals.append(np.where(ok, (cost * exists).sum(axis=1), np.inf))
+        return tuple(
+            None if total is None else self._first_valid(total, local, sign, amount, status, net)
+            for total, amount in zip(totals, (up, -down), strict=True)
+        )
 
     def _corners(self, cell: int) -> tuple[np.ndarray, ...] | None:
         """(local cell, sign, exists, status) of the corners of the hypercubes through ``cell``.
 
-        ``status`` tells, once a hypercube has been looked at, whether its
-        change keeps every relation whatever the values (BALANCED), can never
-        keep an equality (a corner the data lacks: UNBALANCED), or reaches an
-        inequality and is checked against the values (CHECK). Shared, and so
-        filled in, by the components of one shape, unless the alternatives had
-        to be cut (the cut depends on what is hidden in this component).
+        ``status`` tells whether a hypercube's change keeps every relation
+        whatever the values (BALANCED) or reaches an inequality and is checked
+        against the values (CHECK); one that can never keep an equality (a
+        corner the data lacks) is left out. Shared by the components of one
+        shape, unless the alternatives had to be cut (the cut depends on what
+        is hidden in this component).
         """
         if cell in self.corners:
             return self.corners[cell]
@@ -200,28 +234,39 @@ class HypercubeSearch:
         # share only their margins); the check against the equations decides.
         exists = local >= 0
         local, sign = np.where(exists, local, 0), np.where(exists, sign, 0)
-        found = local, sign, exists, np.full(len(local), UNKNOWN, dtype=np.int8)
+        status, net = self._balance(local, sign)
+        # A hypercube a missing corner unbalances never fits: kept out of every search.
+        usable = status != UNBALANCED
+        found = local[usable], sign[usable], exists[usable], status[usable], net.only(usable)
         if capped is alternatives:
             self.corners[cell] = found
         return found
 
-    def _balance(self, local: np.ndarray, sign: np.ndarray) -> int:
-        """Status of one hypercube: does its unit change move an equality, an inequality?"""
+    def _balance(self, local: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, _Net]:
+        """Each hypercube's status and the change its unit move makes to each equation.
+
+        All the cell's hypercubes at once, from the component's entries by
+        cell: it depends on the shape alone.
+        """
         comp = self.comp
-        cells = local[sign != 0]
-        entries = comp.entries_of(cells)
-        unit = np.zeros(comp.n_cells)
-        unit[cells] = sign[sign != 0]
-        net = np.bincount(
-            comp.eq[entries],
-            weights=comp.coef[entries] * unit[comp.cell[entries]],
-            minlength=comp.n_eq,
-        )
-        moved = np.abs(net) > 1e-9
-        equality = comp.lower == comp.upper
-        if (moved & equality).any():
-            return UNBALANCED
-        return CHECK if moved.any() else BALANCED
+        n_cand, n_corners = local.shape
+        owner = np.repeat(np.arange(n_cand), n_corners)
+        cells, signs = local.reshape(-1), sign.reshape(-1)
+        starts = comp.col_start[cells]
+        counts = np.where(signs != 0, comp.col_start[cells + 1] - starts, 0)
+        total = int(counts.sum())
+        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        entry = comp.by_cell[np.repeat(starts, counts) + offsets]
+        key = np.repeat(owner, counts) * comp.n_eq + comp.eq[entry]
+        keys, inverse = np.unique(key, return_inverse=True)
+        value = np.bincount(inverse, weights=comp.coef[entry] * np.repeat(signs, counts))
+        moved = np.abs(value) > 1e-9
+        keys, value = keys[moved], value[moved]
+        cand, eq = keys // comp.n_eq, keys % comp.n_eq
+        net = _Net(np.searchsorted(cand, np.arange(n_cand + 1)), eq, value)
+        status = np.where(np.diff(net.start) > 0, CHECK, BALANCED).astype(np.int8)
+        status[np.unique(cand[comp.lower[eq] == comp.upper[eq]])] = UNBALANCED
+        return status, net
 
     def _cap(self, alternatives):
         """Keep at most MAX_CANDIDATES hypercubes: drop the costliest alternatives first."""
@@ -247,24 +292,24 @@ class HypercubeSearch:
         total: np.ndarray,
         local: np.ndarray,
         sign: np.ndarray,
-        delta: np.ndarray,
+        amount: float,
         status: np.ndarray,
+        net: _Net,
     ):
         """Cheapest candidate whose change keeps every equation in bounds."""
-        order = np.argsort(total, kind="stable")
+        order = np.argsort(total, kind="stable")[:MAX_LOOKED_AT]
         budget = 8  # candidates checked against the values at most
-        for c in order[:MAX_LOOKED_AT]:
+        comp = self.comp
+        for c in order.tolist():
             if not np.isfinite(total[c]) or budget == 0:
                 return None
-            if status[c] == UNKNOWN:
-                status[c] = self._balance(local[c], sign[c])
-            if status[c] == UNBALANCED:
-                continue
-            moved = delta[c] != 0
-            cells, change = local[c][moved], delta[c][moved].astype(float)
-            if status[c] == BALANCED:
-                return Witness(cells, change, float(total[c]))
-            budget -= 1
-            if not self.comp.breaks(cells, change, self.activity):
-                return Witness(cells, change, float(total[c]))
+            if status[c] == CHECK:
+                budget -= 1
+                span = slice(net.start[c], net.start[c + 1])
+                eqs = net.eq[span]
+                after = self.activity[eqs] + amount * net.value[span]
+                if ((after < comp.lower[eqs] - 1e-9) | (after > comp.upper[eqs] + 1e-9)).any():
+                    continue
+            moved = sign[c] != 0
+            return Witness(local[c][moved], sign[c][moved] * float(amount), float(total[c]))
         return None

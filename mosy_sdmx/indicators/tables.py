@@ -5,7 +5,7 @@ across borders, each an ``IndicatorTable``: a tidy frame of cells (one row per
 row code and column code, with the value's OBS_STATUS and CONF_STATUS) and
 the two dimensions a chart and a table lay it out by. Victims and rates run
 over the years (one line per country); the breakdowns (form of exploitation,
-sex, age) and the criminal-justice chain are one year's, per country.
+sex, age, citizenship) and the criminal-justice chain are one year's, per country.
 
 A cell that was not published keeps no value and its flags (``Q`` with its
 CONF_STATUS, or a missing-value status): ``grid`` shows it as such, never as
@@ -36,9 +36,7 @@ from mosy_sdmx.indicators.rates import victims_per_million
 from mosy_sdmx.indicators.shares import shares
 
 #: The breakdowns shared out per country on the dashboard, in the order shown.
-BREAKDOWNS = ("EXPLOIT", "SEX", "AGE")
-#: Dimensions a table's series may leave at other codes than their total.
-_KEPT_AT_TOTAL = ("CITIZEN",)
+BREAKDOWNS = ("EXPLOIT", "SEX", "AGE", "CITIZEN")
 _TIME = "TIME_PERIOD"
 
 
@@ -118,17 +116,14 @@ def _unique(column: pd.Series) -> list[str]:
 def indicator_series(keys: pd.DataFrame) -> np.ndarray:
     """Which series ``indicator_tables`` reads: a mask over series keys (one row each).
 
-    Annual series with CITIZEN at its total and at most one of the breakdowns
-    (form of exploitation, sex, age) at another code than its total: a store
-    reads just these instead of every cross-classification.
+    Annual series with at most one of the breakdowns (form of exploitation,
+    sex, age, citizenship) at another code than its total: a store reads just
+    these instead of every cross-classification.
     """
     totals = top_totals()
     mask = np.ones(len(keys), dtype=bool)
     if "FREQ" in keys.columns:
         mask &= (strings(keys["FREQ"]) == "A").to_numpy()
-    for dim in _KEPT_AT_TOTAL:
-        if dim in keys.columns:
-            mask &= (strings(keys[dim]) == totals[dim]).to_numpy()
     broken = np.zeros(len(keys), dtype=np.int64)
     for dim in BREAKDOWNS:
         if dim in keys.columns:
@@ -182,8 +177,9 @@ def indicator_tables(
 
     Returns:
         By name: ``victims`` and ``rates`` (REF_AREA x TIME_PERIOD),
-        ``exploitation``, ``sex`` and ``age`` (REF_AREA x the breakdown's parts,
-        SHARE of the total), and ``justice`` (REF_AREA x suspected, prosecuted,
+        ``exploitation``, ``sex``, ``age`` and ``citizenship`` (REF_AREA x the
+        breakdown's parts: nationals, foreigners, stateless, unknown for
+        citizenship; SHARE of the total), and ``justice`` (REF_AREA x suspected, prosecuted,
         convicted) when ``offenders`` is given. Tables without data are empty.
     """
     out: dict[str, IndicatorTable] = {}
@@ -211,6 +207,7 @@ def indicator_tables(
         "EXPLOIT": ("exploitation", "Victims by form of exploitation"),
         "SEX": ("sex", "Victims by sex"),
         "AGE": ("age", "Victims by age"),
+        "CITIZEN": ("citizenship", "Victims by citizenship"),
     }
     for by in BREAKDOWNS:
         name, title = titles[by]

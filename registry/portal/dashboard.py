@@ -37,6 +37,7 @@ CHARTS = (
     ("exploitation", "stacked"),
     ("sex", "stacked"),
     ("age", "stacked"),
+    ("citizenship", "stacked"),
     ("justice", "bars"),
 )
 #: Codelist of each dimension a table lays out (names shown beside the codes).
@@ -45,6 +46,7 @@ _CODELISTS = {
     "EXPLOIT": "CL_THB_EXPLOIT",
     "SEX": "CL_SEX_THB",
     "AGE": "CL_AGE_THB",
+    "CITIZEN": "CL_CITIZEN",
     "PERS_STAT": "CL_THB_PERS_STAT",
     "DATA_SOURCE": "CL_THB_SOURCE",
 }

@@ -123,7 +123,7 @@ def test_two_breakdown_families_of_one_key(seed: int) -> None:
 
 
 def test_keys_of_one_shape_protected_with_one_search() -> None:
-    """Years of one shape share hypercube corners and solved witnesses; each stays protected."""
+    """Years of one shape share hypercube corners (the shape decides them); each stays protected."""
     frame = make_table(
         np.random.default_rng(4000),
         {"PERS_STAT": STAT_LEAVES, "SEX": SEX_LEAVES, "AGE": AGE_LEAVES, "EXPLOIT": EXPLOIT_LEAVES},

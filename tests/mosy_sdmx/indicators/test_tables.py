@@ -20,6 +20,9 @@ def victims_rows() -> list[dict]:
         obs("PT", 2023, 50, EXPLOIT="LAB"),
         obs("PT", 2023, 70, AGE="Y_GE18"),
         obs("PT", 2023, 10, AGE="Y_LT18"),
+        obs("PT", 2023, 72, CITIZEN="NAT"),
+        obs("PT", 2023, 8, CITIZEN="FOR"),
+        obs("PT", 2023, 8, CITIZEN="RO"),  # a country of citizenship: a flow, not a part
         hidden("AT", 2022),
         obs("AT", 2023, 9),
         obs("AT", 2023, 900, DATA_SOURCE="POL"),  # another source: never mixed in
@@ -75,6 +78,8 @@ def test_breakdowns_are_shares_of_one_year_in_the_rules_order() -> None:
     assert [c.value for c in exploitation] == pytest.approx([30 / 80, 50 / 80])
     assert tables["exploitation"].column_codes() == ["SEX", "LAB"]
     assert dict(tables["age"].series())["PT"] == pytest.approx([10 / 80, 70 / 80])
+    assert tables["citizenship"].column_codes() == ["NAT", "FOR"]
+    assert dict(tables["citizenship"].series())["PT"] == pytest.approx([0.9, 0.1])
     assert "justice" not in tables
 
 
@@ -114,7 +119,7 @@ def test_the_series_a_store_reads_for_the_tables() -> None:
             {"FREQ": "M", "SEX": "T", "AGE": "TOTAL", "CITIZEN": "TOTAL", "EXPLOIT": "_T"},
         ]
     ).astype("category")
-    assert indicator_series(keys).tolist() == [True, True, False, False, False]
+    assert indicator_series(keys).tolist() == [True, True, False, True, False]
     # Reading only those series gives the same tables as reading everything.
     public = dataset(victims_rows())
     kept = public.data[indicator_series(public.data)]

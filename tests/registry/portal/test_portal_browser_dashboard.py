@@ -9,7 +9,7 @@ import io
 import pandas as pd
 from portal_browser import axe_violations, describe_violations, screenshot_path
 
-CHARTS = ("victims", "rates", "exploitation", "sex", "age")
+CHARTS = ("victims", "rates", "exploitation", "sex", "age", "citizenship")
 
 
 def assert_accessible(page) -> None:

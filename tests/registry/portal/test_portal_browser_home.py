@@ -56,6 +56,8 @@ def test_the_chosen_language_sticks_and_sets_the_page_language(page) -> None:
         "/structures/codelist/MOSY/CL_GEO/1.0.0",
         "/explore/" + PUBLIC_FLOW,
         "/partner",
+        "/dashboard",
+        "/dashboard/map",
     ],
 )
 def test_pages_are_readable_on_a_phone(phone, target) -> None:

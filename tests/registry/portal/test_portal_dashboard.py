@@ -20,7 +20,7 @@ from registry.store.observations import FlowRef
 from registry.store.revisions import bump_revision
 
 HTML = {"Accept": "text/html"}
-CHARTS = ("victims", "rates", "exploitation", "sex", "age")
+CHARTS = ("victims", "rates", "exploitation", "sex", "age", "citizenship")
 
 
 def public_csv(client, flow: str, key: str = "*") -> pd.DataFrame:
