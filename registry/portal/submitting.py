@@ -176,10 +176,10 @@ def _summary(submission: Submission) -> dict:
     }
 
 
-@router.get("/partner/submissions/{pk}")
-def partner_submission(request: Request, pk: int, engine: EngineDep) -> Response:
+@router.get("/partner/submissions/{submission_id}")
+def partner_submission(request: Request, submission_id: int, engine: EngineDep) -> Response:
     """One submission: its receipt, and its validation report rendered."""
-    found = _visible(request, engine, pk)
+    found = _visible(request, engine, submission_id)
     report = found.report
     stats = report.get("stats", {})
     issues = []
@@ -247,10 +247,10 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
         yield tail
 
 
-@router.get("/partner/submissions/{pk}/file")
-def partner_submission_file(request: Request, pk: int, engine: EngineDep) -> Response:
+@router.get("/partner/submissions/{submission_id}/file")
+def partner_submission_file(request: Request, submission_id: int, engine: EngineDep) -> Response:
     """The original upload, byte for byte (as ``/api/submissions/{id}/file``)."""
-    found = _visible(request, engine, pk)
+    found = _visible(request, engine, submission_id)
     return StreamingResponse(
         file_chunks(engine, found.file_pk),
         media_type="application/octet-stream",
@@ -263,10 +263,10 @@ def partner_submission_file(request: Request, pk: int, engine: EngineDep) -> Res
     )
 
 
-@router.get("/partner/submissions/{pk}/report.json")
-def partner_submission_report(request: Request, pk: int, engine: EngineDep) -> Response:
+@router.get("/partner/submissions/{submission_id}/report.json")
+def partner_submission_report(request: Request, submission_id: int, engine: EngineDep) -> Response:
     """The validation report as the library writes it (``mosy validate --format json``)."""
-    found = _visible(request, engine, pk)
+    found = _visible(request, engine, submission_id)
     return Response(
         found.report_json,
         media_type="application/json",
