@@ -92,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         LimitsMiddleware,
         max_url_length=settings.max_url_length,
         max_body_bytes=settings.max_body_mb << 20,
+        # the file may reach the limit; its multipart framing comes on top
+        max_upload_bytes=(settings.max_upload_mb << 20) + (1 << 16),
     )
     return app
 

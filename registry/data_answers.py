@@ -167,7 +167,10 @@ class Prepared:
     #: structures' change times: what the validators are made of.
     revision: Revision
     etag: str
-    #: A restricted dataflow's answer depends on the caller: no shared caches.
+    #: A restricted dataflow's answer is for its caller only: no shared HTTP caches
+    #: (``Cache-Control: private``). Kept answers are still shared inside the process:
+    #: ``prepare`` checks the caller first and the ETag names the query as narrowed
+    #: to the caller's provider, so a kept body only ever reaches callers of that query.
     restricted: bool = False
 
 
@@ -368,7 +371,7 @@ def data_response(
         **options,
     )
     media_type = negotiated.offer.media_type
-    if answers is not None and not getattr(prepared, "restricted", False):
+    if answers is not None:
         body = answers.keep(prepared.etag, body, media_type, headers)
     return StreamingResponse(body, media_type=media_type, headers=headers)
 
@@ -439,7 +442,7 @@ def answer(
         prepared = prepare(request, view, conn, query, negotiated, "data")
         if not_modified(request, prepared):
             return Response(status_code=304, headers=validators(prepared))
-        if answers is not None and not getattr(prepared, "restricted", False):
+        if answers is not None:
             encoding = choose_encoding(request.headers.get("accept-encoding", ""))
             kept = answers.get(prepared.etag, encoding)
             if kept is not None:

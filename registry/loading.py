@@ -12,13 +12,14 @@ so a failure half-way, or a killed process, leaves the store as it was.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mosy_sdmx.dataset import Action, Dataset
-from mosy_sdmx.exceptions import MosyError, ParseError
+from mosy_sdmx.exceptions import MosyError, ParseError, StructureError
 from mosy_sdmx.io import read_data
 from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.validation import Report, validate
@@ -26,7 +27,7 @@ from mosy_sdmx.validation.api import error_report, unexpected_error_text
 from mosy_sdmx.validation.checks import all_checks
 from registry.publication.releases import record_release
 from registry.store.changes import Actor
-from registry.store.observations import LoadResult, store_dataset
+from registry.store.observations import FlowRef, LoadResult, store_dataset
 from registry.store.structures import StructureCache
 
 #: Checks that apply to a Delete data set: its rows name what to delete, so
@@ -41,6 +42,8 @@ class LoadOutcome:
     report: Report
     result: LoadResult | None = None
     action: Action | None = None
+    #: The release the load recorded (None: it changed nothing, or was not stored).
+    release_pk: int | None = None
 
     @property
     def accepted(self) -> bool:
@@ -80,34 +83,162 @@ def load_file(
     be written (database errors); everything about the data is in the report.
     """
     path = Path(path)
-    name = source_name or path.name
     if structures is None:
         with engine.connect() as conn:
             structures = StructureCache().get(conn).structures
-    try:
-        dataset = read_data(path, structures, format, flow=flow)
-    except MosyError as exc:
-        return LoadOutcome(error_report(exc, source=name))
-    except OSError as exc:
-        return LoadOutcome(
-            error_report(
-                ParseError("Cannot open the file", exc.strerror or "I/O error"), source=name
-            )
-        )
-    except Exception as exc:  # a reader bug still gives a report, never a traceback
-        error = ParseError("The input could not be read", unexpected_error_text(exc))
-        return LoadOutcome(error_report(error, source=name))
-    return load_dataset(
-        engine,
-        dataset,
+    checked = read_checked(
+        path,
+        structures=structures,
         flow=flow,
         provider=provider,
         action=action,
-        actor=actor,
-        structures=structures,
-        source_name=name,
-        checksum=file_checksum(path),
+        format=format,
+        source_name=source_name,
     )
+    if not checked.valid:
+        return checked.outcome()
+    with engine.begin() as conn:
+        return store_checked(
+            conn,
+            checked,
+            structures=structures,
+            provider=provider,
+            actor=actor,
+            checksum=file_checksum(path),
+        )
+
+
+@dataclass
+class Checked:
+    """A file read and validated, not yet stored: what ``store_checked`` stores."""
+
+    report: Report
+    dataset: Dataset | None = None
+    action: Action | None = None
+    flow: str | None = None
+    source_name: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.dataset is not None and self.report.valid
+
+    def outcome(self, result: LoadResult | None = None) -> LoadOutcome:
+        return LoadOutcome(self.report, result, self.action)
+
+
+def read_checked(
+    path: str | Path,
+    *,
+    structures: StructureSet,
+    flow: str | None,
+    provider: str,
+    action: Action | str | None = None,
+    format: str | None = None,
+    source_name: str | None = None,
+) -> Checked:
+    """Read a data file and validate it for ``provider``; nothing is stored.
+
+    Without ``flow`` the dataflow is the one the message names. An
+    unreadable file gives an unusable report (``report.unusable``).
+    """
+    path = Path(path)
+    name = source_name or path.name
+    try:
+        with open(path, "rb") as raw, _Named(raw, name) as stream:
+            dataset = read_data(stream, structures, format, flow=flow)
+        if flow is None:
+            flow = dataflow_of(dataset)
+    except MosyError as exc:
+        return Checked(error_report(exc, source=name), source_name=name)
+    except OSError as exc:
+        error = ParseError("Cannot open the file", exc.strerror or "I/O error")
+        return Checked(error_report(error, source=name), source_name=name)
+    except Exception as exc:  # a reader bug still gives a report, never a traceback
+        error = ParseError("The input could not be read", unexpected_error_text(exc))
+        return Checked(error_report(error, source=name), source_name=name)
+    return check_dataset(
+        dataset,
+        structures=structures,
+        flow=flow,
+        provider=provider,
+        action=action,
+        source_name=name,
+    )
+
+
+class _Named(io.BufferedReader):
+    """A file read under another name: messages name the file as the sender knows it,
+    not the registry's temporary copy."""
+
+    def __init__(self, raw, name: str) -> None:
+        super().__init__(raw.raw if hasattr(raw, "raw") else raw)
+        self._display = name
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._display
+
+
+def dataflow_of(dataset: Dataset) -> str:
+    """The id of the dataflow a dataset was read against (StructureError if it names none)."""
+    layout = dataset.layout
+    if layout is None:
+        raise StructureError("No dataflow", "the message names no dataflow: say which one")
+    try:
+        return FlowRef.of_layout(layout).id
+    except StructureError:
+        raise StructureError(
+            "No dataflow",
+            f"the message names {layout.dsd_id}, not a dataflow: say which dataflow it is for",
+        ) from None
+
+
+def check_dataset(
+    dataset: Dataset,
+    *,
+    structures: StructureSet,
+    flow: str,
+    provider: str,
+    action: Action | str | None = None,
+    source_name: str | None = None,
+) -> Checked:
+    """Validate a Dataset already read, for ``provider`` in ``flow``, with its action."""
+    try:
+        act = Action.parse(action if action is not None else dataset.action)
+    except MosyError as exc:
+        return Checked(error_report(exc, source=source_name), flow=flow, source_name=source_name)
+    if act is Action.INFORMATION:
+        act = Action.REPLACE
+    options = {"pick": delete_checks()} if act is Action.DELETE else {}
+    report = validate(dataset, structures, provider, flow=flow, **options)
+    return Checked(report, dataset, act, flow, source_name)
+
+
+def store_checked(
+    conn: Connection,
+    checked: Checked,
+    *,
+    structures: StructureSet,
+    provider: str,
+    actor: Actor,
+    checksum: str | None = None,
+    submission: str | None = None,
+) -> LoadOutcome:
+    """Store validated data inside the caller's transaction, with its release."""
+    assert checked.valid and checked.dataset is not None and checked.flow is not None
+    result = store_dataset(
+        conn,
+        checked.dataset,
+        layout=structures.layout(checked.flow),
+        provider=provider,
+        action=checked.action,
+        actor=actor,
+        source=checked.source_name,
+        checksum=checksum,
+    )
+    outcome = checked.outcome(result)
+    outcome.release_pk = record_release(conn, result, submission=submission)
+    return outcome
 
 
 def load_dataset(
@@ -123,24 +254,17 @@ def load_dataset(
     checksum: str | None = None,
 ) -> LoadOutcome:
     """Validate a Dataset already read and store it (the second half of ``load_file``)."""
-    act = Action.parse(action if action is not None else dataset.action)
-    if act is Action.INFORMATION:
-        act = Action.REPLACE
-    options = {"pick": delete_checks()} if act is Action.DELETE else {}
-    report = validate(dataset, structures, provider, flow=flow, **options)
-    if not report.valid:
-        return LoadOutcome(report, action=act)
-    layout = structures.layout(flow)
+    checked = check_dataset(
+        dataset,
+        structures=structures,
+        flow=flow,
+        provider=provider,
+        action=action,
+        source_name=source_name,
+    )
+    if not checked.valid:
+        return checked.outcome()
     with engine.begin() as conn:
-        result = store_dataset(
-            conn,
-            dataset,
-            layout=layout,
-            provider=provider,
-            action=act,
-            actor=actor,
-            source=source_name,
-            checksum=checksum,
+        return store_checked(
+            conn, checked, structures=structures, provider=provider, actor=actor, checksum=checksum
         )
-        record_release(conn, result)
-    return LoadOutcome(report, result, act)

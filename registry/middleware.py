@@ -77,17 +77,30 @@ class TrailingSlashMiddleware:
         await self.app(scope, receive, send)
 
 
+#: Where data files are uploaded (POST/PUT): bodies there may reach MOSY_MAX_UPLOAD_MB.
+UPLOAD_PATHS = ("/api/submissions", "/sdmx/3.0/data")
+
+
 class LimitsMiddleware:
     """Refuse over-long request targets (414) and bodies over the limit (413).
 
     A declared Content-Length over the limit is refused before reading; a
     chunked body is counted as it arrives and cut off when it passes the limit.
+    Data uploads (``UPLOAD_PATHS``) have their own, larger limit.
     """
 
-    def __init__(self, app: ASGIApp, *, max_url_length: int, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_url_length: int,
+        max_body_bytes: int,
+        max_upload_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_url_length = max_url_length
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,9 +116,12 @@ class LimitsMiddleware:
             )
             await render_error(Request(scope), error, 414)(scope, receive, send)
             return
+        upload = scope["method"] in ("POST", "PUT") and scope["path"].startswith(UPLOAD_PATHS)
+        limit = self.max_upload_bytes if upload else self.max_body_bytes
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await render_error(Request(scope), self._too_large(), 413)(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            error = self._too_large(limit, upload)
+            await render_error(Request(scope), error, 413)(scope, receive, send)
             return
         seen = 0
 
@@ -114,15 +130,20 @@ class LimitsMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes:
-                    raise self._too_large()
+                if seen > limit:
+                    raise self._too_large(limit, upload)
             return message
 
         await self.app(scope, counted, send)
 
-    def _too_large(self) -> ApiError:
+    @staticmethod
+    def _too_large(limit: int, upload: bool) -> ApiError:
+        if upload:
+            from registry.submissions.receiving import too_large
+
+            return too_large(limit)
         return ApiError(
             413,
             "Request too large",
-            f"the body is over {self.max_body_bytes // (1 << 20)} MiB (MOSY_MAX_BODY_MB)",
+            f"the body is over {limit // (1 << 20)} MiB (MOSY_MAX_BODY_MB)",
         )

@@ -3,7 +3,7 @@
 The SDMX registry model registers a data source (here: the submission's
 original file, at its download URL) for the provision agreement of the
 provider and dataflow, with the time it was last updated. The registration
-is written inside the submission's transaction (``registry.events``), so it
+is written inside the submission's transaction (``registry.submissions``), so it
 exists exactly when the submission does; the release the submission made
 names it, and so do the notifications sent for that release.
 """
@@ -113,9 +113,10 @@ def register(
     return reg_id
 
 
-def register_accepted(conn: Connection, accepted) -> None:
-    """The ``registry.events`` listener: register an accepted submission."""
-    register(
+def register_accepted(conn: Connection, accepted) -> str | None:
+    """Register an accepted submission (``registry.submissions.accepting`` calls it in
+    the submission's transaction); the registration's id."""
+    return register(
         conn,
         _CACHE.get(conn).structures,
         provider=accepted.provider,

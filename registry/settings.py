@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     max_body_mb: int = Field(
         64, ge=1, le=1 << 20, description="Larger request bodies are refused with 413."
     )
+    max_upload_mb: int = Field(
+        256,
+        ge=1,
+        le=1 << 20,
+        description="Larger data submissions are refused with 413 (streamed to disk, "
+        "never held in memory).",
+    )
     gzip_min_bytes: int = Field(
         1024, ge=0, description="Responses shorter than this are sent uncompressed."
     )

@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "mosy_sdmx.cli.template",
     "mosy_sdmx.cli.validate",
     "mosy_sdmx.cli.protect",
+    "mosy_sdmx.cli.submit",
 )
 
 

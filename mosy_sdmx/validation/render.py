@@ -45,30 +45,36 @@ def _location_text(loc: dict[str, Any]) -> str:
 
 def render_text(report: Report, *, width: int = 110) -> str:
     """A Rich rendering: verdict, counts per code, then the examples."""
+    return render_text_of(report.to_dict(), unusable=report.unusable, width=width)
+
+
+def render_text_of(report: dict[str, Any], *, unusable: bool = False, width: int = 110) -> str:
+    """``render_text`` of a report as JSON (``Report.to_dict()``; a registry's 422 body)."""
     from rich.console import Console
     from rich.table import Table
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, highlight=False, color_system=None)
-    s = report.stats
-    verdict = "VALID" if report.valid else ("UNUSABLE INPUT" if report.unusable else "INVALID")
+    s = report["stats"]
+    verdict = "VALID" if report["valid"] else ("UNUSABLE INPUT" if unusable else "INVALID")
     console.print(
         f"{verdict}: {s['observations']} observations, {s['errors']} errors, "
         f"{s['warnings']} warnings",
         markup=False,
     )
-    if s["counts"]:
+    if s.get("counts"):
         table = Table("code", "severity", "count", "meaning", title="Issues by code")
         for code, n in s["counts"].items():
-            t = ISSUE_TYPES[code]
-            table.add_row(code, str(t.severity), str(n), t.title)
+            t = ISSUE_TYPES.get(code)
+            severity = str(t.severity) if t else "?"
+            table.add_row(code, severity, str(n), t.title if t else "")
         console.print(table)
-    for issue in report.issues:
-        where = _location_text(issue.location.to_dict())
-        console.print(f"{issue.severity} {issue.code}: {issue.message}", markup=False)
+    for issue in report.get("issues", []):
+        where = _location_text(issue.get("location", {}))
+        console.print(f"{issue['severity']} {issue['code']}: {issue['message']}", markup=False)
         if where:
             console.print(f"    at {where}", markup=False)
-    if report.truncated:
+    if report.get("truncated"):
         console.print("(only the first examples of each code are shown; counts are exact)")
     return buffer.getvalue()
 

@@ -337,3 +337,58 @@ notifications = Table(
     Column("last_error", Text, nullable=True),
 )
 Index("ix_notifications_due", notifications.c.status, notifications.c.next_attempt_at)
+
+
+# -- submissions (``registry.submissions``) --------------------------------------------
+#
+# - ``submissions``: the immutable log: one row per submission (accepted, rejected or
+#   duplicate), who sent it, when, its checksum, action, counts and the library's
+#   validation report; an accepted one names its load, release and registration.
+# - ``submission_files``: each logged submission's original bytes, in chunks, in the
+#   database: every registry process serves them byte for byte.
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("provider", String(200), nullable=False),
+    Column("flow", String(200), nullable=True),
+    Column("action", String(20), nullable=True),
+    #: The action the submitter asked for (None: the one the file states).
+    Column("requested_action", String(20), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("token_pk", Integer, ForeignKey("tokens.pk"), nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("checksum", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("filename", String(500), nullable=False),
+    Column("media_type", String(200), nullable=True),
+    Column("rows", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("deleted", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("report", Text, nullable=False),
+    Column("load_pk", Integer, ForeignKey("data_loads.pk"), nullable=True),
+    Column("release_pk", Integer, ForeignKey("releases.pk"), nullable=True),
+    Column("registration", String(64), nullable=True),
+    Column("duplicate_of", Integer, ForeignKey("submissions.pk"), nullable=True),
+)
+Index(
+    "ix_submissions_provider",
+    submissions.c.provider,
+    submissions.c.flow,
+    submissions.c.received_at,
+)
+Index("ix_submissions_received_at", submissions.c.received_at)
+
+submission_files = Table(
+    "submission_files",
+    metadata,
+    Column("submission_pk", Integer, ForeignKey("submissions.pk"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("content", LargeBinary, nullable=False),
+)

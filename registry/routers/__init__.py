@@ -13,6 +13,7 @@ from __future__ import annotations
 from registry.routers import (
     availability,
     data,
+    data_maintenance,
     feeds,
     health,
     maintenance,
@@ -21,6 +22,7 @@ from registry.routers import (
     registrations,
     schema,
     structure,
+    submissions,
     subscriptions,
     unimplemented,
 )
@@ -31,8 +33,10 @@ ROUTERS = [
     data.router,
     availability.router,
     maintenance.router,
+    data_maintenance.router,
     publication.router,
     feeds.router,
+    submissions.router,
     subscriptions.router,
     registrations.router,
     unimplemented.router,

@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import ParseError, StructureError
@@ -340,17 +340,21 @@ class _Writer:
         numbers = self._known_series(texts)
         missing = numbers < 0
         if missing.any():
+            last = self.conn.execute(select(func.max(data_series.c.pk))).scalar() or 0
             self._insert_series(distinct[missing])
-            numbers = self._known_series(texts)
+            # Only the series just written are read back (the dataflow is locked).
+            numbers[missing] = self._known_series(texts[missing], after=last)
         return numbers[group]
 
-    def _known_series(self, texts: pd.Index) -> np.ndarray:
-        """Numbers of the keys ``texts`` among this provider's series (-1: none yet)."""
-        rows = self.conn.execute(
-            select(data_series.c.pk, data_series.c.series_key).where(
-                data_series.c.flow_pk == self.fpk, data_series.c.provider == self.provider
-            )
-        ).all()
+    def _known_series(self, texts: pd.Index, *, after: int | None = None) -> np.ndarray:
+        """Numbers of the keys ``texts`` among this provider's series (-1: none yet);
+        with ``after``, among those numbered after it."""
+        stmt = select(data_series.c.pk, data_series.c.series_key).where(
+            data_series.c.flow_pk == self.fpk, data_series.c.provider == self.provider
+        )
+        if after is not None:
+            stmt = stmt.where(data_series.c.pk > after)
+        rows = self.conn.execute(stmt).all()
         if not rows:
             return np.full(len(texts), -1, dtype=np.int64)
         pks, keys = zip(*rows, strict=True)
@@ -732,9 +736,12 @@ def _copy_rows(conn: Connection, name: str, columns, table: pa.Table) -> None:
 
     Arrow writes a null as an unquoted empty field, which is COPY's NULL in CSV.
     """
+    from psycopg.copy import QueuedLibpqWriter  # PostgreSQL's driver: only where it is used
+
     raw = conn.connection.driver_connection
     sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+    # A writer thread sends each block while Arrow writes the next one.
+    with raw.cursor() as cursor, cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
         for batch in table.to_batches(max_chunksize=BATCH):
             buffer = io.BytesIO()
             pacsv.write_csv(

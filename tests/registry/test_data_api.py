@@ -348,3 +348,39 @@ def test_history_and_as_of(changing) -> None:
     history = client.get(f"{V1}/A.AT...T...?includeHistory=true")
     assert history.content.count(b"validFromDate=") == 2
     assert_valid_xml(history.content, "2.1")
+
+
+def test_kept_answers_of_a_restricted_dataflow_reach_only_callers_of_the_same_query(
+    data_client, data_settings
+) -> None:
+    """Answers are kept by ETag, which names the query as narrowed to the caller's
+    provider: one provider never gets another's (or the administrator's) kept body,
+    and a revoked token is refused even for a kept answer."""
+    from registry.store.tokens import Role, create_token, revoke_token
+
+    engine = make_engine(data_settings.effective_database_url, pool_size=1)
+    with engine.begin() as conn:
+        tokens = {
+            p: create_token(conn, name=f"kept-{p}", role=Role.SUBMITTER, provider=p)
+            for p in PROVIDERS
+        }
+    url = f"{V2}/A.*.*.*.T.*.*.*"
+
+    def providers_seen(secret: str | None) -> set[str]:
+        headers = {**CSV2, "Authorization": f"Bearer {secret}"} if secret else CSV2
+        frame = _csv(data_client.get(url, headers=headers))
+        return set(frame["REF_AREA"])
+
+    everyone = providers_seen(None)  # the client's admin token: both providers
+    assert everyone == {"AT", "BG"}
+    for _ in range(2):  # the second round is answered from kept bodies
+        assert providers_seen(tokens["AT_MOI"][1]) == {"AT"}
+        assert providers_seen(tokens["BG_NREM"][1]) == {"BG"}
+        assert providers_seen(None) == everyone
+    with engine.begin() as conn:
+        revoke_token(conn, pk=tokens["AT_MOI"][0].pk)
+    engine.dispose()
+    refused = data_client.get(
+        url, headers={**CSV2, "Authorization": f"Bearer {tokens['AT_MOI'][1]}"}
+    )
+    assert refused.status_code == 401

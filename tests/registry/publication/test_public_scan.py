@@ -107,6 +107,7 @@ def _candidates(releases: list[int]) -> dict[str, list[str]]:
         "uid": ["00000000-0000-0000-0000-000000000000"],
         "path": ["all"],
         "registration_id": ["0" * 32],
+        "submission_id": ["1", "999"],
         "kind": ["dataflow", "codelist"],
         "artefact_id": FLOWS,
         "fmt": ["csv", "xlsx", "json"],

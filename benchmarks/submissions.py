@@ -1,0 +1,202 @@
+"""Submission benchmark: a data file submitted end to end over HTTP, on SQLite and PostgreSQL.
+
+    python benchmarks/submissions.py                          # 100k and 1M, both databases
+    python benchmarks/submissions.py --sizes 100000 --dbs sqlite
+
+Per database and size: a registry process (``uvicorn registry.app:create_app``,
+one worker, its publication worker on) on 127.0.0.1 over a fresh store; one
+provider's valid victims data (whole series of 18 years, all values 0, so every
+THB rule holds) as SDMX-CSV 2.0 is POSTed to ``/api/submissions``. Timed:
+
+- accepted: upload, parse, validate (provider constraints, THB rules), store,
+  log, keep the original file, release and registration: until the 201;
+- published: until the release is published (public flows recomputed with
+  disclosure control; the publication worker of the same process);
+- harvester latency: a structure query and a public data query, repeated
+  while the submission runs, against the same queries on an idle registry.
+
+Targets: 100k observations accepted in 3 s, 1M in 20 s. The machine may be
+shared: the load average is printed before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+PG_ADMIN = os.environ.get("MOSY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+TARGETS = {100_000: 3.0, 1_000_000: 20.0}
+HARVEST = (
+    "/sdmx/3.0/structure/dataflow/MOSY/DF_THB_VICTIMS/*?references=descendants",
+    "/sdmx/3.0/data/dataflow/MOSY/DF_THB_VICTIMS_PUB/*/A.PT.*.*.*.*.*.*?format=csvfile",
+)
+
+
+def valid_victims(n_obs: int, provider: str = "PT_NREM"):
+    """About ``n_obs`` valid observations: distinct keys, all values 0."""
+    from thb_data import make_dataset
+
+    dataset = make_dataset(n_obs)
+    frame = dataset.data
+    frame["OBS_VALUE"] = 0.0
+    frame["EXPLOIT_RULE"] = "MAIN"
+    return dataset.with_data(frame)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _latencies(url: str, stop: threading.Event, out: list[float], limit: int = 400) -> None:
+    with httpx.Client(timeout=120) as client:
+        n = 0
+        while not stop.is_set() and n < limit:
+            started = time.perf_counter()
+            client.get(url + HARVEST[n % len(HARVEST)])
+            out.append((time.perf_counter() - started) * 1000)
+            n += 1
+
+
+def _p(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def run(kind: str, n_obs: int, folder: Path) -> dict:
+    import sqlalchemy as sa
+
+    import mosy_sdmx as ms
+    from registry.bootstrap import prepare_store
+    from registry.settings import load_settings
+    from registry.store.tokens import Role, create_token
+
+    database_url, pg_name, admin_engine = None, None, None
+    if kind == "postgresql":
+        pg_name = f"mosy_bench_sub_{os.getpid()}_{n_obs}"
+        admin_engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
+        database_url = sa.engine.make_url(PG_ADMIN).set(database=pg_name).render_as_string(False)
+    server = None
+    try:
+        data_dir = folder / f"{kind}-{n_obs}"
+        settings = load_settings({}, data_dir=data_dir, database_url=database_url)
+        engine = prepare_store(settings).engine
+        with engine.begin() as conn:
+            _, submitter = create_token(conn, name="b", role=Role.SUBMITTER, provider="PT_NREM")
+            _, admin = create_token(conn, name="a", role=Role.ADMIN)
+        engine.dispose()
+        path = folder / f"victims-{n_obs}.csv"
+        if not path.exists():
+            ms.write_data(valid_victims(n_obs), path, "sdmx-csv-2.0", flow="DF_THB_VICTIMS")
+        port = _free_port()
+        env = {**os.environ, "MOSY_DATA_DIR": str(data_dir), "MOSY_LOG_LEVEL": "warning",
+               "MOSY_WORKER_POLL_SECONDS": "0.2"}  # fmt: skip
+        if database_url:
+            env["MOSY_DATABASE_URL"] = database_url
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "registry.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                if httpx.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        idle: list[float] = []
+        _latencies(url, threading.Event(), idle, limit=40)
+        busy: list[float] = []
+        stop = threading.Event()
+        harvester = threading.Thread(target=_latencies, args=(url, stop, busy))
+        harvester.start()
+        started = time.perf_counter()
+        with open(path, "rb") as handle:
+            answer = httpx.post(
+                url + "/api/submissions",
+                files={"file": (path.name, handle, "text/csv")},
+                data={"flow": "DF_THB_VICTIMS"},
+                headers={"Authorization": f"Bearer {submitter}"},
+                timeout=900,
+            )
+        accepted = time.perf_counter() - started
+        assert answer.status_code == 201, answer.text[:500]
+        receipt = answer.json()
+        release = receipt["release"]
+        published = None
+        while time.perf_counter() - started < 1800:
+            state = httpx.get(
+                f"{url}/api/releases/{release}",
+                headers={"Authorization": f"Bearer {admin}"},
+                timeout=60,
+            ).json()
+            if state.get("published"):
+                published = time.perf_counter() - started
+                break
+            time.sleep(0.2)
+        stop.set()
+        harvester.join()
+        return {
+            "database": kind,
+            "observations": receipt["counts"]["rows"],
+            "size_mb": path.stat().st_size / 1e6,
+            "accepted_s": accepted,
+            "published_s": published,
+            "idle_p50_ms": _p(idle, 50),
+            "busy_p50_ms": _p(busy, 50),
+            "busy_p95_ms": _p(busy, 95),
+        }
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if admin_engine is not None:
+            with admin_engine.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--dbs", nargs="+", default=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n_obs in args.sizes:
+            for kind in args.dbs:
+                r = run(kind, n_obs, Path(tmp))
+                target = TARGETS.get(n_obs)
+                verdict = "" if target is None else (
+                    f" (target {target:.0f} s: {'met' if r['accepted_s'] <= target else 'MISSED'})"
+                )  # fmt: skip
+                published = f"{r['published_s']:.1f} s" if r["published_s"] else "not seen"
+                print(
+                    f"{r['database']:10} {r['observations']:>9,} obs ({r['size_mb']:.0f} MB): "
+                    f"accepted {r['accepted_s']:6.1f} s{verdict}; published {published}; "
+                    f"harvester p50 {r['idle_p50_ms']:.0f} ms idle, {r['busy_p50_ms']:.0f} ms "
+                    f"(p95 {r['busy_p95_ms']:.0f}) during",
+                    flush=True,
+                )
+    print(f"load average {os.getloadavg()[0]:.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
