@@ -111,14 +111,18 @@ class HypercubeSearch:
         self.shared = {} if shared is None else shared
         rows = comp.rows
         self.exact = not (state.slack_down[rows].any() or state.slack_up[rows].any())
+        # The component's own copies of what does not change while it is protected.
+        self.value = np.append(state.value[rows], np.inf)
+        self.cost = state.cost[rows]
+        self.hideable = state.hideable[rows]
         if "alternatives" in self.shared:
             self.alt_start, self.alt_dim, self.alt_code, self.alt_sign = self.shared["alternatives"]
         else:
             self._index_alternatives()
             alternatives = (self.alt_start, self.alt_dim, self.alt_code, self.alt_sign)
             self.shared["alternatives"] = alternatives
-        self.corners: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = (
-            self.shared.setdefault("corners", {})
+        self.corners: dict[int, tuple[np.ndarray, ...] | None] = self.shared.setdefault(
+            "corners", {}
         )
 
     def _index_alternatives(self) -> None:
@@ -167,24 +171,29 @@ class HypercubeSearch:
         found = self._corners(cell)
         if found is None:
             return None, None
-        local, sign, exists, status, net = found
-        rows = self.comp.rows[local]
+        local, sign, exists, status, net, gone, going_down, going_up = found
         state = self.state
         if self.exact:
             # No published cell may move (no rounding here): a hypercube's cost and
             # whether it only moves hideable cells are the same both ways; the
-            # amount decides only which corners would go below zero.
-            value = state.value[rows]
-            free = state.hidden[rows] | ~exists
-            allowed = (free | state.hideable[rows]).all(axis=1)
-            total = np.where(allowed, np.where(free, 0.0, state.cost[rows]).sum(axis=1), np.inf)
-            lowest_down = np.where(sign < 0, value, np.inf).min(axis=1)  # corners going down
-            lowest_up = np.where(sign > 0, value, np.inf).min(axis=1)
+            # amount decides only which corners would go below zero. Per-cell
+            # arrays of the component, one slot past its cells for the corners
+            # a hypercube lacks (cost 0, never below zero).
+            n = self.comp.n_cells
+            hidden = state.hidden[self.comp.rows]
+            cell_cost = np.zeros(n + 1)
+            cell_cost[:n] = np.where(hidden, 0.0, np.where(self.hideable, self.cost, np.inf))
+            total = cell_cost[gone].sum(axis=1)
             totals = (
-                np.where(lowest_down >= up - 1e-9, total, np.inf) if up else None,
-                np.where(lowest_up >= down - 1e-9, total, np.inf) if down else None,
+                np.where(self.value[going_down].min(axis=1) >= up - 1e-9, total, np.inf)
+                if up
+                else None,
+                np.where(self.value[going_up].min(axis=1) >= down - 1e-9, total, np.inf)
+                if down
+                else None,
             )
         else:
+            rows = self.comp.rows[local]
             totals = []
             for amount in (up, -down):
                 if amount == 0:
@@ -199,7 +208,8 @@ class HypercubeSearch:
         )
 
     def _corners(self, cell: int) -> tuple[np.ndarray, ...] | None:
-        """(local cell, sign, exists, status) of the corners of the hypercubes through ``cell``.
+        """The corners of the hypercubes through ``cell``: (local cell, sign, exists, status, net,
+        and the corner cells as ``find`` reads them).
 
         ``status`` tells whether a hypercube's change keeps every relation
         whatever the values (BALANCED) or reaches an inequality and is checked
@@ -237,7 +247,18 @@ class HypercubeSearch:
         status, net = self._balance(local, sign)
         # A hypercube a missing corner unbalances never fits: kept out of every search.
         usable = status != UNBALANCED
-        found = local[usable], sign[usable], exists[usable], status[usable], net.only(usable)
+        local, sign, exists = local[usable], sign[usable], exists[usable]
+        n = comp.n_cells  # the slot of a lacking corner in ``find``'s per-cell arrays
+        found = (
+            local,
+            sign,
+            exists,
+            status[usable],
+            net.only(usable),
+            np.where(exists, local, n),
+            np.where(sign < 0, local, n),  # corners going down when the cell goes up
+            np.where(sign > 0, local, n),
+        )
         if capped is alternatives:
             self.corners[cell] = found
         return found
@@ -258,10 +279,16 @@ class HypercubeSearch:
         offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         entry = comp.by_cell[np.repeat(starts, counts) + offsets]
         key = np.repeat(owner, counts) * comp.n_eq + comp.eq[entry]
-        keys, inverse = np.unique(key, return_inverse=True)
-        value = np.bincount(inverse, weights=comp.coef[entry] * np.repeat(signs, counts))
-        moved = np.abs(value) > 1e-9
-        keys, value = keys[moved], value[moved]
+        weight = comp.coef[entry] * np.repeat(signs, counts)
+        if n_cand * comp.n_eq <= 4_000_000:  # dense tally: no sort
+            value = np.bincount(key, weights=weight, minlength=n_cand * comp.n_eq)
+            keys = np.flatnonzero(np.abs(value) > 1e-9)
+            value = value[keys]
+        else:
+            keys, inverse = np.unique(key, return_inverse=True)
+            value = np.bincount(inverse, weights=weight)
+            moved = np.abs(value) > 1e-9
+            keys, value = keys[moved], value[moved]
         cand, eq = keys // comp.n_eq, keys % comp.n_eq
         net = _Net(np.searchsorted(cand, np.arange(n_cand + 1)), eq, value)
         status = np.where(np.diff(net.start) > 0, CHECK, BALANCED).astype(np.int8)
@@ -297,11 +324,14 @@ class HypercubeSearch:
         net: _Net,
     ):
         """Cheapest candidate whose change keeps every equation in bounds."""
-        order = np.argsort(total, kind="stable")[:MAX_LOOKED_AT]
+        finite = np.flatnonzero(np.isfinite(total))
+        if len(finite) == 0:
+            return None
+        order = finite[np.argsort(total[finite], kind="stable")[:MAX_LOOKED_AT]]
         budget = 8  # candidates checked against the values at most
         comp = self.comp
         for c in order.tolist():
-            if not np.isfinite(total[c]) or budget == 0:
+            if budget == 0:
                 return None
             if status[c] == CHECK:
                 budget -= 1
