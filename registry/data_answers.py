@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -444,24 +445,37 @@ def answer(
             return Response(status_code=304, headers=validators(prepared))
         if answers is not None:
             encoding = choose_encoding(request.headers.get("accept-encoding", ""))
-            kept = answers.get(prepared.etag, encoding)
+            kept = answers.get_or_claim(prepared.etag, encoding)
             if kept is not None:
                 return kept
-        if selections is None:
-            selection = resolve(conn, prepared.bound, prepared.flow, with_series=False)
-        else:
-            selection = selections.get(conn, prepared, view.revision.number, with_series=False)
-    return data_response(
-        request,
-        engine,
-        view,
-        prepared,
-        negotiated,
-        selection,
-        attribute_sets,
-        series_keys,
-        answers,
-    )
+        try:
+            if selections is None:
+                selection = resolve(conn, prepared.bound, prepared.flow, with_series=False)
+            else:
+                selection = selections.get(conn, prepared, view.revision.number, with_series=False)
+        except BaseException:
+            if answers is not None:
+                answers.release(prepared.etag)
+            raise
+    try:
+        response = data_response(
+            request,
+            engine,
+            view,
+            prepared,
+            negotiated,
+            selection,
+            attribute_sets,
+            series_keys,
+            answers,
+        )
+    except BaseException:
+        if answers is not None:
+            answers.release(prepared.etag)
+        raise
+    if answers is not None and not isinstance(response, StreamingResponse):
+        answers.release(prepared.etag)  # nothing to keep (204): waiters make their own
+    return response
 
 
 class AnswerCache:
@@ -471,14 +485,45 @@ class AnswerCache:
     never stale; harvesters polling a slice and pages showing popular ones get
     it without touching observations. Only bodies up to ``max_body`` are kept
     (streamed answers are gathered only up to that size), ``max_bytes`` in all.
+
+    A burst of identical requests makes the answer once per process: the first
+    claims it (``get_or_claim``), the others wait until it is kept, or until it
+    turns out too big to keep, or at most ``wait_s`` (a claim older than that
+    is taken over: a request that never streamed cannot hold the others back).
     """
 
-    def __init__(self, max_body: int = 1 << 20, max_bytes: int = 64 << 20) -> None:
+    def __init__(
+        self, max_body: int = 1 << 20, max_bytes: int = 64 << 20, wait_s: float = 5.0
+    ) -> None:
         self.max_body = max_body
         self.max_bytes = max_bytes
+        self.wait_s = wait_s
         self._entries: OrderedDict[tuple[str, str | None], tuple[bytes, str, dict]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        #: Answers being made: ETag -> (set when kept or given up, when claimed).
+        self._making: dict[str, tuple[threading.Event, float]] = {}
+
+    def get_or_claim(self, etag: str, encoding: str | None) -> Response | None:
+        """The kept answer; else, while another request makes it, that answer once kept;
+        None: the caller makes it (``keep`` or ``release`` ends its claim)."""
+        kept = self.get(etag, encoding)
+        if kept is not None:
+            return kept
+        with self._lock:
+            making = self._making.get(etag)
+            if making is None or time.monotonic() - making[1] >= self.wait_s:
+                self._making[etag] = (threading.Event(), time.monotonic())
+                return None
+        making[0].wait(self.wait_s)
+        return self.get(etag, encoding)  # None: not kept (too big, failed): make it too
+
+    def release(self, etag: str) -> None:
+        """End the claim on ``etag``: its waiters look again (and make it if not kept)."""
+        with self._lock:
+            making = self._making.pop(etag, None)
+        if making is not None:
+            making[0].set()
 
     def get(self, etag: str, encoding: str | None) -> Response | None:
         with self._lock:
@@ -499,19 +544,25 @@ class AnswerCache:
     def keep(
         self, etag: str, body: Iterator[bytes], media_type: str, headers: dict[str, str]
     ) -> Iterator[bytes]:
-        """Pass ``body`` through; keep it if it ends within ``max_body`` bytes."""
+        """Pass ``body`` through; keep it if it ends within ``max_body`` bytes. The
+        claim on ``etag`` ends as soon as the body is kept or too big, or the
+        stream ends otherwise (an error, a client gone)."""
         parts: list[bytes] | None = []
         size = 0
-        for part in body:
+        try:
+            for part in body:
+                if parts is not None:
+                    size += len(part)
+                    if size > self.max_body:
+                        parts = None
+                        self.release(etag)  # too big to keep: waiters make their own
+                    else:
+                        parts.append(part)
+                yield part
             if parts is not None:
-                size += len(part)
-                if size > self.max_body:
-                    parts = None
-                else:
-                    parts.append(part)
-            yield part
-        if parts is not None:
-            self._put((etag, None), (b"".join(parts), media_type, dict(headers)))
+                self._put((etag, None), (b"".join(parts), media_type, dict(headers)))
+        finally:
+            self.release(etag)
 
     def _put(self, key: tuple[str, str | None], entry: tuple[bytes, str, dict]) -> None:
         with self._lock:

@@ -26,6 +26,7 @@ from registry.portal import (
     partner,
     public,
     structures,
+    submitting,
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -38,6 +39,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     explorer.router,
     dashboard.router,
     partner.router,
+    submitting.router,
     admin.router,
     admin_records.router,
 ]

@@ -28,6 +28,7 @@ from registry.portal.sessions import (
     sign_in,
     start_session,
 )
+from registry.portal.submitting import partner_context
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(identify)])
 
@@ -71,7 +72,8 @@ def partner_home(request: Request, view: StructuresDep) -> Response:
                     "path": artefact_path(ref_of(flow)),
                 }
             )
-    return render(request, "partner.html", {"user": user, "flows": flows})
+    context = {"user": user, "flows": flows, **partner_context(request, user, view.structures)}
+    return render(request, "partner.html", context)
 
 
 @router.post("/partner/sign-in")

@@ -329,6 +329,53 @@ def test_the_answer_cache_keeps_small_bodies_only() -> None:
     assert cache.get("a", None) is None and cache.get("e", None) is not None  # max_bytes
 
 
+def test_a_burst_of_identical_requests_makes_the_answer_once() -> None:
+    """The first request claims the answer; the others wait for it to be kept."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry.data_answers import AnswerCache
+
+    cache = AnswerCache(max_body=100)
+    made = []
+    lock = threading.Lock()
+
+    def request() -> bytes:
+        kept = cache.get_or_claim("etag", None)
+        if kept is not None:
+            return kept.body
+        with lock:
+            made.append(1)
+        time.sleep(0.2)  # the answer takes a while to make
+        return b"".join(cache.keep("etag", iter([b"abc", b"def"]), "text/csv", {}))
+
+    with ThreadPoolExecutor(6) as pool:
+        bodies = list(pool.map(lambda _: request(), range(6)))
+    assert bodies == [b"abcdef"] * 6
+    assert len(made) == 1
+
+
+def test_waiters_make_their_own_answer_when_it_is_too_big_or_never_streamed() -> None:
+    from registry.data_answers import AnswerCache
+
+    cache = AnswerCache(max_body=4, wait_s=0.3)
+    assert cache.get_or_claim("big", None) is None  # claimed
+    stream = cache.keep("big", iter([b"abc", b"def", b"ghi"]), "text/csv", {})
+    next(stream)
+    next(stream)  # over max_body: the claim ends before the stream does
+    started = time.monotonic()
+    assert cache.get_or_claim("big", None) is None  # not kept: this caller makes it too
+    assert time.monotonic() - started < 0.2
+    cache.release("big")
+    assert cache.get_or_claim("lost", None) is None  # claimed, and never streamed
+    started = time.monotonic()
+    assert cache.get_or_claim("lost", None) is None  # waits at most wait_s, then makes it
+    assert time.monotonic() - started < 1.0
+    started = time.monotonic()
+    assert cache.get_or_claim("lost", None) is None  # the stale claim was taken over
+    assert time.monotonic() - started < 0.2
+
+
 def test_history_and_as_of(changing) -> None:
     client, data, apply, _ = changing
     first = client.get(f"{V1}/A.AT...T...", headers=CSV2)

@@ -18,7 +18,10 @@
     }
     event.preventDefault();
     var request = new XMLHttpRequest();
-    request.open("POST", form.action);
+    // The attribute, not form.action: a field named "action" (the submission's
+    // action) shadows that property.
+    var target = new URL(form.getAttribute("action"), window.location.href).href;
+    request.open("POST", target);
     request.setRequestHeader("Accept", "text/html");
     progress.hidden = false;
     progress.value = 0;
@@ -35,7 +38,7 @@
       status.textContent = "Sent. Checking the data…";
     });
     request.addEventListener("load", function () {
-      if (request.responseURL && request.responseURL !== form.action &&
+      if (request.responseURL && request.responseURL !== target &&
           request.responseURL.indexOf("/partner/submissions/") >= 0) {
         window.location.assign(request.responseURL);
         return;

@@ -6,6 +6,7 @@ are published (``registry.publication``) before the tests read them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -68,3 +69,21 @@ def make_portal_store(folder: Path, database_url: str | None = None) -> PortalSt
         )
     engine.dispose()
     return store
+
+
+def victims_file(folder: Path, *, bad: bool = False) -> Path:
+    """AT_MOI's victims file as the store holds it (valid: nothing changes when sent), or
+    with an unknown area on row 4 and a miscased source on row 8 (invalid)."""
+    from registry_data import write
+
+    from mosy_sdmx.structures import builtin_structures
+
+    structures = builtin_structures()
+    path = folder / ("victims-bad.csv" if bad else "victims.csv")
+    write(victims(structures, "AT_MOI", 7), structures, path)
+    if bad:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines[3] = re.sub(r'(^|,)("?)AT\2(,)', r"\1\2AU\2\3", lines[3], count=1)
+        lines[7] = re.sub(r'(,)("?)BORD\2(,)', r"\1\2bord\2\3", lines[7], count=1)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
