@@ -440,7 +440,11 @@ def _keep_audit(
 
 
 def _joined(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """Each row's ``columns`` joined with dots (a table or series key), column-wise.
+
+    A row-wise ``agg`` builds a Series per row: 30 s for a 100k-cell audit.
+    """
     if not columns or frame.empty:
         return [""] * len(frame)
-    parts = frame[columns].astype(str)
-    return parts.agg(".".join, axis=1).tolist()
+    parts = [frame[column].astype(str).to_numpy(dtype=object) for column in columns]
+    return [".".join(values) for values in zip(*parts, strict=True)]

@@ -69,6 +69,13 @@ def test_a_load_publishes_protected_data_rates_and_an_audit(store, tmp_path) -> 
     assert {"confidential", "primary"} <= set(audit["reason"])
     confidential = audit[audit["reason"] == "confidential"]
     assert CONFIDENTIAL in set(confidential["raw_value"]) and audit["current"].all()
+    layout = structures.layout("DF_THB_VICTIMS")
+    series_keys = set(data.data[list(layout.dimensions)].astype(str).agg(".".join, axis=1))
+    assert set(audit["series_key"]) <= series_keys  # the cells' dimension values, dotted
+    for table_key, series_key, period in audit[["table_key", "series_key", "period"]].itertuples(
+        index=False
+    ):
+        assert set(table_key.split(".")) <= {*series_key.split("."), period}
 
     rates = _public(engine, structures, RATES)
     raw = data.data
