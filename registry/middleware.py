@@ -78,7 +78,7 @@ class TrailingSlashMiddleware:
 
 
 #: Where data files are uploaded (POST/PUT): bodies there may reach MOSY_MAX_UPLOAD_MB.
-UPLOAD_PATHS = ("/api/submissions", "/sdmx/3.0/data")
+UPLOAD_PATHS = ("/api/submissions", "/sdmx/3.0/data", "/partner/upload")
 
 
 class LimitsMiddleware:

@@ -8,8 +8,11 @@ import json
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 from portal_data import victims_file
 from portal_forms import HTML, alert_text, csrf_of, sign_in
+
+from registry.app import create_app
 
 
 def upload(client, path, **fields):
@@ -120,3 +123,24 @@ def test_a_visitor_cannot_upload(visitor, tmp_path) -> None:
     with path.open("rb") as handle:
         answer = visitor.post("/partner/upload", files={"file": (path.name, handle)}, headers=HTML)
     assert answer.status_code == 401
+
+
+def test_the_upload_form_has_the_upload_limit_not_the_body_limit(portal_db_store) -> None:
+    """A data file between MOSY_MAX_BODY_MB and MOSY_MAX_UPLOAD_MB is an upload like any
+    other; one over the upload limit is refused before it is stored."""
+    settings = portal_db_store.settings.model_copy(update={"max_body_mb": 1, "max_upload_mb": 2})
+    with TestClient(create_app(settings)) as client:
+        sign_in(client, portal_db_store.tokens["AT_MOI"])
+        page = client.get("/partner", headers=HTML).text
+
+        def send(size: int):
+            return client.post(
+                "/partner/upload",
+                data={"csrf_token": csrf_of(page), "flow": "DF_THB_VICTIMS"},
+                files={"file": ("big.csv", b"x" * size, "text/csv")},
+                headers=HTML,
+                follow_redirects=False,
+            )
+
+        assert send(3 << 19).status_code == 303  # 1.5 MiB: read, then rejected as data
+        assert send(3 << 20).status_code == 413  # 3 MiB: over the upload limit
