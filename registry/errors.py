@@ -220,3 +220,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def _rid(request: Request) -> str:
     return getattr(request.state, "request_id", "-")
+
+
+#: The JSON error envelope as an OpenAPI schema (``envelope``'s shape).
+PROBLEM_SCHEMA: dict = {
+    "type": "object",
+    "required": ["status", "code", "title", "detail"],
+    "properties": {
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "title": {"type": "string"},
+        "detail": {"type": "string"},
+    },
+}
+
+
+def problems(**described: str) -> dict[int | str, dict]:
+    """OpenAPI ``responses`` for error statuses answered with the JSON envelope:
+    ``problems(e401="No valid token.")`` (the status after ``e``)."""
+    return {
+        int(name[1:]): {
+            "description": text,
+            "content": {"application/json": {"schema": PROBLEM_SCHEMA}},
+        }
+        for name, text in described.items()
+    }

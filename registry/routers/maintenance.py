@@ -203,7 +203,11 @@ def delete_structure(
 @router.delete(
     "/sdmx/3.0/structure/{structureType}/{agencyID}/{resourceID}/{version}/{itemID}",
     summary="Delete one item (not implemented)",
-    responses={501: {"description": "Item deletion is not implemented"}},
+    responses={
+        501: {"description": "Item deletion is not implemented"},
+        401: {"description": "No valid token."},
+        403: {"description": "Not an administrator token."},
+    },
 )
 def delete_item(token: AdminDep) -> Response:
     raise ApiError(

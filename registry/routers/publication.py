@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from registry.deps import AdminDep, ConnectionDep, bearer_token
-from registry.errors import ApiError
+from registry.errors import ApiError, problems
 from registry.publication.audit import audit_cells
 from registry.publication.releases import PUBLISHED, Release, get_release, list_releases
 from registry.store.tokens import Role
@@ -69,7 +69,11 @@ def releases_list(
     return {"releases": [release_view(r, admin=admin) for r in found]}
 
 
-@router.get("/api/releases/{release_id}", summary="One release")
+@router.get(
+    "/api/releases/{release_id}",
+    summary="One release",
+    responses=problems(e404="No published release of that number."),
+)
 def release_one(request: Request, release_id: int, conn: ConnectionDep) -> dict[str, Any]:
     admin = _is_admin(request, conn)
     release = get_release(conn, release_id)
@@ -80,7 +84,11 @@ def release_one(request: Request, release_id: int, conn: ConnectionDep) -> dict[
     return release_view(release, admin=admin)
 
 
-@router.get("/api/audit", summary="Disclosure audit (administrators only)")
+@router.get(
+    "/api/audit",
+    summary="Disclosure audit (administrators only)",
+    responses=problems(e401="No valid token.", e403="Not an administrator token."),
+)
 def audit(
     admin: AdminDep,
     conn: ConnectionDep,

@@ -29,6 +29,7 @@ OFFERS = (Offer("registry-3.0", MEDIA_TYPE, ("xml",)),)
 CONTEXTS = ("datastructure", "dataflow", "provisionagreement", "*")
 _RESPONSES = {
     200: {"content": {MEDIA_TYPE: {}}, "description": "The registrations (SDMX-ML 3.0)."},
+    400: {"description": "A bad context, reference or time parameter."},
     401: {"description": "No token."},
     404: {"description": "No registration matches."},
 }

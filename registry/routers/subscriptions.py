@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 
 from registry.db.tables import notifications
 from registry.deps import ConnectionDep, EngineDep, StructuresDep, TokenDep
-from registry.errors import ApiError
+from registry.errors import ApiError, problems
 from registry.store.tokens import Role, Token
 from registry.subscriptions.callbacks import refused_callback
 from registry.subscriptions.store import (
@@ -35,6 +35,11 @@ from registry.subscriptions.store import (
 )
 
 router = APIRouter(tags=["subscriptions"])
+_REFUSED = problems(
+    e401="No valid token.",
+    e403="Not a reader or administrator token, or a restricted dataflow for a reader.",
+)
+_ONE = {**_REFUSED, **problems(e404="No such subscription among this token's own.")}
 
 
 class SubscriptionRequest(BaseModel):
@@ -70,7 +75,15 @@ def _own(token: Token, subscription: Subscription | None, uid: str) -> Subscript
     return subscription
 
 
-@router.post("/api/subscriptions", status_code=201, summary="Subscribe to releases")
+@router.post(
+    "/api/subscriptions",
+    status_code=201,
+    summary="Subscribe to releases",
+    responses={
+        **_REFUSED,
+        **problems(e422="Unknown dataflow or events, or a callback URL that may not be called."),
+    },
+)
 def subscribe(
     request: Request,
     request_body: Annotated[SubscriptionRequest, Body()],
@@ -113,14 +126,16 @@ def subscribe(
     )
 
 
-@router.get("/api/subscriptions", summary="Your subscriptions")
+@router.get("/api/subscriptions", summary="Your subscriptions", responses=_REFUSED)
 def subscriptions_list(token: TokenDep, conn: ConnectionDep) -> dict[str, Any]:
     token = _subscriber(token)
     mine = list_subscriptions(conn, token_pk=None if token.role is Role.ADMIN else token.pk)
     return {"subscriptions": [s.to_dict() for s in mine]}
 
 
-@router.get("/api/subscriptions/{uid}", summary="One subscription and its deliveries")
+@router.get(
+    "/api/subscriptions/{uid}", summary="One subscription and its deliveries", responses=_ONE
+)
 def subscription_one(uid: str, token: TokenDep, conn: ConnectionDep) -> dict[str, Any]:
     sub = _own(_subscriber(token), get_subscription(conn, uid), uid)
     recent = conn.execute(
@@ -144,7 +159,9 @@ def subscription_one(uid: str, token: TokenDep, conn: ConnectionDep) -> dict[str
     }
 
 
-@router.delete("/api/subscriptions/{uid}", status_code=204, summary="End a subscription")
+@router.delete(
+    "/api/subscriptions/{uid}", status_code=204, summary="End a subscription", responses=_ONE
+)
 def unsubscribe(uid: str, token: TokenDep, engine: EngineDep) -> Response:
     with engine.begin() as conn:
         _own(_subscriber(token), get_subscription(conn, uid), uid)
