@@ -11,6 +11,10 @@ parts, as ``mosy validate`` requires):
   appear where they would in real data.
 - ``cube``: the full PERS_STAT × SEX × AGE × EXPLOIT cube per key, many small
   counts (the worst case for suppression): 160 keys × 624 cells = 99,840 rows.
+- ``one_provider``: what one national provider submits (one REF_AREA, e.g. PT
+  for PT_NREM): the full cube per data source and year, realistic counts as in
+  ``two_families``, NREM the consolidated figure (no cell below any single
+  source's). 9 data sources × 18 years × 624 cells = 101,088 rows at most.
 
 Leaf counts are drawn once per key; totals are sums of leaves through one
 incidence matrix per shape, so building 100k rows takes milliseconds.
@@ -74,13 +78,14 @@ def _totals() -> set[str]:
 
 
 def _frame(template: pd.DataFrame, values: np.ndarray, keys: list[dict[str, str]]) -> pd.DataFrame:
+    """Rows of every key's cells, with the attributes ``mosy validate`` asks for."""
     n_cells = len(template)
     frame = pd.concat([template] * len(keys), ignore_index=True)
     for column in ("FREQ", "REF_AREA", "DATA_SOURCE"):
         frame.insert(0 if column == "FREQ" else frame.columns.get_loc("PERS_STAT"), column, "")
     frame["FREQ"] = "A"
     frame["REF_AREA"] = np.repeat([k["REF_AREA"] for k in keys], n_cells)
-    frame["DATA_SOURCE"] = "NREM"
+    frame["DATA_SOURCE"] = np.repeat([k.get("DATA_SOURCE", "NREM") for k in keys], n_cells)
     frame = frame[["FREQ", "REF_AREA", "DATA_SOURCE", *DIMENSIONS]]
     frame["TIME_PERIOD"] = np.repeat([k["TIME_PERIOD"] for k in keys], n_cells)
     frame["OBS_VALUE"] = values.reshape(-1).astype("float64")
@@ -98,24 +103,29 @@ def _frame(template: pd.DataFrame, values: np.ndarray, keys: list[dict[str, str]
     return frame
 
 
+def _realistic_leaves(rng: np.random.Generator, n_keys: int, leaves: list[tuple]) -> np.ndarray:
+    """Leaf counts per key: a total of about 400 split by the SHARES of each dimension."""
+    share = np.ones(len(leaves))
+    for i, dim in enumerate(DIMENSIONS):
+        parts = DIMENSIONS[dim][next(iter(DIMENSIONS[dim]))]
+        weights = dict(zip(parts, SHARES[dim], strict=True))
+        share *= np.array([weights[leaf[i]] for leaf in leaves])
+    totals = rng.lognormal(mean=np.log(400), sigma=1.0, size=n_keys)
+    return rng.poisson(np.outer(totals, share / share.sum()))
+
+
 def two_families(seed: int = 11, countries: int = 35, years: int = 15) -> pd.DataFrame:
     """SEX × AGE and SEX × EXPLOIT of the victims per key; realistic counts."""
     rng = np.random.default_rng(seed)
     template, incidence, leaves = _template(
         [("PERS_STAT", "SEX", "AGE"), ("PERS_STAT", "SEX", "EXPLOIT")]
     )
-    share = np.ones(len(leaves))
-    for i, dim in enumerate(DIMENSIONS):
-        parts = DIMENSIONS[dim][next(iter(DIMENSIONS[dim]))]
-        weights = dict(zip(parts, SHARES[dim], strict=True))
-        share *= np.array([weights[leaf[i]] for leaf in leaves])
     keys = [
         {"REF_AREA": c, "TIME_PERIOD": str(2009 + y)}
         for c in COUNTRIES[:countries]
         for y in range(years)
     ]
-    totals = rng.lognormal(mean=np.log(400), sigma=1.0, size=len(keys))
-    leaf_values = rng.poisson(np.outer(totals, share / share.sum()))
+    leaf_values = _realistic_leaves(rng, len(keys), leaves)
     return _frame(template, leaf_values @ incidence.T, keys)
 
 
@@ -133,6 +143,37 @@ def cube(seed: int = 7, keys: int = 160) -> pd.DataFrame:
     large = rng.integers(5, 31, size)
     leaf_values = np.where(rng.random(size) < 0.6, small, large)
     return _frame(template, leaf_values @ incidence.T, key_list)
+
+
+#: DATA_SOURCE codes a provider of type NREM may report (``dsd/rules.yaml``).
+NREM_SOURCES = ["NREM", "POL", "BORD", "LAB", "PROS", "COURT", "NGO", "IO", "OTH"]
+
+
+def one_provider(
+    n_obs: int, area: str = "PT", sources: list[str] = NREM_SOURCES, seed: int = 5
+) -> pd.DataFrame:
+    """About ``n_obs`` rows of one provider's victims: the full cube per data source and year.
+
+    Years 2008-2025 (the validator refuses earlier and future years), so one
+    area holds at most ``len(sources)`` × 18 × 624 rows.
+    """
+    rng = np.random.default_rng(seed)
+    template, incidence, leaves = _template([tuple(DIMENSIONS)])
+    pairs = [(s, str(y)) for y in range(2008, 2026) for s in sources]
+    n_keys = -(-n_obs // len(template))
+    if n_keys > len(pairs):
+        raise ValueError(
+            f"one area holds at most {len(pairs) * len(template):,} rows of this shape"
+        )
+    keys = [{"REF_AREA": area, "DATA_SOURCE": s, "TIME_PERIOD": y} for s, y in pairs[:n_keys]]
+    leaf_values = _realistic_leaves(rng, len(keys), leaves)
+    # NREM is the consolidated figure: no cell below the same cell of any single source
+    # (leafwise maximum over the year's sources; the validator warns otherwise).
+    year = np.array([k["TIME_PERIOD"] for k in keys])
+    nrem = np.array([k["DATA_SOURCE"] == "NREM" for k in keys])
+    for i in np.flatnonzero(nrem):
+        leaf_values[i] = leaf_values[year == year[i]].max(axis=0)
+    return _frame(template, leaf_values @ incidence.T, keys)
 
 
 SHAPES = {"two-families": two_families, "cube": cube}

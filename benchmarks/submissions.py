@@ -44,15 +44,51 @@ HARVEST = (
 )
 
 
-def valid_victims(n_obs: int, provider: str = "PT_NREM"):
-    """About ``n_obs`` valid observations: distinct keys, all values 0."""
-    from thb_data import make_dataset
+def valid_victims(n_obs: int, area: str = "PT"):
+    """About ``n_obs`` rows of one provider's valid victims table (REF_AREA ``area``).
 
-    dataset = make_dataset(n_obs)
-    frame = dataset.data
-    frame["OBS_VALUE"] = 0.0
-    frame["EXPLOIT_RULE"] = "MAIN"
-    return dataset.with_data(frame)
+    The full PERS_STAT × SEX × AGE × EXPLOIT cube per data source and year
+    (``disclosure_tables.one_provider``): realistic counts, every total the sum
+    of its parts, so validation checks real sums and disclosure control has
+    small cells to suppress and totals to protect.
+    """
+    from disclosure_tables import one_provider
+
+    from mosy_sdmx.dataset import Dataset
+    from mosy_sdmx.structures import builtin_structures
+
+    layout = builtin_structures().layout("DF_THB_VICTIMS")
+    frame = one_provider(n_obs, area=area)
+    for dim in layout.dimensions:  # the cube leaves the other breakdowns at their totals
+        if dim not in frame.columns:
+            frame.insert(frame.columns.get_loc("EXPLOIT"), dim, "TOTAL")
+    return Dataset(
+        frame,
+        structure_urn=layout.structure_urn,
+        provider="PT_NREM",
+        attributes={"UNIT_MULT": "0", "DECIMALS": "0"},
+    )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _hidden_share(url: str) -> tuple[int, float]:
+    """Public rows of the provider's area and the share of them suppressed (OBS_STATUS Q)."""
+    import io
+
+    import pandas as pd
+
+    answer = httpx.get(url + HARVEST[1], timeout=300)
+    answer.raise_for_status()
+    public = pd.read_csv(io.StringIO(answer.text), dtype=str)
+    return len(public), float((public["OBS_STATUS"] == "Q").mean()) if len(public) else 0.0
 
 
 def _free_port() -> int:
@@ -130,6 +166,7 @@ def run(kind: str, n_obs: int, folder: Path, publish_wait: float = 1800) -> dict
         stop = threading.Event()
         harvester = threading.Thread(target=_latencies, args=(url, stop, busy))
         harvester.start()
+        cpu_start = _cpu_seconds(server.pid)
         started = time.perf_counter()
         with open(path, "rb") as handle:
             answer = httpx.post(
@@ -140,6 +177,7 @@ def run(kind: str, n_obs: int, folder: Path, publish_wait: float = 1800) -> dict
                 timeout=900,
             )
         accepted = time.perf_counter() - started
+        cpu_accepted = _cpu_seconds(server.pid) - cpu_start
         stop.set()
         harvester.join()
         assert answer.status_code == 201, answer.text[:500]
@@ -156,8 +194,14 @@ def run(kind: str, n_obs: int, folder: Path, publish_wait: float = 1800) -> dict
                 published = time.perf_counter() - started
                 break
             time.sleep(0.2)
+        cpu_published = _cpu_seconds(server.pid) - cpu_start
+        public_rows, hidden = _hidden_share(url) if published else (0, float("nan"))
         return {
             "database": kind,
+            "cpu_accepted_s": cpu_accepted,
+            "cpu_published_s": cpu_published,
+            "public_rows": public_rows,
+            "hidden_share": hidden,
             "observations": receipt["counts"]["rows"],
             "size_mb": path.stat().st_size / 1e6,
             "accepted_s": accepted,
@@ -205,7 +249,10 @@ def main() -> None:
                     f"{r['database']:10} {r['observations']:>9,} obs ({r['size_mb']:.0f} MB): "
                     f"accepted {r['accepted_s']:6.1f} s{verdict}; published {published}; "
                     f"harvester p50 {r['idle_p50_ms']:.0f} ms idle, {r['busy_p50_ms']:.0f} ms "
-                    f"(p95 {r['busy_p95_ms']:.0f}) during",
+                    f"(p95 {r['busy_p95_ms']:.0f}) during; server CPU {r['cpu_accepted_s']:.1f} s "
+                    f"to accepted, {r['cpu_published_s']:.1f} s to published (incl. harvester "
+                    f"queries); {r['public_rows']:,} public rows, {r['hidden_share']:.1%} hidden; "
+                    f"load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
     print(f"load average {os.getloadavg()[0]:.1f}", flush=True)
