@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, update
+import pyarrow as pa
+from sqlalchemy import Connection, Engine, select, update
 
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.disclosure import DisclosureRules, ProtectionError, load_disclosure_rules, protect
@@ -46,7 +47,14 @@ from registry.db.tables import disclosure_audit, releases
 from registry.publication.frames import current_frame, touched_rows
 from registry.publication.releases import FAILED, PENDING, PUBLISHED, Release, get_release
 from registry.store.changes import Actor
-from registry.store.observations import FlowRef, LoadResult, flow_pk, lock_flow, store_dataset
+from registry.store.observations import (
+    FlowRef,
+    LoadResult,
+    bulk_insert,
+    flow_pk,
+    lock_flow,
+    store_dataset,
+)
 from registry.store.revisions import now
 from registry.store.structures import StructureCache
 
@@ -392,51 +400,42 @@ def _keep_audit(
         return
     dims, time = list(layout.dimensions), layout.time_dimension
     frame = cells.reset_index(drop=True)
+    n = len(frame)
 
-    def column(name: str) -> list:
+    def text(values) -> pa.Array:
+        return pa.array(values, type=pa.string())
+
+    def column(name: str) -> pa.Array:
         if name not in frame.columns:
-            return [None] * len(frame)
-        values = frame[name].astype(object)
-        return [None if pd.isna(v) else v for v in values]
+            return pa.nulls(n, pa.string())
+        return pa.array(frame[name].astype("string"), type=pa.string(), from_pandas=True)
 
-    def number(name: str) -> list:
+    def number(name: str) -> pa.Array:
         if name not in frame.columns:
-            return [None] * len(frame)
-        values = pd.to_numeric(frame[name], errors="coerce")
-        return [None if np.isnan(v) else float(v) for v in values.to_numpy(dtype=float)]
+            return pa.nulls(n, pa.float64())
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        return pa.array(values, type=pa.float64(), from_pandas=True)  # NaN -> null
 
-    rows = [
+    periods = frame[time].astype(str) if time in frame.columns else [""] * n
+    rows = pa.table(
         {
-            "release_pk": release.pk,
-            "flow": public_id,
-            "provider": release.provider,
-            "table_key": table_key,
-            "series_key": series_key,
-            "period": str(period),
-            "reason": str(reason),
-            "raw_value": raw,
-            "public_value": public,
-            "obs_status": obs,
-            "conf_status": conf,
-            "protected_low": low,
-            "protected_high": high,
-            "current": True,
+            "release_pk": pa.array(np.full(n, release.pk), type=pa.int64()),
+            "flow": text([public_id] * n),
+            "provider": text([release.provider] * n),
+            "table_key": text(_joined(frame, table_cols)),
+            "series_key": text(_joined(frame, [d for d in dims if d in frame.columns])),
+            "period": text(list(periods)),
+            "reason": text(frame["REASON"].astype(str).tolist()),
+            "raw_value": number("RAW_VALUE"),
+            "public_value": number("PUBLIC_VALUE"),
+            "obs_status": column("OBS_STATUS"),
+            "conf_status": column("CONF_STATUS"),
+            "protected_low": number("PROTECTED_LOW"),
+            "protected_high": number("PROTECTED_HIGH"),
+            "current": pa.array(np.ones(n, dtype=bool)),
         }
-        for table_key, series_key, period, reason, raw, public, obs, conf, low, high in zip(
-            _joined(frame, table_cols),
-            _joined(frame, [d for d in dims if d in frame.columns]),
-            frame[time].astype(str) if time in frame.columns else [""] * len(frame),
-            frame["REASON"].astype(str),
-            number("RAW_VALUE"),
-            number("PUBLIC_VALUE"),
-            column("OBS_STATUS"),
-            column("CONF_STATUS"),
-            number("PROTECTED_LOW"),
-            number("PROTECTED_HIGH"),
-            strict=True,
-        )
-    ]
-    conn.execute(insert(disclosure_audit), rows)
+    )
+    bulk_insert(conn, disclosure_audit.name, rows)
 
 
 def _joined(frame: pd.DataFrame, columns: list[str]) -> list[str]:

@@ -721,6 +721,20 @@ class _Writer:
         result.last_obs = after if result.last_obs is None else max(result.last_obs, after)
 
 
+def bulk_insert(conn: Connection, name: str, table: pa.Table) -> None:
+    """Rows of an Arrow table into table ``name`` (its columns named alike), column-wise.
+
+    COPY on PostgreSQL, one prepared executemany on SQLite: no SQLAlchemy
+    parameter dict per row.
+    """
+    if not table.num_rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, name, table.column_names, table)
+    else:
+        _executemany_rows(conn, name, table, _constant_columns(table))
+
+
 def _copy_into(conn: Connection, table: pa.Table) -> None:
     """PostgreSQL: the versions COPYed into ``observations``."""
     _copy_rows(conn, "observations", table.column_names, table)
