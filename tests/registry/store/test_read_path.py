@@ -83,11 +83,11 @@ def test_arrow_batches_hold_exactly_the_stored_versions(engine, structures, tmp_
     assert (got["attrset_pk"] == want["attrset_pk"].fillna(-1)).all()
 
 
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)  # the Arrow driver is SQLite's
 def test_sqlite_reads_the_same_with_and_without_the_arrow_driver(
     engine, structures, tmp_path, monkeypatch
 ) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the Arrow driver choice is SQLite's")
+    assert engine.dialect.name == "sqlite"
     load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
     selection = _selection(engine, structures)
     statement = observation_statement(selection, for_fetch=True)
