@@ -256,6 +256,7 @@ class _Prepared:
 
     revisions: dict[str, int]  # the revision of each flow read or written, as read
     tables: pd.DataFrame
+    previous: pd.DataFrame  # what the public flow held of the tables
     public: pd.DataFrame
     audit: pd.DataFrame
     withheld: list[int]
@@ -296,7 +297,7 @@ def _prepare(
     fpk = flow_pk(conn, release.flow)
     touched = touched_rows(conn, release.load_pk, fpk, release.provider, layout)
     if touched.empty:
-        return _Prepared(revisions, touched, touched, touched, [], None)
+        return _Prepared(revisions, touched, touched, touched, touched, [], None)
     tables = tables_of(touched, table_columns(layout.key_columns(), rules))
     public_layout = structures.layout(public_id)
     raw = current_frame(conn, release.flow, release.provider, layout, tables)
@@ -308,7 +309,7 @@ def _prepare(
     rates = None
     if RATES_FLOW in derived_flows(structures, flow_id) and public_id != RATES_FLOW:
         rates = _rates(raw, public, structures, rules)
-    return _Prepared(revisions, tables, public, audit_rows, withheld, rates)
+    return _Prepared(revisions, tables, previous, public, audit_rows, withheld, rates)
 
 
 def _publish(
@@ -346,7 +347,10 @@ def _publish(
     tables, public = prepared.tables, prepared.public
     change = FlowChange(public_id, withheld_tables=len(prepared.withheld))
     source = f"release {release.pk}"
-    _replace(conn, structures, public_id, release.provider, public, tables, source, change)
+    _replace(
+        conn, structures, public_id, release.provider, public, tables, source, change,
+        old=prepared.previous,
+    )  # fmt: skip
     audit_rows = prepared.audit
     if not audit_rows.empty:
         reasons = audit_rows["REASON"].astype(str)
@@ -440,12 +444,17 @@ def _replace(
     tables: pd.DataFrame,
     source: str,
     change: FlowChange,
+    old: pd.DataFrame | None = None,
 ) -> None:
-    """Make the flow's observations of ``tables`` exactly ``rows`` (two loads at most)."""
+    """Make the flow's observations of ``tables`` exactly ``rows`` (two loads at most).
+
+    ``old``: what the flow holds of ``tables`` now, when already read.
+    """
     layout = structures.layout(flow_id)
     flow = FlowRef.of_layout(layout)
     keys = layout.key_columns()
-    old = current_frame(conn, flow, provider, layout, tables)
+    if old is None:
+        old = current_frame(conn, flow, provider, layout, tables)
     rows = rows.reset_index(drop=True)
     if len(old):
         kept = pd.MultiIndex.from_frame(rows[keys].astype(str)) if len(rows) else None
