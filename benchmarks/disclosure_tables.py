@@ -15,9 +15,9 @@ parts, as ``mosy validate`` requires):
   for PT_NREM): the full cube per data source and year, realistic counts as in
   ``two_families``, NREM the consolidated figure (no cell below any single
   source's). 9 data sources × 18 years × 624 cells = 101,088 rows at most.
-- ``several_areas``: a provider of many areas (27 countries, two data sources),
-  the cube with the children's ages and a citizenship breakdown beside it:
-  1,368 rows per key, up to 1.3M rows.
+- ``several_areas``: a provider of many areas (42 countries), the cube with
+  the children's ages and a citizenship breakdown beside it: 1,368 rows per
+  key, up to 1,034,208 rows.
 
 Leaf counts are drawn once per key; totals are sums of leaves through one
 incidence matrix per shape, so building 100k rows takes milliseconds.
@@ -204,13 +204,15 @@ def one_provider(
     return _frame(template, leaf_values @ incidence.T, keys)
 
 
-#: A provider reporting many areas with two data sources (``dsd/providers.yaml``).
-MANY_AREAS_PROVIDER = "INT_EUROPOL"
+#: A provider reporting many areas (``dsd/providers.yaml``: OSCE, every participating
+#: State; its type, IO, reports DATA_SOURCE IO only).
+MANY_AREAS_PROVIDER = "INT_OSCE"
 MANY_AREAS = [
-    "BE", "BG", "CZ", "DK", "DE", "EE", "IE", "EL", "ES", "FR", "HR", "IT", "CY", "LV",
-    "LT", "LU", "HU", "MT", "NL", "AT", "PL", "PT", "RO", "SI", "SK", "FI", "SE",
+    "AL", "AT", "BA", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI",
+    "FR", "GE", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MD", "ME", "MK",
+    "MT", "NL", "NO", "PL", "PT", "RO", "RS", "SE", "SI", "SK", "TR", "UA", "UK", "XK",
 ]  # fmt: skip
-MANY_AREAS_SOURCES = ["POL", "IO"]
+MANY_AREAS_SOURCES = ["IO"]
 
 
 def several_areas(
@@ -219,13 +221,13 @@ def several_areas(
     sources: list[str] = MANY_AREAS_SOURCES,
     seed: int = 5,
 ) -> pd.DataFrame:
-    """About ``n_obs`` rows of a provider reporting many areas (Europol: 27 countries, POL
-    and IO), with a second breakdown: per area, source and year the full
+    """About ``n_obs`` rows of a provider reporting many areas (OSCE: 42 countries), with a
+    second breakdown: per area, source and year the full
     PERS_STAT × SEX × AGE × EXPLOIT cube, ages down to the children's split (Y_LT12,
     Y12-17: restricted, the public flow shows Y_LT18), and PERS_STAT × SEX × AGE ×
     CITIZEN (nationals, EU and non-EU foreigners, stateless, unknown), linked to the
-    cube through their common margins. 1,368 rows per key: 27 × 2 × 18 keys hold
-    1,329,696 rows at most; 912 cells per key in the public flow.
+    cube through their common margins. 1,368 rows per key: 42 areas × 18 years
+    hold 1,034,208 rows at most; 912 cells per key in the public flow.
     """
     rng = np.random.default_rng(seed)
     dimensions = {

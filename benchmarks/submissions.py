@@ -7,7 +7,7 @@ Per database and size: a registry process (``uvicorn registry.app:create_app``,
 one worker, its publication worker on) on 127.0.0.1 over a fresh store; one
 provider's valid victims data (``valid_victims``: realistic counts, every
 total the sum of its parts; up to 101k rows one national provider's area,
-beyond that a provider of 27 areas with a citizenship breakdown) as
+beyond that a provider of 42 areas with a citizenship breakdown) as
 SDMX-CSV 2.0 is POSTed to ``/api/submissions``. Timed:
 
 - accepted: upload, parse, validate (provider constraints, THB rules), store,
@@ -62,7 +62,7 @@ def valid_victims(n_obs: int, area: str = "PT"):
 
     Up to ``ONE_AREA`` rows, PT_NREM's (REF_AREA ``area``): the full
     PERS_STAT × SEX × AGE × EXPLOIT cube per data source and year
-    (``disclosure_tables.one_provider``). Beyond, Europol's 27 countries with
+    (``disclosure_tables.one_provider``). Beyond, OSCE's 42 countries with
     the children's ages and a citizenship breakdown (``several_areas``). Realistic
     counts, every total the sum of its parts, so validation checks real sums and
     disclosure control has small cells to suppress and totals to protect.
