@@ -104,7 +104,9 @@ class ComponentLP:
             upper[cell] = 0.0
         return lower, upper, costs
 
-    def _solve(self, lower, upper, costs, integral: bool = False) -> np.ndarray | None:
+    def _solve(
+        self, lower, upper, costs, integral: bool = False, presolve: bool = False
+    ) -> np.ndarray | None:
         h = self.h
         # Each solve starts from the all-slack basis (y = 0): the previous cell's
         # optimal basis is far from this one's, and starting from it took about
@@ -126,6 +128,8 @@ class ComponentLP:
             h.setOptionValue("mip_rel_gap", MIP_GAP)
             h.setOptionValue("mip_max_nodes", MIP_NODES)
             h.setOptionValue("time_limit", MIP_SECONDS)
+        if presolve:
+            h.setOptionValue("presolve", "on")
         h.run()
         status = h.getModelStatus()
         found = status == HighsModelStatus.kOptimal
@@ -135,6 +139,8 @@ class ComponentLP:
                 2 * self.n, self.all_cols, np.full(2 * self.n, HighsVarType.kContinuous)
             )
             h.setOptionValue("time_limit", LP_SECONDS)
+        if presolve:
+            h.setOptionValue("presolve", "off")
         if not found:
             return None
         x = np.asarray(h.getSolution().col_value)
@@ -180,7 +186,11 @@ class ComponentLP:
         free = costs[: self.n] <= HIDDEN_COST
         if free[support].all():
             unpaid = np.concatenate([~free, ~free]) & (lower <= 0)
-            found = self._solve(lower, np.where(unpaid, 0.0, upper), costs, integral=True)
+            # Presolve drops the columns fixed at zero: on a 912-cell table's program it
+            # took 0.15 s where the search on every column took 8 s.
+            found = self._solve(
+                lower, np.where(unpaid, 0.0, upper), costs, integral=True, presolve=True
+            )
             if found is not None:
                 return found
         return self._solve(lower, upper, costs, integral=True)
