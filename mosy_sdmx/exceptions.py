@@ -145,6 +145,13 @@ class MissingReferenceError(StructureError):
     (a registry answers 409: a missing reference)."""
 
 
+class UnsupportedStructureError(StructureError):
+    """A valid SDMX construct this library does not implement (an SDMX 3.0 codelist
+    extension): a registry answers 501, not 400, as the sender did nothing wrong."""
+
+    code = "unsupported-structure"
+
+
 class StructureNotFoundError(MosyError):
     """A dataflow, DSD, codelist or provider asked for is not in the structures."""
 

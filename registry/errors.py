@@ -38,6 +38,7 @@ from mosy_sdmx.exceptions import (
     StructureError,
     StructureNotFoundError,
     UnsupportedFormatError,
+    UnsupportedStructureError,
 )
 
 log = logging.getLogger("registry")
@@ -91,6 +92,7 @@ STATUS_OF: list[tuple[type[MosyError], int]] = [
     (UnsupportedFormatError, 415),
     (ParseError, 400),
     (MissingReferenceError, 409),
+    (UnsupportedStructureError, 501),
     (StructureError, 400),
 ]
 
@@ -186,7 +188,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MosyError)
     async def _mosy(request: Request, exc: MosyError) -> Response:
         status = status_of(exc)
-        if status >= 500:
+        if status >= 500 and status != 501:  # 501 is a known limit, not a failure
             log.error("request %s failed: %s", _rid(request), exc)
         return render_error(request, exc, status)
 
