@@ -443,9 +443,7 @@ def test_a_message_whose_every_artefact_fails_is_409_and_changes_nothing(
     scheme_url = "/sdmx/2.1/categoryscheme/ECB/MOBILE_NAVI/1.0"
     before = fresh_client.get(scheme_url).content
     odd = _ecb_categorisation_with(["01", "02"]).replace(b'isFinal="false"', b'isFinal="true"')
-    wrong_type = fresh_client.post(
-        "/sdmx/3.0/structure/categorisation", content=odd, headers=admin
-    )
+    wrong_type = fresh_client.post("/sdmx/3.0/structure/categorisation", content=odd, headers=admin)
     assert wrong_type.status_code == 422  # it holds a category scheme too
     response = fresh_client.post("/sdmx/3.0/structure", content=odd, headers=admin)
     assert response.status_code == 409, response.text
