@@ -131,3 +131,14 @@ def test_the_request_id_is_in_the_log(client) -> None:
     finally:
         logger.removeHandler(handler)
     assert any("poll-77" in r.getMessage() and "/health" in r.getMessage() for r in records)
+
+
+def test_head_gives_the_headers_of_get_without_the_body(client) -> None:
+    get = client.get(FLOW, headers={"Accept-Encoding": "gzip"})
+    head = client.head(FLOW, headers={"Accept-Encoding": "gzip"})
+    assert head.status_code == 200 and head.content == b""
+    for name in ("etag", "last-modified", "content-type", "content-length", "content-encoding"):
+        assert head.headers[name] == get.headers[name]
+    again = client.head(FLOW, headers={"If-None-Match": get.headers["etag"]})
+    assert again.status_code == 304
+    assert client.head("/sdmx/2.1/dataflow/MOSY/DF_NOPE").status_code == 404
