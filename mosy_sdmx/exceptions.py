@@ -11,7 +11,10 @@ each class's issue code (``docs/validation.md``)::
     ├── UnsupportedFormatError  unsupported-format
     │                           the format or an option is unknown, or cannot be sniffed
     ├── StructureError          broken-structure
-    │                           a structure source (codelists/, dsd/, --structure) is broken
+    │   │                       a structure source (codelists/, dsd/, --structure) is broken
+    │   ├── MissingReferenceError   broken-structure
+    │   └── UnsupportedStructureError  unsupported-structure
+    │                           valid SDMX not implemented here (codelist extensions)
     ├── StructureNotFoundError  unknown-structure
     │                           a dataflow, DSD or codelist id/URN is not known
     ├── DatasetError            unusable-dataset (missing-measure, missing-dimension, ...)

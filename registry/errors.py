@@ -27,6 +27,8 @@ from xml.sax.saxutils import escape
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -208,6 +210,21 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         error = ApiError(400, "Invalid request", problems)
         return render_error(request, error, 400)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        """The database cannot be reached (down, restarting, every connection busy):
+        503 with Retry-After, as status.md has it for a temporary state."""
+        log.error("request %s: database unavailable: %s", _rid(request), exc)
+        error = ApiError(
+            503,
+            "Service unavailable",
+            "the registry's database cannot be reached just now; retry in a few seconds "
+            f"(request id {_rid(request)})",
+            headers={"Retry-After": "5"},
+        )
+        return render_error(request, error, 503)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
