@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sdmx.urn import URN
 
 from mosy_sdmx.categoricals import per_row
 from mosy_sdmx.dataset import Action, Dataset, Header, LocalisedText, is_multi_value
@@ -51,10 +52,8 @@ _JSON_LEVELS = {
     "series": AttachmentLevel.SERIES,
     "observation": AttachmentLevel.OBSERVATION,
 }
-_URN_CLASS = {
-    "dataflow": "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=",
-    "datastructure": "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=",
-}
+#: REST resource in a link's href -> its URN class.
+_URN_CLASS = {"dataflow": "Dataflow", "datastructure": "DataStructure"}
 
 
 def read(
@@ -236,7 +235,14 @@ def _structure_urn(elem: Structure | DataSet) -> str | None:
         match = _HREF.search(link.href or "")
         if match and rel in ("dataflow", "datastructure", None):
             kind, agency, ident, version = match.groups()
-            return f"{_URN_CLASS[kind]}{agency}:{ident}({version})"
+            urn = URN(
+                package="datastructure",
+                klass=_URN_CLASS[kind],
+                agency=agency,
+                id=ident,
+                version=version,
+            )
+            return str(urn)
     return None
 
 

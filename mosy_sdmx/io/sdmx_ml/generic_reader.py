@@ -309,15 +309,15 @@ class _GenericReader:
     def _check_component(self, name: str, marker: str) -> None:
         if self.allowed is None or name in self.allowed:
             return
-        assert self.layout is not None
         where = self._where(marker)
+        structure = self.layout.dsd_id if self.layout is not None else None
         raise ParseError(
             "Unknown component",
-            f"{name!r} is not a component of {self.layout.dsd_id}",
+            f"{name!r} is not a component of {structure}",
             location=Location(
                 source=where.source, line=where.line, column=where.column, component=name
             ),
-            context={"component": name, "structure": self.layout.dsd_id},
+            context={"component": name, "structure": structure},
         )
 
     def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:

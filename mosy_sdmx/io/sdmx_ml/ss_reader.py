@@ -106,8 +106,7 @@ def _read(
     datasets = _read_whole(whole, layout, source_name, several)
     if datasets is not None:
         return datasets
-    assert whole.stream is not None
-    stream = whole.stream
+    stream = whole.stream_on()
     window = InputWindow()
     reader = _SSReader(layout, source_name, window, several=several)
 
@@ -602,12 +601,12 @@ class _SSReader:
         line = column = None
         if marker is not None and ordinal is not None:
             line, column = self.window.locate(marker, self.before[level] + ordinal)
-        assert self.layout is not None
+        structure = self.layout.dsd_id if self.layout is not None else None
         raise ParseError(
             "Unknown component",
-            f"{name!r} is not a component of {self.layout.dsd_id}",
+            f"{name!r} is not a component of {structure}",
             location=Location(source=self.source_name, line=line, column=column, component=name),
-            context={"component": name, "structure": self.layout.dsd_id},
+            context={"component": name, "structure": structure},
         )
 
     def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:
