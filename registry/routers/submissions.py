@@ -30,12 +30,13 @@ from registry.data_access import (
 from registry.deps import (
     BaseUrlDep,
     EngineDep,
+    RowId,
     SettingsDep,
     StructureCacheDep,
     bearer_token,
     current_view,
 )
-from registry.errors import ApiError
+from registry.errors import ApiError, problems
 from registry.store.changes import Actor
 from registry.store.structures import StructureCache
 from registry.store.tokens import Token
@@ -106,19 +107,21 @@ REJECTED: dict[str, Any] = {
 _SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Nothing changed: the file repeats the last accepted one (receipt)."},
     201: {"description": "Accepted and stored (receipt); Location names the submission."},
-    400: {"description": "Unreadable or empty file, or a bad form."},
-    401: {"description": "No valid token."},
-    403: {"description": "The token may not submit this provider's data to this dataflow."},
-    404: {"description": "The dataflow named is not held by the registry."},
-    413: {"description": "The file is over MOSY_MAX_UPLOAD_MB."},
-    415: {"description": "Not a multipart form, or not a data format the library reads."},
+    **problems(
+        e400="Unreadable or empty file, or a bad form.",
+        e401="No valid token.",
+        e403="The token may not submit this provider's data to this dataflow.",
+        e404="The dataflow named is not held by the registry.",
+        e413="The file is over MOSY_MAX_UPLOAD_MB.",
+        e415="Not a multipart form, or not a data format the library reads.",
+    ),
     422: REJECTED,
 }
-_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "A bad parameter."},
-    401: {"description": "No valid token."},
-    404: {"description": "No such submission among those this token may read."},
-}
+_READ_RESPONSES: dict[int | str, dict[str, Any]] = problems(
+    e400="A bad parameter.",
+    e401="No valid token.",
+    e404="No such submission among those this token may read.",
+)
 
 
 def _authenticate(request: Request, engine) -> Token:
@@ -295,7 +298,7 @@ def _moment(name: str, value: str | None) -> datetime | None:
 @router.get(
     "/api/submissions",
     summary="The submission log (newest first; a provider sees its own)",
-    responses={**_READ_RESPONSES, 403: {"description": "Another provider's submissions."}},
+    responses={**_READ_RESPONSES, **problems(e403="Another provider's submissions.")},
 )
 async def submissions_list(
     request: Request,
@@ -360,18 +363,15 @@ async def visible_submission(request: Request, engine, submission_id: int) -> Su
     return found
 
 
-_ID = {"ge": 1, "le": 2**31 - 1}
-
-
 @router.get(
     "/api/submissions/{submission_id}",
     summary="One submission: its receipt and validation report",
     responses=_READ_RESPONSES,
 )
 async def submission_one(
-    request: Request, submission_id: int, engine: EngineDep, base: BaseUrlDep
+    request: Request, submission_id: RowId, engine: EngineDep, base: BaseUrlDep
 ) -> dict[str, Any]:
-    found = await visible_submission(request, engine, _checked_id(submission_id))
+    found = await visible_submission(request, engine, submission_id)
     return {**receipt(found, base), "report": found.report}
 
 
@@ -380,8 +380,8 @@ async def submission_one(
     summary="One submission's validation report (the library's JSON report)",
     responses=_READ_RESPONSES,
 )
-async def submission_report(request: Request, submission_id: int, engine: EngineDep):
-    found = await visible_submission(request, engine, _checked_id(submission_id))
+async def submission_report(request: Request, submission_id: RowId, engine: EngineDep):
+    found = await visible_submission(request, engine, submission_id)
     return Response(found.report_json, media_type="application/json")
 
 
@@ -394,8 +394,8 @@ async def submission_report(request: Request, submission_id: int, engine: Engine
         200: {"description": "The original bytes.", "content": {"application/octet-stream": {}}},
     },
 )
-async def submission_file(request: Request, submission_id: int, engine: EngineDep):
-    found = await visible_submission(request, engine, _checked_id(submission_id))
+async def submission_file(request: Request, submission_id: RowId, engine: EngineDep):
+    found = await visible_submission(request, engine, submission_id)
     # Always as octet-stream: the type the submitter declared is not trusted to be shown.
     return StreamingResponse(
         file_chunks(engine, found.file_pk),
@@ -427,13 +427,13 @@ async def submission_file(request: Request, submission_id: int, engine: EngineDe
 )
 async def submission_data(
     request: Request,
-    submission_id: int,
+    submission_id: RowId,
     engine: EngineDep,
     settings: SettingsDep,
     cache: StructureCacheDep,
     format: str = Query(DataFormat.SDMX_CSV_20.value, max_length=100),
 ):
-    found = await visible_submission(request, engine, _checked_id(submission_id))
+    found = await visible_submission(request, engine, submission_id)
     try:
         fmt = DataFormat.parse(format)
     except MosyError:
@@ -457,12 +457,6 @@ async def submission_data(
         filename=name,
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
-
-
-def _checked_id(value: int) -> int:
-    if not _ID["ge"] <= value <= _ID["le"]:
-        raise ApiError(404, "No such submission", f"no submission {value}")
-    return value
 
 
 def _b64(hex_digest: str) -> str:
