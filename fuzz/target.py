@@ -176,6 +176,10 @@ def _calls(case: Case, path: Path, tmp: Path, thorough: bool, read: list[str]):
     if thorough and any(label.startswith("read_data") for label in read):
         yield "mosy validate", lambda: _cli(["validate", str(path)])
         yield "mosy convert", lambda: _cli(["convert", str(path), str(tmp / "out.csv")])
+        yield (
+            "mosy convert --drop-unknown",
+            lambda: _cli(["convert", str(path), str(tmp / "out.json"), "--drop-unknown"]),
+        )
 
 
 def _use_structures(structures) -> None:

@@ -608,7 +608,8 @@ class _SSReader:
             else:
                 cells.set(name, len(rows) - 1, value)
         elif level == "group" and self.got.groups:
-            self.got.groups[-1][0][name] = value
+            # A <Comp> is never a dimension: never part of the group's key.
+            self.got.groups[-1][1][name] = value
         elif value is not None:
             self.dataset_attributes[name] = value
 
