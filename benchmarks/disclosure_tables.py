@@ -15,6 +15,9 @@ parts, as ``mosy validate`` requires):
   for PT_NREM): the full cube per data source and year, realistic counts as in
   ``two_families``, NREM the consolidated figure (no cell below any single
   source's). 9 data sources × 18 years × 624 cells = 101,088 rows at most.
+- ``several_areas``: a provider of many areas (42 countries), the cube with
+  the children's ages and a citizenship breakdown beside it: 1,368 rows per
+  key, up to 1,034,208 rows.
 
 Leaf counts are drawn once per key; totals are sums of leaves through one
 incidence matrix per shape, so building 100k rows takes milliseconds.
@@ -48,21 +51,42 @@ COUNTRIES = [
 ]  # fmt: skip
 
 
+#: The wider breakdowns of ``several_areas``: the children's ages (restricted: the public
+#: flow shows Y_LT18 only) and citizenship, each code with the leaves it adds up.
+AGE_WITH_CHILDREN = {
+    "TOTAL": ["Y_LT12", "Y12-17", "Y_GE18", "UNK"],
+    "Y_LT18": ["Y_LT12", "Y12-17"],
+}
+CITIZEN = {
+    "TOTAL": ["NAT", "EU27_2020_FOR", "NEU27_2020_FOR", "STLS", "UNK"],
+    "FOR": ["EU27_2020_FOR", "NEU27_2020_FOR"],
+}
+WIDER_SHARES = {
+    "AGE": [0.08, 0.14, 0.74, 0.04],
+    "CITIZEN": [0.35, 0.15, 0.42, 0.03, 0.05],
+}
+
+
 def _codes(hierarchy: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
-    """(code, leaves under it) for the total and each part."""
-    ((total, parts),) = hierarchy.items()
-    return [(total, parts), *((p, [p]) for p in parts)]
+    """(code, leaves under it) for the total, the subtotals and each leaf."""
+    total, *_ = hierarchy
+    leaves = hierarchy[total]
+    return [*hierarchy.items(), *((p, [p]) for p in leaves if p not in hierarchy)]
 
 
-def _template(families: list[tuple[str, ...]]) -> tuple[pd.DataFrame, np.ndarray, list[tuple]]:
+def _template(
+    families: list[tuple[str, ...]], dimensions: dict | None = None
+) -> tuple[pd.DataFrame, np.ndarray, list[tuple]]:
     """Cells of one key, and the cells × leaves incidence matrix of the full cube."""
-    dims = list(DIMENSIONS)
-    leaves = list(itertools.product(*(h[next(iter(h))] for h in DIMENSIONS.values())))
+    dimensions = dimensions or DIMENSIONS
+    dims = list(dimensions)
+    totals = {next(iter(h)) for h in dimensions.values()}
+    leaves = list(itertools.product(*(h[next(iter(h))] for h in dimensions.values())))
     leaf_index = {leaf: i for i, leaf in enumerate(leaves)}
     cells, rows = [], []
-    for combo in itertools.product(*(_codes(h) for h in DIMENSIONS.values())):
+    for combo in itertools.product(*(_codes(h) for h in dimensions.values())):
         codes = tuple(code for code, _ in combo)
-        broken = {d for d, (code, _) in zip(dims, combo, strict=True) if code not in _totals()}
+        broken = {d for d, (code, _) in zip(dims, combo, strict=True) if code not in totals}
         if not any(broken <= set(f) for f in families):
             continue
         row = np.zeros(len(leaves))
@@ -73,20 +97,17 @@ def _template(families: list[tuple[str, ...]]) -> tuple[pd.DataFrame, np.ndarray
     return pd.DataFrame(cells, columns=dims), np.array(rows), leaves
 
 
-def _totals() -> set[str]:
-    return {next(iter(h)) for h in DIMENSIONS.values()}
-
-
 def _frame(template: pd.DataFrame, values: np.ndarray, keys: list[dict[str, str]]) -> pd.DataFrame:
     """Rows of every key's cells, with the attributes ``mosy validate`` asks for."""
     n_cells = len(template)
+    dims = list(template.columns)
     frame = pd.concat([template] * len(keys), ignore_index=True)
     for column in ("FREQ", "REF_AREA", "DATA_SOURCE"):
         frame.insert(0 if column == "FREQ" else frame.columns.get_loc("PERS_STAT"), column, "")
     frame["FREQ"] = "A"
     frame["REF_AREA"] = np.repeat([k["REF_AREA"] for k in keys], n_cells)
     frame["DATA_SOURCE"] = np.repeat([k.get("DATA_SOURCE", "NREM") for k in keys], n_cells)
-    frame = frame[["FREQ", "REF_AREA", "DATA_SOURCE", *DIMENSIONS]]
+    frame = frame[["FREQ", "REF_AREA", "DATA_SOURCE", *dims]]
     frame["TIME_PERIOD"] = np.repeat([k["TIME_PERIOD"] for k in keys], n_cells)
     frame["OBS_VALUE"] = values.reshape(-1).astype("float64")
     n = len(frame)
@@ -103,12 +124,19 @@ def _frame(template: pd.DataFrame, values: np.ndarray, keys: list[dict[str, str]
     return frame
 
 
-def _realistic_leaves(rng: np.random.Generator, n_keys: int, leaves: list[tuple]) -> np.ndarray:
+def _realistic_leaves(
+    rng: np.random.Generator,
+    n_keys: int,
+    leaves: list[tuple],
+    dimensions: dict | None = None,
+    shares: dict | None = None,
+) -> np.ndarray:
     """Leaf counts per key: a total of about 400 split by the SHARES of each dimension."""
+    dimensions, shares = dimensions or DIMENSIONS, shares or SHARES
     share = np.ones(len(leaves))
-    for i, dim in enumerate(DIMENSIONS):
-        parts = DIMENSIONS[dim][next(iter(DIMENSIONS[dim]))]
-        weights = dict(zip(parts, SHARES[dim], strict=True))
+    for i, dim in enumerate(dimensions):
+        parts = dimensions[dim][next(iter(dimensions[dim]))]
+        weights = dict(zip(parts, shares[dim], strict=True))
         share *= np.array([weights[leaf[i]] for leaf in leaves])
     totals = rng.lognormal(mean=np.log(400), sigma=1.0, size=n_keys)
     return rng.poisson(np.outer(totals, share / share.sum()))
@@ -173,6 +201,56 @@ def one_provider(
     nrem = np.array([k["DATA_SOURCE"] == "NREM" for k in keys])
     for i in np.flatnonzero(nrem):
         leaf_values[i] = leaf_values[year == year[i]].max(axis=0)
+    return _frame(template, leaf_values @ incidence.T, keys)
+
+
+#: A provider reporting many areas (``dsd/providers.yaml``: OSCE, every participating
+#: State; its type, IO, reports DATA_SOURCE IO only).
+MANY_AREAS_PROVIDER = "INT_OSCE"
+MANY_AREAS = [
+    "AL", "AT", "BA", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI",
+    "FR", "GE", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MD", "ME", "MK",
+    "MT", "NL", "NO", "PL", "PT", "RO", "RS", "SE", "SI", "SK", "TR", "UA", "UK", "XK",
+]  # fmt: skip
+MANY_AREAS_SOURCES = ["IO"]
+
+
+def several_areas(
+    n_obs: int,
+    areas: list[str] = MANY_AREAS,
+    sources: list[str] = MANY_AREAS_SOURCES,
+    seed: int = 5,
+) -> pd.DataFrame:
+    """About ``n_obs`` rows of a provider reporting many areas (OSCE: 42 countries), with a
+    second breakdown: per area, source and year the full
+    PERS_STAT × SEX × AGE × EXPLOIT cube, ages down to the children's split (Y_LT12,
+    Y12-17: restricted, the public flow shows Y_LT18), and PERS_STAT × SEX × AGE ×
+    CITIZEN (nationals, EU and non-EU foreigners, stateless, unknown), linked to the
+    cube through their common margins. 1,368 rows per key: 42 areas × 18 years
+    hold 1,034,208 rows at most; 912 cells per key in the public flow.
+    """
+    rng = np.random.default_rng(seed)
+    dimensions = {
+        "PERS_STAT": PERS_STAT,
+        "SEX": SEX,
+        "AGE": AGE_WITH_CHILDREN,
+        "EXPLOIT": EXPLOIT,
+        "CITIZEN": CITIZEN,
+    }
+    shares = {**SHARES, **WIDER_SHARES}
+    families = [("PERS_STAT", "SEX", "AGE", "EXPLOIT"), ("PERS_STAT", "SEX", "AGE", "CITIZEN")]
+    template, incidence, leaves = _template(families, dimensions)
+    keys = [
+        {"REF_AREA": a, "DATA_SOURCE": s, "TIME_PERIOD": str(y)}
+        for a in areas
+        for y in range(2008, 2026)
+        for s in sources
+    ]
+    n_keys = -(-n_obs // len(template))
+    if n_keys > len(keys):
+        raise ValueError(f"these areas hold at most {len(keys) * len(template):,} rows")
+    keys = keys[:n_keys]
+    leaf_values = _realistic_leaves(rng, len(keys), leaves, dimensions, shares)
     return _frame(template, leaf_values @ incidence.T, keys)
 
 

@@ -236,10 +236,12 @@ def main() -> None:
             try:
                 for name in SCENARIOS:
                     before = cpu_seconds(server.pid)
+                    load_before = os.getloadavg()[0]
                     figures = measure(f"http://127.0.0.1:{port}", name, args)
                     figures["cpu_ms"] = (
                         (cpu_seconds(server.pid) - before) * 1000 / max(figures["requests"], 1)
                     )
+                    figures["load"] = (load_before, os.getloadavg()[0])
                     rows.append((database, name, figures))
             finally:
                 server.terminate()
@@ -254,15 +256,16 @@ def main() -> None:
     )
     print(
         "| database | query | p50 ms | p90 ms | p99 ms | req/s | server CPU ms/req | errors |"
-        " target p50/p99 |"
+        " load avg (1 min) | target p50/p99 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for database, name, f in rows:
         target = TARGETS[name]
         shown = f"≤{target[0]} / ≤{target[1]}" if target[1] else f"≤{target[0]} / -"
         print(
             f"| {database} | {name} | {f['p50']:.1f} | {f['p90']:.1f} | {f['p99']:.1f} | "
-            f"{f['rate']:.0f} | {f['cpu_ms']:.2f} | {f['errors']} | {shown} |"
+            f"{f['rate']:.0f} | {f['cpu_ms']:.2f} | {f['errors']} | "
+            f"{f['load'][0]:.1f}–{f['load'][1]:.1f} | {shown} |"
         )
 
 

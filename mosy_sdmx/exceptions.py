@@ -11,7 +11,10 @@ each class's issue code (``docs/validation.md``)::
     ├── UnsupportedFormatError  unsupported-format
     │                           the format or an option is unknown, or cannot be sniffed
     ├── StructureError          broken-structure
-    │                           a structure source (codelists/, dsd/, --structure) is broken
+    │   │                       a structure source (codelists/, dsd/, --structure) is broken
+    │   ├── MissingReferenceError   broken-structure
+    │   └── UnsupportedStructureError  unsupported-structure
+    │                           valid SDMX not implemented here (codelist extensions)
     ├── StructureNotFoundError  unknown-structure
     │                           a dataflow, DSD or codelist id/URN is not known
     ├── DatasetError            unusable-dataset (missing-measure, missing-dimension, ...)
@@ -143,6 +146,13 @@ class StructureError(MosyError):
 class MissingReferenceError(StructureError):
     """A structure message refers to an item that a scheme it holds does not hold
     (a registry answers 409: a missing reference)."""
+
+
+class UnsupportedStructureError(StructureError):
+    """A valid SDMX construct this library does not implement (an SDMX 3.0 codelist
+    extension): a registry answers 501, not 400, as the sender did nothing wrong."""
+
+    code = "unsupported-structure"
 
 
 class StructureNotFoundError(MosyError):

@@ -20,7 +20,12 @@ from registry.compression import CompressionMiddleware
 from registry.db.engine import make_engine
 from registry.db.migrate import check_schema
 from registry.errors import install_error_handlers
-from registry.middleware import LimitsMiddleware, RequestIdMiddleware, TrailingSlashMiddleware
+from registry.middleware import (
+    HeadMiddleware,
+    LimitsMiddleware,
+    RequestIdMiddleware,
+    TrailingSlashMiddleware,
+)
 from registry.portal import mount_static
 from registry.publication.worker import BackgroundWorker
 from registry.routers import ROUTERS
@@ -87,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=3600,
     )
     app.add_middleware(TrailingSlashMiddleware)
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         LimitsMiddleware,

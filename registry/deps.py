@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -45,6 +45,10 @@ def get_connection(engine: EngineDep) -> Iterator[Connection]:
 
 
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
+
+#: A row number in a URL path (a submission, a release, a token): the store's integer
+#: keys are 32-bit, so a larger number is a 400, not a database error.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 async def get_structure_cache(request: Request) -> StructureCache:

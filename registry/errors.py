@@ -27,6 +27,8 @@ from xml.sax.saxutils import escape
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -38,6 +40,7 @@ from mosy_sdmx.exceptions import (
     StructureError,
     StructureNotFoundError,
     UnsupportedFormatError,
+    UnsupportedStructureError,
 )
 
 log = logging.getLogger("registry")
@@ -91,6 +94,7 @@ STATUS_OF: list[tuple[type[MosyError], int]] = [
     (UnsupportedFormatError, 415),
     (ParseError, 400),
     (MissingReferenceError, 409),
+    (UnsupportedStructureError, 501),
     (StructureError, 400),
 ]
 
@@ -186,7 +190,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MosyError)
     async def _mosy(request: Request, exc: MosyError) -> Response:
         status = status_of(exc)
-        if status >= 500:
+        if status >= 500 and status != 501:  # 501 is a known limit, not a failure
             log.error("request %s failed: %s", _rid(request), exc)
         return render_error(request, exc, status)
 
@@ -206,6 +210,21 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         error = ApiError(400, "Invalid request", problems)
         return render_error(request, error, 400)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        """The database cannot be reached (down, restarting, every connection busy):
+        503 with Retry-After, as status.md has it for a temporary state."""
+        log.error("request %s: database unavailable: %s", _rid(request), exc)
+        error = ApiError(
+            503,
+            "Service unavailable",
+            "the registry's database cannot be reached just now; retry in a few seconds "
+            f"(request id {_rid(request)})",
+            headers={"Retry-After": "5"},
+        )
+        return render_error(request, error, 503)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

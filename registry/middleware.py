@@ -58,6 +58,32 @@ class RequestIdMiddleware:
             )
 
 
+class HeadMiddleware:
+    """Answer ``HEAD`` as ``GET`` without the body (RFC 9110 asks every server to).
+
+    Harvesters check ``ETag`` and ``Last-Modified`` this way; the routes are
+    declared for GET only, so HEAD would otherwise be a 405. The headers,
+    ``Content-Length`` included, are those the GET would send.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 class TrailingSlashMiddleware:
     """Serve ``/sdmx/.../`` as ``/sdmx/...``: clients (pysdmx) add a slash, and a
     redirect would cost every such request a second round trip."""

@@ -49,6 +49,7 @@ class ComponentLP:
     def __init__(self, comp: Component, state: CellState, activity: np.ndarray) -> None:
         self.comp = comp
         self.state = state
+        self.activity = activity
         n = comp.n_cells
         self.n = n
         value = state.value[comp.rows]
@@ -103,7 +104,9 @@ class ComponentLP:
             upper[cell] = 0.0
         return lower, upper, costs
 
-    def _solve(self, lower, upper, costs, integral: bool = False) -> np.ndarray | None:
+    def _solve(
+        self, lower, upper, costs, integral: bool = False, presolve: bool = False
+    ) -> np.ndarray | None:
         h = self.h
         # Each solve starts from the all-slack basis (y = 0): the previous cell's
         # optimal basis is far from this one's, and starting from it took about
@@ -125,6 +128,8 @@ class ComponentLP:
             h.setOptionValue("mip_rel_gap", MIP_GAP)
             h.setOptionValue("mip_max_nodes", MIP_NODES)
             h.setOptionValue("time_limit", MIP_SECONDS)
+        if presolve:
+            h.setOptionValue("presolve", "on")
         h.run()
         status = h.getModelStatus()
         found = status == HighsModelStatus.kOptimal
@@ -134,6 +139,8 @@ class ComponentLP:
                 2 * self.n, self.all_cols, np.full(2 * self.n, HighsVarType.kContinuous)
             )
             h.setOptionValue("time_limit", LP_SECONDS)
+        if presolve:
+            h.setOptionValue("presolve", "off")
         if not found:
             return None
         x = np.asarray(h.getSolution().col_value)
@@ -156,12 +163,18 @@ class ComponentLP:
         return Witness(moved, y[moved], float(self.state.cost[rows[fresh]].sum()))
 
     def _integral(self, y, lower, upper, costs) -> np.ndarray | None:
-        """An integer witness for a fractional one: first on the cells it moves, then anywhere.
+        """An integer witness for a fractional one: on the cells it moves, then on the
+        cells that cost nothing, then anywhere.
 
         The fractional solution's support is nearly always the support of an
         integer witness too (a 3-D table's fractional vertices are halves of a
         cycle of integer moves), and on those few cells the integer program
-        is solved in a moment; the whole component's took up to seconds.
+        is solved in a moment; the whole component's took up to seconds. When
+        the fractional witness hides nothing new, an integer one among the
+        cells hidden already (or movable within their rounding) nearly always
+        exists too, and that program, on about half the columns, takes a
+        fraction of the whole one's time; it hides no more than the whole
+        one would.
         """
         support = np.abs(y) > _TOL
         narrow = upper.copy()
@@ -170,6 +183,16 @@ class ComponentLP:
         found = self._solve(lower, narrow, costs, integral=True)
         if found is not None:
             return found
+        free = costs[: self.n] <= HIDDEN_COST
+        if free[support].all():
+            unpaid = np.concatenate([~free, ~free]) & (lower <= 0)
+            # Presolve drops the columns fixed at zero: on a 912-cell table's program it
+            # took 0.15 s where the search on every column took 8 s.
+            found = self._solve(
+                lower, np.where(unpaid, 0.0, upper), costs, integral=True, presolve=True
+            )
+            if found is not None:
+                return found
         return self._solve(lower, upper, costs, integral=True)
 
     def reach(self, cell: int, upwards: bool) -> float:

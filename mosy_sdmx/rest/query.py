@@ -19,11 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlencode
 
-from mosy_sdmx.exceptions import InvalidQueryError
+from mosy_sdmx.exceptions import InvalidQueryError, StructureError
 from mosy_sdmx.rest.versions import VersionQuery
+
+if TYPE_CHECKING:
+    from mosy_sdmx.structures.layout import ComponentLayout
 
 Api = Literal["v1", "v2"]
 
@@ -127,7 +130,8 @@ STRUCTURE_PARAMS = {
 }
 SCHEMA_PARAMS = {
     "v1": frozenset({"dimensionAtObservation", "explicitMeasure", "format"}),
-    "v2": frozenset({"dimensionAtObservation", "format", "asOf"}),
+    # explicitMeasure: REST 2.0.0 syntax, still accepted (it left the API in 2.1.0).
+    "v2": frozenset({"dimensionAtObservation", "explicitMeasure", "format", "asOf"}),
 }
 
 
@@ -366,3 +370,17 @@ def parse_schema_query(
     if explicit not in ("true", "false"):
         raise InvalidQueryError("Invalid explicitMeasure", "use true or false")
     return SchemaQuery(api, context, agency, resource_id, parsed, dim, explicit == "true")
+
+
+def observation_dimension(layout: ComponentLayout, value: str | None) -> str:
+    """The ``dimensionAtObservation`` of a schema query for ``layout``: the time
+    dimension by default, else a dimension of the structure or AllDimensions.
+
+    InvalidQueryError (400) names the dimensions when ``value`` is none of them.
+    """
+    from mosy_sdmx.io.sdmx_ml._write_envelope import check_dimension_at_observation
+
+    try:
+        return check_dimension_at_observation(layout, value or "TIME_PERIOD")
+    except StructureError as error:
+        raise InvalidQueryError("Invalid dimensionAtObservation", error.detail) from None

@@ -25,7 +25,7 @@ from typing import Any
 from lxml import etree
 
 from mosy_sdmx import namespaces as ns
-from mosy_sdmx.exceptions import StructureError
+from mosy_sdmx.exceptions import StructureError, UnsupportedStructureError
 
 NS_MES = ns.MESSAGE_21
 NS_STR = ns.STRUCTURE_21
@@ -292,9 +292,13 @@ class _Translator:
     def _item_scheme(self, box: etree._Element, key: str, obj: dict) -> None:
         if obj.get("codelistExtensions"):
             self.path.append(".codelistExtensions")
-            raise self.error(
-                "codelist extensions are not held: send the codelist resolved, with every "
-                "code it takes over"
+            where = "".join(self.path)
+            raise UnsupportedStructureError(
+                "Codelist extensions are not held",
+                f"{self.source}: {where}: codelist extensions are not implemented here, "
+                "codelists are kept whole: send the codelist resolved, with every code it "
+                "takes over",
+                context={"path": where},
             )
         _, tag, member, item_tag = _ITEM_SCHEMES[key]
         el = self._maintainable(box, tag, obj, organisation=key in _ORGANISATION_SCHEMES)

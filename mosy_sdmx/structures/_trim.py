@@ -45,6 +45,11 @@ _JSON_TYPES = {
 }
 _STUB_KEEP = {"Name"}
 _COMPLETE_KEEP = {"Name", "Description", "Annotations"}
+#: References the official schemas require even of a stub (SDMX-ML 2.1 and 3.0).
+_STUB_REQUIRED = {
+    "ProvisionAgreement": {"StructureUsage", "Dataflow", "DataProvider"},
+    "Categorisation": {"Source", "Target"},
+}
 _JSON_ID = ("id", "agencyID", "version", "urn", "uri", "isExternalReference")
 _JSON_STUB = (*_JSON_ID, "name", "names")
 _JSON_COMPLETE = (*_JSON_STUB, "description", "descriptions", "annotations")
@@ -75,6 +80,7 @@ def trim_xml(
         key = (kind, element.get("agencyID"), element.get("id"), element.get("version", "1.0"))
         if key in stubs:
             keep = _COMPLETE_KEEP if stubs[key] == "completestub" else _STUB_KEEP
+            keep = keep | _STUB_REQUIRED.get(etree.QName(element).localname, set())
             for child in list(element):
                 if not isinstance(child.tag, str) or etree.QName(child).localname not in keep:
                     element.remove(child)

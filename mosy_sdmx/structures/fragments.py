@@ -18,7 +18,7 @@ from lxml import etree
 from sdmx.model import common
 
 from mosy_sdmx import namespaces as ns
-from mosy_sdmx.exceptions import StructureError
+from mosy_sdmx.exceptions import StructureError, UnsupportedStructureError
 from mosy_sdmx.safe_xml import parse_bytes
 
 NS_MES = ns.MESSAGE_21
@@ -97,11 +97,11 @@ def _refuse_extensions(structures: Any) -> None:
         if isinstance(a, common.Codelist) and getattr(a, "extends", None)
     ]
     if extended:
-        raise StructureError(
+        raise UnsupportedStructureError(
             "Codelist extensions are not held",
-            f"{', '.join(extended)} extend other codelists (CodelistExtension); the "
-            "registry keeps codelists whole: send them resolved, with every code they "
-            "take over",
+            f"{', '.join(extended)} extend other codelists (CodelistExtension): codelist "
+            "extensions are not implemented here, codelists are kept whole. Send them "
+            "resolved, with every code they take over",
         )
 
 

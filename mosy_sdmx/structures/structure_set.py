@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import sdmx
 from sdmx.message import StructureMessage
@@ -352,6 +353,33 @@ def read_structure_bytes(data: bytes, source_name: str = "structure message") ->
     """
     root = structure_message_root(data, source_name)
     _check_item_references(root, source_name)
+    return _structures_of(root, source_name)
+
+
+def read_structure_parts(
+    data: bytes, source_name: str = "structure message"
+) -> tuple[StructureSet, dict[tuple[str, str, str, str], str]]:
+    """Like ``read_structure_bytes``, judging each artefact on its own.
+
+    An artefact that refers to an item which a scheme of the same message
+    lacks (a categorisation into a category the message's category scheme
+    does not hold) cannot be read with the message. Rather than refuse the
+    whole message, it is left out and returned with the reason, keyed by
+    (type, agency, id, version): SDMX REST maintenance then refuses that
+    artefact (409) and judges the others, as its 207 partial success asks.
+    """
+    root = structure_message_root(data, source_name)
+    refused: dict[tuple[str, str, str, str], str] = {}
+    for key, element, problems in _items_lacking(root):
+        refused[key] = "; ".join(problems)
+        box = element.getparent()
+        box.remove(element)
+        if not any(isinstance(child.tag, str) for child in box):
+            box.getparent().remove(box)
+    return _structures_of(root, source_name), refused
+
+
+def _structures_of(root, source_name: str) -> StructureSet:
     try:
         message = read_message(root)
     except ParseError:
@@ -371,7 +399,19 @@ def _check_item_references(root, source_name: str) -> None:
     """A reference to an item that a scheme of the message lacks, named (sdmx1 fails
     on it with a bare KeyError)."""
     from mosy_sdmx.exceptions import MissingReferenceError
+
+    problems = [problem for _, _, found in _items_lacking(root) for problem in found]
+    if problems:
+        raise MissingReferenceError(
+            "Reference to a missing item", f"{source_name}: " + "; ".join(problems)
+        )
+
+
+def _items_lacking(root) -> list[tuple[tuple[str, str, str, str], Any, list[str]]]:
+    """(key, element, problems in words) of each artefact of the message that refers
+    to an item a whole scheme of the same message lacks."""
     from mosy_sdmx.structures.fragments import _ELEMENT_TYPES, missing_items
+    from mosy_sdmx.structures.references import ArtefactRef, describe_item
 
     elements = [
         ((kind, el.get("agencyID", ""), el.get("id", ""), el.get("version") or "1.0"), el)
@@ -382,18 +422,19 @@ def _check_item_references(root, source_name: str) -> None:
     ]
     # sdmx1 fails on these (KeyError); a missing concept or code it only logs.
     lacking = missing_items(elements, ("Category", "DataProvider", "DataConsumer", "Agency"))
-    if lacking:
-        from mosy_sdmx.structures.references import ArtefactRef, describe_item
-
-        problems = [
-            f"{ArtefactRef(*key)} refers to {describe_item(ArtefactRef(*scheme), item)}, "
-            "which that scheme in the message does not hold"
-            for key, items in sorted(lacking.items())
-            for scheme, item in items
-        ]
-        raise MissingReferenceError(
-            "Reference to a missing item", f"{source_name}: " + "; ".join(problems)
+    by_key = dict(elements)
+    return [
+        (
+            key,
+            by_key[key],
+            [
+                f"{ArtefactRef(*key)} refers to {describe_item(ArtefactRef(*scheme), item)}, "
+                "which that scheme in the message does not hold"
+                for scheme, item in items
+            ],
         )
+        for key, items in sorted(lacking.items())
+    ]
 
 
 def structure_message_root(data: bytes, source_name: str = "structure message"):

@@ -55,6 +55,7 @@ def dataflow_schema(
     time_series: bool = False,
     schema_location: str = "",
     allowed: Mapping[str, frozenset[str]] | None = None,
+    explicit_measures: bool = False,
 ) -> bytes:
     """The structure-specific XSD for a dataflow (or DSD) and dimension at observation.
 
@@ -70,6 +71,10 @@ def dataflow_schema(
             imports (e.g. a URL ending in ``/``); the importer usually has them.
         allowed: codes per component that constraints allow (a dataflow's or a
             provision agreement's); the enumerations list only those.
+        explicit_measures: SDMX-ML 2.1 with an SDMX 2.1 MeasureDimension at
+            observation level only (elsewhere it changes nothing, as SDMX says):
+            ``ObsType`` becomes abstract and each measure gets a type of its own,
+            named by its id, which observations name with ``xsi:type``.
     """
     from mosy_sdmx.io.sdmx_ml._write_envelope import (
         check_dimension_at_observation,
@@ -97,6 +102,12 @@ def dataflow_schema(
     target = structure_ref(layout).namespace(dimension_at_observation)
     common_ns, ss_ns = _NS[version]
     builder = _Builder(layout, version, target, common_ns, ss_ns, schema_location, time_series)
+    builder.explicit = (
+        explicit_measures
+        and version == "2.1"
+        and layout.measure_dimension is not None
+        and dimension_at_observation == layout.measure_dimension
+    )
     builder.build(plan(layout, dimension_at_observation), groups)
     return etree.tostring(builder.root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -159,6 +170,8 @@ class _Builder:
         )
         self.reserved = {"DataSetType", "SeriesType", "ObsType", "GroupType"}
         self.type_of: dict[str, str] = {}
+        #: Explicit measures: a type per measure of the measure dimension at observation.
+        self.explicit = False
 
     @staticmethod
     def el(tag: str, parent: etree._Element, **attrs: str) -> etree._Element:
@@ -271,7 +284,7 @@ class _Builder:
                 where.series_attributes,
                 self._prohibit_base(present, time),
             )
-        restriction = self._complex("ObsType", self.bases["ObsType"])
+        restriction = self._complex("ObsType", self.bases["ObsType"], abstract=self.explicit)
         self._annotations(restriction)
         obs_values = (*where.measures, *where.obs_attributes)
         present = {*where.obs_dimensions, *obs_values}
@@ -280,7 +293,31 @@ class _Builder:
             prohibited.append("OBS_VALUE")
         if self.time_series:
             prohibited.append("type")
+        if self.explicit:
+            self._measure_types(restriction, where, obs_values, prohibited)
+            return
         self._attributes(restriction, where.obs_dimensions, obs_values, prohibited)
+
+    def _measure_types(self, restriction, where, obs_values, prohibited) -> None:
+        """Explicit measures (SDMXDataStructureSpecificBase.xsd, ObsType): the measure
+        is the observation's type, fixed in ``type``; the dimension's own attribute
+        is prohibited, as the type says it."""
+        dimension = self.layout.measure_dimension
+        self.el("attribute", restriction, name="type", type="common:IDType", use="optional")
+        self._attributes(restriction, (), obs_values, [*prohibited, dimension])
+        for measure in sorted(self.layout.components[dimension].codes or ()):
+            if measure in self.reserved:
+                raise StructureError(
+                    "Measure named like a schema type",
+                    f"measure {measure!r} of {dimension} clashes with a type of the schema",
+                )
+            self.reserved.add(measure)
+            derived = self._complex(measure, "ObsType")
+            self._annotations(derived)
+            self.el(
+                "attribute", derived, name="type", type="common:IDType", use="optional",
+                fixed=measure,
+            )  # fmt: skip
 
     def _dataset(self, where, groups: list[GroupDef]) -> None:
         self.el("element", self.root, name="DataSet", type="DataSetType")

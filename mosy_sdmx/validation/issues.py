@@ -77,6 +77,13 @@ _TYPES = (
         "Fix the structure message or rules file named in the message.",
     ),
     IssueType(
+        "unsupported-structure",
+        E,
+        "Structure not supported",
+        "The structure uses what is not implemented here: {detail}",
+        "Send the artefact resolved (a codelist with every code it takes over).",
+    ),
+    IssueType(
         "unusable-dataset",
         E,
         "Dataset cannot be used",

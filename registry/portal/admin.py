@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from mosy_sdmx.structures.references import ref_of
-from registry.deps import EngineDep, StructuresDep
+from registry.deps import EngineDep, RowId, StructuresDep
 from registry.portal.identity import identify, require_admin, signed_in
 from registry.portal.links import artefact_path
 from registry.portal.partner import provider_flows
@@ -158,7 +158,7 @@ def admin_create_token(
 
 @router.post("/admin/tokens/{pk}/revoke")
 def admin_revoke_token(
-    request: Request, pk: int, view: StructuresDep, engine: EngineDep, csrf_token: str = Form("")
+    request: Request, pk: RowId, view: StructuresDep, engine: EngineDep, csrf_token: str = Form("")
 ) -> Response:
     check_csrf(request, csrf_token)
     if (page := _admin_or_sign_in(request)) is not None:

@@ -24,7 +24,7 @@ from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.validation.excerpt import csv_excerpt
 from mosy_sdmx.validation.issues import ISSUE_TYPES
 from registry.data_access import check_may_write, own_submissions, submitting_provider
-from registry.deps import EngineDep, SettingsDep, current_view
+from registry.deps import EngineDep, RowId, SettingsDep, current_view
 from registry.errors import ApiError
 from registry.portal.identity import identify, signed_in
 from registry.portal.rendering import render
@@ -139,10 +139,8 @@ async def partner_upload(request: Request, engine: EngineDep, settings: Settings
 def _visible(request: Request, engine, pk: int) -> Submission:
     user = _signed_in_or_401(request)
     own = own_submissions(user.token)
-    found = None
-    if 1 <= pk < 2**31:
-        with engine.connect() as conn:
-            found = get_submission(conn, pk)
+    with engine.connect() as conn:
+        found = get_submission(conn, pk)
     if found is None or (own is not None and found.provider != own):
         raise ApiError(404, "No such submission", f"no submission {pk} of yours")
     return found
@@ -177,7 +175,7 @@ def _summary(submission: Submission) -> dict:
 
 
 @router.get("/partner/submissions/{submission_id}")
-def partner_submission(request: Request, submission_id: int, engine: EngineDep) -> Response:
+def partner_submission(request: Request, submission_id: RowId, engine: EngineDep) -> Response:
     """One submission: its receipt, and its validation report rendered."""
     found = _visible(request, engine, submission_id)
     report = found.report
@@ -248,7 +246,7 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
 
 
 @router.get("/partner/submissions/{submission_id}/file")
-def partner_submission_file(request: Request, submission_id: int, engine: EngineDep) -> Response:
+def partner_submission_file(request: Request, submission_id: RowId, engine: EngineDep) -> Response:
     """The original upload, byte for byte (as ``/api/submissions/{id}/file``)."""
     found = _visible(request, engine, submission_id)
     return StreamingResponse(
@@ -264,7 +262,9 @@ def partner_submission_file(request: Request, submission_id: int, engine: Engine
 
 
 @router.get("/partner/submissions/{submission_id}/report.json")
-def partner_submission_report(request: Request, submission_id: int, engine: EngineDep) -> Response:
+def partner_submission_report(
+    request: Request, submission_id: RowId, engine: EngineDep
+) -> Response:
     """The validation report as the library writes it (``mosy validate --format json``)."""
     found = _visible(request, engine, submission_id)
     return Response(

@@ -18,9 +18,15 @@ For a load of provider P into a restricted dataflow F (``DF_THB_VICTIMS``):
 6. the audit of hidden and rounded cells kept (admins only), the release
    marked published with what changed, and its notifications queued.
 
-All of it runs in one transaction that starts by claiming the release, so two
-processes never publish the same release, and a failure leaves the public
-data as it was, with the release pending again after a back-off.
+Steps 1-3 and the rates (the slow part: disclosure control) are worked out
+first from a read-only snapshot, holding no write lock, so that submissions
+(on SQLite, every writer) do not wait for them. The writes (4-6) then run in
+one short transaction that starts by claiming the release, so two processes
+never publish the same release, and a failure leaves the public data as it
+was, with the release pending again after a back-off. Under the public
+flows' locks, that transaction checks that the raw and public data are still
+at the revisions the snapshot saw; if a load changed them in between, it
+works everything out again from what it now reads.
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ from registry.store.observations import (
     lock_flow,
     store_dataset,
 )
-from registry.store.revisions import now
+from registry.store.revisions import get_revision, now
 from registry.store.structures import StructureCache
 
 log = logging.getLogger("registry")
@@ -63,6 +69,8 @@ PUBLISHER = Actor("publication")
 #: A release that failed this often is left failed (and logged), no longer retried.
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
+#: How long a process keeps a release it is protecting from the others (``_lease``).
+LEASE = timedelta(minutes=10)
 WITHHELD = "withheld"
 HIDDEN_REASONS = ("confidential", "primary", "revision", "secondary", WITHHELD)
 _DERIVED_FROM = "DERIVED_FROM"
@@ -159,10 +167,18 @@ def publish_release(
     rules: DisclosureRules | None = None,
     base_url: str = "",
 ) -> bool:
-    """Publish one release; False if another process has it (or had it) already."""
+    """Publish one release if due; False if another process has it (or had it) already."""
     cache = cache or StructureCache()
     rules = rules or load_disclosure_rules()
+    if not _lease(engine, pk):
+        return False
     try:
+        with engine.connect() as conn:  # a snapshot: no write lock while protecting
+            release = get_release(conn, pk)
+            if release is None or release.status != PENDING:
+                return False
+            structures = cache.get(conn).structures
+            prepared = _prepare(conn, release, structures, rules)
         with engine.begin() as conn:
             claimed = conn.execute(
                 update(releases)
@@ -174,7 +190,7 @@ def publish_release(
             release = get_release(conn, pk)
             assert release is not None
             structures = cache.get(conn).structures
-            summary = _publish(conn, release, structures, rules)
+            summary = _publish(conn, release, structures, rules, prepared)
             conn.execute(
                 update(releases)
                 .where(releases.c.pk == pk)
@@ -188,6 +204,30 @@ def publish_release(
         log.exception("publication of release %s failed", pk)
         _failed(engine, pk, exc)
         return False
+
+
+def _lease(engine: Engine, pk: int) -> bool:
+    """Take a due pending release for LEASE: other processes leave it alone meanwhile.
+
+    Disclosure control runs outside the transaction that publishes; without
+    the lease every process polling for work would protect the same release.
+    The lease only saves work: the claim in the publishing transaction still
+    decides who publishes. A process that dies holding one leaves the release
+    to the others when it runs out.
+    """
+    moment = now()
+    with engine.begin() as conn:
+        return bool(
+            conn.execute(
+                update(releases)
+                .where(
+                    releases.c.pk == pk,
+                    releases.c.status == PENDING,
+                    (releases.c.next_attempt_at.is_(None)) | (releases.c.next_attempt_at <= moment),
+                )
+                .values(next_attempt_at=moment + LEASE)
+            ).rowcount
+        )
 
 
 def _failed(engine: Engine, pk: int, exc: Exception) -> None:
@@ -210,8 +250,74 @@ def _failed(engine: Engine, pk: int, exc: Exception) -> None:
 # -- one release ------------------------------------------------------------------------------
 
 
-def _publish(
+@dataclass
+class _Prepared:
+    """What a release publishes, worked out from one read of the store (``_prepare``)."""
+
+    revisions: dict[str, int]  # the revision of each flow read or written, as read
+    tables: pd.DataFrame
+    previous: pd.DataFrame  # what the public flow held of the tables
+    public: pd.DataFrame
+    audit: pd.DataFrame
+    withheld: list[int]
+    rates: pd.DataFrame | None
+
+
+def _flows(structures: StructureSet, flow_id: str, public_id: str) -> list[FlowRef]:
+    """The raw flow, its public flow and the other flows derived from it."""
+    ids = [flow_id, public_id, *(d for d in derived_flows(structures, flow_id) if d != public_id)]
+    return [FlowRef.of_layout(structures.layout(i)) for i in ids]
+
+
+def _revisions(conn: Connection, flows: list[FlowRef]) -> dict[str, int]:
+    return {flow.scope: get_revision(conn, flow.scope).number for flow in flows}
+
+
+def _public_id(release: Release, structures: StructureSet, rules: DisclosureRules) -> str | None:
+    """The public flow this release is protected into (None: nothing to protect)."""
+    flow_id = release.flow.id
+    if flow_id not in structures.dataflows or structures.is_public(flow_id):
+        return None
+    public_id = rules.public_flow(flow_id)
+    if public_id == flow_id or public_id not in structures.dataflows:
+        return None
+    return public_id
+
+
+def _prepare(
     conn: Connection, release: Release, structures: StructureSet, rules: DisclosureRules
+) -> _Prepared | None:
+    """Steps 1-3 and the rates, read from ``conn``: what the release publishes, not yet written."""
+    flow_id = release.flow.id
+    public_id = _public_id(release, structures, rules)
+    if public_id is None:
+        return None
+    revisions = _revisions(conn, _flows(structures, flow_id, public_id))
+    layout = structures.layout(flow_id)
+    fpk = flow_pk(conn, release.flow)
+    touched = touched_rows(conn, release.load_pk, fpk, release.provider, layout)
+    if touched.empty:
+        return _Prepared(revisions, touched, touched, touched, touched, [], None)
+    tables = tables_of(touched, table_columns(layout.key_columns(), rules))
+    public_layout = structures.layout(public_id)
+    raw = current_frame(conn, release.flow, release.provider, layout, tables)
+    previous = current_frame(
+        conn, FlowRef.of_layout(public_layout), release.provider, public_layout, tables
+    )
+    dataset = Dataset(raw, structure_urn=layout.structure_urn, provider=release.provider)
+    public, audit_rows, withheld = _protect(dataset, previous, tables, structures, rules)
+    rates = None
+    if RATES_FLOW in derived_flows(structures, flow_id) and public_id != RATES_FLOW:
+        rates = _rates(raw, public, structures, rules)
+    return _Prepared(revisions, tables, previous, public, audit_rows, withheld, rates)
+
+
+def _publish(
+    conn: Connection,
+    release: Release,
+    structures: StructureSet,
+    rules: DisclosureRules,
+    prepared: _Prepared | None = None,
 ) -> dict[str, Any]:
     summary = dict(release.summary)
     summary["public"] = {}
@@ -225,43 +331,40 @@ def _publish(
             [release.load_pk],
         ).to_dict()  # fmt: skip
         return summary
-    public_id = rules.public_flow(flow_id)
-    if public_id == flow_id or public_id not in structures.dataflows:
+    public_id = _public_id(release, structures, rules)
+    if public_id is None:
         return summary
-    layout = structures.layout(flow_id)
-    fpk = flow_pk(conn, release.flow)
-    touched = touched_rows(conn, release.load_pk, fpk, release.provider, layout)
-    if touched.empty:
-        return summary
-    tables = tables_of(touched, table_columns(layout.key_columns(), rules))
-    public_layout = structures.layout(public_id)
     # Lock the public flows before reading the raw data: a later release published by
     # another process then waits, and reads (and publishes) what this one did not see.
-    lock_flow(conn, FlowRef.of_layout(public_layout))
-    for derived in derived_flows(structures, flow_id):
-        if derived != public_id:
-            lock_flow(conn, FlowRef.of_layout(structures.layout(derived)))
-    raw = current_frame(conn, release.flow, release.provider, layout, tables)
-    previous = current_frame(
-        conn, FlowRef.of_layout(public_layout), release.provider, public_layout, tables
-    )
-    dataset = Dataset(raw, structure_urn=layout.structure_urn, provider=release.provider)
-    public, audit_rows, withheld = _protect(dataset, previous, tables, structures, rules)
-    change = FlowChange(public_id, withheld_tables=len(withheld))
+    flows = _flows(structures, flow_id, public_id)
+    for flow in flows[1:]:
+        lock_flow(conn, flow)
+    if prepared is None or prepared.revisions != _revisions(conn, flows):
+        prepared = _prepare(conn, release, structures, rules)  # a load came in between
+    assert prepared is not None
+    if prepared.tables.empty:
+        return summary
+    tables, public = prepared.tables, prepared.public
+    change = FlowChange(public_id, withheld_tables=len(prepared.withheld))
     source = f"release {release.pk}"
-    _replace(conn, structures, public_id, release.provider, public, tables, source, change)
+    _replace(
+        conn, structures, public_id, release.provider, public, tables, source, change,
+        old=prepared.previous,
+    )  # fmt: skip
+    audit_rows = prepared.audit
     if not audit_rows.empty:
         reasons = audit_rows["REASON"].astype(str)
         change.rounded = int((reasons == "rounding").sum())
         change.hidden = int(reasons.isin(HIDDEN_REASONS).sum())
+    layout = structures.layout(flow_id)
     _keep_audit(conn, release, public_id, layout, tables, audit_rows)
     summary["public"][public_id] = change.to_dict()
-    for derived in derived_flows(structures, flow_id):
-        if derived == RATES_FLOW and derived != public_id:
-            rates = FlowChange(derived)
-            frame = _rates(raw, public, structures, rules)
-            _replace(conn, structures, derived, release.provider, frame, tables, source, rates)
-            summary["public"][derived] = rates.to_dict()
+    if prepared.rates is not None:
+        rates = FlowChange(RATES_FLOW)
+        _replace(
+            conn, structures, RATES_FLOW, release.provider, prepared.rates, tables, source, rates
+        )
+        summary["public"][RATES_FLOW] = rates.to_dict()
     summary["tables"] = len(tables)
     return summary
 
@@ -341,12 +444,17 @@ def _replace(
     tables: pd.DataFrame,
     source: str,
     change: FlowChange,
+    old: pd.DataFrame | None = None,
 ) -> None:
-    """Make the flow's observations of ``tables`` exactly ``rows`` (two loads at most)."""
+    """Make the flow's observations of ``tables`` exactly ``rows`` (two loads at most).
+
+    ``old``: what the flow holds of ``tables`` now, when already read.
+    """
     layout = structures.layout(flow_id)
     flow = FlowRef.of_layout(layout)
     keys = layout.key_columns()
-    old = current_frame(conn, flow, provider, layout, tables)
+    if old is None:
+        old = current_frame(conn, flow, provider, layout, tables)
     rows = rows.reset_index(drop=True)
     if len(old):
         kept = pd.MultiIndex.from_frame(rows[keys].astype(str)) if len(rows) else None

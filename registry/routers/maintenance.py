@@ -13,14 +13,17 @@ Every answer is a ``SubmitStructureResponse``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mosy_sdmx.exceptions import InvalidQueryError
 from mosy_sdmx.rest.query import STRUCTURE_TYPES, resource_type
+from mosy_sdmx.structures.fragments import Fragment
 from mosy_sdmx.structures.references import ArtefactRef
-from mosy_sdmx.structures.structure_set import read_structure_bytes
+from mosy_sdmx.structures.structure_set import read_structure_parts
 from mosy_sdmx.structures.submit_response import SubmissionResult, write_submit_structure_response
 from registry.deps import AdminDep, EngineDep
 from registry.errors import ApiError
@@ -56,6 +59,7 @@ MAINTENANCE_RESPONSES = {
     413: {"description": "Body over MOSY_MAX_BODY_MB"},
     415: {"description": "Not an SDMX-ML or SDMX-JSON structure message"},
     422: {"description": "The artefacts do not match the URL"},
+    501: {"description": "A construct not implemented here (SDMX 3.0 codelist extensions)"},
 }
 
 
@@ -63,7 +67,7 @@ def _actor(token) -> Actor:
     return Actor(f"token:{token.name}", token.pk)
 
 
-async def _structures_in(request: Request):
+async def _structures_in(request: Request) -> Submitted:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind and kind not in _BODY_TYPES:
         raise ApiError(
@@ -76,8 +80,12 @@ async def _structures_in(request: Request):
     body = await request.body()
     if not body.strip():
         raise ApiError(400, "Empty body", "send an SDMX-ML or SDMX-JSON structure message")
-    structures = await run_in_threadpool(read_structure_bytes, body, "request body")
-    return structures, external_refs(body)
+    structures, refused = await run_in_threadpool(read_structure_parts, body, "request body")
+    return Submitted(
+        fragments_of(structures),
+        external_refs(body),
+        {ArtefactRef(*key): why for key, why in refused.items()},
+    )
 
 
 def _answer(report: SaveReport, *, success_status: int | None = None) -> Response:
@@ -98,13 +106,28 @@ def _answer(report: SaveReport, *, success_status: int | None = None) -> Respons
     )
 
 
-def _submit(engine, submitted, token, *, kind: str | None, put: ArtefactRef | None) -> Response:
-    structures, external = submitted
-    fragments = fragments_of(structures)
-    if not fragments:
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A maintenance body as read: its artefacts, those it declares held elsewhere,
+    and those refused on reading (they refer to items the message lacks)."""
+
+    fragments: list[Fragment]
+    external: frozenset[ArtefactRef]
+    refused: dict[ArtefactRef, str]
+
+    def identities(self) -> set[tuple[str, str, str, str]]:
+        return {(f.type, f.agency, f.id, f.version) for f in self.fragments} | {
+            (r.type, r.agency, r.id, r.version) for r in self.refused
+        }
+
+
+def _submit(
+    engine, submitted: Submitted, token, *, kind: str | None, put: ArtefactRef | None
+) -> Response:
+    if not submitted.identities():
         raise ApiError(422, "No artefacts", "the message holds no maintainable artefact")
     if kind is not None:
-        wrong = sorted({f.type for f in fragments if f.type != kind})
+        wrong = sorted({key[0] for key in submitted.identities() if key[0] != kind})
         if wrong:
             raise ApiError(
                 422,
@@ -112,14 +135,10 @@ def _submit(engine, submitted, token, *, kind: str | None, put: ArtefactRef | No
                 f"the URL is for {kind}, the message holds {', '.join(wrong)}; POST mixed "
                 "types to /sdmx/3.0/structure",
             )
-    if put is not None:
-        keys = {(f.type, f.agency, f.id, f.version) for f in fragments}
-        if keys != {(put.type, put.agency, put.id, put.version)}:
-            raise ApiError(
-                422,
-                "Artefact does not match the URL",
-                f"PUT {put} must carry exactly that artefact",
-            )
+    if put is not None and submitted.identities() != {(put.type, put.agency, put.id, put.version)}:
+        raise ApiError(
+            422, "Artefact does not match the URL", f"PUT {put} must carry exactly that artefact"
+        )
     with engine.begin() as conn:
         if put is not None:
             from registry.store.structures import list_artefacts
@@ -127,7 +146,12 @@ def _submit(engine, submitted, token, *, kind: str | None, put: ArtefactRef | No
             if put not in {row.ref for row in list_artefacts(conn)}:
                 raise ApiError(404, "Not found", f"no {put} to replace; POST creates")
         report = save_structures(
-            conn, fragments, actor=_actor(token), external=external, partial_success=True
+            conn,
+            submitted.fragments,
+            actor=_actor(token),
+            external=submitted.external,
+            partial_success=True,
+            refused=submitted.refused,
         )
         if not report.applied:
             conn.rollback()
@@ -141,8 +165,8 @@ def _submit(engine, submitted, token, *, kind: str | None, put: ArtefactRef | No
     status_code=201,
 )
 async def post_structures(request: Request, engine: EngineDep, token: AdminDep) -> Response:
-    structures = await _structures_in(request)
-    return await run_in_threadpool(_submit, engine, structures, token, kind=None, put=None)
+    submitted = await _structures_in(request)
+    return await run_in_threadpool(_submit, engine, submitted, token, kind=None, put=None)
 
 
 @router.post(
@@ -158,8 +182,8 @@ async def post_structures_of_type(
     token: AdminDep,
 ) -> Response:
     kind = _maintainable_type(structureType)
-    structures = await _structures_in(request)
-    return await run_in_threadpool(_submit, engine, structures, token, kind=kind, put=None)
+    submitted = await _structures_in(request)
+    return await run_in_threadpool(_submit, engine, submitted, token, kind=kind, put=None)
 
 
 @router.put(
@@ -177,8 +201,8 @@ async def put_structure(
     token: AdminDep,
 ) -> Response:
     ref = ArtefactRef(_maintainable_type(structureType), agencyID, resourceID, version)
-    structures = await _structures_in(request)
-    return await run_in_threadpool(_submit, engine, structures, token, kind=ref.type, put=ref)
+    submitted = await _structures_in(request)
+    return await run_in_threadpool(_submit, engine, submitted, token, kind=ref.type, put=ref)
 
 
 @router.delete(

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from registry.deps import AdminDep, ConnectionDep, bearer_token
+from registry.deps import AdminDep, ConnectionDep, RowId, bearer_token
 from registry.errors import ApiError, problems
 from registry.publication.audit import audit_cells
 from registry.publication.releases import PUBLISHED, Release, get_release, list_releases
@@ -74,7 +74,7 @@ def releases_list(
     summary="One release",
     responses=problems(e404="No published release of that number."),
 )
-def release_one(request: Request, release_id: int, conn: ConnectionDep) -> dict[str, Any]:
+def release_one(request: Request, release_id: RowId, conn: ConnectionDep) -> dict[str, Any]:
     admin = _is_admin(request, conn)
     release = get_release(conn, release_id)
     if release is None or (

@@ -12,7 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from mosy_sdmx.exceptions import StructureNotFoundError
-from mosy_sdmx.rest.query import SchemaQuery, StructureQuery, parse_schema_query
+from mosy_sdmx.rest.query import (
+    SchemaQuery,
+    StructureQuery,
+    observation_dimension,
+    parse_schema_query,
+)
 from mosy_sdmx.rest.selection import export_selection, match, select_schema
 from mosy_sdmx.structures.references import ArtefactRef
 from mosy_sdmx.structures.xsd import dataflow_schema
@@ -62,9 +67,11 @@ async def _schema(
         SCHEMA_OFFERS[api], request.headers.get("accept"), request.query_params.get("format")
     )
     ref_, flow, provider = await run_in_threadpool(_target, view, query)
-    target = ref_.id
-    dim = query.dimension_at_observation or "TIME_PERIOD"
-    key = f"schema/{context}/{target}/{dim}/{query.explicit_measure}"
+    target = ref_.urn  # by URN: another version of the DSD may be held too
+    dim = observation_dimension(
+        view.structures.layout(flow or target), query.dimension_at_observation
+    )
+    key = f"schema/{ref_}/{dim}/{query.explicit_measure}"
 
     def render() -> bytes:
         structures = view.structures
@@ -79,6 +86,7 @@ async def _schema(
             "2.1" if offer.name == "xsd-2.1" else "3.0",
             dimension_at_observation=dim,
             allowed=allowed,
+            explicit_measures=query.explicit_measure,
         )
 
     return await structure_response(
@@ -93,7 +101,7 @@ async def _schema(
 
 
 def _target(view, query: SchemaQuery) -> tuple[ArtefactRef, str | None, str | None]:
-    """(artefact, dataflow id, provider id) the schema is for."""
+    """(artefact, dataflow URN, provider id) the schema is for."""
     structure_query = StructureQuery(
         api=query.api,
         type=query.context,
@@ -110,12 +118,12 @@ def _target(view, query: SchemaQuery) -> tuple[ArtefactRef, str | None, str | No
     ref = found[-1]
     artefact = view.graph.artefacts[ref]
     if query.context == "dataflow":
-        return ref, ref.id, None
+        return ref, ref.urn, None
     if query.context == "provisionagreement":
         usage, provider = artefact.structure_usage, artefact.data_provider
         if usage is None:
             raise StructureNotFoundError("Agreement without dataflow", f"{ref} names none")
-        return ref, usage.id, provider.id if provider is not None else None
+        return ref, usage.urn or usage.id, provider.id if provider is not None else None
     return ref, None, None
 
 
@@ -153,7 +161,9 @@ for prefix, handler, label in (("/sdmx/2.1", _v1, "1.5.0"), ("/sdmx/3.0", _v2, "
             description=(
                 "context: dataflow, datastructure or provisionagreement. "
                 "dimensionAtObservation: TIME_PERIOD (default), another dimension or "
-                "AllDimensions." + (" explicitMeasure: true or false." if label == "1.5.0" else "")
+                "AllDimensions. explicitMeasure: true or false (SDMX-ML 2.1 schemas of a "
+                "structure with a measure dimension at observation: a type per measure; "
+                "REST 2.0.0 syntax on /sdmx/3.0)."
             ),
             responses=SCHEMA_RESPONSES,
             name=f"schema_{label}{suffix.replace('/', '_').replace('{', '').replace('}', '')}",

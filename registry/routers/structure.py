@@ -79,6 +79,7 @@ STRUCTURE_RESPONSES = {
     406: {"description": "No offered format is acceptable"},
     414: {"description": "URI too long"},
     501: {"description": "Not implemented (asOf)"},
+    503: {"description": "The database cannot be reached just now (Retry-After)"},
 }
 _DETAIL = (
     "full, allstubs, referencestubs, allcompletestubs, referencecompletestubs, referencepartial"

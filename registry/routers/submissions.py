@@ -27,8 +27,8 @@ from registry.data_access import (
     own_submissions,
     submitting_provider,
 )
-from registry.deps import EngineDep, SettingsDep, bearer_token, current_view
-from registry.errors import ApiError
+from registry.deps import EngineDep, RowId, SettingsDep, bearer_token, current_view
+from registry.errors import ApiError, problems
 from registry.store.changes import Actor
 from registry.store.tokens import Token
 from registry.submissions.accepting import parse_action, submit
@@ -98,19 +98,21 @@ REJECTED: dict[str, Any] = {
 _SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Nothing changed: the file repeats the last accepted one (receipt)."},
     201: {"description": "Accepted and stored (receipt); Location names the submission."},
-    400: {"description": "Unreadable or empty file, or a bad form."},
-    401: {"description": "No valid token."},
-    403: {"description": "The token may not submit this provider's data to this dataflow."},
-    404: {"description": "The dataflow named is not held by the registry."},
-    413: {"description": "The file is over MOSY_MAX_UPLOAD_MB."},
-    415: {"description": "Not a multipart form, or not a data format the library reads."},
+    **problems(
+        e400="Unreadable or empty file, or a bad form.",
+        e401="No valid token.",
+        e403="The token may not submit this provider's data to this dataflow.",
+        e404="The dataflow named is not held by the registry.",
+        e413="The file is over MOSY_MAX_UPLOAD_MB.",
+        e415="Not a multipart form, or not a data format the library reads.",
+    ),
     422: REJECTED,
 }
-_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "A bad parameter."},
-    401: {"description": "No valid token."},
-    404: {"description": "No such submission among those this token may read."},
-}
+_READ_RESPONSES: dict[int | str, dict[str, Any]] = problems(
+    e400="A bad parameter.",
+    e401="No valid token.",
+    e404="No such submission among those this token may read.",
+)
 
 
 def base_url(request: Request) -> str:
@@ -283,7 +285,7 @@ def _moment(name: str, value: str | None) -> datetime | None:
 @router.get(
     "/api/submissions",
     summary="The submission log (newest first; a provider sees its own)",
-    responses={**_READ_RESPONSES, 403: {"description": "Another provider's submissions."}},
+    responses={**_READ_RESPONSES, **problems(e403="Another provider's submissions.")},
 )
 async def submissions_list(
     request: Request,
@@ -348,16 +350,15 @@ async def visible_submission(request: Request, engine, submission_id: int) -> Su
     return found
 
 
-_ID = {"ge": 1, "le": 2**31 - 1}
-
-
 @router.get(
     "/api/submissions/{submission_id}",
     summary="One submission: its receipt and validation report",
     responses=_READ_RESPONSES,
 )
-async def submission_one(request: Request, submission_id: int, engine: EngineDep) -> dict[str, Any]:
-    found = await visible_submission(request, engine, _checked_id(submission_id))
+async def submission_one(
+    request: Request, submission_id: RowId, engine: EngineDep
+) -> dict[str, Any]:
+    found = await visible_submission(request, engine, submission_id)
     return {**receipt(found, base_url(request)), "report": found.report}
 
 
@@ -366,8 +367,8 @@ async def submission_one(request: Request, submission_id: int, engine: EngineDep
     summary="One submission's validation report (the library's JSON report)",
     responses=_READ_RESPONSES,
 )
-async def submission_report(request: Request, submission_id: int, engine: EngineDep):
-    found = await visible_submission(request, engine, _checked_id(submission_id))
+async def submission_report(request: Request, submission_id: RowId, engine: EngineDep):
+    found = await visible_submission(request, engine, submission_id)
     return Response(found.report_json, media_type="application/json")
 
 
@@ -380,8 +381,8 @@ async def submission_report(request: Request, submission_id: int, engine: Engine
         200: {"description": "The original bytes.", "content": {"application/octet-stream": {}}},
     },
 )
-async def submission_file(request: Request, submission_id: int, engine: EngineDep):
-    found = await visible_submission(request, engine, _checked_id(submission_id))
+async def submission_file(request: Request, submission_id: RowId, engine: EngineDep):
+    found = await visible_submission(request, engine, submission_id)
     # Always as octet-stream: the type the submitter declared is not trusted to be shown.
     return StreamingResponse(
         file_chunks(engine, found.file_pk),
@@ -413,12 +414,12 @@ async def submission_file(request: Request, submission_id: int, engine: EngineDe
 )
 async def submission_data(
     request: Request,
-    submission_id: int,
+    submission_id: RowId,
     engine: EngineDep,
     settings: SettingsDep,
     format: str = Query(DataFormat.SDMX_CSV_20.value, max_length=100),
 ):
-    found = await visible_submission(request, engine, _checked_id(submission_id))
+    found = await visible_submission(request, engine, submission_id)
     try:
         fmt = DataFormat.parse(format)
     except MosyError:
@@ -442,12 +443,6 @@ async def submission_data(
         filename=name,
         background=BackgroundTask(path.unlink, missing_ok=True),
     )
-
-
-def _checked_id(value: int) -> int:
-    if not _ID["ge"] <= value <= _ID["le"]:
-        raise ApiError(404, "No such submission", f"no submission {value}")
-    return value
 
 
 def _b64(hex_digest: str) -> str:

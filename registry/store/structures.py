@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -34,7 +34,7 @@ from mosy_sdmx.structures.fragments import (
 )
 from mosy_sdmx.structures.partial import is_partial, merge_partial
 from mosy_sdmx.structures.references import ArtefactRef, ReferenceGraph, describe_item
-from mosy_sdmx.structures.structure_set import read_structure_bytes
+from mosy_sdmx.structures.structure_set import read_structure_bytes, read_structure_parts
 from registry.db.tables import artefacts
 from registry.store.changes import Actor, record_change
 from registry.store.revisions import STRUCTURES, Revision, _aware, bump_revision, get_revision, now
@@ -193,6 +193,7 @@ def save_structures(
     replace_stable: bool = False,
     only_new: bool = False,
     partial_success: bool = False,
+    refused: Mapping[ArtefactRef, str] | None = None,
 ) -> SaveReport:
     """Create or replace artefacts inside the caller's transaction.
 
@@ -210,10 +211,17 @@ def save_structures(
     A partial item scheme (``isPartial``) is merged into the stored one
     (``mosy_sdmx.structures.partial``); one the store lacks is created as it
     is (still partial), as a POST creates (a PUT of it is a 404 before this).
+    ``refused`` are artefacts of the message already found to refer to what it
+    lacks (``read_structure_parts``): each is reported as a missing reference,
+    and whatever needs it fails with it.
     """
     submitted = {_ref(f): f for f in fragments}
     stored = {_ref(f): f for f in list_fragments(conn)}
     report = SaveReport()
+    for ref, why in (refused or {}).items():
+        action = "Replace" if ref in stored else "Append"
+        why = f"{why}: add the item to that scheme, or submit {ref} without it"
+        report.results.append(ArtefactResult(ref, action, Outcome.MISSING_REFERENCE, why))
     for ref, fragment in list(submitted.items()):
         old = stored.get(ref)
         if old is not None and is_partial(fragment.content):
@@ -540,7 +548,7 @@ def load_structure_file(
         message = Path(path).read_bytes()
     except OSError as exc:
         raise StructureError("Cannot read structure file", f"{path}: {exc.strerror}") from None
-    structures = read_structure_bytes(message, str(path))
+    structures, refused = read_structure_parts(message, str(path))
     with engine.begin() as conn:
         report = save_structures(
             conn,
@@ -549,6 +557,7 @@ def load_structure_file(
             external=external_refs(message),
             replace_stable=replace_stable,
             partial_success=True,
+            refused={ArtefactRef(*key): why for key, why in refused.items()},
         )
         if not report.applied:
             conn.rollback()

@@ -21,6 +21,7 @@ from mosy_sdmx.exceptions import (
     StructureError,
     StructureNotFoundError,
     UnsupportedFormatError,
+    UnsupportedStructureError,
 )
 from mosy_sdmx.validation import ISSUE_TYPES
 from mosy_sdmx.validation.api import error_report
@@ -42,6 +43,7 @@ def test_every_error_class_knows_its_issue_code():
         UnsupportedFormatError: "unsupported-format",
         StructureError: "broken-structure",
         MissingReferenceError: "broken-structure",
+        UnsupportedStructureError: "unsupported-structure",
         StructureNotFoundError: "unknown-structure",
         DatasetError: "unusable-dataset",
         ProtectionError: "protection-incomplete",

@@ -131,3 +131,38 @@ def test_the_request_id_is_in_the_log(client) -> None:
     finally:
         logger.removeHandler(handler)
     assert any("poll-77" in r.getMessage() and "/health" in r.getMessage() for r in records)
+
+
+def test_head_gives_the_headers_of_get_without_the_body(client) -> None:
+    get = client.get(FLOW, headers={"Accept-Encoding": "gzip"})
+    head = client.head(FLOW, headers={"Accept-Encoding": "gzip"})
+    assert head.status_code == 200 and head.content == b""
+    for name in ("etag", "last-modified", "content-type", "content-length", "content-encoding"):
+        assert head.headers[name] == get.headers[name]
+    again = client.head(FLOW, headers={"If-None-Match": get.headers["etag"]})
+    assert again.status_code == 304
+    assert client.head("/sdmx/2.1/dataflow/MOSY/DF_NOPE").status_code == 404
+
+
+def test_a_database_out_of_reach_is_503_with_retry_after(base_settings) -> None:
+    """status.md's 503 for a temporary state: the database went away after start-up."""
+    from fastapi.testclient import TestClient
+    from schemas import assert_valid_xml
+    from sqlalchemy import create_engine
+
+    from registry.app import create_app
+
+    with TestClient(create_app(base_settings), raise_server_exceptions=False) as client:
+        engine = client.app.state.engine
+        client.app.state.engine = create_engine(
+            "postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 2}
+        )
+        try:
+            response = client.get("/sdmx/3.0/structure/dataflow")
+        finally:
+            client.app.state.engine.dispose()
+            client.app.state.engine = engine
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert_valid_xml(response.content, "3.0")
+    assert "retry in a few seconds" in response.text and "Traceback" not in response.text

@@ -76,3 +76,44 @@ def test_refusals(ecb_structures):
         dataflow_schema(ecb_structures, "EXR", "3.0", time_series=True)
     with pytest.raises(StructureError):
         dataflow_schema(ecb_structures, "EXR", "2.1", dimension_at_observation="NOPE")
+
+
+def _demography_schemas(tmp_path, **kwargs):
+    from real_messages import demography_structure
+
+    from mosy_sdmx.structures.structure_set import read_structure_bytes
+
+    structures = read_structure_bytes(demography_structure())
+    path = tmp_path / f"demo-{len(list(tmp_path.iterdir()))}.xsd"
+    path.write_bytes(dataflow_schema(structures, "DEMO_XS", "2.1", **kwargs))
+    return path
+
+
+def test_explicit_measures_give_a_type_per_measure(tmp_path):
+    """Eurostat's cross-sections name each observation's measure with xsi:type: they
+    validate against the explicit-measure schema only, the plain form the reverse."""
+    from real_messages import explicit_cross_section
+
+    explicit = _demography_schemas(
+        tmp_path, dimension_at_observation="INDIC_DE", explicit_measures=True
+    )
+    plain = _demography_schemas(tmp_path, dimension_at_observation="INDIC_DE")
+    assert_valid_xml(explicit_cross_section(form="xsi"), "2.1", dataflow_xsd=explicit)
+    assert_valid_xml(explicit_cross_section(form="attribute"), "2.1", dataflow_xsd=plain)
+    with pytest.raises(AssertionError, match="abstract"):
+        assert_valid_xml(explicit_cross_section(form="attribute"), "2.1", dataflow_xsd=explicit)
+    with pytest.raises(AssertionError, match="does not resolve to a type"):
+        assert_valid_xml(explicit_cross_section(form="xsi"), "2.1", dataflow_xsd=plain)
+    root = etree.parse(str(explicit)).getroot()
+    fixed = {
+        t.get("name"): t.find(f".//{XS}attribute[@name='type']").get("fixed")
+        for t in root.iterfind(f"{XS}complexType")
+        if t.find(f".//{XS}restriction[@base='ObsType']") is not None
+    }
+    assert fixed == {"TFRNSI": "TFRNSI", "AGEMOTH": "AGEMOTH", "JAN": "JAN"}
+
+
+def test_explicit_measures_change_nothing_without_the_measure_dimension_at_obs(tmp_path):
+    """SDMX 2.1: explicit measures exist only with the measure dimension at observation."""
+    by_time = _demography_schemas(tmp_path, explicit_measures=True).read_bytes()
+    assert by_time == _demography_schemas(tmp_path).read_bytes()

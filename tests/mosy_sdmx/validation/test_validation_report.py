@@ -147,6 +147,7 @@ def test_every_code_is_documented_and_emitted_by_a_check():
         "unsupported-format",
         "unknown-structure",
         "broken-structure",
+        "unsupported-structure",
         "unusable-dataset",
         "protection-incomplete",
         "invalid-query",

@@ -176,3 +176,51 @@ def test_a_release_is_published_once_whoever_tries(store, tmp_path) -> None:
         ).all()
     assert published == sorted(everything) and len(published) == 2
     assert len(public_loads) == 4  # per release: the public flow and the rates, once
+
+
+def test_a_load_while_a_release_is_protected_is_seen_before_anything_is_written(
+    store, tmp_path, monkeypatch
+) -> None:
+    """Protection runs outside the writing transaction; a load in between is not lost."""
+    from registry.publication import publish
+
+    engine, structures = store
+    data = victims(structures, "AT_MOI")
+    load(engine, structures, data, tmp_path, provider="AT_MOI")
+    with engine.connect() as conn:
+        (first,) = [r.pk for r in list_releases(conn, status=PENDING)]
+    layout = structures.layout("DF_THB_VICTIMS")
+    gone = data.data[data.data["TIME_PERIOD"].astype(str) == "2015"][layout.key_columns()]
+    prepare = publish._prepare
+    calls = []
+
+    def prepare_then_load(conn, release, *args):
+        prepared = prepare(conn, release, *args)
+        if not calls:  # the snapshot is taken: another submission deletes 2015 meanwhile
+            load(engine, structures, data.with_data(gone.reset_index(drop=True)), tmp_path,
+                 provider="AT_MOI", action="delete")  # fmt: skip
+        calls.append(release.pk)
+        return prepared
+
+    monkeypatch.setattr(publish, "_prepare", prepare_then_load)
+    assert publish_release(engine, first)
+    assert calls == [first, first]  # worked out again under the lock
+    assert "2015" not in set(_public(engine, structures, PUB)["TIME_PERIOD"])
+    assert "2015" not in set(_public(engine, structures, RATES)["TIME_PERIOD"])
+    monkeypatch.setattr(publish, "_prepare", prepare)
+    assert publish_pending(engine)  # the deletion's own release
+    assert "2015" not in set(_public(engine, structures, PUB)["TIME_PERIOD"])
+
+
+def test_a_release_being_protected_elsewhere_is_left_alone(store, tmp_path) -> None:
+    from registry.publication import publish
+
+    engine, structures = store
+    load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
+    with engine.connect() as conn:
+        (pk,) = [r.pk for r in list_releases(conn, status=PENDING)]
+    assert publish._lease(engine, pk)  # another process took it
+    assert publish_pending(engine) == []
+    assert not publish_release(engine, pk)
+    with engine.connect() as conn:
+        assert get_release(conn, pk).status == PENDING

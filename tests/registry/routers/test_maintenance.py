@@ -194,7 +194,13 @@ def test_revoked_token_is_refused(fresh_client, fresh_settings, tokens) -> None:
         (
             (STANDARDS / "sdmx-ml/3.0/samples/Codelist/codelist - extended.xml").read_bytes(),
             "application/xml",
-            400,  # a CodelistExtension is refused, not stored without its codes
+            501,  # a CodelistExtension is refused, not stored without its codes
+        ),
+        (
+            b'{"data": {"codelists": [{"id": "CL", "agencyID": "A", "version": "1.0", '
+            b'"names": {"en": "x"}, "codelistExtensions": [{"codelist": "urn:x"}]}]}}',
+            "application/json",
+            501,
         ),
         (b"", "application/xml", 400),
     ],
@@ -207,6 +213,8 @@ def test_hostile_or_wrong_bodies_change_nothing(
     response = fresh_client.post("/sdmx/3.0/structure", content=body, headers=headers)
     assert response.status_code == status
     assert "root:" not in response.text
+    if status == 501:
+        assert "extensions are not implemented" in " ".join(response.text.split())
     assert fresh_client.get("/health").json()["structures"] == before
 
 
@@ -394,18 +402,56 @@ def test_the_ecb_specimen_is_stored_but_what_cannot_be(fresh_client, tokens) -> 
     agencies = fresh_client.get("/sdmx/2.1/agencyscheme/SDMX/AGENCIES/1.0").text
     assert 'id="MOSY"' in agencies and 'id="BIS"' not in agencies  # the registry's own
 
-    # A message at odds with itself (its scheme lacks the category it categorises in)
-    # is refused whole, naming the item.
+    # A message at odds with itself (its scheme lacks the category it categorises in):
+    # each artefact is judged on its own (maintenance.md): the scheme is stored (201),
+    # the categorisation refused by name (409), the answer 207.
     without_07 = _ecb_categorisation_with(["01", "02"])
     response = fresh_client.post("/sdmx/3.0/structure", content=without_07, headers=admin)
-    assert response.status_code == 409
+    assert response.status_code == 207, response.text
+    results = {
+        urn.split("infomodel.")[1].split(".", 1)[1]: (status, code)
+        for urn, status, code in _results(response)
+    }
+    assert results == {
+        "CategoryScheme=ECB:MOBILE_NAVI(1.0)": ("Success", "201"),
+        "Categorisation=ECB:53A341E8-D48B-767E-D5FF-E2E3E0E2BB19(1.0)": ("Failure", "409"),
+    }
     assert "category 07 of categoryscheme=ECB:MOBILE_NAVI(1.0)" in response.text
-    assert fresh_client.get("/sdmx/2.1/categoryscheme/ECB/MOBILE_NAVI/1.0").status_code == 404
+    assert fresh_client.get("/sdmx/2.1/categoryscheme/ECB/MOBILE_NAVI/1.0").status_code == 200
+    categorisation = "/sdmx/2.1/categorisation/ECB/53A341E8-D48B-767E-D5FF-E2E3E0E2BB19/1.0"
+    assert fresh_client.get(categorisation).status_code == 404
     with_07 = _ecb_categorisation_with(["01", "02", "07"])
     response = fresh_client.post("/sdmx/3.0/structure", content=with_07, headers=admin)
-    assert response.status_code == 201
-    categorisation = "/sdmx/2.1/categorisation/ECB/53A341E8-D48B-767E-D5FF-E2E3E0E2BB19/1.0"
+    assert response.status_code == 201  # the categorisation created, the scheme replaced
     assert fresh_client.get(categorisation).status_code == 200
+
+
+def test_a_message_whose_every_artefact_fails_is_409_and_changes_nothing(
+    fresh_client, tokens
+) -> None:
+    """A stable scheme changed (versioning, 409) and a categorisation into a category
+    that scheme lacks (409): nothing passes, so 409, and the store is unchanged."""
+    admin = _auth(tokens["admin"])
+    final = _ecb_categorisation_with(["01"]).replace(b'isFinal="false"', b'isFinal="true"')
+    scheme_only = etree.fromstring(final)
+    for box in scheme_only.iter("{*}Categorisations"):
+        box.getparent().remove(box)
+    stored = fresh_client.post(
+        "/sdmx/3.0/structure", content=etree.tostring(scheme_only), headers=admin
+    )
+    assert stored.status_code == 201
+    scheme_url = "/sdmx/2.1/categoryscheme/ECB/MOBILE_NAVI/1.0"
+    before = fresh_client.get(scheme_url).content
+    odd = _ecb_categorisation_with(["01", "02"]).replace(b'isFinal="false"', b'isFinal="true"')
+    wrong_type = fresh_client.post("/sdmx/3.0/structure/categorisation", content=odd, headers=admin)
+    assert wrong_type.status_code == 422  # it holds a category scheme too
+    response = fresh_client.post("/sdmx/3.0/structure", content=odd, headers=admin)
+    assert response.status_code == 409, response.text
+    assert sorted(code for _, _, code in _results(response)) == ["409", "409"]
+    assert "cannot change" in response.text and "category 07" in response.text
+    assert fresh_client.get(scheme_url).content == before
+    categorisation = "/sdmx/2.1/categorisation/ECB/53A341E8-D48B-767E-D5FF-E2E3E0E2BB19/1.0"
+    assert fresh_client.get(categorisation).status_code == 404
 
 
 def test_a_scheme_may_not_drop_the_item_a_stored_artefact_uses(fresh_client, tokens) -> None:

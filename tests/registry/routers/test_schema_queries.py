@@ -61,3 +61,72 @@ def test_schema_as_structure_message(client) -> None:
 
 def test_unknown_dataflow_is_404(client) -> None:
     assert client.get("/sdmx/3.0/schema/dataflow/MOSY/DF_NONE/1.0.0").status_code == 404
+
+
+@pytest.fixture
+def demography_client(fresh_client, fresh_settings):
+    """A fresh store that also holds Eurostat's demography DSD (a measure dimension)
+    in version 1.0 and, without its OBS_FLAG attribute, in version 2.0."""
+    from real_messages import demography_structure
+
+    from registry.db.engine import make_engine
+    from registry.store.tokens import Role, create_token
+
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.begin() as conn:
+        _, secret = create_token(conn, name="ops", role=Role.ADMIN)
+    engine.dispose()
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/xml"}
+    first = demography_structure()
+    root = etree.fromstring(demography_structure(with_dataflow=False))
+    for box in list(root.find("{*}Structures")):
+        if etree.QName(box).localname != "DataStructures":
+            box.getparent().remove(box)
+    dsd = root.find(".//{*}DataStructure")
+    dsd.set("version", "2.0")
+    dsd.set("urn", dsd.get("urn").replace("(1.0)", "(2.0)"))
+    attributes = dsd.find(".//{*}AttributeList")
+    attributes.getparent().remove(attributes)
+    for body in (first, etree.tostring(root)):
+        response = fresh_client.post("/sdmx/3.0/structure", content=body, headers=headers)
+        assert response.status_code == 201, response.text
+    return fresh_client
+
+
+@pytest.mark.parametrize("prefix", ["/sdmx/2.1", "/sdmx/3.0"])
+def test_explicit_measure_types_the_observations(demography_client, prefix) -> None:
+    path = f"{prefix}/schema/datastructure/ESTAT/DEMO_XS/1.0?dimensionAtObservation=INDIC_DE"
+    xsd21 = {"Accept": "application/vnd.sdmx.schema+xml;version=2.1"}
+    plain = demography_client.get(path, headers=xsd21)
+    explicit = demography_client.get(path + "&explicitMeasure=true", headers=xsd21)
+    assert plain.status_code == explicit.status_code == 200
+    types = lambda r: {  # noqa: E731
+        t.get("name"): t.get("abstract")
+        for t in etree.fromstring(r.content).iter(f"{XS}complexType")
+    }
+    assert types(plain)["ObsType"] is None and "TFRNSI" not in types(plain)
+    assert types(explicit)["ObsType"] == "true" and {"TFRNSI", "AGEMOTH", "JAN"} <= set(
+        types(explicit)
+    )
+    assert plain.headers["etag"] != explicit.headers["etag"]
+
+
+def test_each_version_of_a_dsd_has_its_own_schema(demography_client) -> None:
+    """The kept answer is keyed by the artefact's agency, id and version, not its id."""
+    old = demography_client.get("/sdmx/2.1/schema/datastructure/ESTAT/DEMO_XS/1.0")
+    new = demography_client.get("/sdmx/2.1/schema/datastructure/ESTAT/DEMO_XS/2.0")
+    assert b'name="OBS_FLAG"' in old.content and b'name="OBS_FLAG"' not in new.content
+    assert old.headers["etag"] != new.headers["etag"]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["application/vnd.sdmx.schema+xml;version=3.0.0", "application/vnd.sdmx.structure+json"],
+)
+def test_an_unknown_observation_dimension_is_an_invalid_query(client, accept) -> None:
+    response = client.get(
+        "/sdmx/3.0/schema/dataflow/MOSY/DF_THB_VICTIMS/1.0.0?dimensionAtObservation=NOPE",
+        headers={"Accept": accept},
+    )
+    assert response.status_code == 400
+    assert "Invalid dimensionAtObservation" in response.text and "SEX" in response.text

@@ -141,3 +141,68 @@ def test_raw_is_full_as_no_extended_codelist_is_held(client) -> None:
     raw = client.get(path + "&detail=raw", headers={"Accept": JSON20})
     assert raw.status_code == 200
     assert raw.json()["data"] == full.json()["data"]
+
+
+def _artefacts(response) -> dict[str, dict]:
+    """type=id -> (isExternalReference, isPartial, number of items, has descriptions)."""
+    root = etree.fromstring(response.content)
+    out = {}
+    for element in root.xpath("//*[local-name()='Structures']/*/*[@id and @agencyID]"):
+        kind = etree.QName(element).localname
+        items = element.xpath("./*[@id]")
+        out[f"{kind}={element.get('id')}"] = {
+            "stub": element.get("isExternalReference") == "true",
+            "partial": element.get("isPartial") == "true",
+            "items": len(items),
+            "descriptions": bool(element.xpath(".//*[local-name()='Description']")),
+        }
+    return out
+
+
+FLOW_ALL = "dataflow/MOSY/DF_THB_VICTIMS/{version}?references=all&detail={detail}"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "version"), [("/sdmx/2.1/", "latest"), ("/sdmx/3.0/structure/", "~")]
+)
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "full",
+        "allstubs",
+        "referencestubs",
+        "allcompletestubs",
+        "referencecompletestubs",
+        "referencepartial",
+        "raw",
+    ],
+)
+def test_every_detail_of_both_generations(client, prefix, version, detail) -> None:
+    """structures.md's detail values on a dataflow with all its references: what is a
+    stub, a complete stub (with descriptions), a partial scheme, or whole."""
+    response = client.get(prefix + FLOW_ALL.format(version=version, detail=detail))
+    if detail == "raw" and prefix == "/sdmx/2.1/":
+        assert response.status_code == 400 and "use one of full" in response.text
+        return
+    assert response.status_code == 200
+    assert_valid_xml(response.content, "2.1" if prefix == "/sdmx/2.1/" else "3.0")
+    found = _artefacts(response)
+    full = _artefacts(client.get(prefix + FLOW_ALL.format(version=version, detail="full")))
+    assert found.keys() == full.keys()  # detail never changes what is returned
+    flow = found["Dataflow=DF_THB_VICTIMS"]
+    others = {k: v for k, v in found.items() if k != "Dataflow=DF_THB_VICTIMS"}
+    codelists = {k: v for k, v in others.items() if k.startswith("Codelist=")}
+    if detail in ("full", "raw", "referencepartial"):
+        assert not any(v["stub"] for v in found.values())
+    if detail in ("full", "raw"):
+        assert found == full and not any(v["partial"] for v in found.values())
+    elif detail == "referencepartial":
+        assert not flow["partial"]
+        narrowed = [k for k, v in codelists.items() if v["partial"]]
+        assert all(codelists[k]["items"] <= full[k]["items"] for k in narrowed)
+        assert any(codelists[k]["items"] < full[k]["items"] for k in narrowed)
+    else:
+        assert flow["stub"] == detail.startswith("all")
+        assert all(v["stub"] and v["items"] == 0 for v in others.values())
+        complete = "completestubs" in detail
+        assert any(v["descriptions"] for v in others.values()) == complete
