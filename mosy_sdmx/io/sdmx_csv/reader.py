@@ -13,7 +13,7 @@ import contextlib
 import io
 import os
 import re
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -28,13 +28,12 @@ from mosy_sdmx.io.frame import finish_frame, lift_actions, to_float, urn_from_re
 from mosy_sdmx.io.sdmx_csv.header import Column, CsvHeader, parse_header, split_label
 from mosy_sdmx.io.sdmx_csv.multi_values import parse_column
 from mosy_sdmx.io.source import ChainedStream
+from mosy_sdmx.io.unknown import Extra, unknown_components
 from mosy_sdmx.structures import ComponentLayout, ValueKind
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
 _HEAD_LIMIT = 1024 * 1024
 _BLOCK = 4 * 1024 * 1024
-
-Extra = Literal["error", "keep", "ignore"]
 
 
 def read(
@@ -113,18 +112,20 @@ def _check_columns(
 ) -> None:
     if layout is None:
         return
-    for index, col in enumerate(header.columns):
-        if col.role == "component" and col.id not in layout.components:
-            if extra == "error":
-                known = ", ".join(layout.key_columns() + list(layout.measures))
-                raise ParseError(
-                    "Unknown component",
-                    f"column {col.header!r} is not a component of {layout.dsd_id} "
-                    f"(dimensions and measures: {known})",
-                    location=Location(source=source, line=1, column=index + 1, component=col.id),
-                    context={"component": col.id},
-                )
-            col.role = "custom"
+    unknown = [
+        (index, col)
+        for index, col in enumerate(header.columns)
+        if col.role == "component" and col.id not in layout.components
+    ]
+    if unknown and extra == "error":
+        index, first = unknown[0]
+        raise unknown_components(
+            [col.id for _, col in unknown],
+            layout.dsd_id,
+            Location(source=source, line=1, column=index + 1, component=first.id),
+        )
+    for _, col in unknown:
+        col.role = "custom"
 
 
 # -- body -------------------------------------------------------------------

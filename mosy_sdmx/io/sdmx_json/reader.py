@@ -42,6 +42,7 @@ from mosy_sdmx.io.sdmx_json._messages import (
     decode,
 )
 from mosy_sdmx.io.sdmx_ml._read_header import several_datasets
+from mosy_sdmx.io.unknown import unknown_components
 from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
 from mosy_sdmx.structures.layout import described_layout
 
@@ -369,21 +370,12 @@ class _Decoded:
         if layout is None or extra != "error":
             return
         everything = [c for lvl in (*self.dims.values(), *self.attrs.values()) for c in lvl]
-        for comp in everything:
-            if comp["id"] not in layout.components:
-                raise ParseError(
-                    "Unknown component",
-                    f"{comp['id']} is not a component of {layout.dsd_id}",
-                    location=Location(source=self.source, component=comp["id"]),
-                    context={"component": comp["id"]},
-                )
-        for measure in self.measures:
-            if measure not in layout.components:
-                raise ParseError(
-                    "Unknown component",
-                    f"measure {measure} is not a component of {layout.dsd_id}",
-                    location=Location(source=self.source, component=measure),
-                )
+        declared = [c["id"] for c in everything] + list(self.measures)
+        unknown = list(dict.fromkeys(c for c in declared if c not in layout.components))
+        if unknown:
+            raise unknown_components(
+                unknown, layout.dsd_id, Location(source=self.source, component=unknown[0])
+            )
 
     def _aligned(self, level: str, slots: int) -> list[dict]:
         """The attributes of ``level`` in the positions its value arrays use.

@@ -84,6 +84,27 @@ def test_per_row_actions_kept_when_they_differ(csv_specimens):
     assert list(single.data["OBS_VALUE"].astype(object).fillna("")) == ["-", ""]
 
 
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [
+        (["I", "Information", "I\t"], None),  # one action, however spelt
+        (["I", "Information", "D"], ["Information", "Information", "Delete"]),
+        (["R", "Replace", " D", "D"], ["Replace", "Replace", "Delete", "Delete"]),
+    ],
+)
+def test_spellings_of_one_action_are_one_action(actions, expected):
+    """Found by the fuzzer: two spellings of one action made two categories of one
+    name, and pandas refused them (a ValueError out of read_data)."""
+    header = "STRUCTURE,STRUCTURE_ID,ACTION,DIM_1,TIME_PERIOD,OBS_VALUE"
+    rows = [f"dataflow,X:F(1.0),{a},A,{2000 + i},{i}" for i, a in enumerate(actions)]
+    ds = read_data("\n".join([header, *rows]).encode())
+    if expected is None:
+        assert ds.action is Action.INFORMATION and "ACTION" not in ds.data.columns
+    else:
+        assert ds.action is Action.INFORMATION
+        assert list(ds.data["ACTION"].astype(str)) == expected
+
+
 def test_line_break_inside_quoted_value(csv_specimens):
     ds = read_data(csv_specimens / "example-15.csv")
     assert len(ds) == 2
