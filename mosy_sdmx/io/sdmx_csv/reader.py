@@ -210,7 +210,17 @@ def _parse_body(
             return pa.table({n: pa.array([], type=t) for n, t in types.items()})
         if "UTF8" in message and start is not None:
             body.seek(start)
-            raise _utf8_error(body, message, header, source) from None
+            found = _utf8_error(body, message, header, source)
+            raise found or ParseError(
+                "Not UTF-8", message, location=Location(source=source)
+            ) from None
+        if not invalid and start is not None and "columns, got" in message:
+            # Arrow decodes a malformed row as UTF-8 before the handler sees it, so
+            # a row that is not UTF-8 never reaches it: its bytes say where it is.
+            body.seek(start)
+            found = _utf8_error(body, message, header, source)
+            if found is not None:
+                raise found from None
         if invalid and invalid[0].number is None and start is not None:
             invalid.clear()
             body.seek(start)
@@ -261,8 +271,10 @@ def _memory_pool() -> pa.MemoryPool | None:
 _POOL = _memory_pool()
 
 
-def _utf8_error(body: BinaryIO, message: str, header: CsvHeader, source: str | None):
-    """Find the first data row that is not UTF-8 (error path only: a second pass)."""
+def _utf8_error(
+    body: BinaryIO, message: str, header: CsvHeader, source: str | None
+) -> ParseError | None:
+    """The first data row that is not UTF-8, if any (error path only: a second pass)."""
     match = re.search(r"column #(\d+)", message)
     column = int(match.group(1)) if match else None
     component = header.columns[column].id if column is not None else None
@@ -282,7 +294,7 @@ def _utf8_error(body: BinaryIO, message: str, header: CsvHeader, source: str | N
                     component=component,
                 ),
             )
-    return ParseError("Not UTF-8", message, location=Location(source=source))
+    return None
 
 
 def _body_error(message: str, invalid: list, header: CsvHeader, source: str | None) -> ParseError:

@@ -227,6 +227,19 @@ def test_rows_for_several_structures_keep_their_structure_id(csv_specimens):
     assert "STRUCTURE_ID" not in read_data(csv_specimens / "example-01.csv").data.columns
 
 
+def test_malformed_row_that_is_not_utf8_is_located():
+    """Arrow decodes a malformed row as UTF-8 before the invalid-row handler sees it:
+    a row with a field too many and bytes that are not UTF-8 was refused without
+    its position (and Arrow printed an ignored UnicodeDecodeError)."""
+    header = "STRUCTURE,STRUCTURE_ID,ACTION,DIM_1,TIME_PERIOD,OBS_VALUE"
+    rows = [b"dataflow,X:F(1.0),I,A,2000,1", b"dataflow,X:F(1.0),I,A,2001,2,\x8a\xff"]
+    data = b"\n".join([header.encode(), *rows, b"dataflow,X:F(1.0),I,A,2002,3"])
+    with pytest.raises(ParseError) as err:
+        read_data(data)
+    assert err.value.location.row == 2 and err.value.location.line == 3
+    assert "not UTF-8" in str(err.value)
+
+
 def test_invalid_utf8_names_row_and_component():
     rows = good_rows(4)
     rows[2] = rows[2].replace(",POL,", ",P\xe9L,")
