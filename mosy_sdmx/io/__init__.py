@@ -101,7 +101,7 @@ def _read(source, structure, format, flow, options, reader_of) -> list[Dataset]:
     with open_source(source) as (stream, name, head):
         if fmt is None:
             fmt = detect_format(head, name)
-        if layout is None and fmt is not DataFormat.XLSX:
+        if layout is None and fmt is not DataFormat.XLSX and not _only_a_footer(head, fmt):
             # A workbook names its dataflow on its own metadata sheet; its reader looks.
             layout = _layout_named_by_message(given, peek_structure_id(head, fmt))
         found = reader_of(fmt)(stream, layout=layout, source_name=name, **options)
@@ -132,6 +132,12 @@ def _leave_out_unknown(dataset: Dataset, layout: ComponentLayout) -> None:
     if unknown:
         dataset.data = dataset.data.drop(columns=unknown)
     dataset.attributes = {k: v for k, v in dataset.attributes.items() if k in known}
+
+
+def _only_a_footer(head: bytes, fmt: DataFormat) -> bool:
+    """An SDMX-ML reply whose opening holds a footer and no data set (Eurostat's 413):
+    its reader answers with what the footer says, which no structure is needed for."""
+    return fmt.is_xml and b"Footer" in head and b"DataSet" not in head
 
 
 def _layout_named_by_message(

@@ -11,7 +11,7 @@ import pytest
 import real_messages as rm
 from typer.testing import CliRunner
 
-import mosy_sdmx.cli.convert  # noqa: F401 - registers the command
+from mosy_sdmx.cli import convert, validate  # noqa: F401 - registers the commands
 from mosy_sdmx.cli.app import app
 from mosy_sdmx.cli.common import EXIT_OK, EXIT_UNUSABLE_INPUT
 from mosy_sdmx.formats import DataFormat
@@ -171,3 +171,14 @@ def test_dataflow_without_its_dsd_says_so(tmp_path):
     assert "Data structure missing" in result.output
     assert "ESTAT:DEMO_XS(1.0)" in result.output
     assert "references=datastructure" in result.output.replace("\n", "")
+
+
+def test_footer_only_reply_validated_against_many_dataflows_shows_the_footer(tmp_path):
+    """The built-in structures hold many dataflows and the reply names none: the
+    footer is still the answer, not a request to name a dataflow."""
+    source = tmp_path / "reply.xml"
+    source.write_bytes(rm.footer_only_message())
+    result = runner.invoke(app, ["validate", str(source)])
+    assert result.exit_code == EXIT_UNUSABLE_INPUT, result.output
+    assert "413" in result.output and "1234.zip" in result.output, result.output
+    assert "Dataflow not named" not in result.output
