@@ -1,7 +1,8 @@
 """Well-formed inputs the mutations start from.
 
 The project's own THB messages (a small THB dataset written by the library in
-every data format, as a workbook and as a gzip and a zip; the THB structures
+every data format, as a workbook and as a gzip and a zip; a partner template
+filled in; the THB structures
 exported as SDMX-ML 2.1 and 3.0) and real agencies' messages from ``shared/``
 (the ECB exchange-rate specimens in every SDMX-ML 2.1 layout, SDMX-JSON and
 SDMX-CSV examples, the standard's own samples).
@@ -14,7 +15,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from fuzz.target import SHARED, Case
+from fuzz.target import DEMO, ROOT, SHARED, Case
 
 
 def thb_dataset():
@@ -48,6 +49,36 @@ def thb_dataset():
     return Dataset(data=frame, structure_urn=layout.structure_urn)
 
 
+def thb_template() -> bytes:
+    """A partner template (``mosy template``) as a partner sends it back: filled in
+    by hand in its Data sheet, with its Instructions, Codes and drop-downs kept."""
+    import openpyxl
+
+    from mosy_sdmx.structures import builtin_structures
+    from mosy_sdmx.templates import write_template
+
+    buffer = io.BytesIO()
+    write_template(
+        buffer, flow="DF_THB_VICTIMS", provider="PT_NREM", structures=builtin_structures(), rows=12
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    sheet = workbook["Data"]
+    letters = {cell.value: cell.column_letter for cell in sheet[1]}
+    common = {
+        "FREQ": "A", "DATA_SOURCE": "NREM", "PERS_STAT": "PER_VICT", "AGE": "TOTAL",
+        "CITIZEN": "TOTAL", "EXPLOIT": "_T", "CONF_STATUS": "F", "COUNT_RULE": "PERS_YEAR",
+    }  # fmt: skip
+    rows = [("T", 12, "A", 2023), ("F", 0, "A", "2023"), ("M", None, "M", "2023")]
+    for number, (sex, value, status, year) in enumerate(rows, start=2):
+        row = {**common, "SEX": sex, "OBS_VALUE": value, "OBS_STATUS": status}
+        row["TIME_PERIOD"] = year
+        for cid, cell in row.items():
+            sheet[f"{letters[cid]}{number}"] = cell
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def thb_seeds(*, structures: bool = True) -> list[Case]:
     from mosy_sdmx import DataFormat, export_structures, write_data
     from mosy_sdmx.structures import builtin_structures
@@ -65,6 +96,7 @@ def thb_seeds(*, structures: bool = True) -> list[Case]:
     with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("victims.csv", csv)
     cases.append(Case(packed.getvalue(), "data", "thb", ".zip"))
+    cases.append(Case(thb_template(), "data", "thb", ".xlsx"))
     if not structures:
         return cases
     for version in ("sdmx-ml-2.1", "sdmx-ml-3.0"):
@@ -100,5 +132,41 @@ def shared_seeds(shared: Path = SHARED) -> list[Case]:
     return cases
 
 
+def real_messages():
+    """The test suite's builders of agencies' forms (``tests/real_messages.py``)."""
+    import importlib.util
+
+    path = ROOT / "tests" / "real_messages.py"
+    spec = importlib.util.spec_from_file_location("real_messages", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def agency_seeds() -> list[Case]:
+    """The forms agencies publish that the specimens lack (issue 9): Eurostat's
+    explicit-measure cross-sections (one with its DataSet in the structure's
+    namespace and a footer), a footer-only 413 reply, several data sets, SDMX-ML
+    3.0 several values and languages, OECD's SDMX-JSON 1.0 with an attribute
+    listed without values; and the structure they read with."""
+    rm = real_messages()
+    footer = rm.footer_xml("206", "Warning", [("en", "Partial content")])
+    return [
+        Case(rm.explicit_cross_section(2), "data", DEMO, ".xml"),
+        Case(
+            rm.explicit_cross_section(1, dataset_prefix="ns", footer=footer), "data", DEMO, ".xml"
+        ),
+        Case(rm.explicit_flat(), "data", DEMO, ".xml"),
+        Case(rm.footer_only_message(), "data", "", ".xml"),
+        Case(rm.several_datasets_ss(), "data", "", ".xml"),
+        Case(rm.several_datasets_generic(), "data", "", ".xml"),
+        Case(rm.several_datasets_json(), "data", "", ".json"),
+        Case(rm.multi_valued_30(), "data", "", ".xml"),
+        Case(rm.oecd_json(), "data", "", ".json"),
+        Case(rm.demography_structure(), "structure", "", ".xml"),
+    ]
+
+
 def all_seeds() -> list[Case]:
-    return thb_seeds() + shared_seeds()
+    return thb_seeds() + shared_seeds() + agency_seeds()

@@ -28,6 +28,9 @@ ECB_STRUCTURES = {
     "rg": "ECB_EXR/rg-structure-full.xml",
     "sg": "ECB_EXR/sg-structure-full.xml",
 }
+#: Hint of the agencies' forms built by ``tests/real_messages.py``, read with its
+#: demography structure (``fuzz.seeds.agency_seeds``).
+DEMO = "demo"
 #: Kinds of input: a data message, or a structure message for ``load_structures``.
 KINDS = ("data", "structure")
 
@@ -55,7 +58,8 @@ class _CatchAllSpy(logging.Handler):
 
 _SPY = _CatchAllSpy()
 #: ``validate_file``'s catch-all and a check that crashed log here (and nothing else does).
-logging.getLogger("mosy_sdmx.validation").addHandler(_SPY)
+CATCH_ALL_LOGGER = "mosy_sdmx.validation"
+logging.getLogger(CATCH_ALL_LOGGER).addHandler(_SPY)
 
 
 def signature(exc: BaseException) -> str:
@@ -76,13 +80,18 @@ def _structures(hint: str):
 
     if hint == "thb":
         return builtin_structures()
+    if hint == DEMO:
+        from fuzz.seeds import real_messages
+        from mosy_sdmx.structures.structure_set import read_structure_bytes
+
+        return read_structure_bytes(real_messages().demography_structure(), "demography")
     return load_structures(SHARED / "specimens" / ECB_STRUCTURES[hint])
 
 
 def _structure_args(hint: str) -> dict:
     if hint == "thb":
         return {"flow": THB_FLOW}
-    if hint in ECB_STRUCTURES:
+    if hint in ECB_STRUCTURES or hint == DEMO:
         structures = _structures(hint)
         return {"structure": structures, "flow": next(iter(structures.data_structures))}
     return {}
@@ -167,6 +176,10 @@ def _calls(case: Case, path: Path, tmp: Path, thorough: bool, read: list[str]):
     if thorough and any(label.startswith("read_data") for label in read):
         yield "mosy validate", lambda: _cli(["validate", str(path)])
         yield "mosy convert", lambda: _cli(["convert", str(path), str(tmp / "out.csv")])
+        yield (
+            "mosy convert --drop-unknown",
+            lambda: _cli(["convert", str(path), str(tmp / "out.json"), "--drop-unknown"]),
+        )
 
 
 def _use_structures(structures) -> None:
@@ -193,6 +206,11 @@ def _cli(args: list[str]) -> None:
 
 
 def quiet() -> None:
-    """Silence what the libraries print, so a worker's output stays the protocol's."""
+    """Silence what the libraries print, so a worker's output stays the protocol's.
+
+    The catch-all's logger keeps its errors: the root's level would otherwise
+    hide them from the spy, and a reader bug from the contract.
+    """
     with contextlib.suppress(Exception):
         logging.getLogger().setLevel(logging.CRITICAL)
+    logging.getLogger(CATCH_ALL_LOGGER).setLevel(logging.ERROR)

@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lxml import etree
+from sdmx.urn import URN
 
 from mosy_sdmx.namespaces import COMMON_30, MESSAGE_30, REGISTRY_30
 
 MEDIA_TYPE = "application/vnd.sdmx.registry+xml;version=3.0.0"
-_URN = "urn:sdmx:org.sdmx.infomodel.registry.ProvisionAgreement={agency}:{id}({version})"
 
 
 def provision_agreement_urn(agency: str, id: str, version: str) -> str:
-    return _URN.format(agency=agency, id=id, version=version)
+    return str(
+        URN(package="registry", klass="ProvisionAgreement", agency=agency, id=id, version=version)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,12 @@
 """Typed dependencies: what a route handler may ask for.
 
 Handlers declare ``conn: ConnectionDep`` or ``view: StructuresDep`` instead of
-reading ``request.app.state``; tests swap what lies behind them by building
-the app with other settings. ``AdminDep`` refuses anything but a valid admin
-token (401 without or with a bad token, 403 with another role). What a
-provider's token may write and read is decided in ``registry.data_access``.
+reading ``request.app.state``: only this module, ``app`` and ``app_state``
+touch it (``tests/registry/test_deps.py`` holds the rest of the package to
+that). Tests swap what lies behind them by building the app with other
+settings. ``AdminDep`` refuses anything but a valid admin token (401 without
+or with a bad token, 403 with another role). What a provider's token may
+write and read is decided in ``registry.data_access``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ from registry.store.tokens import Role, Token, find_token
 
 
 async def get_settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings, for code outside a handler's signature (the portal's session keys)."""
     return request.app.state.settings
 
 
@@ -55,15 +62,38 @@ async def get_structure_cache(request: Request) -> StructureCache:
     return request.app.state.structure_cache
 
 
+StructureCacheDep = Annotated[StructureCache, Depends(get_structure_cache)]
+
+
+async def get_base_url(request: Request, settings: SettingsDep) -> str:
+    """Where the registry is reached: MOSY_PUBLIC_URL, else the URL the request came in on."""
+    return base_url_of(request, settings)
+
+
+def base_url_of(request: Request, settings: Settings) -> str:
+    """``get_base_url`` for code that has the settings already (no trailing slash)."""
+    return settings.public_url or str(request.base_url).rstrip("/")
+
+
+BaseUrlDep = Annotated[str, Depends(get_base_url)]
+
+
 def current_view(engine: Engine, cache: StructureCache) -> StructureView:
-    """The structures at the current revision (blocking: call it in a worker thread)."""
+    """The structures at the current revision (blocking: call it in a worker thread).
+
+    On PostgreSQL the reads run without a transaction of their own (each statement
+    sees the latest commit, as under READ COMMITTED anyway): one round trip per
+    request instead of BEGIN, SELECT and ROLLBACK.
+    """
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         return cache.get(conn)
 
 
-async def get_structures(request: Request, engine: EngineDep) -> StructureView:
+async def get_structures(engine: EngineDep, cache: StructureCacheDep) -> StructureView:
     """The stored structures at the current revision: one indexed read, one thread hop."""
-    return await run_in_threadpool(current_view, engine, request.app.state.structure_cache)
+    return await run_in_threadpool(current_view, engine, cache)
 
 
 StructuresDep = Annotated[StructureView, Depends(get_structures)]

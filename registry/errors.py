@@ -32,6 +32,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.exceptions import (
     InvalidQueryError,
     MissingReferenceError,
@@ -135,11 +136,12 @@ def _message_text(error: MosyError) -> str:
 
 def sdmx_ml_error(error: MosyError, status: int, version: str) -> bytes:
     """An SDMX-ML ``Error`` message (``version`` "2.1" or "3.0")."""
-    ns = "v2_1" if version == "2.1" else "v3_0"
-    base = f"http://www.sdmx.org/resources/sdmxml/schemas/{ns}"
+    message, common = (
+        (ns.MESSAGE_21, ns.COMMON_21) if version == "2.1" else (ns.MESSAGE_30, ns.COMMON_30)
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<mes:Error xmlns:mes="{base}/message" xmlns:com="{base}/common">'
+        f'<mes:Error xmlns:mes="{message}" xmlns:com="{common}">'
         f'<mes:ErrorMessage code="{status}">'
         f'<com:Text xml:lang="en">{escape(_message_text(error))}</com:Text>'
         f'<com:Text xml:lang="en">code: {escape(error.code)}</com:Text>'

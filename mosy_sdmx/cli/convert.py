@@ -129,6 +129,7 @@ def convert_command(
     footer and any tolerated deviation from the standard are printed as warnings.
     """
     from mosy_sdmx.io import read_data, write_data
+    from mosy_sdmx.io.unknown import KEEP_HINT
 
     fmt_out = output_format(output, to)
     fmt_in = DataFormat.parse(from_) if from_ else None
@@ -147,7 +148,10 @@ def convert_command(
         )
     except ParseError as exc:
         if exc.title == "Unknown component" and not drop_unknown:
-            exc.detail = f"{exc.detail}; --drop-unknown drops such columns on purpose"
+            cli_hint = "or drop them on purpose with --drop-unknown"
+            exc.detail = exc.detail.replace(KEEP_HINT, cli_hint)
+            if cli_hint not in exc.detail:
+                exc.detail = f"{exc.detail}; --drop-unknown drops such columns on purpose"
         raise
     except StructureNotFoundError as exc:
         if structure is None:  # the built-in THB structures do not describe this data

@@ -25,6 +25,7 @@ from mosy_sdmx.io.fit import check_fit
 from mosy_sdmx.io.peek import peek_structure_id
 from mosy_sdmx.io.source import Source, detect_format, open_source
 from mosy_sdmx.io.table import datasets_reader_for, reader_for, writer_for
+from mosy_sdmx.io.unknown import extra_option
 from mosy_sdmx.structures import ComponentLayout, StructureArg, StructureSet, resolve
 from mosy_sdmx.structures.resolver import interpret_structure
 
@@ -62,7 +63,11 @@ def read_data(
         flow: the dataflow id within ``structure`` (or the built-in THB set).
             Without one, the dataflow the message names is used when the
             structures know it (else their only dataflow).
-        options: passed to the format's reader (e.g. ``extra_columns`` for CSV).
+        options: passed to the format's reader. Every reader takes
+            ``extra_columns``: ``"error"`` (default) refuses components the
+            structure lacks, naming them; ``"keep"`` keeps them as plain
+            columns (``write_data(..., drop_unknown=True)`` drops them on
+            purpose); ``"ignore"`` leaves them out.
     """
     # The readers' ``read`` gives one data set and refuses a message with several.
     return _read(source, structure, format, flow, options, reader_for)[0]
@@ -87,6 +92,7 @@ def read_datasets(
 
 
 def _read(source, structure, format, flow, options, reader_of) -> list[Dataset]:
+    extra = extra_option(options.get("extra_columns", "error"))
     given, flow = interpret_structure(structure, flow)
     layout = None
     if flow is not None or isinstance(given, ComponentLayout):
@@ -95,7 +101,7 @@ def _read(source, structure, format, flow, options, reader_of) -> list[Dataset]:
     with open_source(source) as (stream, name, head):
         if fmt is None:
             fmt = detect_format(head, name)
-        if layout is None and fmt is not DataFormat.XLSX:
+        if layout is None and fmt is not DataFormat.XLSX and not _only_a_footer(head, fmt):
             # A workbook names its dataflow on its own metadata sheet; its reader looks.
             layout = _layout_named_by_message(given, peek_structure_id(head, fmt))
         found = reader_of(fmt)(stream, layout=layout, source_name=name, **options)
@@ -114,7 +120,24 @@ def _read(source, structure, format, flow, options, reader_of) -> list[Dataset]:
             if used is None:
                 used = table_layout(dataset)
         dataset.layout = used
+        if extra == "ignore" and layout is not None:
+            _leave_out_unknown(dataset, layout)
     return datasets
+
+
+def _leave_out_unknown(dataset: Dataset, layout: ComponentLayout) -> None:
+    """``extra_columns="ignore"``: what the structure does not know, left out."""
+    known = set(layout.components) | {"ACTION"}
+    unknown = [c for c in dataset.data.columns if c not in known]
+    if unknown:
+        dataset.data = dataset.data.drop(columns=unknown)
+    dataset.attributes = {k: v for k, v in dataset.attributes.items() if k in known}
+
+
+def _only_a_footer(head: bytes, fmt: DataFormat) -> bool:
+    """An SDMX-ML reply whose opening holds a footer and no data set (Eurostat's 413):
+    its reader answers with what the footer says, which no structure is needed for."""
+    return fmt.is_xml and b"Footer" in head and b"DataSet" not in head
 
 
 def _layout_named_by_message(

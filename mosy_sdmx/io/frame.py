@@ -118,10 +118,15 @@ def lift_actions(codes: pd.Series) -> tuple[Action, pd.Series | None]:
     """One action for the whole dataset, or a per-row ``ACTION`` column if they differ."""
     cats = codes.astype("category")
     mapping = {c: Action.parse(str(c)).value for c in cats.cat.categories}
-    if len(mapping) <= 1:
-        value = next(iter(mapping.values()), Action.INFORMATION.value)
-        return Action(value), None
-    return Action.INFORMATION, cats.cat.rename_categories(mapping)
+    # Spellings of one action ("I", "Information", " I") are one action.
+    actions = list(dict.fromkeys(mapping.values()))
+    if len(actions) <= 1:
+        return Action(actions[0] if actions else Action.INFORMATION.value), None
+    position = {action: i for i, action in enumerate(actions)}
+    # The code of each category's action; a missing cell (code -1) stays missing.
+    lookup = np.array([position[mapping[c]] for c in cats.cat.categories] + [-1], dtype=np.int64)
+    per_row = pd.Categorical.from_codes(lookup[cats.cat.codes.to_numpy()], categories=actions)
+    return Action.INFORMATION, pd.Series(per_row, index=codes.index, name=codes.name)
 
 
 def finish_frame(

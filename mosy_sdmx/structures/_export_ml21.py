@@ -11,13 +11,13 @@ official 2.1 schema.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sdmx
 from lxml import etree
 from sdmx.message import Header, StructureMessage
 from sdmx.model import common as sdmx_common
+from sdmx.urn import URN
 
 from mosy_sdmx import namespaces as ns
 from mosy_sdmx.exceptions import StructureError
@@ -87,11 +87,6 @@ def _repair_flags(root: etree._Element) -> None:
                 el.set(name, "false")
 
 
-_CODELIST_URN = re.compile(
-    r"^urn:sdmx:org\.sdmx\.infomodel\.codelist\.Codelist=([^:]+):([^(]+)\(([^)]+)\)$"
-)
-
-
 def _repair_enumeration_refs(root: etree._Element) -> None:
     """sdmx1 writes a concept's core representation as ``<Enumeration><URN>``.
 
@@ -101,22 +96,31 @@ def _repair_enumeration_refs(root: etree._Element) -> None:
     """
     for enum in root.iter(_q(NS_STR, "Enumeration")):
         urn = enum.find("URN")
-        match = _CODELIST_URN.match((urn.text or "").strip()) if urn is not None else None
-        if match is None:
+        codelist = _codelist_urn(urn.text if urn is not None else None)
+        if codelist is None:
             continue
-        agency, cl_id, version = match.groups()
         enum.remove(urn)
         etree.SubElement(
             enum,
             "Ref",
             {
-                "id": cl_id,
-                "version": version,
-                "agencyID": agency,
+                "id": codelist.id,
+                "version": codelist.version,
+                "agencyID": codelist.agency,
                 "package": "codelist",
                 "class": "Codelist",
             },
         )
+
+
+def _codelist_urn(text: str | None) -> URN | None:
+    """The parsed URN of a whole codelist (not of one of its codes), else None."""
+    try:
+        urn = URN((text or "").strip())
+    except ValueError:
+        return None
+    whole = urn.klass == "Codelist" and not urn.item_id
+    return urn if whole and urn.agency and urn.id and urn.version else None
 
 
 def _repair_list_ids(root: etree._Element) -> None:

@@ -17,11 +17,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree
+from sdmx.urn import URN
 
+from mosy_sdmx import namespaces as ns
 from mosy_sdmx.formats import StructureFormat
 
-_NS21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/"
-_NS30 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"
+#: Per SDMX-ML version: the message, structure and common namespaces.
+_NAMESPACES = {
+    "2.1": (ns.MESSAGE_21, ns.STRUCTURE_21, ns.COMMON_21),
+    "3.0": (ns.MESSAGE_30, ns.STRUCTURE_30, ns.COMMON_30),
+}
 JSON_SCHEMA = (
     "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/structure-message/"
     "tools/schemas/2.0.0/sdmx-json-structure-schema.json"
@@ -47,9 +52,14 @@ class Availability:
 
     @property
     def flow_urn(self) -> str:
-        return (
-            "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow="
-            f"{self.agency}:{self.flow_id}({self.flow_version})"
+        return str(
+            URN(
+                package="datastructure",
+                klass="Dataflow",
+                agency=self.agency,
+                id=self.flow_id,
+                version=self.flow_version,
+            )
         )
 
     @property
@@ -77,15 +87,10 @@ def availability_message(av: Availability, fmt: StructureFormat | str) -> bytes:
 
 
 def _xml(av: Availability, version: str) -> bytes:
-    base = _NS21 if version == "2.1" else _NS30
-    mes, s, c = f"{{{base}message}}", f"{{{base}structure}}", f"{{{base}common}}"
+    message, structure, common = _NAMESPACES[version]
+    mes, s, c = f"{{{message}}}", f"{{{structure}}}", f"{{{common}}}"
     root = etree.Element(
-        f"{mes}Structure",
-        nsmap={
-            "message": base + "message",
-            "structure": base + "structure",
-            "common": base + "common",
-        },
+        f"{mes}Structure", nsmap={"message": message, "structure": structure, "common": common}
     )
     header = etree.SubElement(root, f"{mes}Header")
     etree.SubElement(header, f"{mes}ID").text = f"AVAILABILITY-{av.flow_id}"
@@ -109,7 +114,7 @@ def _xml(av: Availability, version: str) -> bytes:
         etree.SubElement(annotation, f"{c}AnnotationTitle").text = str(value)
         etree.SubElement(annotation, f"{c}AnnotationType").text = "sdmx_metrics"
     name = etree.SubElement(constraint, f"{c}Name")
-    name.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    name.set(ns.q(ns.XML, "lang"), "en")
     name.text = f"Data available in {av.flow_id}"
     attachment = etree.SubElement(constraint, f"{s}ConstraintAttachment")
     flow = etree.SubElement(attachment, f"{s}Dataflow")

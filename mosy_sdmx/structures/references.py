@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sdmx.model import common
+from sdmx.urn import URN
 
 from mosy_sdmx.structures._export_common import MAINTAINABLES, agency_of, kind_of, version_of
 
@@ -59,8 +60,8 @@ class ArtefactRef:
     def urn(self) -> str:
         """The SDMX 3.0 URN (``...registry.DataConstraint=...`` for constraints)."""
         package, cls = URN_CLASSES[self.type]
-        return (
-            f"urn:sdmx:org.sdmx.infomodel.{package}.{cls}={self.agency}:{self.id}({self.version})"
+        return str(
+            URN(package=package, klass=cls, agency=self.agency, id=self.id, version=self.version)
         )
 
 

@@ -7,6 +7,9 @@ The rule, the same for ``read_data``, ``write_data``, ``validate``,
 - a :class:`StructureSet` (or an object with its ``layout`` method) is used as it is;
 - a :class:`ComponentLayout` is the layout itself (no StructureSet: no
   constraints, providers or labels);
+- sdmx1 model objects, as sdmx1's own ``structure=`` takes them: a
+  ``StructureMessage`` is used as a StructureSet; a ``Dataflow`` or a
+  ``DataStructureDefinition`` is the one structure to use (it names the flow);
 - an ``os.PathLike`` is the path of an SDMX-ML 2.1/3.0 or SDMX-JSON structure message;
 - a ``str`` is a dataflow id or URN of the built-in THB structures when it is
   one (an SDMX id, ``[A-Za-z0-9_@$-]+``, or ``urn:...``); any other ``str``
@@ -29,6 +32,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TypeAlias
 
+from sdmx.message import StructureMessage
+from sdmx.model import common
+
 from mosy_sdmx.exceptions import StructureError, StructureNotFoundError
 from mosy_sdmx.structures.layout import ComponentLayout
 from mosy_sdmx.structures.structure_set import StructureSet, read_structure_file
@@ -41,7 +47,16 @@ __all__ = [
     "resolve",
 ]
 
-StructureArg: TypeAlias = StructureSet | ComponentLayout | str | os.PathLike | None
+StructureArg: TypeAlias = (
+    StructureSet
+    | ComponentLayout
+    | str
+    | os.PathLike
+    | StructureMessage
+    | common.BaseDataflow
+    | common.BaseDataStructureDefinition
+    | None
+)
 
 #: SDMX IDType (SDMX-ML 3.0 common.xsd); a URN starts with ``urn:``.
 _SDMX_ID = re.compile(r"[A-Za-z0-9_@$\-]+")
@@ -51,7 +66,8 @@ CACHE_SIZE = 16
 
 _ACCEPTED = (
     "a StructureSet, a ComponentLayout, the path of a structure message "
-    "(os.PathLike, or a str that is not an SDMX id), a dataflow id or URN (str), or None"
+    "(os.PathLike, or a str that is not an SDMX id), a dataflow id or URN (str), "
+    "an sdmx1 StructureMessage, Dataflow or DataStructureDefinition, or None"
 )
 
 
@@ -83,7 +99,27 @@ def interpret_structure(
         return load_structure_file(structure), flow
     if callable(getattr(structure, "layout", None)):  # shaped like a StructureSet
         return structure, flow
+    from_sdmx1 = _sdmx1_structures(structure)
+    if from_sdmx1 is not None:
+        given, named = from_sdmx1
+        if named is not None and flow is not None and flow != named:
+            raise ValueError(f"structure {named!r} and flow={flow!r} name different dataflows")
+        return given, flow or named
     raise TypeError(f"structure must be {_ACCEPTED}; got {type(structure).__name__}")
+
+
+def _sdmx1_structures(structure: object) -> tuple[StructureSet, str | None] | None:
+    """An sdmx1 model object as a StructureSet, and the dataflow or DSD it is (if one)."""
+    if isinstance(structure, StructureMessage):
+        return StructureSet(structure), None
+    if isinstance(structure, (common.BaseDataflow, common.BaseDataStructureDefinition)):
+        message = StructureMessage()
+        message.add(structure)
+        dsd = getattr(structure, "structure", None)
+        if isinstance(structure, common.BaseDataflow) and dsd is not None:
+            message.add(dsd)
+        return StructureSet(message), structure.id
+    return None
 
 
 def resolve(

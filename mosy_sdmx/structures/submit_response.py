@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-_BASE = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0"
-NS_MES = f"{_BASE}/message"
-NS_REG = f"{_BASE}/registry"
-NS_COM = f"{_BASE}/common"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+from mosy_sdmx import namespaces as ns
+
+NS_MES = ns.MESSAGE_30
+NS_REG = ns.REGISTRY_30
+NS_COM = ns.COMMON_30
+XML_LANG = ns.q(ns.XML, "lang")
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,10 @@ class Encoded:
         """Rows whose value is in ``allowed`` (one isin over the distinct values)."""
         return rows_where(self.codes, np.asarray(self.values.isin(list(allowed)), dtype=bool))
 
+    def mask_outside(self, allowed: set[str] | frozenset[str]) -> np.ndarray:
+        """Rows with a value that is not in ``allowed`` (an empty row is in neither)."""
+        return rows_where(self.codes, ~np.asarray(self.values.isin(list(allowed)), dtype=bool))
+
     def value_at(self, row: int) -> Any:
         c = self.codes[row]
         return None if c < 0 else self.values[c]

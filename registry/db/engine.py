@@ -33,7 +33,11 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
         # transaction (SQLAlchemy's documented recipe).
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs every request a round trip to PostgreSQL. After a
+    # database restart the first request of a process meets a dead connection,
+    # which SQLAlchemy then drops with the rest of the pool; that request is a
+    # 503 with Retry-After (registry.errors), the next ones connect afresh.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.structures.references import ref_of
 from mosy_sdmx.templates import write_template
-from registry.deps import EngineDep, StructuresDep
+from registry.deps import EngineDep, SettingsDep, StructuresDep
 from registry.errors import ApiError
 from registry.portal.identity import identify, signed_in
 from registry.portal.links import artefact_path
@@ -51,7 +51,9 @@ def provider_flows(structures, provider: str) -> list[str]:
 
 
 @router.get("/partner")
-def partner_home(request: Request, view: StructuresDep) -> Response:
+def partner_home(
+    request: Request, view: StructuresDep, engine: EngineDep, settings: SettingsDep
+) -> Response:
     user = signed_in(request)
     if user is None:
         return render(
@@ -72,7 +74,11 @@ def partner_home(request: Request, view: StructuresDep) -> Response:
                     "path": artefact_path(ref_of(flow)),
                 }
             )
-    context = {"user": user, "flows": flows, **partner_context(request, user, view.structures)}
+    context = {
+        "user": user,
+        "flows": flows,
+        **partner_context(engine, settings, user, view.structures),
+    }
     return render(request, "partner.html", context)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from registry.deps import ConnectionDep, StructuresDep
+from registry.deps import ConnectionDep, EngineDep, StructuresDep
 from registry.portal.identity import identify, identify_now
 from registry.portal.rendering import LANGUAGE_COOKIE, LANGUAGES, language, localised, render
 from registry.store.activity import last_changes, latest_releases
@@ -21,9 +21,11 @@ from registry.store.observations import FlowRef
 router = APIRouter(include_in_schema=False, dependencies=[Depends(identify)])
 
 
-def home_page(request: Request, view: StructuresDep, conn: ConnectionDep) -> Response:
+def home_page(
+    request: Request, view: StructuresDep, conn: ConnectionDep, engine: EngineDep
+) -> Response:
     """What MoSy is, the dataflows with their last release, the latest releases."""
-    identify_now(request)
+    identify_now(request, engine)
     structures = view.structures
     changed = last_changes(conn)
     lang = language(request)

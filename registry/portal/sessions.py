@@ -33,6 +33,8 @@ from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import Response
 
+from registry.app_state import state_cache
+from registry.deps import settings_of
 from registry.errors import ApiError
 from registry.store.revisions import now
 from registry.store.tokens import Role, Token, find_token, get_token
@@ -68,11 +70,7 @@ class PortalUser:
 
 def signing_key(request: Request) -> bytes:
     """The key sessions and CSRF tokens are signed with (made once per process)."""
-    state = request.app.state
-    key = getattr(state, "portal_key", None)
-    if key is None:
-        key = state.portal_key = _load_key(state.settings)
-    return key
+    return state_cache(request, "portal_key", lambda: _load_key(settings_of(request)))
 
 
 def _load_key(settings) -> bytes:

@@ -9,6 +9,7 @@ names of artefacts and their items.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from sdmx.model.common import TimeDimension
 from starlette.responses import Response
 
 from mosy_sdmx.structures.references import ArtefactRef, ref_of
@@ -173,7 +174,7 @@ def _components(dsd, lang: str) -> list[dict]:
             concept = component.concept_identity
             representation = component.local_representation
             codelist = getattr(representation, "enumerated", None) if representation else None
-            kind = "Time dimension" if type(component).__name__ == "TimeDimension" else role
+            kind = "Time dimension" if isinstance(component, TimeDimension) else role
             usage = getattr(component, "usage_status", None)
             rows.append(
                 {

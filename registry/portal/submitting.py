@@ -16,6 +16,7 @@ import codecs
 from collections.abc import Iterable, Iterator
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -24,11 +25,19 @@ from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.validation.excerpt import csv_excerpt
 from mosy_sdmx.validation.issues import ISSUE_TYPES
 from registry.data_access import check_may_write, own_submissions, submitting_provider
-from registry.deps import EngineDep, RowId, SettingsDep, current_view
+from registry.deps import (
+    BaseUrlDep,
+    EngineDep,
+    RowId,
+    SettingsDep,
+    StructureCacheDep,
+    current_view,
+)
 from registry.errors import ApiError
 from registry.portal.identity import identify, signed_in
 from registry.portal.rendering import render
 from registry.portal.sessions import check_csrf, check_origin
+from registry.settings import Settings
 from registry.store.changes import Actor
 from registry.store.tokens import Role
 from registry.submissions.accepting import parse_action, submit
@@ -50,15 +59,14 @@ EXCERPT_ROWS = 50
 ACTIONS = ("", "Append", "Replace", "Delete")
 
 
-def partner_context(request: Request, user, structures) -> dict:
+def partner_context(engine: Engine, settings: Settings, user, structures) -> dict:
     """What the partner home shows of submissions: the upload form's needs, the latest five."""
     own = own_submissions(user.token)
-    engine = request.app.state.engine
     with engine.connect() as conn:
         _, latest = list_submissions(conn, provider=own, limit=5)
     return {
         "may_submit": user.token.role is not Role.READER,
-        "max_upload_mb": request.app.state.settings.max_upload_mb,
+        "max_upload_mb": settings.max_upload_mb,
         "providers": sorted(structures.providers()),
         "recent": [_summary(s) for s in latest],
     }
@@ -71,10 +79,6 @@ def _signed_in_or_401(request: Request):
     return user
 
 
-def _base_url(request: Request) -> str:
-    return request.app.state.settings.public_url or str(request.base_url).rstrip("/")
-
-
 def _text(value) -> str | None:
     if value is None or isinstance(value, UploadFile):
         return None
@@ -82,7 +86,13 @@ def _text(value) -> str | None:
 
 
 @router.post("/partner/upload")
-async def partner_upload(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+async def partner_upload(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    cache: StructureCacheDep,
+    base: BaseUrlDep,
+) -> Response:
     """Receive the form's file and submit it; then the submission's page (303)."""
     user = _signed_in_or_401(request)
     check_origin(request)  # before a byte of the file is read
@@ -110,7 +120,7 @@ async def partner_upload(request: Request, engine: EngineDep, settings: Settings
         )
     finally:
         await form.close()
-    view = await run_in_threadpool(current_view, engine, request.app.state.structure_cache)
+    view = await run_in_threadpool(current_view, engine, cache)
     structures = view.structures
     if flow is not None and flow not in structures.message.dataflow:
         received.discard()
@@ -129,7 +139,7 @@ async def partner_upload(request: Request, engine: EngineDep, settings: Settings
                 flow=flow,
                 action=asked,
                 actor=Actor(f"token:{user.token.name}", user.token.pk),
-                base_url=_base_url(request),
+                base_url=base,
                 check_flow=may_write,
             )
         )

@@ -16,8 +16,9 @@ from registry.app_state import state_cache
 from registry.data_answers import AnswerCache, answer
 from registry.data_answers import app_attribute_sets as _attribute_sets
 from registry.data_answers import app_selections as _selections
-from registry.deps import EngineDep, current_view
+from registry.deps import EngineDep, StructureCacheDep, current_view
 from registry.store.series_keys import SeriesKeys
+from registry.store.structures import StructureCache
 
 router = APIRouter(tags=["data"])
 
@@ -42,10 +43,10 @@ _V2 = (
 )
 
 
-def _answer(request: Request, engine, query) -> Response:
+def _answer(request: Request, engine, cache: StructureCache, query) -> Response:
     """Answer in the calling worker thread: the structures' revision is read here too,
     so a request costs one hop to the thread pool (a 304 is then a few reads)."""
-    view = current_view(engine, request.app.state.structure_cache)
+    view = current_view(engine, cache)
     return answer(
         request,
         engine,
@@ -61,6 +62,7 @@ def _answer(request: Request, engine, query) -> Response:
 def _v1(
     request: Request,
     engine,
+    cache: StructureCache,
     flow_ref: str,
     key: str | None,
     provider_ref: str | None,
@@ -72,20 +74,22 @@ def _v1(
         provider_ref=provider_ref,
         params=dict(request.query_params),
     )
-    return _answer(request, engine, query)
+    return _answer(request, engine, cache, query)
 
 
 @router.get("/sdmx/2.1/data/{flow_ref}", summary="Data (SDMX REST 1.5.0)", responses=_RESPONSES,
             description=_V1)  # fmt: skip
 @router.get("/sdmx/2.1/data/{flow_ref}/", include_in_schema=False)
-async def data_v1_all(request: Request, flow_ref: str, engine: EngineDep):
-    return await run_in_threadpool(_v1, request, engine, flow_ref, None, None)
+async def data_v1_all(request: Request, flow_ref: str, engine: EngineDep, cache: StructureCacheDep):
+    return await run_in_threadpool(_v1, request, engine, cache, flow_ref, None, None)
 
 
 @router.get("/sdmx/2.1/data/{flow_ref}/{key}", summary="Data by key (SDMX REST 1.5.0)",
             responses=_RESPONSES, description=_V1)  # fmt: skip
-async def data_v1_key(request: Request, flow_ref: str, key: str, engine: EngineDep):
-    return await run_in_threadpool(_v1, request, engine, flow_ref, key, None)
+async def data_v1_key(
+    request: Request, flow_ref: str, key: str, engine: EngineDep, cache: StructureCacheDep
+):
+    return await run_in_threadpool(_v1, request, engine, cache, flow_ref, key, None)
 
 
 @router.get("/sdmx/2.1/data/{flow_ref}/{key}/{provider_ref}",
@@ -97,13 +101,14 @@ async def data_v1_provider(
     key: str,
     provider_ref: str,
     engine: EngineDep,
+    cache: StructureCacheDep,
 ):
-    return await run_in_threadpool(_v1, request, engine, flow_ref, key, provider_ref)
+    return await run_in_threadpool(_v1, request, engine, cache, flow_ref, key, provider_ref)
 
 
-def _v2(request: Request, engine, **path: str | None) -> Response:
+def _v2(request: Request, engine, cache: StructureCache, **path: str | None) -> Response:
     query = parse_data_query("v2", params=dict(request.query_params), **path)  # type: ignore[arg-type]
-    return _answer(request, engine, query)
+    return _answer(request, engine, cache, query)
 
 
 @router.get("/sdmx/3.0/data/{context}/{agency}/{resource_id}/{version}/{key}",
@@ -116,9 +121,10 @@ async def data_v2(
     version: str,
     key: str,
     engine: EngineDep,
+    cache: StructureCacheDep,
 ):
     return await run_in_threadpool(
-        _v2, request, engine, context=context, agency=agency, resource_id=resource_id,
+        _v2, request, engine, cache, context=context, agency=agency, resource_id=resource_id,
         version=version, key=key,
     )  # fmt: skip
 
@@ -132,9 +138,10 @@ async def data_v2_version(
     resource_id: str,
     version: str,
     engine: EngineDep,
+    cache: StructureCacheDep,
 ):
     return await run_in_threadpool(
-        _v2, request, engine, context=context, agency=agency, resource_id=resource_id,
+        _v2, request, engine, cache, context=context, agency=agency, resource_id=resource_id,
         version=version,
     )  # fmt: skip
 
@@ -147,9 +154,10 @@ async def data_v2_id(
     agency: str,
     resource_id: str,
     engine: EngineDep,
+    cache: StructureCacheDep,
 ):
     return await run_in_threadpool(
-        _v2, request, engine, context=context, agency=agency, resource_id=resource_id
+        _v2, request, engine, cache, context=context, agency=agency, resource_id=resource_id
     )
 
 
@@ -159,7 +167,8 @@ async def data_v2_id(
 async def data_v2_broad(
     request: Request,
     engine: EngineDep,
+    cache: StructureCacheDep,
     context: str = "*",
     agency: str = "*",
 ):
-    return await run_in_threadpool(_v2, request, engine, context=context, agency=agency)
+    return await run_in_threadpool(_v2, request, engine, cache, context=context, agency=agency)

@@ -25,16 +25,16 @@ import mosy_sdmx as ms
 from mosy_sdmx.rest.data import parse_key
 from mosy_sdmx.rest.maintenance import deletion_dataset
 from registry.data_access import check_may_write, submitting_provider
-from registry.deps import EngineDep, SettingsDep, current_view
+from registry.deps import BaseUrlDep, EngineDep, SettingsDep, StructureCacheDep, current_view
 from registry.errors import ApiError
 from registry.routers.submissions import (
     REJECTED,
     answer,
     authenticate,
-    base_url,
     submit_received,
     upload_folder,
 )
+from registry.store.structures import StructureCache
 from registry.submissions.receipts import receipt
 from registry.submissions.receiving import Received, receive
 from registry.submissions.records import Status
@@ -54,13 +54,15 @@ _RESPONSES = {
 }
 
 
-def _flow_of(request: Request, engine, context: str, agency: str, resource_id: str, version: str):
+def _flow_of(
+    engine, cache: StructureCache, context: str, agency: str, resource_id: str, version: str
+):
     """The dataflow id the path names (ApiError 400/404 otherwise)."""
     if context not in ("dataflow", "*"):
         raise ApiError(
             400, "Data is written to a dataflow", f"use /sdmx/3.0/data/dataflow/..., not {context}"
         )
-    structures = current_view(engine, request.app.state.structure_cache).structures
+    structures = current_view(engine, cache).structures
     flow = structures.message.dataflow.get(resource_id)
     if flow is None:
         raise ApiError(404, "Unknown dataflow", f"the registry holds no dataflow {resource_id!r}")
@@ -79,7 +81,9 @@ async def _write(
     request: Request,
     engine,
     settings,
+    cache: StructureCache,
     *,
+    base: str,
     flow: str | None,
     action: str | None,
     created: int,
@@ -95,9 +99,9 @@ async def _write(
     )
     with received:
         submission = await submit_received(
-            request, engine, token, received, provider=provider, flow=flow, action=action
+            engine, cache, token, received, base=base, provider=provider, flow=flow, action=action
         )
-    response = answer(submission, base_url(request))
+    response = answer(submission, base)
     if submission.status is Status.ACCEPTED and created != 201:
         response.status_code = created
     return response
@@ -105,8 +109,16 @@ async def _write(
 
 @router.post("/sdmx/3.0/data", summary="Submit data (the dataflow the message names)",
              responses=_RESPONSES, status_code=201)  # fmt: skip
-async def post_data_any(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
-    return await _write(request, engine, settings, flow=None, action=None, created=201)
+async def post_data_any(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    cache: StructureCacheDep,
+    base: BaseUrlDep,
+) -> Response:
+    return await _write(
+        request, engine, settings, cache, base=base, flow=None, action=None, created=201
+    )
 
 
 @router.post("/sdmx/3.0/data/{context}/{agency}/{resource_id}/{version}",
@@ -120,11 +132,15 @@ async def post_data(
     version: str,
     engine: EngineDep,
     settings: SettingsDep,
+    cache: StructureCacheDep,
+    base: BaseUrlDep,
 ) -> Response:
     flow, _ = await run_in_threadpool(
-        _flow_of, request, engine, context, agency, resource_id, version
+        _flow_of, engine, cache, context, agency, resource_id, version
     )
-    return await _write(request, engine, settings, flow=flow, action=None, created=201)
+    return await _write(
+        request, engine, settings, cache, base=base, flow=flow, action=None, created=201
+    )
 
 
 @router.put("/sdmx/3.0/data/{context}/{agency}/{resource_id}/{version}",
@@ -138,11 +154,15 @@ async def put_data(
     version: str,
     engine: EngineDep,
     settings: SettingsDep,
+    cache: StructureCacheDep,
+    base: BaseUrlDep,
 ) -> Response:
     flow, _ = await run_in_threadpool(
-        _flow_of, request, engine, context, agency, resource_id, version
+        _flow_of, engine, cache, context, agency, resource_id, version
     )
-    return await _write(request, engine, settings, flow=flow, action="Replace", created=200)
+    return await _write(
+        request, engine, settings, cache, base=base, flow=flow, action="Replace", created=200
+    )
 
 
 @router.delete(
@@ -159,11 +179,13 @@ async def delete_data(
     key: str,
     engine: EngineDep,
     settings: SettingsDep,
+    cache: StructureCacheDep,
+    base: BaseUrlDep,
 ) -> Response:
     token = await authenticate(request, engine)
     provider = submitting_provider(token, request.query_params.get("provider"))
     flow, structures = await run_in_threadpool(
-        _flow_of, request, engine, context, agency, resource_id, version
+        _flow_of, engine, cache, context, agency, resource_id, version
     )
     check_may_write(token, structures, provider, flow)
     layout = structures.layout(flow)
@@ -184,14 +206,14 @@ async def delete_data(
     )
     with received:
         submission = await submit_received(
-            request, engine, token, received, provider=provider, flow=flow, action="Delete"
+            engine, cache, token, received, base=base, provider=provider, flow=flow, action="Delete"
         )
     if submission.status is Status.REJECTED:
-        return answer(submission, base_url(request))
+        return answer(submission, base)
     if submission.status is Status.DUPLICATE or not submission.counts["deleted"]:
         raise ApiError(
             404,
             "Nothing to delete",
             f"no data of {provider} in {flow} matches {key}; nothing was deleted",
         )
-    return JSONResponse(receipt(submission, base_url(request)), status_code=200)
+    return JSONResponse(receipt(submission, base), status_code=200)

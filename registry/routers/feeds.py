@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from lxml import etree
 from starlette.responses import Response
 
-from registry.deps import ConnectionDep, StructuresDep
+from registry.deps import BaseUrlDep, ConnectionDep, StructuresDep
 from registry.errors import ApiError
 from registry.publication.releases import PUBLISHED, Release, list_releases
 
@@ -23,11 +23,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 ENTRIES = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _base(request: Request) -> str:
-    configured = request.app.state.settings.public_url
-    return configured or str(request.base_url).rstrip("/")
 
 
 def _el(parent, name: str, text: str | None = None, **attrs: str):
@@ -94,11 +89,11 @@ def _answer(body: bytes) -> Response:
     response_class=Response,
     responses={200: {"content": {"application/atom+xml": {}}}},
 )
-def feed_all(request: Request, conn: ConnectionDep) -> Response:
+def feed_all(conn: ConnectionDep, base: BaseUrlDep) -> Response:
     releases = [
         r for r in list_releases(conn, status=PUBLISHED, limit=ENTRIES * 4) if r.public_changes
     ][:ENTRIES]
-    body = atom_feed(_base(request), "/feeds/releases", "MoSy THB data releases", releases)
+    body = atom_feed(base, "/feeds/releases", "MoSy THB data releases", releases)
     return _answer(body)
 
 
@@ -108,7 +103,7 @@ def feed_all(request: Request, conn: ConnectionDep) -> Response:
     response_class=Response,
     responses={200: {"content": {"application/atom+xml": {}}}, 404: {}},
 )
-def feed_flow(request: Request, flow_id: str, conn: ConnectionDep, view: StructuresDep) -> Response:
+def feed_flow(flow_id: str, conn: ConnectionDep, view: StructuresDep, base: BaseUrlDep) -> Response:
     structures = view.structures
     if flow_id not in structures.dataflows or not structures.is_public(flow_id):
         public = sorted(f for f in structures.dataflows if structures.is_public(f))
@@ -117,5 +112,5 @@ def feed_flow(request: Request, flow_id: str, conn: ConnectionDep, view: Structu
         )
     releases = list_releases(conn, status=PUBLISHED, public_flow=flow_id, limit=ENTRIES)
     title = f"MoSy THB data releases: {flow_id}"
-    body = atom_feed(_base(request), f"/feeds/dataflow/{flow_id}", title, releases, flow_id)
+    body = atom_feed(base, f"/feeds/dataflow/{flow_id}", title, releases, flow_id)
     return _answer(body)

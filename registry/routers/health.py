@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mosy_sdmx import __version__
-from registry.deps import ConnectionDep, SettingsDep, StructuresDep
+from registry.deps import ConnectionDep, EngineDep, SettingsDep, StructuresDep
 from registry.portal.public import home_page
 from registry.portal.rendering import wants_html
 
@@ -21,10 +21,12 @@ router = APIRouter(tags=["service"])
     response_model=None,
     responses={200: {"content": {"text/html": {}}, "description": "Links, or the home page"}},
 )
-def root(request: Request, view: StructuresDep, conn: ConnectionDep) -> dict[str, Any] | Response:
+def root(
+    request: Request, view: StructuresDep, conn: ConnectionDep, engine: EngineDep
+) -> dict[str, Any] | Response:
     """Links to the API's entry points; a browser (Accept: text/html) gets the portal's home."""
     if wants_html(request):
-        return home_page(request, view, conn)
+        return home_page(request, view, conn, engine)
     return {
         "name": "MoSy SDMX registry",
         "version": __version__,

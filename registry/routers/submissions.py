@@ -27,9 +27,18 @@ from registry.data_access import (
     own_submissions,
     submitting_provider,
 )
-from registry.deps import EngineDep, RowId, SettingsDep, bearer_token, current_view
+from registry.deps import (
+    BaseUrlDep,
+    EngineDep,
+    RowId,
+    SettingsDep,
+    StructureCacheDep,
+    bearer_token,
+    current_view,
+)
 from registry.errors import ApiError, problems
 from registry.store.changes import Actor
+from registry.store.structures import StructureCache
 from registry.store.tokens import Token
 from registry.submissions.accepting import parse_action, submit
 from registry.submissions.converting import write_submission_data
@@ -115,10 +124,6 @@ _READ_RESPONSES: dict[int | str, dict[str, Any]] = problems(
 )
 
 
-def base_url(request: Request) -> str:
-    return request.app.state.settings.public_url or str(request.base_url).rstrip("/")
-
-
 def _authenticate(request: Request, engine) -> Token:
     with engine.connect() as conn:
         return bearer_token(request, conn)
@@ -137,11 +142,12 @@ def upload_folder(settings) -> Path:
 
 
 async def submit_received(
-    request: Request,
     engine,
+    cache: StructureCache,
     token: Token,
     received: Received,
     *,
+    base: str,
     provider: str,
     flow: str | None,
     action: str | None,
@@ -151,7 +157,7 @@ async def submit_received(
         asked = parse_action(action)
     except MosyError as exc:
         raise ApiError(400, "Unknown action", exc.detail) from None
-    view = await run_in_threadpool(current_view, engine, request.app.state.structure_cache)
+    view = await run_in_threadpool(current_view, engine, cache)
     structures = view.structures
     if flow is not None and flow not in structures.message.dataflow:
         raise ApiError(404, "Unknown dataflow", f"the registry holds no dataflow {flow!r}")
@@ -168,7 +174,7 @@ async def submit_received(
             flow=flow,
             action=asked,
             actor=actor_of(token),
-            base_url=base_url(request),
+            base_url=base,
             check_flow=may_write,
         )
     )
@@ -217,7 +223,13 @@ def answer(submission: Submission, base: str) -> Response:
     responses=_SUBMIT_RESPONSES,
     openapi_extra={"requestBody": _UPLOAD_BODY},
 )
-async def create_submission(request: Request, engine: EngineDep, settings: SettingsDep):
+async def create_submission(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    cache: StructureCacheDep,
+    base: BaseUrlDep,
+):
     token = await authenticate(request, engine)
     check_may_submit(token)  # a reader is refused before any upload is read
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -252,15 +264,16 @@ async def create_submission(request: Request, engine: EngineDep, settings: Setti
         await form.close()
     with received:
         submission = await submit_received(
-            request,
             engine,
+            cache,
             token,
             received,
+            base=base,
             provider=provider,
             flow=_text(form.get("flow")),
             action=_text(form.get("action")),
         )
-    return answer(submission, base_url(request))
+    return answer(submission, base)
 
 
 def _text(value) -> str | None:
@@ -290,6 +303,7 @@ def _moment(name: str, value: str | None) -> datetime | None:
 async def submissions_list(
     request: Request,
     engine: EngineDep,
+    base: BaseUrlDep,
     provider: Annotated[str | None, Query(max_length=200)] = None,
     flow: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[Status | None, Query()] = None,
@@ -318,7 +332,6 @@ async def submissions_list(
             )
 
     total, items = await run_in_threadpool(read)
-    base = base_url(request)
     out: dict[str, Any] = {
         "total": total,
         "offset": offset,
@@ -356,10 +369,10 @@ async def visible_submission(request: Request, engine, submission_id: int) -> Su
     responses=_READ_RESPONSES,
 )
 async def submission_one(
-    request: Request, submission_id: RowId, engine: EngineDep
+    request: Request, submission_id: RowId, engine: EngineDep, base: BaseUrlDep
 ) -> dict[str, Any]:
     found = await visible_submission(request, engine, submission_id)
-    return {**receipt(found, base_url(request)), "report": found.report}
+    return {**receipt(found, base), "report": found.report}
 
 
 @router.get(
@@ -417,6 +430,7 @@ async def submission_data(
     submission_id: RowId,
     engine: EngineDep,
     settings: SettingsDep,
+    cache: StructureCacheDep,
     format: str = Query(DataFormat.SDMX_CSV_20.value, max_length=100),
 ):
     found = await visible_submission(request, engine, submission_id)
@@ -432,7 +446,7 @@ async def submission_data(
             f"submission {found.pk} was rejected; its original is at "
             f"/api/submissions/{found.pk}/file",
         )
-    view = await run_in_threadpool(current_view, engine, request.app.state.structure_cache)
+    view = await run_in_threadpool(current_view, engine, cache)
     path = await run_in_threadpool(
         write_submission_data, engine, found, view.structures, fmt, upload_folder(settings)
     )

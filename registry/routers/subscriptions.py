@@ -13,13 +13,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from registry.db.tables import notifications
-from registry.deps import ConnectionDep, EngineDep, StructuresDep, TokenDep
+from registry.deps import (
+    BaseUrlDep,
+    ConnectionDep,
+    EngineDep,
+    SettingsDep,
+    StructuresDep,
+    TokenDep,
+)
 from registry.errors import ApiError, problems
 from registry.store.tokens import Role, Token
 from registry.subscriptions.callbacks import refused_callback
@@ -85,11 +92,12 @@ def _own(token: Token, subscription: Subscription | None, uid: str) -> Subscript
     },
 )
 def subscribe(
-    request: Request,
     request_body: Annotated[SubscriptionRequest, Body()],
     token: TokenDep,
     engine: EngineDep,
     view: StructuresDep,
+    settings: SettingsDep,
+    base: BaseUrlDep,
 ) -> JSONResponse:
     """Register an HTTP callback; each release of the dataflow is POSTed to it."""
     token = _subscriber(token)
@@ -109,7 +117,6 @@ def subscribe(
     unknown = [e for e in events if e not in EVENTS]
     if not events or unknown:
         raise ApiError(422, "Unknown events", f"events are {' and '.join(EVENTS)}")
-    settings = request.app.state.settings
     url = _check_url(request_body.url, allow_private=settings.callback_private)
     with engine.begin() as conn:
         sub = create_subscription(
@@ -119,7 +126,7 @@ def subscribe(
             dataflow=flow,
             url=url,
             events=events,
-            base_url=settings.public_url or str(request.base_url),
+            base_url=base,
         )
     return JSONResponse(
         sub.to_dict(), status_code=201, headers={"Location": f"/api/subscriptions/{sub.uid}"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from fuzzing import CORPUS, Case, Worker, corpus_case, corpus_paths, replay
+from fuzzing import CORPUS, Case, Worker, corpus_case, corpus_paths, replay, thb_seeds
 
 
 def test_corpus_is_not_empty_and_every_file_is_indexed():
@@ -62,3 +62,31 @@ def test_the_worker_records_aborts_hangs_and_memory_instead_of_dying(code, expec
         assert worker.run(Case(b"pass")).ok  # a fresh worker takes the next case
     finally:
         worker.close()
+
+
+#: The real worker (``fuzz.child``), with a reader bug planted where ``validate_file``
+#: reads: only its last-resort catch-all stands between the bug and the caller.
+_BUGGY_READER_CHILD = """
+import mosy_sdmx.io
+from fuzz.child import main
+
+def read_data(*args, **kwargs):
+    raise TypeError("a reader bug")
+
+mosy_sdmx.io.read_data = read_data
+main()
+"""
+
+
+def test_the_worker_reports_an_input_that_reaches_the_catch_all():
+    """The corpus replay fails on the catch-all only if a worker sees it: the
+    worker silences the libraries' logging, but not the catch-all's record."""
+    worker = Worker(timeout=60, command=[sys.executable, "-c", _BUGGY_READER_CHILD])
+    try:
+        csv = next(c for c in thb_seeds(structures=False) if c.suffix == ".csv")
+        outcome = worker.run(csv)
+    finally:
+        worker.close()
+    reached = [v for v in outcome.violations if v.startswith("catch-all reached in validate_file")]
+    assert reached, outcome.violations
+    assert "failed unexpectedly" in reached[0]

@@ -166,3 +166,25 @@ def test_a_database_out_of_reach_is_503_with_retry_after(base_settings) -> None:
     assert response.headers["retry-after"] == "5"
     assert_valid_xml(response.content, "3.0")
     assert "retry in a few seconds" in response.text and "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True)  # SQLite has no server
+def test_after_a_lost_database_connection_the_registry_recovers(base_settings) -> None:
+    """PostgreSQL restarted (here: a connection of the process killed): a 503 for the
+    request that meets it, never a 500, then answers again without a restart."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine, text
+
+    from registry.app import create_app
+
+    with TestClient(create_app(base_settings), raise_server_exceptions=False) as client:
+        assert client.get(FLOW).status_code == 200
+        with client.app.state.engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        killer = create_engine(base_settings.effective_database_url)
+        with killer.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        killer.dispose()
+        statuses = [client.get(FLOW).status_code for _ in range(6)]
+    assert statuses.count(503) <= 1 and set(statuses) <= {200, 503}, statuses
+    assert statuses[-2:] == [200, 200], statuses

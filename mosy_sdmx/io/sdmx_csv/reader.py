@@ -13,7 +13,7 @@ import contextlib
 import io
 import os
 import re
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -28,13 +28,12 @@ from mosy_sdmx.io.frame import finish_frame, lift_actions, to_float, urn_from_re
 from mosy_sdmx.io.sdmx_csv.header import Column, CsvHeader, parse_header, split_label
 from mosy_sdmx.io.sdmx_csv.multi_values import parse_column
 from mosy_sdmx.io.source import ChainedStream
+from mosy_sdmx.io.unknown import Extra, unknown_components
 from mosy_sdmx.structures import ComponentLayout, ValueKind
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
 _HEAD_LIMIT = 1024 * 1024
 _BLOCK = 4 * 1024 * 1024
-
-Extra = Literal["error", "keep", "ignore"]
 
 
 def read(
@@ -113,18 +112,20 @@ def _check_columns(
 ) -> None:
     if layout is None:
         return
-    for index, col in enumerate(header.columns):
-        if col.role == "component" and col.id not in layout.components:
-            if extra == "error":
-                known = ", ".join(layout.key_columns() + list(layout.measures))
-                raise ParseError(
-                    "Unknown component",
-                    f"column {col.header!r} is not a component of {layout.dsd_id} "
-                    f"(dimensions and measures: {known})",
-                    location=Location(source=source, line=1, column=index + 1, component=col.id),
-                    context={"component": col.id},
-                )
-            col.role = "custom"
+    unknown = [
+        (index, col)
+        for index, col in enumerate(header.columns)
+        if col.role == "component" and col.id not in layout.components
+    ]
+    if unknown and extra == "error":
+        index, first = unknown[0]
+        raise unknown_components(
+            [col.id for _, col in unknown],
+            layout.dsd_id,
+            Location(source=source, line=1, column=index + 1, component=first.id),
+        )
+    for _, col in unknown:
+        col.role = "custom"
 
 
 # -- body -------------------------------------------------------------------
@@ -209,7 +210,17 @@ def _parse_body(
             return pa.table({n: pa.array([], type=t) for n, t in types.items()})
         if "UTF8" in message and start is not None:
             body.seek(start)
-            raise _utf8_error(body, message, header, source) from None
+            found = _utf8_error(body, message, header, source)
+            raise found or ParseError(
+                "Not UTF-8", message, location=Location(source=source)
+            ) from None
+        if not invalid and start is not None and "columns, got" in message:
+            # Arrow decodes a malformed row as UTF-8 before the handler sees it, so
+            # a row that is not UTF-8 never reaches it: its bytes say where it is.
+            body.seek(start)
+            found = _utf8_error(body, message, header, source)
+            if found is not None:
+                raise found from None
         if invalid and invalid[0].number is None and start is not None:
             invalid.clear()
             body.seek(start)
@@ -260,8 +271,10 @@ def _memory_pool() -> pa.MemoryPool | None:
 _POOL = _memory_pool()
 
 
-def _utf8_error(body: BinaryIO, message: str, header: CsvHeader, source: str | None):
-    """Find the first data row that is not UTF-8 (error path only: a second pass)."""
+def _utf8_error(
+    body: BinaryIO, message: str, header: CsvHeader, source: str | None
+) -> ParseError | None:
+    """The first data row that is not UTF-8, if any (error path only: a second pass)."""
     match = re.search(r"column #(\d+)", message)
     column = int(match.group(1)) if match else None
     component = header.columns[column].id if column is not None else None
@@ -281,7 +294,7 @@ def _utf8_error(body: BinaryIO, message: str, header: CsvHeader, source: str | N
                     component=component,
                 ),
             )
-    return ParseError("Not UTF-8", message, location=Location(source=source))
+    return None
 
 
 def _body_error(message: str, invalid: list, header: CsvHeader, source: str | None) -> ParseError:

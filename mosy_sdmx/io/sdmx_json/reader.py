@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sdmx.urn import URN
 
 from mosy_sdmx.categoricals import per_row
 from mosy_sdmx.dataset import Action, Dataset, Header, LocalisedText, is_multi_value
@@ -41,6 +42,7 @@ from mosy_sdmx.io.sdmx_json._messages import (
     decode,
 )
 from mosy_sdmx.io.sdmx_ml._read_header import several_datasets
+from mosy_sdmx.io.unknown import unknown_components
 from mosy_sdmx.structures import AttachmentLevel, ComponentLayout, ValueKind
 from mosy_sdmx.structures.layout import described_layout
 
@@ -51,10 +53,8 @@ _JSON_LEVELS = {
     "series": AttachmentLevel.SERIES,
     "observation": AttachmentLevel.OBSERVATION,
 }
-_URN_CLASS = {
-    "dataflow": "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=",
-    "datastructure": "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=",
-}
+#: REST resource in a link's href -> its URN class.
+_URN_CLASS = {"dataflow": "Dataflow", "datastructure": "DataStructure"}
 
 
 def read(
@@ -236,7 +236,14 @@ def _structure_urn(elem: Structure | DataSet) -> str | None:
         match = _HREF.search(link.href or "")
         if match and rel in ("dataflow", "datastructure", None):
             kind, agency, ident, version = match.groups()
-            return f"{_URN_CLASS[kind]}{agency}:{ident}({version})"
+            urn = URN(
+                package="datastructure",
+                klass=_URN_CLASS[kind],
+                agency=agency,
+                id=ident,
+                version=version,
+            )
+            return str(urn)
     return None
 
 
@@ -363,21 +370,12 @@ class _Decoded:
         if layout is None or extra != "error":
             return
         everything = [c for lvl in (*self.dims.values(), *self.attrs.values()) for c in lvl]
-        for comp in everything:
-            if comp["id"] not in layout.components:
-                raise ParseError(
-                    "Unknown component",
-                    f"{comp['id']} is not a component of {layout.dsd_id}",
-                    location=Location(source=self.source, component=comp["id"]),
-                    context={"component": comp["id"]},
-                )
-        for measure in self.measures:
-            if measure not in layout.components:
-                raise ParseError(
-                    "Unknown component",
-                    f"measure {measure} is not a component of {layout.dsd_id}",
-                    location=Location(source=self.source, component=measure),
-                )
+        declared = [c["id"] for c in everything] + list(self.measures)
+        unknown = list(dict.fromkeys(c for c in declared if c not in layout.components))
+        if unknown:
+            raise unknown_components(
+                unknown, layout.dsd_id, Location(source=self.source, component=unknown[0])
+            )
 
     def _aligned(self, level: str, slots: int) -> list[dict]:
         """The attributes of ``level`` in the positions its value arrays use.

@@ -39,6 +39,7 @@ from lxml import etree
 
 from mosy_sdmx.exceptions import ParseError
 from mosy_sdmx.io.source import ChainedStream
+from mosy_sdmx.namespaces import XSI_TYPE
 from mosy_sdmx.safe_xml import make_parser
 
 #: Smaller inputs are not worth a thread: the streaming path reads them in milliseconds.
@@ -86,6 +87,13 @@ class Whole:
 
     data: bytes | None
     stream: BinaryIO | None
+
+    def stream_on(self) -> BinaryIO:
+        """The stream to read when the whole-buffer path declined (it releases only
+        when it read the input)."""
+        if self.stream is None:
+            raise RuntimeError("the input was released by a whole-buffer read")
+        return self.stream
 
     def release(self) -> None:
         """Forget the content (the caller keeps no other reference to it)."""
@@ -169,10 +177,7 @@ def outline(buffer: Any) -> Outline | None:
 def xsi_type_aliases(head: bytes) -> dict[str, str]:
     """``prefix:type`` -> ``{XSI}type`` for each prefix the head binds to XML Schema
     instance, so patterns that read ``xsi:type`` name the column as the callbacks do."""
-    return {
-        f"{match.decode('ascii')}:type": "{http://www.w3.org/2001/XMLSchema-instance}type"
-        for match in _XSI_PREFIX.findall(head)
-    }
+    return {f"{match.decode('ascii')}:type": XSI_TYPE for match in _XSI_PREFIX.findall(head)}
 
 
 # -- the body's tags ----------------------------------------------------------

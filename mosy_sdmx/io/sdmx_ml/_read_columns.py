@@ -247,6 +247,8 @@ def _apply_group(frame: pd.DataFrame, key: dict[str, str], attrs: dict[str, str]
         if name in frame.columns:
             current = frame[name].astype(object).to_numpy(copy=True)
             fill = mask & pd.isna(current)
+            if not fill.any():
+                continue  # every matching observation has its own value
         else:
             current = np.full(len(frame), None, dtype=object)
         if is_multi_value(value):  # one tuple or text per cell, not spread over cells

@@ -12,6 +12,8 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sdmx.urn import URN
+
 from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, FooterMessage, Header
 from mosy_sdmx.exceptions import Location, ParseError
@@ -19,11 +21,17 @@ from mosy_sdmx.exceptions import Location, ParseError
 #: ``xml:lang`` in Clark notation.
 XML_LANG = f"{{{ns.XML}}}lang"
 
+#: Header element naming a structure -> the (package, class) of its URN.
 _URN_CLASS = {
-    "Structure": "datastructure.DataStructure",
-    "StructureUsage": "datastructure.Dataflow",
-    "ProvisionAgrement": "registry.ProvisionAgreement",
-    "ProvisionAgreement": "registry.ProvisionAgreement",
+    "Structure": ("datastructure", "DataStructure"),
+    "StructureUsage": ("datastructure", "Dataflow"),
+    "ProvisionAgrement": ("registry", "ProvisionAgreement"),
+    "ProvisionAgreement": ("registry", "ProvisionAgreement"),
+}
+#: A ``<Ref class="...">`` naming the class outright.
+_REF_CLASS = {
+    "Dataflow": ("datastructure", "Dataflow"),
+    "DataStructure": ("datastructure", "DataStructure"),
 }
 #: Preference when a header names several: the dataflow says most.
 _RANK = {"StructureUsage": 0, "ProvisionAgrement": 1, "ProvisionAgreement": 1, "Structure": 2}
@@ -129,14 +137,11 @@ def _urn_from_ref(kind: str, attrib) -> str | None:
     agency, ident = attrib.get("agencyID"), attrib.get("id")
     if not ident:
         return None
+    package, klass = _REF_CLASS.get(
+        attrib.get("class"), _URN_CLASS.get(kind, ("datastructure", "DataStructure"))
+    )
     version = attrib.get("version", "1.0")
-    cls = _URN_CLASS.get(kind, "datastructure.DataStructure")
-    klass = attrib.get("class")
-    if klass == "Dataflow":
-        cls = "datastructure.Dataflow"
-    elif klass == "DataStructure":
-        cls = "datastructure.DataStructure"
-    return f"urn:sdmx:org.sdmx.infomodel.{cls}={agency}:{ident}({version})"
+    return str(URN(package=package, klass=klass, agency=agency, id=ident, version=version))
 
 
 def check_root(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from lxml import etree
+from sdmx.urn import URN
 
 from mosy_sdmx import namespaces as ns
 from mosy_sdmx.dataset import Action, Dataset
@@ -26,7 +27,6 @@ from mosy_sdmx.structures.layout import ComponentLayout
 STRUCTURE_PREFIX = "ns1"
 STRUCTURE_ID = "STR1"
 
-_URN = re.compile(r"\.(?P<cls>\w+)=(?P<agency>[^:]+):(?P<id>[^(]+)\((?P<version>[^)]+)\)")
 _ID_OK = re.compile(r"[A-Za-z0-9_@$\-]+")
 
 
@@ -54,23 +54,37 @@ def structure_ref(layout: ComponentLayout) -> StructureRef:
     urn = layout.structure_urn or layout.dsd_urn
     if not urn and layout.dsd_id and layout.agency:
         # Structure messages need not state URNs; the DSD's identity makes one.
-        urn = (
-            "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure="
-            f"{layout.agency}:{layout.dsd_id}({layout.version})"
+        urn = str(
+            URN(
+                package="datastructure",
+                klass="DataStructure",
+                agency=layout.agency,
+                id=layout.dsd_id,
+                version=layout.version,
+            )
         )
-    match = _URN.search(urn or "")
-    if match is None and not layout.dsd_id:
+    parsed = _maintainable(urn)
+    if parsed is None and not layout.dsd_id:
         raise StructureError(
             "No structure to reference",
             "the data names no data structure or dataflow, and an SDMX-ML message must "
             "reference one: give the structure (structure=...; mosy convert --structure FILE)",
         )
-    if match is None:
+    if parsed is None:
         raise StructureError(
             "Structure without URN",
             f"cannot reference structure {layout.dsd_id!r} in a message: no URN",
         )
-    return StructureRef(urn, match["cls"], match["agency"], match["id"], match["version"])
+    return StructureRef(str(urn), parsed.klass, parsed.agency, parsed.id, parsed.version)
+
+
+def _maintainable(urn: str | None) -> URN | None:
+    """The URN of a maintainable with agency, id and version (None for anything else)."""
+    try:
+        parsed = URN(urn) if urn else None
+    except ValueError:
+        return None
+    return parsed if parsed and parsed.agency and parsed.id and parsed.version else None
 
 
 def check_dimension_at_observation(layout: ComponentLayout, value: str) -> str:
@@ -169,11 +183,15 @@ class Envelope:
         if not provider or not _ID_OK.fullmatch(provider):
             return
         if version == "3.0":
-            urn = (
-                "urn:sdmx:org.sdmx.infomodel.base.DataProvider="
-                f"{agency}:DATA_PROVIDERS(1.0).{provider}"
+            urn = URN(
+                package="base",
+                klass="DataProvider",
+                agency=agency,
+                id="DATA_PROVIDERS",
+                version="1.0",
+                item_id=provider,
             )
-            self.text(tag, urn)
+            self.text(tag, str(urn))
             return
         with self.xf.element(tag):
             self.empty(

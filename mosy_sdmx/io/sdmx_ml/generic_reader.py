@@ -34,6 +34,7 @@ from mosy_sdmx.io.sdmx_ml._read_header import (
     footer_only,
     several_datasets,
 )
+from mosy_sdmx.io.unknown import Extra, extra_option, unknown_components
 from mosy_sdmx.limits import get_limits
 from mosy_sdmx.safe_xml import InputWindow, feed_stream, refused_dtd, too_deep
 from mosy_sdmx.structures.layout import AttachmentLevel, ComponentLayout, described_layout
@@ -58,7 +59,7 @@ def read(
     **options: Any,
 ) -> Dataset:
     """Read a generic data message into a columnar Dataset (one data set only)."""
-    return _read(stream, layout, source_name, several=False)[0]
+    return _read(stream, layout, source_name, several=False, extra=_extra(options))[0]
 
 
 def read_datasets(
@@ -69,14 +70,23 @@ def read_datasets(
     **options: Any,
 ) -> list[Dataset]:
     """Every data set of a generic data message, in message order."""
-    return _read(stream, layout, source_name, several=True)
+    return _read(stream, layout, source_name, several=True, extra=_extra(options))
+
+
+def _extra(options: dict[str, Any]) -> Extra:
+    return extra_option(options.get("extra_columns", "error"))
 
 
 def _read(
-    stream: BinaryIO, layout: ComponentLayout | None, source_name: str | None, *, several: bool
+    stream: BinaryIO,
+    layout: ComponentLayout | None,
+    source_name: str | None,
+    *,
+    several: bool,
+    extra: Extra = "error",
 ) -> list[Dataset]:
     window = InputWindow()
-    reader = _GenericReader(layout, source_name, window, several=several)
+    reader = _GenericReader(layout, source_name, window, several=several, extra=extra)
     window.counters = reader.counters()
     feed_stream(
         stream, reader, source_name=source_name, window=window, after_chunk=reader.obs.flush
@@ -94,6 +104,7 @@ class _GenericReader:
         window: InputWindow,
         *,
         several: bool = False,
+        extra: Extra = "error",
     ) -> None:
         self.layout = layout
         self.source_name = source_name
@@ -103,7 +114,9 @@ class _GenericReader:
         self.footer = FooterReader()
         self.obs = ObsColumns(numeric_columns(layout), self._bad_number)
         self.got = Collected(self.obs)
-        self.allowed = set(layout.components) if layout is not None else None
+        # Components checked as they come, unless unknown ones are kept (or dropped later).
+        known = layout is not None and extra == "error"
+        self.allowed = set(layout.components) if known else None
         self.obs_dimension = "TIME_PERIOD"
         self.datasets = 0
         self.finished: list[Dataset] = []
@@ -309,16 +322,12 @@ class _GenericReader:
     def _check_component(self, name: str, marker: str) -> None:
         if self.allowed is None or name in self.allowed:
             return
-        assert self.layout is not None
         where = self._where(marker)
-        raise ParseError(
-            "Unknown component",
-            f"{name!r} is not a component of {self.layout.dsd_id}",
-            location=Location(
-                source=where.source, line=where.line, column=where.column, component=name
-            ),
-            context={"component": name, "structure": self.layout.dsd_id},
+        location = Location(
+            source=where.source, line=where.line, column=where.column, component=name
         )
+        structure = self.layout.dsd_id if self.layout is not None else None
+        raise unknown_components([name], structure, location)
 
     def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:
         ordinal += self.obs_before

@@ -88,10 +88,10 @@ class _Scanner:
             first = _ANY_OBS.search(buffer, 0, cut + _CARRY)
             if first is not None and first.start() < cut:
                 self._learn(first.group(1))
-        if self.markers is not None:
+        if self.markers is not None and self.pattern is not None:
             n = sum(buffer.count(m, 0, cut + len(m) - 1) for m in self.markers)
             if n and self.seen + n > self.wanted[self.next]:
-                self._positions(buffer, cut)
+                self._positions(buffer, cut, self.pattern)
             self.seen += n
         self.lines += _line_breaks(buffer, cut)
         breaks = max(buffer.rfind(b"\n", 0, cut), buffer.rfind(b"\r", 0, cut))
@@ -105,11 +105,10 @@ class _Scanner:
         self.markers = tuple(b"<" + name + after for after in _AFTER_NAME)
         self.pattern = re.compile(b"<" + re.escape(name) + rb"[\s/>]")
 
-    def _positions(self, buffer: bytes, cut: int) -> None:
+    def _positions(self, buffer: bytes, cut: int, pattern: re.Pattern[bytes]) -> None:
         """Record the wanted tags of this buffer: their ordinals are known by now."""
-        assert self.pattern is not None
         starts = np.fromiter(
-            (m.start() for m in self.pattern.finditer(buffer, 0, cut + _CARRY)), dtype=np.int64
+            (m.start() for m in pattern.finditer(buffer, 0, cut + _CARRY)), dtype=np.int64
         )
         starts = starts[starts < cut]
         ordinals = np.arange(self.seen, self.seen + starts.size)

@@ -54,6 +54,7 @@ from mosy_sdmx.io.sdmx_ml._ss_components import (
     expected_dimensions,
     explicit_measures,
 )
+from mosy_sdmx.io.unknown import Extra, extra_option, unknown_components
 from mosy_sdmx.limits import get_limits
 from mosy_sdmx.safe_xml import (
     InputWindow,
@@ -85,7 +86,7 @@ def read(
 
     A message with several data sets is refused (``read_datasets`` reads them).
     """
-    return _read(stream, layout, source_name, several=False)[0]
+    return _read(stream, layout, source_name, several=False, extra=_extra(options))[0]
 
 
 def read_datasets(
@@ -96,20 +97,28 @@ def read_datasets(
     **options: Any,
 ) -> list[Dataset]:
     """Every data set of a structure-specific data message, in message order."""
-    return _read(stream, layout, source_name, several=True)
+    return _read(stream, layout, source_name, several=True, extra=_extra(options))
+
+
+def _extra(options: dict[str, Any]) -> Extra:
+    return extra_option(options.get("extra_columns", "error"))
 
 
 def _read(
-    stream: BinaryIO, layout: ComponentLayout | None, source_name: str | None, *, several: bool
+    stream: BinaryIO,
+    layout: ComponentLayout | None,
+    source_name: str | None,
+    *,
+    several: bool,
+    extra: Extra = "error",
 ) -> list[Dataset]:
     whole = _fast_body.take_whole(stream)
-    datasets = _read_whole(whole, layout, source_name, several)
+    datasets = _read_whole(whole, layout, source_name, several, extra)
     if datasets is not None:
         return datasets
-    assert whole.stream is not None
-    stream = whole.stream
+    stream = whole.stream_on()
     window = InputWindow()
-    reader = _SSReader(layout, source_name, window, several=several)
+    reader = _SSReader(layout, source_name, window, several=several, extra=extra)
 
     def flush() -> None:
         reader.obs.flush()
@@ -126,7 +135,11 @@ def _read(
 
 
 def _read_whole(
-    whole: _fast_body.Whole, layout: ComponentLayout | None, source_name: str | None, several: bool
+    whole: _fast_body.Whole,
+    layout: ComponentLayout | None,
+    source_name: str | None,
+    several: bool,
+    extra: Extra = "error",
 ) -> list[Dataset] | None:
     """The whole-buffer path (see ``_fast_body``), or None to stream ``whole.stream``."""
     buffer = whole.data
@@ -137,7 +150,7 @@ def _read_whole(
         return None
     gate = _fast_body.Gate(buffer)
     try:
-        reader = _read_regions(buffer, outline, layout, source_name, several)
+        reader = _read_regions(buffer, outline, layout, source_name, several, extra)
     except _fast_body.FALLBACK_ERRORS:
         reader = None
     if reader is None:
@@ -157,8 +170,9 @@ def _read_regions(
     layout: ComponentLayout | None,
     source_name: str | None,
     several: bool,
+    extra: Extra = "error",
 ) -> _SSReader | None:
-    reader = _SSReader(layout, source_name, InputWindow(), several=several)
+    reader = _SSReader(layout, source_name, InputWindow(), several=several, extra=extra)
     head = outline.head
     reader.window.push(head)  # so that what the head holds can be located
     make_parser(reader).feed(head)
@@ -255,6 +269,7 @@ class _SSReader:
         window: InputWindow,
         *,
         several: bool = False,
+        extra: Extra = "error",
     ) -> None:
         self.layout = layout
         self.source_name = source_name
@@ -265,7 +280,9 @@ class _SSReader:
         self.obs = ObsColumns(numeric_columns(layout), self._bad_number)
         self.series = ObsColumns(set(), self._bad_number)
         self.got = Collected(self.obs, series=self.series)
-        self.allowed = set(layout.components) if layout is not None else None
+        # Components checked as they come, unless unknown ones are kept (or dropped later).
+        known = layout is not None and extra == "error"
+        self.allowed = set(layout.components) if known else None
         self.datasets = 0
         self.finished: list[Dataset] = []
         #: Observations, series and groups of the data sets finished before this one.
@@ -590,7 +607,8 @@ class _SSReader:
             else:
                 cells.set(name, len(rows) - 1, value)
         elif level == "group" and self.got.groups:
-            self.got.groups[-1][0][name] = value
+            # A <Comp> is never a dimension: never part of the group's key.
+            self.got.groups[-1][1][name] = value
         elif value is not None:
             self.dataset_attributes[name] = value
 
@@ -602,13 +620,9 @@ class _SSReader:
         line = column = None
         if marker is not None and ordinal is not None:
             line, column = self.window.locate(marker, self.before[level] + ordinal)
-        assert self.layout is not None
-        raise ParseError(
-            "Unknown component",
-            f"{name!r} is not a component of {self.layout.dsd_id}",
-            location=Location(source=self.source_name, line=line, column=column, component=name),
-            context={"component": name, "structure": self.layout.dsd_id},
-        )
+        where = Location(source=self.source_name, line=line, column=column, component=name)
+        structure = self.layout.dsd_id if self.layout is not None else None
+        raise unknown_components([name], structure, where)
 
     def _bad_number(self, name: str, ordinal: int, value: str) -> ParseError:
         line, column = self.window.locate(b"<Obs", self.before["obs"] + ordinal)

@@ -27,6 +27,7 @@ from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location, MosyError, ParseError
 from mosy_sdmx.io.frame import short_text
 from mosy_sdmx.io.numbers import objects_to_doubles
+from mosy_sdmx.io.unknown import Extra, extra_option, unknown_components
 from mosy_sdmx.io.xlsx.archive import check_archive, diagnose
 from mosy_sdmx.io.xlsx.books import Book, open_book
 from mosy_sdmx.io.xlsx.meta import (
@@ -48,8 +49,15 @@ def read(
     *,
     layout: ComponentLayout | None = None,
     source_name: str | None = None,
+    extra_columns: Extra = "error",
+    **_: object,
 ) -> Dataset:
-    """Read a MoSy workbook (template or xlsx writer output) into a Dataset."""
+    """Read a MoSy workbook (template or xlsx writer output) into a Dataset.
+
+    A data column that names no component is refused, all such columns named,
+    unless ``extra_columns`` is ``"keep"`` (kept as text) or ``"ignore"``.
+    """
+    extra = extra_option(extra_columns)
     source = source_name or "<workbook>"
     # A zip archive needs seeking; unseekable streams are read into memory first.
     seekable = getattr(stream, "seekable", lambda: False)()
@@ -67,7 +75,9 @@ def read(
             )
         with sheet_errors(source, meta.data_sheet, handle):
             sheet_rows = book.rows(meta.data_sheet, meta.header_row)
-            frame, rows, letters = _read_data_sheet(sheet_rows, meta.data_sheet, meta, source)
+            frame, rows, letters = _read_data_sheet(
+                sheet_rows, meta.data_sheet, meta, source, extra
+            )
         with sheet_errors(source, DATASET_SHEET, handle):
             attributes = _read_dataset_sheet(book, meta, source)
     finally:
@@ -157,11 +167,11 @@ def _header_id(value: Any) -> str:
 
 
 def _read_data_sheet(
-    rows: Iterator[tuple], title: str, meta: WorkbookMeta, source: str
+    rows: Iterator[tuple], title: str, meta: WorkbookMeta, source: str, extra: Extra = "error"
 ) -> tuple[pd.DataFrame, list[int], dict[str, str]]:
     """The observations, their Excel row numbers, and each component's column letter."""
     header = next(rows, None)
-    positions = _header_positions(header, title, meta, source)
+    positions = _header_positions(header, title, meta, source, extra)
     present = [c for c in meta.columns if c.id in positions]
     indices = [positions[c.id] for c in present]
     watched = [i for c, i in zip(present, indices, strict=True) if not c.fixed] or indices
@@ -187,10 +197,10 @@ def _read_data_sheet(
 
 
 def _header_positions(
-    header: tuple | None, title: str, meta: WorkbookMeta, source: str
+    header: tuple | None, title: str, meta: WorkbookMeta, source: str, extra: Extra = "error"
 ) -> dict[str, int]:
     """Component id -> column index, from the header row; unknown, repeated and missing
-    required columns refused with their cell."""
+    required columns refused with their cell (unknown ones kept or left out on request)."""
     header_row = meta.header_row
     specs = {c.id: c for c in meta.columns}
     if header is None or not any(_header_id(v) for v in header):
@@ -200,18 +210,26 @@ def _header_positions(
             location=Location(source=source, sheet=title, cell=f"A{header_row}"),
         )
     positions: dict[str, int] = {}
+    unknown: dict[str, int] = {}
     for index, value in enumerate(header):
         cid = _header_id(value)
         if not cid:
             continue
         where = Location(source=source, sheet=title, cell=f"{column_letter(index)}{header_row}")
-        if cid not in specs:
-            raise ParseError(
-                "Unknown column", f"{cid!r} is not a component of this dataflow", location=where
-            )
-        if cid in positions:
+        if cid in positions or cid in unknown:
             raise ParseError("Duplicate column", f"{cid!r} appears twice", location=where)
-        positions[cid] = index
+        if cid in specs:
+            positions[cid] = index
+        else:
+            unknown[cid] = index
+    if unknown and extra == "error":
+        first, index = next(iter(unknown.items()))
+        cell = f"{column_letter(index)}{header_row}"
+        where = Location(source=source, sheet=title, cell=cell, component=first)
+        raise unknown_components(list(unknown), meta.flow_id or "the workbook's dataflow", where)
+    if extra == "keep":  # plain text columns after the components
+        meta.columns.extend(ColumnSpec(cid, "custom") for cid in unknown)
+        positions.update(unknown)
     for index, spec in enumerate(meta.columns):
         if spec.required and not spec.fixed and spec.id not in positions:
             raise ParseError(

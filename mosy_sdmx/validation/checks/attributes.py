@@ -50,7 +50,7 @@ def check_coherence(ctx: ValidationContext) -> None:
         for comp, codes in rule.require.items():
             if ctx.has(comp):
                 enc = ctx.encoded(comp)
-                bad = where & (enc.codes >= 0) & ~enc.mask_in(codes)
+                bad = where & enc.mask_outside(codes)
                 _emit(ctx, comp, bad, rule.reason, [*rule.when, comp])
         for comp, codes in rule.forbid.items():
             if ctx.has(comp):

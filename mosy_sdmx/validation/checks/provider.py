@@ -29,7 +29,7 @@ def check_provider_scope(ctx: ValidationContext) -> None:
     country = ctx.provider_fact("country")
     if country and ctx.has("REF_AREA"):
         enc = ctx.encoded("REF_AREA")
-        bad = (enc.codes >= 0) & ~enc.mask_in({country})
+        bad = enc.mask_outside({country})
         rows = ctx.unflagged("REF_AREA", bad)
         ctx.flag("REF_AREA", rows)
         ctx.collector.add_rows(
@@ -44,7 +44,7 @@ def check_provider_scope(ctx: ValidationContext) -> None:
     allowed = ctx.rules.data_source_by_provider_type.get(ptype or "")
     if allowed and ctx.has("DATA_SOURCE"):
         enc = ctx.encoded("DATA_SOURCE")
-        bad = (enc.codes >= 0) & ~enc.mask_in(allowed)
+        bad = enc.mask_outside(allowed)
         rows = ctx.unflagged("DATA_SOURCE", bad)
         ctx.collector.add_rows(
             "data-source-not-allowed",

@@ -3,14 +3,19 @@ a structure of another dataflow never drops data, footers and deviations shown."
 
 from __future__ import annotations
 
+import io
+import json
+
+import openpyxl
 import pytest
 import real_messages as rm
 from typer.testing import CliRunner
 
-import mosy_sdmx.cli.convert  # noqa: F401 - registers the command
+from mosy_sdmx.cli import convert, validate  # noqa: F401 - registers the commands
 from mosy_sdmx.cli.app import app
 from mosy_sdmx.cli.common import EXIT_OK, EXIT_UNUSABLE_INPUT
-from mosy_sdmx.io import read_data
+from mosy_sdmx.formats import DataFormat
+from mosy_sdmx.io import read_data, write_data
 
 runner = CliRunner()
 
@@ -48,17 +53,21 @@ def test_self_describing_input_needs_no_structure(specimens, tmp_path, source, t
     assert "BaseDataStructureDefinition" not in result.output
 
 
-def test_another_dataflows_structure_never_drops_a_column(specimens, tmp_path):
-    """A THB file converted with the ECB structure: refused, naming what ECB lacks."""
-    source = tmp_path / "victims.csv"
-    source.write_text(THB_CSV)
+@pytest.mark.parametrize("fmt", [DataFormat.SDMX_CSV_20, DataFormat.SDMX_JSON_10])
+def test_another_dataflows_structure_never_drops_a_column(specimens, tmp_path, fmt):
+    """A THB file converted with the ECB structure: refused, naming all that ECB lacks."""
+    source = tmp_path / f"victims{fmt.suffix}"
+    source.write_bytes(write_data(read_data(THB_CSV.encode()), None, fmt))
     structure = str(specimens / "ECB_EXR" / "1" / "structure-full.xml")
     out = tmp_path / "out.json"
     result = run(str(source), str(out), "--structure", structure, "--flow", "ECB_EXR1")
     assert result.exit_code == EXIT_UNUSABLE_INPUT
     assert not out.exists()
     assert "Traceback" not in result.output
-    assert "REF_AREA" in result.output and "ECB_EXR1" in result.output
+    output = " ".join(result.output.split())
+    assert "ECB_EXR1" in output and "another dataflow" in output
+    for column in ("REF_AREA", "DATA_SOURCE", "PERS_STAT", "SEX", "AGE", "CITIZEN"):
+        assert column in output
 
 
 def test_drop_unknown_drops_on_purpose(tmp_path):
@@ -74,6 +83,59 @@ def test_drop_unknown_drops_on_purpose(tmp_path):
     assert kept.exit_code == EXIT_OK, kept.output
     assert "COLOUR" not in out.read_text()
     assert len(read_data(out)) == 2
+
+
+def _with_colour(data: bytes, fmt: DataFormat) -> bytes:
+    """THB data in ``fmt`` with one more column, COLOUR, that no THB structure has."""
+    if fmt in (DataFormat.SDMX_ML_21_SS, DataFormat.SDMX_ML_30):
+        return data.replace(b"<Series ", b'<Series COLOUR="red" ')
+    if fmt is DataFormat.SDMX_ML_21_GENERIC:
+        return data.replace(
+            b"<generic:SeriesKey>",
+            b'<generic:Attributes><generic:Value id="COLOUR" value="red"/></generic:Attributes>'
+            b"<generic:SeriesKey>",
+        ).replace(b"</generic:SeriesKey><generic:Attributes>", b"</generic:SeriesKey>")
+    if fmt in (DataFormat.SDMX_JSON_10, DataFormat.SDMX_JSON_20):
+        message = json.loads(data)
+        body = message.get("data", message)
+        structure = body.get("structure") or body["structures"][0]
+        structure["attributes"]["dataSet"] = [
+            *structure["attributes"].get("dataSet", []),
+            {"id": "COLOUR", "name": "Colour", "values": [{"id": "red", "name": "red"}]},
+        ]
+        for data_set in body["dataSets"]:
+            data_set["attributes"] = [*data_set.get("attributes", []), 0]
+        return json.dumps(message).encode()
+    if fmt is DataFormat.XLSX:
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        sheet = book["Data"]
+        column = sheet.max_column + 1
+        sheet.cell(1, column, "COLOUR")
+        for row in range(2, sheet.max_row + 1):
+            sheet.cell(row, column, "red")
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    lines = data.decode().splitlines()
+    return "\n".join([lines[0] + ",COLOUR"] + [line + ",red" for line in lines[1:]]).encode()
+
+
+@pytest.mark.parametrize("fmt", list(DataFormat), ids=lambda f: f.value)
+def test_drop_unknown_drops_on_purpose_from_every_input_format(tmp_path, fmt):
+    """A column the structure lacks: refused by name, or dropped with --drop-unknown
+    whatever the input format (the SDMX-ML readers and the workbook reader too)."""
+    thb = read_data(THB_CSV.encode())
+    source = tmp_path / f"victims{fmt.suffix}"
+    source.write_bytes(_with_colour(write_data(thb, None, fmt), fmt))
+    out = tmp_path / "out.csv"
+    refused = run(str(source), str(out))
+    assert refused.exit_code == EXIT_UNUSABLE_INPUT, refused.output
+    assert "COLOUR" in refused.output and "--drop-unknown" in refused.output
+    assert "Traceback" not in refused.output and not out.exists()
+    dropped = run(str(source), str(out), "--drop-unknown")
+    assert dropped.exit_code == EXIT_OK, dropped.output
+    back = read_data(out)
+    assert "COLOUR" not in back.data.columns and len(back) == len(thb)
 
 
 def test_footer_and_deviations_printed_as_warnings(tmp_path):
@@ -109,3 +171,14 @@ def test_dataflow_without_its_dsd_says_so(tmp_path):
     assert "Data structure missing" in result.output
     assert "ESTAT:DEMO_XS(1.0)" in result.output
     assert "references=datastructure" in result.output.replace("\n", "")
+
+
+def test_footer_only_reply_validated_against_many_dataflows_shows_the_footer(tmp_path):
+    """The built-in structures hold many dataflows and the reply names none: the
+    footer is still the answer, not a request to name a dataflow."""
+    source = tmp_path / "reply.xml"
+    source.write_bytes(rm.footer_only_message())
+    result = runner.invoke(app, ["validate", str(source)])
+    assert result.exit_code == EXIT_UNUSABLE_INPUT, result.output
+    assert "413" in result.output and "1234.zip" in result.output, result.output
+    assert "Dataflow not named" not in result.output

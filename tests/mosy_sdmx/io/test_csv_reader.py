@@ -84,6 +84,27 @@ def test_per_row_actions_kept_when_they_differ(csv_specimens):
     assert list(single.data["OBS_VALUE"].astype(object).fillna("")) == ["-", ""]
 
 
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [
+        (["I", "Information", "I\t"], None),  # one action, however spelt
+        (["I", "Information", "D"], ["Information", "Information", "Delete"]),
+        (["R", "Replace", " D", "D"], ["Replace", "Replace", "Delete", "Delete"]),
+    ],
+)
+def test_spellings_of_one_action_are_one_action(actions, expected):
+    """Found by the fuzzer: two spellings of one action made two categories of one
+    name, and pandas refused them (a ValueError out of read_data)."""
+    header = "STRUCTURE,STRUCTURE_ID,ACTION,DIM_1,TIME_PERIOD,OBS_VALUE"
+    rows = [f"dataflow,X:F(1.0),{a},A,{2000 + i},{i}" for i, a in enumerate(actions)]
+    ds = read_data("\n".join([header, *rows]).encode())
+    if expected is None:
+        assert ds.action is Action.INFORMATION and "ACTION" not in ds.data.columns
+    else:
+        assert ds.action is Action.INFORMATION
+        assert list(ds.data["ACTION"].astype(str)) == expected
+
+
 def test_line_break_inside_quoted_value(csv_specimens):
     ds = read_data(csv_specimens / "example-15.csv")
     assert len(ds) == 2
@@ -204,6 +225,19 @@ def test_rows_for_several_structures_keep_their_structure_id(csv_specimens):
         "ESTAT:DPA_NA_MAIN(1.8.0)",
     ]
     assert "STRUCTURE_ID" not in read_data(csv_specimens / "example-01.csv").data.columns
+
+
+def test_malformed_row_that_is_not_utf8_is_located():
+    """Arrow decodes a malformed row as UTF-8 before the invalid-row handler sees it:
+    a row with a field too many and bytes that are not UTF-8 was refused without
+    its position (and Arrow printed an ignored UnicodeDecodeError)."""
+    header = "STRUCTURE,STRUCTURE_ID,ACTION,DIM_1,TIME_PERIOD,OBS_VALUE"
+    rows = [b"dataflow,X:F(1.0),I,A,2000,1", b"dataflow,X:F(1.0),I,A,2001,2,\x8a\xff"]
+    data = b"\n".join([header.encode(), *rows, b"dataflow,X:F(1.0),I,A,2002,3"])
+    with pytest.raises(ParseError) as err:
+        read_data(data)
+    assert err.value.location.row == 2 and err.value.location.line == 3
+    assert "not UTF-8" in str(err.value)
 
 
 def test_invalid_utf8_names_row_and_component():

@@ -50,3 +50,23 @@ def test_localised_text_behaves_as_a_value():
     assert str(LocalisedText({"de": "Kurs"})) == "Kurs"
     with pytest.raises(KeyError):
         text["de"]
+
+
+@pytest.mark.usefixtures("both_xml_paths")
+@pytest.mark.parametrize("component", ["OBS_STATUS", "OBS_VALUE", "SRC"])
+def test_a_group_comp_named_like_an_observation_column_is_no_key(component):
+    """Found by the fuzzer: without a structure, a group's <Comp> named like a column
+    was taken for a key dimension, and several values compared with a column raised
+    a ValueError. A <Comp> is never a dimension; cells with their own value keep it."""
+    message = rm.multi_valued_30().replace(
+        b'<Comp id="G_SRC">', f'<Comp id="{component}">'.encode()
+    )
+    dataset = ss_reader.read(io.BytesIO(message), source_name="mv.xml")
+    data = dataset.data
+    usd = data["CURRENCY"] == "USD"
+    assert len(data) == 4 and data["OBS_VALUE"].dtype == "float64"
+    assert data["OBS_VALUE"].tolist() == [1.5, 1.6, 1.7, 1.0]  # no measure from a group
+    if component != "OBS_VALUE":
+        assert data.loc[~usd, component].isna().all()
+    if component == "OBS_STATUS":  # every USD observation has its own status
+        assert data.loc[usd, "OBS_STATUS"].tolist() == [("A", "F"), "A", "E"]

@@ -11,6 +11,7 @@ import pytest
 from paths import SPECIMENS
 
 import mosy_sdmx as ms
+from mosy_sdmx.disclosure import protect
 from mosy_sdmx.exceptions import StructureError, StructureNotFoundError
 from mosy_sdmx.structures import builtin_structures, resolve, resolver
 from mosy_sdmx.structures.resolver import interpret_structure, is_structure_reference
@@ -97,9 +98,11 @@ def test_wrong_type_is_a_type_error_naming_what_is_accepted(wrong):
     calls = [
         lambda: resolve(wrong),
         lambda: ms.read_data(ECB_DATA, wrong),
+        lambda: ms.read_datasets(ECB_DATA, wrong),
         lambda: ms.write_data(dataset, None, "sdmx-csv-2.0", wrong),
         lambda: ms.validate(dataset, wrong),
         lambda: ms.validate_file(ECB_DATA, wrong),
+        lambda: protect(dataset, wrong),
     ]
     for call in calls:
         with pytest.raises(TypeError, match="StructureSet, a ComponentLayout, the path"):
@@ -198,3 +201,29 @@ def test_interpret_keeps_objects_and_loads_files(ecb_copy):
     loaded, flow = interpret_structure(Path(ecb_copy), ECB_FLOW)
     assert flow == ECB_FLOW
     assert loaded is ms.load_structures(ecb_copy)
+
+
+def test_sdmx1_model_objects_are_structures_as_in_sdmx1():
+    """sdmx1's own ``structure=`` takes model objects; so does ours."""
+    import sdmx
+
+    message = sdmx.read_sdmx(ECB_STRUCTURE)  # read by plain sdmx1, not by our adapter
+    dsd = message.structure[ECB_FLOW]
+    expected = ms.read_data(ECB_DATA, ECB_STRUCTURE).data
+    for argument in (message, dsd):
+        structures, layout = resolve(argument)
+        assert layout.dsd_id == ECB_FLOW and ECB_FLOW in structures.data_structures
+        read = ms.read_data(ECB_DATA, argument)
+        assert read.data.equals(expected)
+        assert ms.validate(read, argument).codes() == ms.validate(read, ECB_STRUCTURE).codes()
+    assert resolve(dsd, ECB_FLOW)[1].dsd_id == ECB_FLOW
+    with pytest.raises(ValueError, match="different dataflows"):
+        resolve(dsd, "DF_THB_VICTIMS")
+
+
+def test_an_sdmx1_dataflow_brings_its_structure():
+    builtin = builtin_structures()
+    flow = builtin.dataflow("DF_THB_VICTIMS")
+    structures, layout = resolve(flow)
+    assert list(structures.dataflows) == ["DF_THB_VICTIMS"]
+    assert layout.dimensions == builtin.layout("DF_THB_VICTIMS").dimensions
