@@ -16,6 +16,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import Engine
 
+from registry.memory import give_back_memory
 from registry.publication.publish import publish_pending
 from registry.publication.releases import release_recorded
 from registry.settings import Settings
@@ -57,7 +58,8 @@ class BackgroundWorker:
     def _publish_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                publish_pending(self.engine, cache=self.cache, base_url=self.base_url)
+                if publish_pending(self.engine, cache=self.cache, base_url=self.base_url):
+                    give_back_memory()  # a big release's frames: not kept for good
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("publication worker")
             release_recorded.wait(self.poll)
