@@ -96,13 +96,12 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _hidden_share(url: str) -> tuple[int, float]:
-    """Public rows (every area) and the share of them suppressed (OBS_STATUS Q)."""
+    """Public rows of PT (in either provider's data) and the share of them suppressed."""
     import io
 
     import pandas as pd
 
-    every_area = HARVEST[1].replace("A.PT.", "A.*.")
-    answer = httpx.get(url + every_area, timeout=600)
+    answer = httpx.get(url + HARVEST[1], timeout=600)
     answer.raise_for_status()
     public = pd.read_csv(io.StringIO(answer.text), dtype=str)
     return len(public), float((public["OBS_STATUS"] == "Q").mean()) if len(public) else 0.0
@@ -270,7 +269,8 @@ def main() -> None:
                     f"harvester p50 {r['idle_p50_ms']:.0f} ms idle, {r['busy_p50_ms']:.0f} ms "
                     f"(p95 {r['busy_p95_ms']:.0f}) during; server CPU {r['cpu_accepted_s']:.1f} s "
                     f"to accepted, {r['cpu_published_s']:.1f} s to published (incl. harvester "
-                    f"queries); {r['public_rows']:,} public rows, {r['hidden_share']:.1%} hidden; "
+                    f"queries); {r['public_rows']:,} public rows of PT, "
+                    f"{r['hidden_share']:.1%} hidden; "
                     f"load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
