@@ -18,7 +18,6 @@ DISTRIBUTION = {
     "python_calamine": "python-calamine",
     "pydantic_settings": "pydantic-settings",
     "sqlalchemy": "sqlalchemy",
-    "adbc_driver_sqlite": "adbc-driver-sqlite",
 }
 #: Installed with a declared dependency, which pins them itself.
 TRANSITIVE = {"numpy": "pandas", "starlette": "fastapi", "pydantic": "fastapi"}
