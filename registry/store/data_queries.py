@@ -61,7 +61,6 @@ from registry.store.observations import FlowRef
 from registry.store.revisions import _aware, get_revision
 from registry.store.sqlite_arrow import sqlite_batches
 
-CHUNK_ROWS = 50_000
 _COPY_BYTES = 4 << 20
 
 
@@ -502,8 +501,9 @@ def compile_statement(conn: Connection, stmt: Select) -> tuple[str, object, list
 
 
 def selection_batches(conn: Connection, selection: Selection) -> Iterator[pa.Table]:
-    """The selection's observation versions as Arrow tables of about CHUNK_ROWS rows
-    (its SQL compiled once, then reused)."""
+    """The selection's observation versions as Arrow tables, a chunk at a time
+    (``sqlite_arrow.CHUNK_ROWS`` rows, or about ``_COPY_BYTES`` of PostgreSQL's COPY
+    text; its SQL compiled once, then reused)."""
     if selection.compiled is None:
         selection.compiled = compile_statement(
             conn, observation_statement(selection, for_fetch=True)
@@ -520,7 +520,7 @@ def selection_rows(conn: Connection, selection: Selection) -> Iterator[pd.DataFr
 def iter_observation_rows(
     conn: Connection, statement: Select | tuple[str, object, list[str]]
 ) -> Iterator[pd.DataFrame]:
-    """The statement's rows in DataFrame chunks of about CHUNK_ROWS."""
+    """The statement's rows in DataFrame chunks (as ``fetch_batches`` reads them)."""
     for table in fetch_batches(conn, statement):
         yield _to_frame(table)
 
