@@ -43,7 +43,7 @@ from registry.store.tokens import Token
 from registry.submissions.accepting import parse_action, submit
 from registry.submissions.converting import write_submission_data
 from registry.submissions.receipts import receipt
-from registry.submissions.receiving import Received, receive, upload_chunks
+from registry.submissions.receiving import Received, receive_upload
 from registry.submissions.records import (
     Status,
     Submission,
@@ -253,8 +253,8 @@ async def create_submission(
                 400, "File missing", "send the data file as form field 'file' (-F file=@data.csv)"
             )
         provider = submitting_provider(token, _text(form.get("provider")))
-        received = await receive(
-            upload_chunks(upload),
+        received = await receive_upload(
+            upload,
             limit_bytes=settings.max_upload_mb << 20,
             folder=upload_folder(settings),
             filename=upload.filename,
