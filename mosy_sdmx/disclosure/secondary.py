@@ -10,11 +10,17 @@ most the table allows is taken instead ("where the table allows it"); a cell
 that can move in neither direction is a residual: the published values give
 it away and ``protect`` refuses to publish.
 
+Every witness found is worth more than the cell it was found for: its
+multiples and its opposite (as far as counts and relations allow) are
+witnesses too, and each cell it moves is recorded as protected that far.
+
 Methods:
     ``optimal``: a linear program per sensitive cell and direction (HiGHS) when
-        no hidden hypercube protects it already; least information loss.
-    ``hypercube``: the cheapest hypercube; a linear program only when no
-        hypercube fits. Fast on large tables.
+        no hidden hypercube, nor a chain of them, protects it already; least
+        information loss.
+    ``hypercube``: the cheapest hypercube; when none carries the amount, the
+        cheapest chain of hypercubes; a linear program only when neither
+        fits. Fast on large tables.
     ``auto``: per component, ``optimal`` while its sensitive cells × cells
         stay within ``OPTIMAL_WORK`` (small sub-tables, where a linear program
         per cell is cheap), else ``hypercube``.
@@ -45,6 +51,8 @@ METHODS = ("auto", "optimal", "hypercube")
 OPTIMAL_WORK = 2000
 #: Tie-break between cells of equal cost within a component: the earlier row.
 _ORDER_COST = 1e-6
+#: A multiple of a witness no count or relation limits (moving only unbounded cells).
+_FAR = 1e12
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +108,46 @@ class _Protector:
 
     def _hide(self, witness: Witness) -> None:
         cells, delta = witness.cells, witness.delta
-        self.reach_up[cells] = np.maximum(self.reach_up[cells], delta)
-        self.reach_down[cells] = np.maximum(self.reach_down[cells], -delta)
         rows = self.comp.rows[cells]
         state = self.state
         within = (delta >= -state.slack_down[rows]) & (delta <= state.slack_up[rows])
         state.hidden[rows[~within | state.hidden[rows]]] = True
+        self._credit(witness)
+
+    def _credit(self, witness: Witness) -> None:
+        """Record how far the witness's multiples ``k·y`` move each of its cells, both ways.
+
+        Relations are linear: when ``y`` keeps every relation and count, so does
+        ``k·y`` for every integer ``k`` up to where a count would go below zero,
+        a published cell beyond its rounding, or an inequality out of bounds;
+        ``-y`` likewise. One witness so protects its cells both ways, often by
+        more than it was found for, and later cells need no search of their own.
+        """
+        comp, state = self.comp, self.state
+        cells, delta = witness.cells, witness.delta
+        rows = comp.rows[cells]
+        hidden = state.hidden[rows]
+        lowest = np.where(hidden, -state.value[rows], -state.slack_down[rows])
+        highest = np.where(hidden, np.inf, state.slack_up[rows])
+        change = comp.change(cells, delta)
+        eqs = np.flatnonzero(np.abs(change) > 1e-9)
+        change = change[eqs]
+        room_down = comp.lower[eqs] - self.activity[eqs]
+        room_up = comp.upper[eqs] - self.activity[eqs]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for sign in (1.0, -1.0):
+                step, eq_step = sign * delta, sign * change
+                limits = np.concatenate(
+                    [
+                        np.where(step > 0, highest / step, lowest / step),
+                        np.where(eq_step > 0, room_up / eq_step, room_down / eq_step),
+                    ]
+                )
+                limits = np.nan_to_num(limits, nan=np.inf, posinf=_FAR)
+                k = np.floor(limits.min(initial=_FAR) + 1e-9)
+                if k >= 1:
+                    self.reach_up[cells] = np.maximum(self.reach_up[cells], k * step)
+                    self.reach_down[cells] = np.maximum(self.reach_down[cells], -k * step)
 
     def _direction(self, cell: int, amount: float, cube: Witness | None, upwards: bool) -> float:
         """Protect ``cell`` by ``amount`` one way; returns the movement secured."""
@@ -114,6 +156,13 @@ class _Protector:
         if self._known(cell, amount, upwards) or (cube is not None and cube.cost == 0):
             return amount  # the hidden cells protect it already
         best = cube
+        if best is None or (self.method == "optimal" and best.cost > 0):
+            combined = self.cubes.combine(cell, amount, upwards)
+            if combined is not None:
+                self._credit(combined)
+                return amount
+        if best is None and self.method == "hypercube":
+            best = self.cubes.combine(cell, amount, upwards, pay=True)
         if best is None or self.method == "optimal":
             found = self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
             if found is not None and (best is None or found.cost <= best.cost):
