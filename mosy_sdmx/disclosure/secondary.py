@@ -96,6 +96,8 @@ class _Protector:
         # later cell they move far enough is protected already, whoever they were for.
         self.reach_up = np.zeros(comp.n_cells)
         self.reach_down = np.zeros(comp.n_cells)
+        # The relations a witness's multiples may break (equalities hold for every multiple).
+        self.inequalities = np.flatnonzero(comp.lower != comp.upper)
 
     @property
     def lp(self) -> ComponentLP:
@@ -127,33 +129,41 @@ class _Protector:
         cells, delta = witness.cells, witness.delta
         rows = comp.rows[cells]
         hidden = state.hidden[rows]
-        lowest = np.where(hidden, -state.value[rows], -state.slack_down[rows])
-        highest = np.where(hidden, np.inf, state.slack_up[rows])
-        change = comp.change(cells, delta)
-        eqs = np.flatnonzero(np.abs(change) > 1e-9)
-        change = change[eqs]
-        room_down = comp.lower[eqs] - self.activity[eqs]
-        room_up = comp.upper[eqs] - self.activity[eqs]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for sign in (1.0, -1.0):
-                step, eq_step = sign * delta, sign * change
-                limits = np.concatenate(
-                    [
-                        np.where(step > 0, highest / step, lowest / step),
-                        np.where(eq_step > 0, room_up / eq_step, room_down / eq_step),
-                    ]
-                )
-                limits = np.nan_to_num(limits, nan=np.inf, posinf=_FAR)
-                k = np.floor(limits.min(initial=_FAR) + 1e-9)
-                if k >= 1:
-                    self.reach_up[cells] = np.maximum(self.reach_up[cells], k * step)
-                    self.reach_down[cells] = np.maximum(self.reach_down[cells], -k * step)
+        room_down = np.where(hidden, state.value[rows], state.slack_down[rows])
+        room_up = np.where(hidden, np.inf, state.slack_up[rows])
+        size = np.abs(delta)
+        rising = delta > 0
+        multiples = [
+            (np.where(rising, room_up, room_down) / size).min(),
+            (np.where(rising, room_down, room_up) / size).min(),
+        ]
+        if len(self.inequalities):
+            eqs = self.inequalities
+            change = comp.change(cells, delta)[eqs]
+            moving = np.abs(change) > 1e-9
+            change, size = change[moving], np.abs(change[moving])
+            above = (comp.upper[eqs] - self.activity[eqs])[moving]
+            below = (self.activity[eqs] - comp.lower[eqs])[moving]
+            multiples[0] = min(
+                multiples[0], (np.where(change > 0, above, below) / size).min(initial=np.inf)
+            )
+            multiples[1] = min(
+                multiples[1], (np.where(change > 0, below, above) / size).min(initial=np.inf)
+            )
+        for multiple, sign in zip(multiples, (1.0, -1.0), strict=True):
+            k = np.floor(min(multiple, _FAR) + 1e-9)
+            if k >= 1:
+                self.reach_up[cells] = np.maximum(self.reach_up[cells], sign * k * delta)
+                self.reach_down[cells] = np.maximum(self.reach_down[cells], -sign * k * delta)
 
     def _direction(self, cell: int, amount: float, cube: Witness | None, upwards: bool) -> float:
         """Protect ``cell`` by ``amount`` one way; returns the movement secured."""
         if amount <= 0:
             return 0.0
-        if self._known(cell, amount, upwards) or (cube is not None and cube.cost == 0):
+        if self._known(cell, amount, upwards):
+            return amount
+        if cube is not None and cube.cost == 0:
+            self._credit(cube)
             return amount  # the hidden cells protect it already
         best = cube
         if best is None or (self.method == "optimal" and best.cost > 0):
