@@ -6,12 +6,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from registry.errors import ApiError
 from registry.submissions.multipart import MAX_FIELD_BYTES, FormError, receive_form
+
+
+def _run(coroutine):
+    """Run ``coroutine`` on a loop of its own thread: a browser test earlier in the
+    session may leave an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _body(files=None, data=None) -> tuple[bytes, str]:
@@ -24,7 +32,7 @@ def _parse(body: bytes, content_type: str, folder, *, step: int = 65536, limit: 
         for start in range(0, len(body), step):
             yield body[start : start + step]
 
-    return asyncio.run(receive_form(chunks(), content_type, limit_bytes=limit, folder=folder))
+    return _run(receive_form(chunks(), content_type, limit_bytes=limit, folder=folder))
 
 
 @pytest.mark.parametrize("step", [7, 65536, 1 << 22])

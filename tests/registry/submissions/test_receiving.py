@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 
 import pytest
@@ -12,6 +13,13 @@ from starlette.datastructures import UploadFile
 
 from registry.errors import ApiError
 from registry.submissions.receiving import CHUNK, receive, receive_upload
+
+
+def _run(coroutine):
+    """Run ``coroutine`` on a loop of its own thread: a browser test earlier in the
+    session may leave an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _upload(content: bytes) -> UploadFile:
@@ -22,7 +30,7 @@ def _upload(content: bytes) -> UploadFile:
 
 
 def _receive_upload(content: bytes, folder, limit: int = 1 << 30):
-    return asyncio.run(
+    return _run(
         receive_upload(
             _upload(content),
             limit_bytes=limit,
@@ -59,7 +67,7 @@ def test_a_stream_is_received_alike(tmp_path) -> None:
         for start in range(0, len(content), 65536):
             yield content[start : start + 65536]
 
-    received = asyncio.run(
+    received = _run(
         receive(chunks(), limit_bytes=1 << 30, folder=tmp_path, filename=None, media_type=None)
     )
     assert received.path.read_bytes() == content
