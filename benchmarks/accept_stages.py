@@ -127,11 +127,11 @@ def run(kind: str, n_obs: int, folder: Path) -> Stages:
         assert checked.valid and checked.action is not None
         layout = structures.layout(flow)
         with engine.connect() as conn:
+            conn.begin()
             stage.backend = (
                 conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() if admin else None
             )
             with stage("transaction: store data"):
-                conn.begin()
                 if not admin:
                     conn.connection.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
                 lock_flow(conn, FlowRef.of_layout(layout))
