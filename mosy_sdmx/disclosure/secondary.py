@@ -166,13 +166,14 @@ class _Protector:
             self._credit(cube)
             return amount  # the hidden cells protect it already
         best = cube
-        if best is None or (self.method == "optimal" and best.cost > 0):
-            combined = self.cubes.combine(cell, amount, upwards)
-            if combined is not None:
-                self._credit(combined)
-                return amount
-        if best is None and self.method == "hypercube":
+        if self.method == "hypercube" and best is None:
+            # Hypercubes of hidden cells first, then the cheapest that hide more.
             best = self.cubes.combine(cell, amount, upwards, pay=True)
+        elif self.method == "optimal" and (best is None or best.cost > 0):
+            best = self.cubes.combine(cell, amount, upwards) or best
+        if best is not None and best.cost == 0:
+            self._hide(best)  # hides nothing new; credits its cells
+            return amount
         if best is None or self.method == "optimal":
             found = self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
             if found is not None and (best is None or found.cost <= best.cost):
