@@ -1,10 +1,9 @@
-"""The accept path: on PostgreSQL the data is validated while it is stored, and a
-report with errors still stores nothing; on SQLite the checks come first."""
+"""The accept path: a report with errors stores nothing, data the store could not take
+is answered with the report, and a valid file after a rejected one is stored whole."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
 
 import pytest
 from submission_data import FLOW
@@ -39,31 +38,7 @@ def _counts(desk) -> dict[str, int]:
     return {table: desk.count(table) for table in TABLES}
 
 
-def test_validation_overlaps_the_store_on_postgresql_only(desk, monkeypatch) -> None:
-    storing = threading.Event()
-    seen: dict[str, object] = {}
-    store, check = accepting.store_dataset, accepting.check_dataset
-
-    def store_dataset(*args, **kwargs):
-        storing.set()
-        return store(*args, **kwargs)
-
-    def check_dataset(*args, **kwargs):
-        # Checks that run first never see the store start; checks that overlap it do.
-        seen["overlapped"] = storing.wait(timeout=0 if seen.get("sqlite") else 10)
-        seen["thread"] = threading.current_thread() is not threading.main_thread()
-        return check(*args, **kwargs)
-
-    seen["sqlite"] = desk.engine.dialect.name == "sqlite"
-    monkeypatch.setattr(accepting, "store_dataset", store_dataset)
-    monkeypatch.setattr(accepting, "check_dataset", check_dataset)
-    submission = _submit(desk, desk.victims_file())
-    assert submission.status is Status.ACCEPTED
-    postgresql = desk.engine.dialect.name == "postgresql"
-    assert seen["overlapped"] is postgresql and seen["thread"] is postgresql
-
-
-def test_a_report_with_errors_rolls_back_what_was_being_stored(desk) -> None:
+def test_a_report_with_errors_stores_nothing(desk) -> None:
     before = _counts(desk)
     outside = desk.victims_file(REF_AREA="BG")  # outside AT_MOI's constraint
     submission = _submit(desk, outside)
