@@ -44,20 +44,19 @@ from sqlalchemy import Connection, Engine, select, update
 
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.disclosure import DisclosureRules, ProtectionError, load_disclosure_rules, protect
-from mosy_sdmx.disclosure.scope import in_tables, table_columns, tables_of
+from mosy_sdmx.disclosure.scope import in_tables, table_columns
 from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.indicators.rates import RATES_FLOW, rates_dataset
 from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.structures.layout import ComponentLayout
 from registry.db.tables import disclosure_audit, releases
-from registry.publication.frames import current_frame, touched_rows
+from registry.publication.frames import current_frame, touched_tables
 from registry.publication.releases import FAILED, PENDING, PUBLISHED, Release, get_release
 from registry.store.changes import Actor
 from registry.store.observations import (
     FlowRef,
     LoadResult,
     bulk_insert,
-    flow_pk,
     lock_flow,
     store_dataset,
 )
@@ -294,11 +293,11 @@ def _prepare(
         return None
     revisions = _revisions(conn, _flows(structures, flow_id, public_id))
     layout = structures.layout(flow_id)
-    fpk = flow_pk(conn, release.flow)
-    touched = touched_rows(conn, release.load_pk, fpk, release.provider, layout)
-    if touched.empty:
-        return _Prepared(revisions, touched, touched, touched, touched, [], None)
-    tables = tables_of(touched, table_columns(layout.key_columns(), rules))
+    tables = touched_tables(
+        conn, release.load_pk, layout, table_columns(layout.key_columns(), rules)
+    )
+    if tables.empty:
+        return _Prepared(revisions, tables, tables, tables, tables, [], None)
     public_layout = structures.layout(public_id)
     raw = current_frame(conn, release.flow, release.provider, layout, tables)
     previous = current_frame(
