@@ -27,6 +27,7 @@ from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.validation import Report
 from registry.db.tables import submissions
 from registry.loading import Checked, read_checked, store_checked
+from registry.publication.releases import announce
 from registry.registrations import register_accepted
 from registry.store.changes import Actor
 from registry.store.observations import FlowRef, lock_flow
@@ -219,6 +220,7 @@ def _accept(
         )
         submission = get_submission(conn, pk)
     assert submission is not None
+    announce(outcome.release_pk)
     return submission
 
 
