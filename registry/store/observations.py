@@ -587,12 +587,15 @@ class _Writer:
         )
         has_attrs = df[attrs].notna().any(axis=1).to_numpy() if attrs else np.zeros(len(df), bool)
         attr_only = has_attrs & ~has_value
+        cols = [c for c in [*self.dims, self.time] if c in df.columns]
+        if _whole_keys(df, cols, len(self.dims) + 1, attr_only):
+            self._delete_keys(df, result)  # whole observations named by their keys: no loop
+            return
         series = self.series_frame()
         cur_all: pd.DataFrame | None = None
         closing: list[np.ndarray] = []
         fresh: list[pd.DataFrame] = []
         done: set[int] = set()
-        cols = [c for c in [*self.dims, self.time] if c in df.columns]
         patterns = df[cols].astype(object).where(df[cols].notna(), None)
         patterns = patterns.assign(_attr_only=attr_only)
         for _, rows in patterns.groupby(list(patterns.columns), dropna=False, sort=False):
@@ -650,6 +653,50 @@ class _Writer:
                 pd.concat(fresh, ignore_index=True),
                 result,
             )
+
+    def _delete_keys(self, df: pd.DataFrame, result: LoadResult) -> None:
+        """Delete rows that each name a whole observation (every dimension and the period).
+
+        Column-wise, with what the general loop of ``delete`` does per distinct
+        row: the first row naming a current observation deletes it; any other
+        row (no such observation, or one deleted already) counts as unchanged.
+        """
+        cols = [*self.dims, self.time]
+        group = df[cols].groupby(cols, sort=False, observed=True).ngroup().to_numpy()
+        sizes = np.bincount(group)
+        firsts = pd.Series(np.arange(len(df))).groupby(group).first().to_numpy()
+        keys = pd.DataFrame(
+            {c: df[c].iloc[firsts].astype(str).to_numpy(dtype=object) for c in self.dims}
+        )
+        keys["period"] = df[self.time].iloc[firsts].astype(str).str.strip().to_numpy(dtype=object)
+        series = self.series_frame()[["pk", *self.dims]]
+        keys = keys.merge(series, how="left", on=self.dims, sort=False)
+        pks = keys["pk"].to_numpy(dtype=np.float64)
+        known = ~np.isnan(pks)
+        cur = self.current(np.unique(pks[known]).astype(np.int64)) if known.any() else None
+        found = np.zeros(len(keys), dtype=bool)
+        if cur is not None and len(cur):
+            live = cur[~cur["deleted"].to_numpy()]
+            stored = pd.MultiIndex.from_arrays(
+                [live["series_pk"].to_numpy(dtype=np.int64), live["period"].astype(str)]
+            )
+            wanted = pd.MultiIndex.from_arrays(
+                [np.nan_to_num(pks, nan=-1).astype(np.int64), keys["period"].astype(str)]
+            )
+            at = stored.get_indexer(wanted)
+            # The first group naming an observation deletes it; later ones change nothing.
+            first_claim = ~pd.Series(at).duplicated(keep="first").to_numpy()
+            found = (at >= 0) & first_claim
+        result.unchanged += int(sizes[~found].sum())
+        if not found.any():
+            return
+        gone = live.iloc[at[found]]
+        versions = self._versions_of(gone)
+        versions["value"] = np.nan
+        versions["value_text"] = None
+        versions["attrset_pk"] = np.nan
+        result.deleted += len(gone)
+        self.write(gone["pk"].astype(np.int64).to_numpy(), versions.assign(deleted=True), result)
 
     def _versions_of(self, cur: pd.DataFrame) -> pd.DataFrame:
         distinct = pd.unique(cur["period"])
@@ -719,6 +766,12 @@ class _Writer:
         first = (before or 0) + 1
         result.first_obs = first if result.first_obs is None else min(result.first_obs, first)
         result.last_obs = after if result.last_obs is None else max(result.last_obs, after)
+
+
+def _whole_keys(df: pd.DataFrame, cols: list[str], n_keys: int, attr_only: np.ndarray) -> bool:
+    """Whether every row of a deletion names one whole observation (no wildcard, no
+    attribute-only row): what ``_Writer._delete_keys`` deletes column-wise."""
+    return len(cols) == n_keys and not attr_only.any() and bool(df[cols].notna().all(None))
 
 
 def bulk_insert(conn: Connection, name: str, table: pa.Table) -> None:

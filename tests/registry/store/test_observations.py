@@ -257,3 +257,51 @@ def test_each_load_records_the_row_range_of_the_versions_it_wrote(
     assert [r[5] for r in rows] == [len(data.data), int(year.sum()), 0]
     for _, first, last, low, high, _n in rows:
         assert (first, last) == (low, high)
+
+
+def test_deleting_whole_observations_by_key_does_what_the_general_path_does(
+    engine, structures, monkeypatch
+) -> None:
+    """Rows naming whole observations are deleted column-wise; the result (counts, the
+    tombstones and their order) is the general per-pattern path's, edge cases included."""
+    data = victims(structures, "AT_MOI")
+    layout = structures.layout(FLOW)
+    keys = layout.key_columns()
+    frame = data.data
+    rows = frame.iloc[[5, 0, 7, 5, 3]][keys].astype(str).reset_index(drop=True)  # 5 twice
+    padded = frame.iloc[[9]][keys].astype(str).reset_index(drop=True)
+    padded["TIME_PERIOD"] = " " + padded["TIME_PERIOD"] + " "  # the same cell as row 9 below
+    absent = frame.iloc[[2]][keys].astype(str).reset_index(drop=True)
+    absent["TIME_PERIOD"] = "1901"  # no such observation
+    again = frame.iloc[[9, 0]][keys].astype(str).reset_index(drop=True)  # 9 padded above; 0 twice
+    deletion = pd.concat([rows, padded, absent, again], ignore_index=True)
+    first = frame.iloc[[11]][keys].astype(str).reset_index(drop=True)  # deleted beforehand
+
+    def run(provider: str) -> tuple:
+        with engine.begin() as conn:
+            store.store_dataset(conn, data, layout=layout, provider=provider, actor=TESTER)
+            store.store_dataset(conn, data.with_data(first), layout=layout, provider=provider,
+                                action=Action.DELETE, actor=TESTER)  # fmt: skip
+            result = store.store_dataset(
+                conn,
+                data.with_data(pd.concat([deletion, first], ignore_index=True)),
+                layout=layout,
+                provider=provider,
+                action=Action.DELETE,
+                actor=TESTER,
+            )
+            tombstones = conn.execute(
+                sa.text(
+                    "SELECT s.series_key, o.period FROM observations o JOIN data_series s "
+                    "ON s.pk = o.series_pk WHERE o.created_load = :load ORDER BY o.pk"
+                ),
+                {"load": result.load_pk},
+            ).all()
+        return (result.deleted, result.changed, result.unchanged), [tuple(t) for t in tombstones]
+
+    column_wise = run("AT_MOI")
+    monkeypatch.setattr(store, "_whole_keys", lambda *args: False)
+    general = run("BG_NREM")
+    assert column_wise == general
+    # 5, 0, 7, 3 and (padded) 9 deleted; 1901, 9 again (its cell deleted) and 11 unchanged
+    assert column_wise[0] == (5, 0, 3)
