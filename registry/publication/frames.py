@@ -138,6 +138,11 @@ def _rows(conn: Connection, statement) -> pa.Table | None:
     return pa.concat_tables(tables) if tables else None
 
 
+def _text(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
+    """Arrow strings as pandas' text column, without a Python string per row."""
+    return pd.array(values, dtype="str")
+
+
 def _in_order(rows: pa.Table) -> np.ndarray:
     """Row order: by series number, period start and period."""
     period_codes = pd.factorize(rows["period"].to_numpy(zero_copy_only=False), sort=True)[0]
@@ -187,8 +192,12 @@ def current_frame(
         return empty
     rows = rows.take(pa.array(_in_order(rows)))
     position = pd.Index(pks).get_indexer(rows["series_pk"].to_numpy())
-    frame: dict[str, object] = {dim: series[dim].to_numpy(dtype=object)[position] for dim in dims}
-    frame[time] = rows["period"].to_numpy(zero_copy_only=False)
+    taken = pa.array(position)
+    frame: dict[str, object] = {
+        dim: _text(pa.array(series[dim].to_numpy(dtype=object), pa.string()).take(taken))
+        for dim in dims
+    }
+    frame[time] = _text(rows["period"])
     value = rows["value"].to_numpy(zero_copy_only=False).astype(np.float64)  # null: NaN
     texts = rows["value_text"]
     if texts.null_count < len(texts):
@@ -200,9 +209,7 @@ def current_frame(
     attrset_pks = rows["attrset_pk"].to_numpy(zero_copy_only=False).astype(np.int64)
     sets.load(conn, attrset_pks)
     for name, column in sets.columns(attrset_pks, tuple(layout.attributes)).items():
-        values = np.asarray(column.astype(object), dtype=object)
-        values[pd.isna(values)] = None
-        frame[name] = values
+        frame[name] = _text(pa.array(column).cast(pa.string()))
     out = pd.DataFrame(frame)
     if tables is not None:
         out = out[in_tables(out, tables)].reset_index(drop=True)
