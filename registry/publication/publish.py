@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, select, update
 
 from mosy_sdmx.dataset import Action, Dataset
@@ -529,8 +530,8 @@ def _keep_audit(
             "release_pk": pa.array(np.full(n, release.pk), type=pa.int64()),
             "flow": text([public_id] * n),
             "provider": text([release.provider] * n),
-            "table_key": text(_joined(frame, table_cols)),
-            "series_key": text(_joined(frame, [d for d in dims if d in frame.columns])),
+            "table_key": _joined_array(frame, table_cols),
+            "series_key": _joined_array(frame, [d for d in dims if d in frame.columns]),
             "period": text(list(periods)),
             "reason": text(frame["REASON"].astype(str).tolist()),
             "raw_value": number("RAW_VALUE"),
@@ -554,3 +555,11 @@ def _joined(frame: pd.DataFrame, columns: list[str]) -> list[str]:
         return [""] * len(frame)
     parts = [frame[column].astype(str).to_numpy(dtype=object) for column in columns]
     return [".".join(values) for values in zip(*parts, strict=True)]
+
+
+def _joined_array(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """``_joined`` as Arrow strings, joined by Arrow: no Python string per row."""
+    if not columns or frame.empty:
+        return pa.array(_joined(frame, columns), type=pa.string())
+    parts = [pa.array(frame[column].astype(str), type=pa.string()) for column in columns]
+    return pc.binary_join_element_wise(*parts, ".")

@@ -859,21 +859,28 @@ def _constant_columns(table: pa.Table) -> dict[str, object]:
             constants[name] = None
         elif (
             column.null_count == 0
-            and (pa.types.is_integer(column.type) or pa.types.is_boolean(column.type))
+            and (
+                pa.types.is_integer(column.type)
+                or pa.types.is_boolean(column.type)
+                or pa.types.is_string(column.type)
+            )
             and pc.count_distinct(column).as_py() == 1
+            and "\x00" not in str(column[0].as_py())  # no SQL literal holds a NUL
         ):
             constants[name] = column[0].as_py()
     return constants
 
 
 def _sql_literal(value: object) -> str:
-    """A constant of ``_constant_columns`` as SQL (numbers and booleans only, or NULL)."""
+    """A constant of ``_constant_columns`` as SQL (integers, booleans, text, or NULL)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
     raise TypeError(f"not a literal the store writes: {value!r}")
 
 

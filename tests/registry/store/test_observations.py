@@ -305,3 +305,27 @@ def test_deleting_whole_observations_by_key_does_what_the_general_path_does(
     assert column_wise == general
     # 5, 0, 7, 3 and (padded) 9 deleted; 1901, 9 again (its cell deleted) and 11 unchanged
     assert column_wise[0] == (5, 0, 3)
+
+
+def test_bulk_rows_with_one_text_in_every_row_are_stored_as_sent(engine) -> None:
+    """A column holding one value throughout is written into the statement (SQLite), quotes
+    and all; a NUL, which no SQL literal holds, is still bound."""
+    import pyarrow as pa
+
+    texts = ["it's \\'x\\'", "a\x00b"]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE bulk_texts (n INTEGER, same TEXT, other TEXT)")
+        for same in texts:
+            rows = pa.table(
+                {
+                    "n": pa.array([1, 2, 3], pa.int64()),
+                    "same": pa.array([same] * 3, pa.string()),
+                    "other": pa.array(["o"] * 3, pa.string()),
+                }
+            )
+            if engine.dialect.name == "postgresql" and "\x00" in same:
+                continue  # PostgreSQL text holds no NUL at all
+            store.bulk_insert(conn, "bulk_texts", rows)
+            stored = conn.exec_driver_sql("SELECT n, same, other FROM bulk_texts ORDER BY n").all()
+            assert [tuple(r) for r in stored] == [(n, same, "o") for n in (1, 2, 3)]
+            conn.exec_driver_sql("DELETE FROM bulk_texts")
