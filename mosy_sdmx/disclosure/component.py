@@ -53,6 +53,15 @@ class Component:
     def n_eq(self) -> int:
         return len(self.lower)
 
+    def change(self, cells: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """What moving local ``cells`` by ``delta`` does to each local equation's sum."""
+        starts = self.col_start[cells]
+        counts = self.col_start[cells + 1] - starts
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        entry = self.by_cell[np.repeat(starts, counts) + offsets]
+        weights = self.coef[entry] * np.repeat(delta, counts)
+        return np.bincount(self.eq[entry], weights=weights, minlength=self.n_eq)
+
     def lookup(self, encoded: np.ndarray) -> np.ndarray:
         """Local cell of each encoded coordinate (-1 where no such cell)."""
         pos = np.searchsorted(self.encoded_sorted, encoded)

@@ -10,11 +10,17 @@ most the table allows is taken instead ("where the table allows it"); a cell
 that can move in neither direction is a residual: the published values give
 it away and ``protect`` refuses to publish.
 
+Every witness found is worth more than the cell it was found for: its
+multiples and its opposite (as far as counts and relations allow) are
+witnesses too, and each cell it moves is recorded as protected that far.
+
 Methods:
     ``optimal``: a linear program per sensitive cell and direction (HiGHS) when
-        no hidden hypercube protects it already; least information loss.
-    ``hypercube``: the cheapest hypercube; a linear program only when no
-        hypercube fits. Fast on large tables.
+        no hidden hypercube, nor a chain of them, protects it already; least
+        information loss.
+    ``hypercube``: the cheapest hypercube; when none carries the amount, the
+        cheapest chain of hypercubes; a linear program only when neither
+        fits. Fast on large tables.
     ``auto``: per component, ``optimal`` while its sensitive cells × cells
         stay within ``OPTIMAL_WORK`` (small sub-tables, where a linear program
         per cell is cheap), else ``hypercube``.
@@ -45,6 +51,8 @@ METHODS = ("auto", "optimal", "hypercube")
 OPTIMAL_WORK = 2000
 #: Tie-break between cells of equal cost within a component: the earlier row.
 _ORDER_COST = 1e-6
+#: A multiple of a witness no count or relation limits (moving only unbounded cells).
+_FAR = 1e12
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +96,8 @@ class _Protector:
         # later cell they move far enough is protected already, whoever they were for.
         self.reach_up = np.zeros(comp.n_cells)
         self.reach_down = np.zeros(comp.n_cells)
+        # The relations a witness's multiples may break (equalities hold for every multiple).
+        self.inequalities = np.flatnonzero(comp.lower != comp.upper)
 
     @property
     def lp(self) -> ComponentLP:
@@ -100,20 +110,69 @@ class _Protector:
 
     def _hide(self, witness: Witness) -> None:
         cells, delta = witness.cells, witness.delta
-        self.reach_up[cells] = np.maximum(self.reach_up[cells], delta)
-        self.reach_down[cells] = np.maximum(self.reach_down[cells], -delta)
         rows = self.comp.rows[cells]
         state = self.state
         within = (delta >= -state.slack_down[rows]) & (delta <= state.slack_up[rows])
         state.hidden[rows[~within | state.hidden[rows]]] = True
+        self._credit(witness)
+
+    def _credit(self, witness: Witness) -> None:
+        """Record how far the witness's multiples ``k·y`` move each of its cells, both ways.
+
+        Relations are linear: when ``y`` keeps every relation and count, so does
+        ``k·y`` for every integer ``k`` up to where a count would go below zero,
+        a published cell beyond its rounding, or an inequality out of bounds;
+        ``-y`` likewise. One witness so protects its cells both ways, often by
+        more than it was found for, and later cells need no search of their own.
+        """
+        comp, state = self.comp, self.state
+        cells, delta = witness.cells, witness.delta
+        rows = comp.rows[cells]
+        hidden = state.hidden[rows]
+        room_down = np.where(hidden, state.value[rows], state.slack_down[rows])
+        room_up = np.where(hidden, np.inf, state.slack_up[rows])
+        size = np.abs(delta)
+        rising = delta > 0
+        multiples = [
+            (np.where(rising, room_up, room_down) / size).min(),
+            (np.where(rising, room_down, room_up) / size).min(),
+        ]
+        if len(self.inequalities):
+            eqs = self.inequalities
+            change = comp.change(cells, delta)[eqs]
+            moving = np.abs(change) > 1e-9
+            change, size = change[moving], np.abs(change[moving])
+            above = (comp.upper[eqs] - self.activity[eqs])[moving]
+            below = (self.activity[eqs] - comp.lower[eqs])[moving]
+            multiples[0] = min(
+                multiples[0], (np.where(change > 0, above, below) / size).min(initial=np.inf)
+            )
+            multiples[1] = min(
+                multiples[1], (np.where(change > 0, below, above) / size).min(initial=np.inf)
+            )
+        for multiple, sign in zip(multiples, (1.0, -1.0), strict=True):
+            k = np.floor(min(multiple, _FAR) + 1e-9)
+            if k >= 1:
+                self.reach_up[cells] = np.maximum(self.reach_up[cells], sign * k * delta)
+                self.reach_down[cells] = np.maximum(self.reach_down[cells], -sign * k * delta)
 
     def _direction(self, cell: int, amount: float, cube: Witness | None, upwards: bool) -> float:
         """Protect ``cell`` by ``amount`` one way; returns the movement secured."""
         if amount <= 0:
             return 0.0
-        if self._known(cell, amount, upwards) or (cube is not None and cube.cost == 0):
+        if self._known(cell, amount, upwards):
+            return amount
+        if cube is not None and cube.cost == 0:
+            self._credit(cube)
             return amount  # the hidden cells protect it already
         best = cube
+        if best is None or (self.method == "optimal" and best.cost > 0):
+            combined = self.cubes.combine(cell, amount, upwards)
+            if combined is not None:
+                self._credit(combined)
+                return amount
+        if best is None and self.method == "hypercube":
+            best = self.cubes.combine(cell, amount, upwards, pay=True)
         if best is None or self.method == "optimal":
             found = self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
             if found is not None and (best is None or found.cost <= best.cost):

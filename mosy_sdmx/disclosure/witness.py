@@ -207,6 +207,68 @@ class HypercubeSearch:
             for total, amount in zip(totals, (up, -down), strict=True)
         )
 
+    def combine(self, cell: int, amount: float, upwards: bool, pay: bool = False) -> Witness | None:
+        """A witness made of several hypercubes, for when no single one carries ``amount``.
+
+        One hypercube carries the whole amount only when every corner it takes
+        down holds that much; small hidden counts rarely do. Like augmenting
+        paths in a flow, hypercubes are added one after another, each carrying
+        what its corners still hold, until the cell has moved by ``amount``.
+        Without ``pay``, only hypercubes of hidden cells: nothing new is hidden,
+        so it is tried before the linear program, which would find a witness of
+        no cost as well. With ``pay``, the cheapest hypercube that still
+        carries something is added each time (the cells it hides cost nothing
+        to the next one): the ``hypercube`` method's answer when no single
+        hypercube fits.
+        """
+        if not self.exact:
+            return None
+        found = self._corners(cell)
+        if found is None:
+            return None
+        _, sign, exists, _, _, gone, going_down, going_up = found
+        comp = self.comp
+        n = comp.n_cells
+        hidden = self.state.hidden[comp.rows]
+        cell_cost = np.zeros(n + 1)  # slot n: a lacking corner
+        paid = np.where(self.hideable, self.cost, np.inf) if pay else np.inf
+        cell_cost[:n] = np.where(hidden, 0.0, paid)
+        usable = np.flatnonzero(np.isfinite(cell_cost[gone].sum(axis=1)))
+        if len(usable) == 0:
+            return None
+        gone, lowering = gone[usable], (going_down if upwards else going_up)[usable]
+        sign, exists = sign[usable], exists[usable]
+        direction = 1.0 if upwards else -1.0
+        value = self.value.copy()
+        change = np.zeros(n + 1)
+        remaining = float(amount)
+        while remaining > 1e-9:
+            capacity = np.floor(value[lowering].min(axis=1) + 1e-9)
+            # Cheapest per unit carried; among equals, the one that carries most.
+            carried = np.maximum(np.minimum(capacity, remaining), 1)
+            total = np.where(capacity >= 1, cell_cost[gone].sum(axis=1) / carried, np.inf)
+            best = int(np.lexsort((-capacity, total))[0])
+            if not np.isfinite(total[best]):
+                return None
+            step = min(capacity[best], remaining)
+            delta = np.where(exists[best], sign[best] * direction * step, 0.0)
+            np.add.at(value, gone[best], delta)
+            np.add.at(change, gone[best], delta)
+            cell_cost[gone[best]] = 0.0
+            remaining -= step
+        moved = np.flatnonzero(change[:n] != 0)
+        delta = change[moved]
+        if not self._keeps_relations(moved, delta):
+            return None
+        fresh = ~hidden[moved]
+        return Witness(moved, delta, float(self.cost[moved[fresh]].sum()))
+
+    def _keeps_relations(self, cells: np.ndarray, delta: np.ndarray) -> bool:
+        """Does moving ``cells`` by ``delta`` keep every relation of the component in bounds?"""
+        comp = self.comp
+        after = self.activity + comp.change(cells, delta)
+        return bool(((after >= comp.lower - 1e-9) & (after <= comp.upper + 1e-9)).all())
+
     def _corners(self, cell: int) -> tuple[np.ndarray, ...] | None:
         """The corners of the hypercubes through ``cell``: (local cell, sign, exists, status, net,
         and the corner cells as ``find`` reads them).
