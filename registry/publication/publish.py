@@ -55,8 +55,10 @@ from registry.publication.frames import current_frame, touched_tables
 from registry.publication.releases import FAILED, PENDING, PUBLISHED, Release, get_release
 from registry.store.changes import Actor
 from registry.store.observations import (
+    ANALYZE_ROWS,
     FlowRef,
     LoadResult,
+    analyze,
     bulk_insert,
     lock_flow,
     store_dataset,
@@ -199,6 +201,8 @@ def publish_release(
             from registry.subscriptions.store import queue_notifications
 
             queue_notifications(conn, get_release(conn, pk), base_url)
+        if _written(summary, release.flow.id) >= ANALYZE_ROWS:
+            _refresh_statistics(engine)
         return True
     except Exception as exc:  # the transaction is rolled back; retry later
         log.exception("publication of release %s failed", pk)
@@ -478,8 +482,28 @@ def _replace(
 def _store(conn, dataset, layout: ComponentLayout, provider, action, source) -> LoadResult:
     return store_dataset(
         conn, dataset, layout=layout, provider=provider, action=action, actor=PUBLISHER,
-        source=source,
+        source=source, analyze=False,
     )  # fmt: skip
+
+
+def _written(summary: dict[str, Any], loaded: str) -> int:
+    """Rows a publication wrote (versions and tombstones) into public flows other than
+    ``loaded``, the flow of the release's own load."""
+    return sum(
+        change.get("added", 0) + change.get("changed", 0) + change.get("deleted", 0)
+        for flow, change in summary.get("public", {}).items()
+        if flow != loaded
+    )
+
+
+def _refresh_statistics(engine: Engine) -> None:
+    """The planner's statistics after a big publication, once it is committed: the release
+    is published already, harvesters do not wait for them, and a failure here is no
+    failure of the release."""
+    try:
+        analyze(engine)
+    except Exception:
+        log.exception("statistics not refreshed after a publication")
 
 
 def _keep_audit(

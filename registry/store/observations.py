@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import ParseError, StructureError
@@ -203,13 +203,16 @@ def store_dataset(
     actor: Actor,
     source: str | None = None,
     checksum: str | None = None,
+    analyze: bool = True,
 ) -> LoadResult:
     """Apply ``dataset`` for ``provider`` inside the caller's transaction.
 
     ``action`` overrides the dataset's own (``Information`` is stored as
     ``Replace``). The caller validated the data; rows that still cannot be
     stored (a period that is no period) raise ParseError, and the caller's
-    transaction is rolled back with everything written so far.
+    transaction is rolled back with everything written so far. A big load
+    refreshes the planner's statistics, unless ``analyze`` is False: the caller
+    then runs ``analyze`` after its commit.
     """
     store_layout_check(layout)
     flow = FlowRef.of_layout(layout)
@@ -267,11 +270,17 @@ def store_dataset(
             detail=result.to_dict(),
             at=at,
         )
-        if result.rows >= ANALYZE_ROWS:
+        if analyze and result.rows >= ANALYZE_ROWS:
             _analyze(conn)
     else:
         result.revision = revision
     return result
+
+
+def analyze(engine: Engine) -> None:
+    """Fresh planner statistics, in a transaction of their own (after a big load committed)."""
+    with engine.begin() as conn:
+        _analyze(conn)
 
 
 def _analyze(conn: Connection) -> None:

@@ -246,3 +246,29 @@ def test_protect_reads_rows_by_series_then_period_whatever_the_query_plan(store,
     keys = read[list(layout.dimensions)].astype(str).agg(".".join, axis=1)
     order = pd.DataFrame({"series": keys.map(numbers), "period": read["TIME_PERIOD"].astype(str)})
     assert order.equals(order.sort_values(["series", "period"]))
+
+
+def test_a_big_publication_refreshes_statistics_after_it_is_published(
+    store, tmp_path, monkeypatch
+) -> None:
+    """Harvesters see the release without waiting for ANALYZE; a failing ANALYZE is logged,
+    and the release stays published."""
+    from registry.publication import publish
+    from registry.store import observations as store_module
+
+    engine, structures = store
+    load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
+    seen, inside = [], []
+    monkeypatch.setattr(publish, "ANALYZE_ROWS", 1)
+    monkeypatch.setattr(store_module, "_analyze", lambda conn: inside.append(1))
+
+    def analyze(engine_) -> None:
+        with engine_.connect() as conn:
+            seen.append([r.status for r in list_releases(conn, status=None)])
+        raise RuntimeError("statistics unavailable")
+
+    monkeypatch.setattr(publish, "analyze", analyze)
+    assert len(publish_pending(engine)) == 1
+    assert seen == [[PUBLISHED]] and not inside  # after the commit, not in the transaction
+    with engine.connect() as conn:
+        assert [r.status for r in list_releases(conn, status=None)] == [PUBLISHED]
