@@ -534,8 +534,8 @@ def _keep_audit(
     frame = cells.reset_index(drop=True)
     n = len(frame)
 
-    def text(values) -> pa.Array:
-        return pa.array(values, type=pa.string())
+    def text(values: pd.Series) -> pa.Array:
+        return pa.array(values.astype(str), type=pa.string(), from_pandas=True)
 
     def column(name: str) -> pa.Array:
         if name not in frame.columns:
@@ -548,16 +548,15 @@ def _keep_audit(
         values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
         return pa.array(values, type=pa.float64(), from_pandas=True)  # NaN -> null
 
-    periods = frame[time].astype(str) if time in frame.columns else [""] * n
     rows = pa.table(
         {
             "release_pk": pa.array(np.full(n, release.pk), type=pa.int64()),
-            "flow": text([public_id] * n),
-            "provider": text([release.provider] * n),
+            "flow": pa.repeat(pa.scalar(public_id, pa.string()), n),
+            "provider": pa.repeat(pa.scalar(release.provider, pa.string()), n),
             "table_key": _joined_array(frame, table_cols),
             "series_key": _joined_array(frame, [d for d in dims if d in frame.columns]),
-            "period": text(list(periods)),
-            "reason": text(frame["REASON"].astype(str).tolist()),
+            "period": text(frame[time]) if time in frame.columns else pa.repeat("", n),
+            "reason": text(frame["REASON"]),
             "raw_value": number("RAW_VALUE"),
             "public_value": number("PUBLIC_VALUE"),
             "obs_status": column("OBS_STATUS"),
