@@ -839,8 +839,11 @@ def _executemany_rows(
     the page cache is widened for the load so that the indexes' pages stay in
     memory until the commit writes them once.
     """
-    constants = constants or {}
-    table = table.drop_columns([c for c in constants if c in table.column_names])
+    constants = {c: v for c, v in (constants or {}).items() if c in table.column_names}
+    if constants and len(constants) == table.num_columns:
+        # One column stays bound: executemany runs once per parameter row, none without.
+        constants.pop(next(iter(constants)))
+    table = table.drop_columns(list(constants))
     columns = [*table.column_names, *constants]
     values_sql = ["?"] * table.num_columns + [_sql_literal(v) for v in constants.values()]
     sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join(values_sql)})"

@@ -329,3 +329,7 @@ def test_bulk_rows_with_one_text_in_every_row_are_stored_as_sent(engine) -> None
             stored = conn.exec_driver_sql("SELECT n, same, other FROM bulk_texts ORDER BY n").all()
             assert [tuple(r) for r in stored] == [(n, same, "o") for n in (1, 2, 3)]
             conn.exec_driver_sql("DELETE FROM bulk_texts")
+            store.bulk_insert(conn, "bulk_texts", rows.slice(0, 1))  # every column constant
+            stored = conn.exec_driver_sql("SELECT n, same, other FROM bulk_texts").all()
+            assert [tuple(r) for r in stored] == [(1, same, "o")]
+            conn.exec_driver_sql("DELETE FROM bulk_texts")
