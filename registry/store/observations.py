@@ -780,7 +780,7 @@ class _Writer:
 def _whole_keys(df: pd.DataFrame, cols: list[str], n_keys: int, attr_only: np.ndarray) -> bool:
     """Whether every row of a deletion names one whole observation (no wildcard, no
     attribute-only row): what ``_Writer._delete_keys`` deletes column-wise."""
-    return len(cols) == n_keys and not attr_only.any() and bool(df[cols].notna().all(None))
+    return len(cols) == n_keys and not attr_only.any() and bool(df[cols].notna().all(axis=None))
 
 
 def bulk_insert(conn: Connection, name: str, table: pa.Table) -> None:
