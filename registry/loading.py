@@ -141,8 +141,39 @@ def read_checked(
     Without ``flow`` the dataflow is the one the message names. An
     unreadable file gives an unusable report (``report.unusable``).
     """
+    read = read_unchecked(
+        path, structures=structures, flow=flow, format=format, source_name=source_name
+    )
+    if isinstance(read, Checked):
+        return read
+    dataset, flow_id = read
+    return check_dataset(
+        dataset,
+        structures=structures,
+        flow=flow_id,
+        provider=provider,
+        action=action,
+        source_name=read_name(path, source_name),
+    )
+
+
+def read_name(path: str | Path, source_name: str | None) -> str:
+    """What messages call a file: the name its sender gave it, else its own."""
+    return source_name or Path(path).name
+
+
+def read_unchecked(
+    path: str | Path,
+    *,
+    structures: StructureSet,
+    flow: str | None,
+    format: str | None = None,
+    source_name: str | None = None,
+) -> tuple[Dataset, str] | Checked:
+    """Read a data file, not yet validated: the Dataset and its dataflow's id, or (when
+    it cannot be read) a Checked with the report that says why."""
     path = Path(path)
-    name = source_name or path.name
+    name = read_name(path, source_name)
     try:
         with open(path, "rb") as raw, _Named(raw, name) as stream:
             dataset = read_data(stream, structures, format, flow=flow)
@@ -156,14 +187,7 @@ def read_checked(
     except Exception as exc:  # a reader bug still gives a report, never a traceback
         error = ParseError("The input could not be read", unexpected_error_text(exc))
         return Checked(error_report(error, source=name), source_name=name)
-    return check_dataset(
-        dataset,
-        structures=structures,
-        flow=flow,
-        provider=provider,
-        action=action,
-        source_name=name,
-    )
+    return dataset, flow
 
 
 class _Named(io.BufferedReader):

@@ -113,12 +113,18 @@ def register(
     return reg_id
 
 
-def register_accepted(conn: Connection, accepted) -> str | None:
+def register_accepted(
+    conn: Connection, accepted, structures: StructureSet | None = None
+) -> str | None:
     """Register an accepted submission (``registry.submissions.accepting`` calls it in
-    the submission's transaction); the registration's id."""
+    the submission's transaction); the registration's id.
+
+    ``structures``: those the submission was validated with (default: the
+    stored ones, which costs a structure load in a process that has none cached).
+    """
     return register(
         conn,
-        _CACHE.get(conn).structures,
+        structures if structures is not None else _CACHE.get(conn).structures,
         provider=accepted.provider,
         flow=accepted.flow_id,
         data_source=accepted.download_url,

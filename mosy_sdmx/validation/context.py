@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mosy_sdmx.categoricals import rows_where
+from mosy_sdmx.categoricals import combine_codes, rows_where
 from mosy_sdmx.dataset import Dataset
 from mosy_sdmx.exceptions import Location
 from mosy_sdmx.structures.layout import ComponentLayout
@@ -277,31 +277,3 @@ class ValidationContext:
             period=self.period(row),
             **self.position(row, None if whole_row else component),
         )
-
-
-def combine_codes(
-    parts: list[tuple[np.ndarray, int]], n: int, *, dense: bool = True
-) -> tuple[np.ndarray, int]:
-    """Ids of tuples of integer codes, without building any tuple.
-
-    Mixed-radix arithmetic in int64; when the radix product would overflow, the
-    running id is re-densified with factorize first (so any number of columns works).
-    With ``dense=False`` the ids may be sparse below the returned bound (saves a
-    hash pass when the bound is small).
-    """
-    if not parts:
-        return np.zeros(n, dtype=np.int64), 1 if n else 0
-    key = np.zeros(n, dtype=np.int64)
-    bound = 1
-    for codes, size in parts:
-        radix = size + 1  # +1 for the empty value (-1)
-        if bound * radix >= 2**62:
-            key, uniques = pd.factorize(key)
-            key = key.astype(np.int64)
-            bound = len(uniques)
-        key = key * radix + (codes.astype(np.int64) + 1)
-        bound *= radix
-    if not dense:
-        return key, bound
-    ids, uniques = pd.factorize(key)
-    return ids.astype(np.int64), len(uniques)

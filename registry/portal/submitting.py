@@ -42,7 +42,7 @@ from registry.store.changes import Actor
 from registry.store.tokens import Role
 from registry.submissions.accepting import parse_action, submit
 from registry.submissions.receipts import message
-from registry.submissions.receiving import receive, upload_chunks
+from registry.submissions.receiving import receive_upload
 from registry.submissions.records import (
     Status,
     Submission,
@@ -111,8 +111,8 @@ async def partner_upload(
             asked = parse_action(action)
         except MosyError as exc:
             raise ApiError(400, "Unknown action", exc.detail) from None
-        received = await receive(
-            upload_chunks(upload),
+        received = await receive_upload(
+            upload,
             limit_bytes=settings.max_upload_mb << 20,
             folder=settings.data_dir / "incoming",
             filename=upload.filename,

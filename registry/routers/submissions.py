@@ -1,8 +1,8 @@
 """``/api/submissions``: submit a data file (multipart), read the log, download the originals.
 
 Thin on purpose: the token and its rights come from ``registry.data_access``,
-the upload is streamed by ``registry.submissions.receiving``, and everything
-about the data (reading, validation, storage, the log) happens in
+the multipart upload is streamed to disk by ``registry.submissions.multipart``,
+and everything about the data (reading, validation, storage, the log) happens in
 ``registry.submissions.accepting.submit``, shared with the SDMX REST data
 maintenance routes and the portal.
 """
@@ -42,8 +42,9 @@ from registry.store.structures import StructureCache
 from registry.store.tokens import Token
 from registry.submissions.accepting import parse_action, submit
 from registry.submissions.converting import write_submission_data
+from registry.submissions.multipart import FormError, receive_form
 from registry.submissions.receipts import receipt
-from registry.submissions.receiving import Received, receive, upload_chunks
+from registry.submissions.receiving import Received
 from registry.submissions.records import (
     Status,
     Submission,
@@ -241,28 +242,20 @@ async def create_submission(
             "a raw data message goes to POST /sdmx/3.0/data/dataflow/{agency}/{id}/{version}",
         )
     try:
-        form = await request.form(max_files=1, max_fields=10)
-    except ApiError:
-        raise
-    except Exception as exc:
-        raise ApiError(400, "Bad form", f"the multipart body cannot be read: {exc}") from None
-    try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ApiError(
-                400, "File missing", "send the data file as form field 'file' (-F file=@data.csv)"
-            )
-        provider = submitting_provider(token, _text(form.get("provider")))
-        received = await receive(
-            upload_chunks(upload),
+        form = await receive_form(
+            request.stream(),
+            request.headers["content-type"],
             limit_bytes=settings.max_upload_mb << 20,
             folder=upload_folder(settings),
-            filename=upload.filename,
-            media_type=upload.content_type,
         )
-    finally:
-        await form.close()
-    with received:
+    except FormError as exc:
+        raise ApiError(400, "Bad form", f"the multipart body cannot be read: {exc}") from None
+    if form.upload is None:
+        raise ApiError(
+            400, "File missing", "send the data file as form field 'file' (-F file=@data.csv)"
+        )
+    with form.upload as received:
+        provider = submitting_provider(token, _text(form.fields.get("provider")))
         submission = await submit_received(
             engine,
             cache,
@@ -270,8 +263,8 @@ async def create_submission(
             received,
             base=base,
             provider=provider,
-            flow=_text(form.get("flow")),
-            action=_text(form.get("action")),
+            flow=_text(form.fields.get("flow")),
+            action=_text(form.fields.get("action")),
         )
     return answer(submission, base)
 

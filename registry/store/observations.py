@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, func, insert, select, text, update
 
+from mosy_sdmx.categoricals import row_groups
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.exceptions import ParseError, StructureError
 from mosy_sdmx.periods import bounds_of
@@ -349,12 +350,19 @@ class _Writer:
     def _known_series(self, texts: pd.Index, *, after: int | None = None) -> np.ndarray:
         """Numbers of the keys ``texts`` among this provider's series (-1: none yet);
         with ``after``, among those numbered after it."""
-        stmt = select(data_series.c.pk, data_series.c.series_key).where(
-            data_series.c.flow_pk == self.fpk, data_series.c.provider == self.provider
-        )
+        # Tens of thousands of rows: read through the driver, no SQLAlchemy Row each.
+        mark = "%s" if self._pg else "?"
+        sql = f"SELECT pk, series_key FROM data_series WHERE flow_pk = {mark} AND provider = {mark}"
+        params: list[object] = [self.fpk, self.provider]
         if after is not None:
-            stmt = stmt.where(data_series.c.pk > after)
-        rows = self.conn.execute(stmt).all()
+            sql += f" AND pk > {mark}"
+            params.append(after)
+        cursor = self.conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
         if not rows:
             return np.full(len(texts), -1, dtype=np.int64)
         pks, keys = zip(*rows, strict=True)
@@ -362,7 +370,10 @@ class _Writer:
         return np.where(where >= 0, np.asarray(pks, dtype=np.int64)[where], -1)
 
     def _insert_series(self, fresh: pd.DataFrame) -> None:
+        """New series, in key order: each index of ``data_series`` grows at its end
+        (so do the observations, numbered by series), not at random pages."""
         slots = DIMENSION_COLUMNS[: len(self.dims)]
+        fresh = fresh.iloc[np.argsort(fresh["series_key"].to_numpy(dtype=object), kind="stable")]
         columns = ["flow_pk", "provider", "series_key", *slots]
         table = pa.table(
             {
@@ -433,10 +444,9 @@ class _Writer:
         if not columns:
             pk = self.attrset_pk(constant)
             return np.full(n, -1 if pk is None else pk, dtype=np.int64)
-        group = df.groupby(columns, dropna=False, observed=True, sort=False).ngroup().to_numpy()
-        firsts = pd.Series(np.arange(n)).groupby(group).first()
-        table = np.full(int(group.max()) + 1 if n else 0, -1, dtype=np.int64)
-        for gid, row in firsts.items():
+        group, firsts = row_groups(df, columns)
+        table = np.full(len(firsts), -1, dtype=np.int64)
+        for gid, row in enumerate(firsts):
             values = dict(constant)
             for col in columns:
                 value = df[col].iat[int(row)]
@@ -687,6 +697,7 @@ class _Writer:
                 )
         if fresh.empty:
             return
+        fresh = _in_index_order(fresh)
         touched = pd.unique(fresh["series_pk"])
         result.touched_series.extend(int(pk) for pk in touched)
         attrset = pd.to_numeric(fresh["attrset_pk"], errors="coerce")
@@ -719,6 +730,23 @@ class _Writer:
         first = (before or 0) + 1
         result.first_obs = first if result.first_obs is None else min(result.first_obs, first)
         result.last_obs = after if result.last_obs is None else max(result.last_obs, after)
+
+
+def _in_index_order(fresh: pd.DataFrame) -> pd.DataFrame:
+    """Versions sorted as ``uq_observations_current`` (series, period start, period).
+
+    Inserted in that order, the index grows page by page instead of at random
+    leaves: PostgreSQL's COPY of 1M versions in file order (area, year, key)
+    took 4-6 s, sorted 2.4 s. Queries read in this order too.
+    """
+    series = fresh["series_pk"].to_numpy(dtype=np.int64)
+    starts = fresh["period_start"].to_numpy(dtype=np.int64)
+    if len(series) < 2:
+        return fresh
+    same = series[1:] == series[:-1]
+    if ((series[1:] > series[:-1]) | (same & (starts[1:] >= starts[:-1]))).all():
+        return fresh
+    return fresh.iloc[np.lexsort((starts, series))]
 
 
 def bulk_insert(conn: Connection, name: str, table: pa.Table) -> None:
@@ -789,11 +817,30 @@ def _executemany_rows(
         if table.num_rows > BATCH:
             cursor.execute(f"PRAGMA cache_size=-{LOAD_CACHE_KIB}")
         for batch in table.to_batches(max_chunksize=BATCH):
-            values = [col.to_pylist() for col in batch.columns]
+            values = [_python_values(col) for col in batch.columns]
             cursor.executemany(sql, zip(*values, strict=True))
     finally:
         cursor.execute(f"PRAGMA cache_size={int(previous)}")
         cursor.close()
+
+
+def _python_values(column: pa.Array) -> list:
+    """A column as the Python values SQLite binds, made by numpy where it can be.
+
+    Numbers and booleans without nulls go through numpy (a NaN binds as NULL in
+    SQLite, as None does); texts are decoded once per distinct value. Anything
+    else takes Arrow's ``to_pylist``. Same values, about a third of the time.
+    """
+    kind = column.type
+    numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+    if numeric and (column.null_count == 0 or pa.types.is_floating(kind)):
+        return column.to_numpy(zero_copy_only=False).tolist()
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        encoded = column.dictionary_encode()
+        texts = [*encoded.dictionary.to_pylist(), None]
+        codes = pc.fill_null(encoded.indices, len(texts) - 1).to_numpy()
+        return np.asarray(texts, dtype=object)[codes].tolist()
+    return column.to_pylist()
 
 
 def _constant_columns(table: pa.Table) -> dict[str, object]:
@@ -842,8 +889,7 @@ def _text_array(column: pd.Series) -> pa.Array:
 
 def _key_groups(keys: pd.DataFrame, dims: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """(group of each row, one row per distinct key: its codes and series_key text)."""
-    group = keys.groupby(dims, sort=False, observed=True, dropna=False).ngroup().to_numpy()
-    firsts = pd.Series(np.arange(len(keys))).groupby(group).first().to_numpy()
+    group, firsts = row_groups(keys, dims)
     distinct = keys.iloc[firsts].reset_index(drop=True)
     columns = [distinct[d].astype(object).to_numpy() for d in dims]
     distinct["series_key"] = [".".join(map(str, codes)) for codes in zip(*columns, strict=True)]

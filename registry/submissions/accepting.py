@@ -12,25 +12,38 @@ same action, when no other load has touched that data since, changes
 nothing: it is logged as a ``duplicate`` of the first and nothing else is
 written. The check is made again under the dataflow's write lock, so two
 identical submissions at the same moment store once.
+
+On PostgreSQL the data is validated in a worker thread WHILE it is being
+stored: the database does most of a large load's work in its own process,
+so the library's checks (0.8 s of CPU for 1M observations) cost no time
+to the 201. Nothing is committed before the report says the data is valid;
+invalid data rolls the transaction back and is logged as rejected, exactly
+as if it had been validated first. SQLite's inserts hold the GIL between
+rows, so there the checks run first, as they always did.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, update
 
-from mosy_sdmx.dataset import Action
+from mosy_sdmx.dataset import Action, Dataset
+from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.validation import Report
 from registry.db.tables import submissions
-from registry.loading import Checked, read_checked, store_checked
+from registry.loading import Checked, check_dataset, read_unchecked
+from registry.publication.releases import record_release
 from registry.registrations import register_accepted
 from registry.store.changes import Actor
-from registry.store.observations import FlowRef, lock_flow
+from registry.store.observations import FlowRef, lock_flow, store_dataset
 from registry.store.revisions import now
+from registry.store.wal import write_transaction
 from registry.submissions.receiving import Received
 from registry.submissions.records import (
     Status,
@@ -58,6 +71,11 @@ class AcceptedSubmission:
 class _Duplicate(Exception):
     def __init__(self, original: Submission) -> None:
         self.original = original
+
+
+class _Rejected(Exception):
+    def __init__(self, checked: Checked) -> None:
+        self.checked = checked
 
 
 def parse_action(value: str | None) -> Action | None:
@@ -93,22 +111,72 @@ def submit(
             original = _unchanged_since(conn, provider, flow, received.checksum, action)
         if original is not None:
             return _log_duplicate(engine, original, received, actor, action)
-    checked = read_checked(
-        received.path,
-        structures=structures,
-        flow=flow,
-        provider=provider,
-        action=action,
-        source_name=received.filename,
+    read = read_unchecked(
+        received.path, structures=structures, flow=flow, source_name=received.filename
     )
-    if flow is None and checked.flow is not None and check_flow is not None:
-        check_flow(checked.flow)
-    if not checked.valid:
-        return _log_rejected(engine, checked, received, provider, actor, action)
+    if isinstance(read, Checked):  # unreadable: the report says why
+        return _log_rejected(engine, read, received, provider, actor, action)
+    dataset, flow_id = read
+    if flow is None and check_flow is not None:
+        check_flow(flow_id)
+
+    def check() -> Checked:
+        return check_dataset(
+            dataset,
+            structures=structures,
+            flow=flow_id,
+            provider=provider,
+            action=action,
+            source_name=received.filename,
+        )
+
+    stored_action = _stored_action(action, dataset)
     try:
-        return _accept(engine, checked, received, structures, provider, actor, action, base_url)
+        if stored_action is None or engine.dialect.name != "postgresql":
+            checked = check()
+            if not checked.valid:
+                return _log_rejected(engine, checked, received, provider, actor, action)
+            assert checked.action is not None
+            read_as = (dataset, flow_id, checked.action)
+            return _accept(
+                engine,
+                read_as,
+                lambda: checked,
+                received,
+                structures,
+                provider,
+                actor,
+                action,
+                base_url,
+            )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
+            pending = pool.submit(check)
+            read_as = (dataset, flow_id, stored_action)
+            return _accept(
+                engine,
+                read_as,
+                pending.result,
+                received,
+                structures,
+                provider,
+                actor,
+                action,
+                base_url,
+            )
+    except _Rejected as rejected:
+        return _log_rejected(engine, rejected.checked, received, provider, actor, action)
     except _Duplicate as duplicate:
         return _log_duplicate(engine, duplicate.original, received, actor, action)
+
+
+def _stored_action(action: Action | None, dataset: Dataset) -> Action | None:
+    """The action the data will be stored with (None: not one the library accepts,
+    which its report will say)."""
+    try:
+        act = Action.parse(action if action is not None else dataset.action)
+    except MosyError:
+        return None
+    return Action.REPLACE if act is Action.INFORMATION else act
 
 
 def _unchanged_since(
@@ -151,7 +219,8 @@ def _report_counts(report: Report) -> dict[str, int]:
 
 def _accept(
     engine: Engine,
-    checked: Checked,
+    read: tuple[Dataset, str, Action],
+    validated: Callable[[], Checked],
     received: Received,
     structures: StructureSet,
     provider: str,
@@ -159,13 +228,38 @@ def _accept(
     action: Action | None,
     base_url: str,
 ) -> Submission:
-    assert checked.flow is not None and checked.action is not None
-    flow = FlowRef.of_layout(structures.layout(checked.flow))
-    with engine.begin() as conn:
-        lock_flow(conn, flow)  # serialises this dataflow's writers; the check below is exact
-        original = _unchanged_since(conn, provider, checked.flow, received.checksum, action)
+    """Store ``read`` (dataset, dataflow id, action) and, once ``validated()`` gives a
+    valid report, its log row, file, release and registration: one transaction.
+
+    Raises _Rejected if the report has errors and _Duplicate if the same file was
+    the last accepted: both roll back everything written here.
+    """
+    dataset, flow_id, act = read
+    layout = structures.layout(flow_id)
+    with write_transaction(engine) as conn:
+        lock_flow(conn, FlowRef.of_layout(layout))  # serialises writers; the check is exact
+        original = _unchanged_since(conn, provider, flow_id, received.checksum, action)
         if original is not None:
-            raise _Duplicate(original)  # rolls back: nothing was written
+            raise _Duplicate(original)
+        try:
+            result = store_dataset(
+                conn,
+                dataset,
+                layout=layout,
+                provider=provider,
+                action=act,
+                actor=actor,
+                source=received.filename,
+                checksum=received.checksum,
+            )
+        except Exception:
+            checked = validated()  # data the store cannot take: the report says why
+            if not checked.valid:
+                raise _Rejected(checked) from None
+            raise
+        checked = validated()
+        if not checked.valid:
+            raise _Rejected(checked)
         pk = insert_submission(
             conn,
             **_row(
@@ -173,35 +267,26 @@ def _accept(
                 provider,
                 actor,
                 action,
-                flow=checked.flow,
-                action=checked.action.value,
+                flow=flow_id,
+                action=act.value,
                 status=Status.ACCEPTED.value,
                 report=checked.report.to_json(indent=None),
                 **_report_counts(checked.report),
             ),
         )
-        outcome = store_checked(
-            conn,
-            checked,
-            structures=structures,
-            provider=provider,
-            actor=actor,
-            checksum=received.checksum,
-            submission=str(pk),
-        )
-        result = outcome.result
-        assert result is not None
+        release_pk = record_release(conn, result, submission=str(pk))
         store_file(conn, pk, received.path)
         registration = register_accepted(
             conn,
             AcceptedSubmission(
                 id=pk,
                 provider=provider,
-                flow_id=checked.flow,
+                flow_id=flow_id,
                 download_url=f"{base_url}/api/submissions/{pk}/file",
                 at=result.at,
                 load_ids=[result.load_pk],
             ),
+            structures,
         )
         conn.execute(
             update(submissions)
@@ -213,7 +298,7 @@ def _accept(
                 deleted=result.deleted,
                 unchanged=result.unchanged,
                 load_pk=result.load_pk,
-                release_pk=outcome.release_pk,
+                release_pk=release_pk,
                 registration=registration,
             )
         )

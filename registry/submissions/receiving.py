@@ -13,6 +13,9 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+from starlette.concurrency import run_in_threadpool
 
 from registry.errors import ApiError
 
@@ -58,6 +61,45 @@ def safe_filename(name: str | None, default: str = "upload") -> str:
     return base[:200] or default
 
 
+class _Sink:
+    """A new file in ``folder`` that counts and hashes what is written to it."""
+
+    def __init__(self, folder: Path, limit_bytes: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=folder)
+        self.path = Path(name)
+        self.out = os.fdopen(handle, "wb")
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.limit = limit_bytes
+
+    def write(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise too_large(self.limit)
+        self.digest.update(chunk)
+        self.out.write(chunk)
+
+    def discard(self) -> None:
+        self.out.close()
+        self.path.unlink(missing_ok=True)
+
+    def received(self, filename: str | None, media_type: str | None) -> Received:
+        """The file written, closed; ApiError 400 (and nothing kept) if it is empty."""
+        self.out.close()
+        if self.size == 0:
+            self.path.unlink(missing_ok=True)
+            raise ApiError(
+                400, "Empty upload", "the file is empty: send an SDMX data message (any format)"
+            )
+        media = (media_type or "").split(";")[0].strip().lower() or None
+        return Received(
+            self.path, self.size, self.digest.hexdigest(), safe_filename(filename), media
+        )
+
+
 async def receive(
     chunks: AsyncIterator[bytes],
     *,
@@ -67,34 +109,36 @@ async def receive(
     media_type: str | None,
 ) -> Received:
     """Copy ``chunks`` to a new file in ``folder``; ApiError 413 past the limit, 400 if empty."""
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=folder)
-    path = Path(name)
-    digest = hashlib.sha256()
-    size = 0
+    sink = _Sink(folder, limit_bytes)
     try:
-        with os.fdopen(handle, "wb") as out:
-            async for chunk in chunks:
-                if not chunk:
-                    continue
-                size += len(chunk)
-                if size > limit_bytes:
-                    raise too_large(limit_bytes)
-                digest.update(chunk)
-                out.write(chunk)
+        async for chunk in chunks:
+            sink.write(chunk)
+        return sink.received(filename, media_type)
     except BaseException:
-        path.unlink(missing_ok=True)
+        sink.discard()
         raise
-    if size == 0:
-        path.unlink(missing_ok=True)
-        raise ApiError(
-            400, "Empty upload", "the file is empty: send an SDMX data message (any format)"
-        )
-    media = (media_type or "").split(";")[0].strip().lower() or None
-    return Received(path, size, digest.hexdigest(), safe_filename(filename), media)
 
 
-async def upload_chunks(upload) -> AsyncIterator[bytes]:
-    """The chunks of a Starlette ``UploadFile``."""
-    while chunk := await upload.read(CHUNK):
-        yield chunk
+async def receive_upload(
+    upload, *, limit_bytes: int, folder: Path, filename: str | None, media_type: str | None
+) -> Received:
+    """``receive`` for a Starlette ``UploadFile`` already parsed from a multipart form.
+
+    The form parser spooled the file; it is copied and hashed in ONE worker
+    thread (hashlib and file I/O release the GIL): an ``await upload.read()``
+    per chunk cost a threadpool round trip each, 0.35 s for a 108 MB file
+    against 0.12 s.
+    """
+    sink = _Sink(folder, limit_bytes)
+    try:
+        await run_in_threadpool(_drain, upload.file, sink)
+        return sink.received(filename, media_type)
+    except BaseException:
+        sink.discard()
+        raise
+
+
+def _drain(source: BinaryIO, sink: _Sink) -> None:
+    source.seek(0)
+    while block := source.read(CHUNK):
+        sink.write(block)

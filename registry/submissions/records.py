@@ -107,6 +107,11 @@ def insert_submission(conn: Connection, **values: Any) -> int:
 
 def store_file(conn: Connection, submission_pk: int, path: Path) -> None:
     """Keep the original bytes of a submission, in chunks, in the caller's transaction."""
+    if conn.dialect.name == "postgresql" and _has_lz4(conn):
+        # PostgreSQL compresses each chunk as it stores it; its default (pglz) took
+        # 0.8-1.2 s for a 108 MB SDMX-CSV, lz4 0.3-0.4 s (10 MB stored, not 6).
+        # Reading back decompresses either, whatever a chunk was written with.
+        conn.exec_driver_sql("SET LOCAL default_toast_compression = 'lz4'")
     with open(path, "rb") as handle:
         seq = 0
         while block := handle.read(FILE_CHUNK):
@@ -114,6 +119,16 @@ def store_file(conn: Connection, submission_pk: int, path: Path) -> None:
                 insert(submission_files).values(submission_pk=submission_pk, seq=seq, content=block)
             )
             seq += 1
+
+
+def _has_lz4(conn: Connection) -> bool:
+    """Whether this PostgreSQL server was built with lz4 (else it keeps pglz)."""
+    return bool(
+        conn.exec_driver_sql(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+            "AND 'lz4' = ANY(enumvals)"
+        ).scalar()
+    )
 
 
 def file_chunks(engine: Engine, submission_pk: int) -> Iterator[bytes]:

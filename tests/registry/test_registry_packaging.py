@@ -17,6 +17,7 @@ DISTRIBUTION = {
     "yaml": "pyyaml",
     "python_calamine": "python-calamine",
     "pydantic_settings": "pydantic-settings",
+    "python_multipart": "python-multipart",
     "sqlalchemy": "sqlalchemy",
 }
 #: Installed with a declared dependency, which pins them itself.
@@ -62,9 +63,8 @@ def test_no_dependency_goes_unused() -> None:
     used_by_registry = _distributions(_imports("registry"))
     registry = _names(CONFIG["project"]["optional-dependencies"]["registry"])
     # Loaded by name, never imported: psycopg by SQLAlchemy from a postgresql+psycopg
-    # URL, uvloop and httptools by uvicorn (its faster event loop and HTTP parser),
-    # python-multipart by FastAPI for form fields.
-    loaded = {"psycopg", "uvloop", "httptools", "python-multipart"}
+    # URL, uvloop and httptools by uvicorn (its faster event loop and HTTP parser).
+    loaded = {"psycopg", "uvloop", "httptools"}
     assert registry - used_by_registry - loaded == set()
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from mosy_sdmx.categoricals import combine_codes
 from mosy_sdmx.validation.checks.additivity import GroupFrame
 from mosy_sdmx.validation.checks.base import check
 from mosy_sdmx.validation.checks.measure import measure_values
-from mosy_sdmx.validation.context import SkipCheck, ValidationContext, combine_codes
+from mosy_sdmx.validation.context import SkipCheck, ValidationContext
 
 
 @check("ordered-values", "implausible-order", thb_only=True)

@@ -11,9 +11,9 @@ from datetime import date
 
 import numpy as np
 
-from mosy_sdmx.categoricals import rows_where
+from mosy_sdmx.categoricals import combine_codes, rows_where
 from mosy_sdmx.validation.checks.base import check
-from mosy_sdmx.validation.context import ValidationContext, combine_codes
+from mosy_sdmx.validation.context import ValidationContext
 
 _MONTH = r"(0[1-9]|1[0-2])"
 _DAY = rf"\d{{4}}-{_MONTH}-(0[1-9]|[12]\d|3[01])"

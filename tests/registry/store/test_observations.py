@@ -257,3 +257,39 @@ def test_each_load_records_the_row_range_of_the_versions_it_wrote(
     assert [r[5] for r in rows] == [len(data.data), int(year.sum()), 0]
     for _, first, last, low, high, _n in rows:
         assert (first, last) == (low, high)
+
+
+def test_versions_are_written_in_the_order_of_the_current_index(
+    engine, structures, tmp_path
+) -> None:
+    """Rows go in as ``uq_observations_current`` orders them (series by key, then period),
+    whatever the file's order: each index grows at its end, not at random pages."""
+    data = victims(structures, "AT_MOI")
+    shuffled = data.data.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    assert not shuffled["TIME_PERIOD"].is_monotonic_increasing
+    load(engine, structures, data.with_data(shuffled), tmp_path, provider="AT_MOI")
+    with engine.connect() as conn:
+        versions = conn.execute(
+            sa.text("SELECT series_pk, period_start FROM observations ORDER BY pk")
+        ).all()
+        series = conn.execute(sa.text("SELECT series_key FROM data_series ORDER BY pk")).all()
+    assert len(versions) == len(data.data)
+    assert versions == sorted(versions)
+    keys = [row[0] for row in series]
+    assert keys == sorted(keys)
+    # the data is the file's, whatever order it went in
+    expected = data.data.assign(TIME_PERIOD=data.data["TIME_PERIOD"].astype(str))
+    assert len(_current(engine)) == len(expected)
+    changed = shuffled.copy()
+    changed["OBS_VALUE"] = changed["OBS_VALUE"] * 2  # totals and parts alike: still additive
+    result = load(engine, structures, data.with_data(changed), tmp_path, provider="AT_MOI").result
+    assert result.changed == len(data.data)
+    with engine.connect() as conn:
+        second = conn.execute(
+            sa.text(
+                "SELECT series_pk, period_start FROM observations WHERE created_load = :l "
+                "ORDER BY pk"
+            ),
+            {"l": result.load_pk},
+        ).all()
+    assert second == sorted(second) and len(second) == len(data.data)
