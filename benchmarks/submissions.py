@@ -95,6 +95,17 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """A process's peak resident memory so far, in MB (Linux /proc; NaN elsewhere)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def _hidden_share(url: str) -> tuple[int, float]:
     """Public rows of PT (in either provider's data) and the share of them suppressed."""
     import io
@@ -213,11 +224,13 @@ def run(kind: str, n_obs: int, folder: Path, publish_wait: float = 1800) -> dict
                 break
             time.sleep(0.2)
         cpu_published = _cpu_seconds(server.pid) - cpu_start
+        peak_mb = _peak_rss_mb(server.pid)
         public_rows, hidden = _hidden_share(url) if published else (0, float("nan"))
         return {
             "database": kind,
             "cpu_accepted_s": cpu_accepted,
             "cpu_published_s": cpu_published,
+            "peak_mb": peak_mb,
             "public_rows": public_rows,
             "hidden_share": hidden,
             "observations": receipt["counts"]["rows"],
@@ -269,7 +282,8 @@ def main() -> None:
                     f"harvester p50 {r['idle_p50_ms']:.0f} ms idle, {r['busy_p50_ms']:.0f} ms "
                     f"(p95 {r['busy_p95_ms']:.0f}) during; server CPU {r['cpu_accepted_s']:.1f} s "
                     f"to accepted, {r['cpu_published_s']:.1f} s to published (incl. harvester "
-                    f"queries); {r['public_rows']:,} public rows of PT, "
+                    f"queries), peak RSS {r['peak_mb']:,.0f} MB; "
+                    f"{r['public_rows']:,} public rows of PT, "
                     f"{r['hidden_share']:.1%} hidden; "
                     f"load {os.getloadavg()[0]:.1f}",
                     flush=True,

@@ -55,7 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         app.state.engine = engine
         app.state.structure_cache = StructureCache()
-        worker = BackgroundWorker(engine, settings).start() if settings.background_worker else None
+        worker = (
+            BackgroundWorker(engine, settings, app.state.structure_cache).start()
+            if settings.background_worker
+            else None
+        )
         try:
             yield
         finally:

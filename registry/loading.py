@@ -25,7 +25,7 @@ from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.validation import Report, validate
 from mosy_sdmx.validation.api import error_report, unexpected_error_text
 from mosy_sdmx.validation.checks import all_checks
-from registry.publication.releases import record_release
+from registry.publication.releases import announce, record_release
 from registry.store.changes import Actor
 from registry.store.observations import FlowRef, LoadResult, store_dataset
 from registry.store.structures import StructureCache
@@ -98,7 +98,7 @@ def load_file(
     if not checked.valid:
         return checked.outcome()
     with engine.begin() as conn:
-        return store_checked(
+        outcome = store_checked(
             conn,
             checked,
             structures=structures,
@@ -106,6 +106,8 @@ def load_file(
             actor=actor,
             checksum=file_checksum(path),
         )
+    announce(outcome.release_pk)
+    return outcome
 
 
 @dataclass
@@ -248,7 +250,10 @@ def store_checked(
     checksum: str | None = None,
     submission: str | None = None,
 ) -> LoadOutcome:
-    """Store validated data inside the caller's transaction, with its release."""
+    """Store validated data inside the caller's transaction, with its release.
+
+    The caller ``announce``s ``release_pk`` after its commit.
+    """
     assert checked.valid and checked.dataset is not None and checked.flow is not None
     result = store_dataset(
         conn,
@@ -289,6 +294,8 @@ def load_dataset(
     if not checked.valid:
         return checked.outcome()
     with engine.begin() as conn:
-        return store_checked(
+        outcome = store_checked(
             conn, checked, structures=structures, provider=provider, actor=actor, checksum=checksum
         )
+    announce(outcome.release_pk)
+    return outcome

@@ -95,17 +95,44 @@ def _empty(n_rows: int) -> Equations:
     return Equations(none_i, none_i, none_f, none_f, none_f, np.zeros(0, dtype=object), n_rows)
 
 
-def _positions(column: pd.Series, codes: list[str]) -> np.ndarray:
-    """Index of each row's code in ``codes`` (-1 when not a member), column-wise."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        # Look up the few categories, then map the integer codes: no string per row.
-        lookup = pd.Index(codes).get_indexer(column.cat.categories.astype(str))
-        lookup = np.append(lookup, -1)  # category code -1 (missing) maps to -1
-        return lookup[column.cat.codes.to_numpy()]
-    return pd.Index(codes).get_indexer(column.astype(str))
+class _Coded:
+    """Each column of the data as integer codes, factorized once per column.
+
+    Every additive group looks at most key columns again (the instance of a
+    relation is its row's codes of all the other keys): factorizing a text
+    column per group cost more than building the whole system.
+    """
+
+    def __init__(self, data: pd.DataFrame) -> None:
+        self.data = data
+        self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
+
+    def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
+        """(code per row, -1 for missing; the distinct values, by code)."""
+        if column not in self._codes:
+            values = self.data[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                coded = values.cat.codes.to_numpy().astype(np.int64), values.cat.categories
+            else:
+                found, uniques = pd.factorize(values, use_na_sentinel=True)
+                coded = found.astype(np.int64), pd.Index(uniques)
+            self._codes[column] = coded
+        return self._codes[column]
 
 
-def _instance_ids(data: pd.DataFrame, idx: np.ndarray, others: list[str]) -> np.ndarray:
+def _positions(coded: _Coded, column: str, codes: list[str]) -> np.ndarray:
+    """Index of each row's code in ``codes`` (-1 when not a member), column-wise.
+
+    The few distinct values are looked up, then the integer codes mapped: no
+    string per row.
+    """
+    found, uniques = coded.codes(column)
+    lookup = pd.Index(codes).get_indexer(uniques.astype(str))
+    lookup = np.append(lookup, -1)  # code -1 (missing) maps to -1
+    return lookup[found]
+
+
+def _instance_ids(coded: _Coded, idx: np.ndarray, others: list[str]) -> np.ndarray:
     """Group number of each row ``idx`` by its codes of ``others`` (first seen, first numbered).
 
     Integer codes per column combined in one mixed-radix key: no pandas
@@ -115,7 +142,8 @@ def _instance_ids(data: pd.DataFrame, idx: np.ndarray, others: list[str]) -> np.
         return np.zeros(len(idx), dtype=np.int64)
     key = np.zeros(len(idx), dtype=np.int64)
     for column in others:
-        codes, n = _codes(data[column], idx)
+        found, uniques = coded.codes(column)
+        codes, n = found[idx], len(uniques)
         if n and key.max(initial=0) > np.iinfo(np.int64).max // (n + 1):
             key = np.unique(key, return_inverse=True)[1].astype(np.int64)  # keep it small
         key = key * (n + 1) + codes + 1
@@ -123,14 +151,6 @@ def _instance_ids(data: pd.DataFrame, idx: np.ndarray, others: list[str]) -> np.
     rank = np.empty(len(first), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))
     return rank[inverse.reshape(-1)]
-
-
-def _codes(column: pd.Series, idx: np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer code per row ``idx`` (-1 for missing) and the number of codes."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy()[idx].astype(np.int64), len(column.cat.categories)
-    codes, uniques = pd.factorize(column.iloc[idx], use_na_sentinel=True)
-    return codes.astype(np.int64), len(uniques)
 
 
 def _agree(data: pd.DataFrame, idx: np.ndarray, gid: np.ndarray, n: int, same: list[str]):
@@ -178,16 +198,17 @@ def build_equations(
     rows, eqs, coefs, lowers, uppers, dims = [], [], [], [], [], []
     offset = 0
     same = [c for c in same_attributes if c in data.columns]
+    coded = _Coded(data)
     for group in groups:
         if group.dimension not in data.columns or group.dimension not in key_columns:
             continue
         codes = [group.total, *group.parts]
-        pos_all = _positions(data[group.dimension], codes)
+        pos_all = _positions(coded, group.dimension, codes)
         idx = np.flatnonzero((pos_all >= 0) & valued)
         if len(idx) < 2:
             continue
         pos = pos_all[idx].astype(np.int64)
-        gid = _instance_ids(data, idx, [c for c in key_columns if c != group.dimension])
+        gid = _instance_ids(coded, idx, [c for c in key_columns if c != group.dimension])
         n = int(gid.max()) + 1
         has_total = np.bincount(gid, weights=pos == 0, minlength=n) > 0
         n_parts = np.bincount(gid, weights=pos > 0, minlength=n)

@@ -40,24 +40,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, select, update
 
 from mosy_sdmx.dataset import Action, Dataset
 from mosy_sdmx.disclosure import DisclosureRules, ProtectionError, load_disclosure_rules, protect
-from mosy_sdmx.disclosure.scope import in_tables, table_columns, tables_of
+from mosy_sdmx.disclosure.scope import in_tables, table_columns
 from mosy_sdmx.exceptions import MosyError
 from mosy_sdmx.indicators.rates import RATES_FLOW, rates_dataset
 from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.structures.layout import ComponentLayout
 from registry.db.tables import disclosure_audit, releases
-from registry.publication.frames import current_frame, touched_rows
+from registry.publication.frames import current_frame, touched_tables
 from registry.publication.releases import FAILED, PENDING, PUBLISHED, Release, get_release
 from registry.store.changes import Actor
 from registry.store.observations import (
+    ANALYZE_ROWS,
     FlowRef,
     LoadResult,
+    analyze,
     bulk_insert,
-    flow_pk,
     lock_flow,
     store_dataset,
 )
@@ -199,6 +201,8 @@ def publish_release(
             from registry.subscriptions.store import queue_notifications
 
             queue_notifications(conn, get_release(conn, pk), base_url)
+        if _written(summary, release.flow.id) >= ANALYZE_ROWS:
+            _refresh_statistics(engine)
         return True
     except Exception as exc:  # the transaction is rolled back; retry later
         log.exception("publication of release %s failed", pk)
@@ -294,11 +298,11 @@ def _prepare(
         return None
     revisions = _revisions(conn, _flows(structures, flow_id, public_id))
     layout = structures.layout(flow_id)
-    fpk = flow_pk(conn, release.flow)
-    touched = touched_rows(conn, release.load_pk, fpk, release.provider, layout)
-    if touched.empty:
-        return _Prepared(revisions, touched, touched, touched, touched, [], None)
-    tables = tables_of(touched, table_columns(layout.key_columns(), rules))
+    tables = touched_tables(
+        conn, release.load_pk, layout, table_columns(layout.key_columns(), rules)
+    )
+    if tables.empty:
+        return _Prepared(revisions, tables, tables, tables, tables, [], None)
     public_layout = structures.layout(public_id)
     raw = current_frame(conn, release.flow, release.provider, layout, tables)
     previous = current_frame(
@@ -478,8 +482,28 @@ def _replace(
 def _store(conn, dataset, layout: ComponentLayout, provider, action, source) -> LoadResult:
     return store_dataset(
         conn, dataset, layout=layout, provider=provider, action=action, actor=PUBLISHER,
-        source=source,
+        source=source, analyze=False,
     )  # fmt: skip
+
+
+def _written(summary: dict[str, Any], loaded: str) -> int:
+    """Rows a publication wrote (versions and tombstones) into public flows other than
+    ``loaded``, the flow of the release's own load."""
+    return sum(
+        change.get("added", 0) + change.get("changed", 0) + change.get("deleted", 0)
+        for flow, change in summary.get("public", {}).items()
+        if flow != loaded
+    )
+
+
+def _refresh_statistics(engine: Engine) -> None:
+    """The planner's statistics after a big publication, once it is committed: the release
+    is published already, harvesters do not wait for them, and a failure here is no
+    failure of the release."""
+    try:
+        analyze(engine)
+    except Exception:
+        log.exception("statistics not refreshed after a publication")
 
 
 def _keep_audit(
@@ -510,8 +534,8 @@ def _keep_audit(
     frame = cells.reset_index(drop=True)
     n = len(frame)
 
-    def text(values) -> pa.Array:
-        return pa.array(values, type=pa.string())
+    def text(values: pd.Series) -> pa.Array:
+        return pa.array(values.astype(str), type=pa.string(), from_pandas=True)
 
     def column(name: str) -> pa.Array:
         if name not in frame.columns:
@@ -524,16 +548,15 @@ def _keep_audit(
         values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
         return pa.array(values, type=pa.float64(), from_pandas=True)  # NaN -> null
 
-    periods = frame[time].astype(str) if time in frame.columns else [""] * n
     rows = pa.table(
         {
             "release_pk": pa.array(np.full(n, release.pk), type=pa.int64()),
-            "flow": text([public_id] * n),
-            "provider": text([release.provider] * n),
-            "table_key": text(_joined(frame, table_cols)),
-            "series_key": text(_joined(frame, [d for d in dims if d in frame.columns])),
-            "period": text(list(periods)),
-            "reason": text(frame["REASON"].astype(str).tolist()),
+            "flow": pa.repeat(pa.scalar(public_id, pa.string()), n),
+            "provider": pa.repeat(pa.scalar(release.provider, pa.string()), n),
+            "table_key": _joined_array(frame, table_cols),
+            "series_key": _joined_array(frame, [d for d in dims if d in frame.columns]),
+            "period": text(frame[time]) if time in frame.columns else pa.repeat("", n),
+            "reason": text(frame["REASON"]),
             "raw_value": number("RAW_VALUE"),
             "public_value": number("PUBLIC_VALUE"),
             "obs_status": column("OBS_STATUS"),
@@ -555,3 +578,11 @@ def _joined(frame: pd.DataFrame, columns: list[str]) -> list[str]:
         return [""] * len(frame)
     parts = [frame[column].astype(str).to_numpy(dtype=object) for column in columns]
     return [".".join(values) for values in zip(*parts, strict=True)]
+
+
+def _joined_array(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """``_joined`` as Arrow strings, joined by Arrow: no Python string per row."""
+    if not columns or frame.empty:
+        return pa.array(_joined(frame, columns), type=pa.string())
+    parts = [pa.array(frame[column].astype(str), type=pa.string()) for column in columns]
+    return pc.binary_join_element_wise(*parts, ".")

@@ -23,7 +23,7 @@ from registry.store.revisions import _aware
 
 PENDING, PUBLISHED, FAILED = "pending", "published", "failed"
 
-#: Set when this process records a release: its publication worker wakes at once.
+#: Set when a release this process recorded is committed: its publication worker wakes.
 release_recorded = threading.Event()
 
 
@@ -49,7 +49,11 @@ class Release:
 def record_release(
     conn: Connection, result: LoadResult, *, submission: str | None = None
 ) -> int | None:
-    """Record the release of a load inside its transaction; None when it changed nothing."""
+    """Record the release of a load inside its transaction; None when it changed nothing.
+
+    The caller calls ``announce`` once its transaction has committed: woken
+    before, the worker would find nothing yet and sleep a whole poll.
+    """
     if not result.changed_anything:
         return None
     kind = "revision" if (result.changed or result.deleted) else "release"
@@ -69,8 +73,13 @@ def record_release(
         )
         .returning(releases.c.pk)
     ).scalar_one()
-    release_recorded.set()
     return pk
+
+
+def announce(release_pk: int | None) -> None:
+    """Wake this process's publication worker for a release just committed (None: no-op)."""
+    if release_pk is not None:
+        release_recorded.set()
 
 
 def _release(row) -> Release:

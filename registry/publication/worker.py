@@ -1,8 +1,8 @@
 """The background of every registry process: publish releases, deliver notifications.
 
 Two daemon threads, started and stopped with the app: one publishes pending
-releases (woken at once when this process records one, else polling the
-database, where other processes record theirs), one delivers notifications.
+releases (woken as soon as a release this process recorded is committed,
+else polling the database, where other processes record theirs), one delivers notifications.
 All their state is in the database, so any number of processes share the
 work; a request never waits for either.
 """
@@ -27,7 +27,9 @@ log = logging.getLogger("registry")
 
 
 class BackgroundWorker:
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(
+        self, engine: Engine, settings: Settings, cache: StructureCache | None = None
+    ) -> None:
         self.engine = engine
         self.poll = settings.worker_poll_seconds
         self.base_url = settings.public_url or ""
@@ -37,7 +39,9 @@ class BackgroundWorker:
             timeout=settings.notification_timeout_seconds,
             allow_private=settings.callback_private,
         )
-        self.cache = StructureCache()
+        # The app's cache when given: structures parsed once per process, already
+        # parsed (by the submission's validation) when a release comes in.
+        self.cache = cache or StructureCache()
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._publish_loop, name="mosy-publication", daemon=True),

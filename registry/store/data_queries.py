@@ -548,7 +548,7 @@ def fetch_batches(
     if conn.dialect.name == "postgresql":
         tables = _copy_out(conn, statement)
     else:
-        tables = sqlite_batches(conn, statement)
+        tables = sqlite_batches(conn, statement, _OBS_TYPES)
     for table in tables:
         yield _normalised(table)
 

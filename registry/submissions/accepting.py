@@ -38,7 +38,7 @@ from mosy_sdmx.structures import StructureSet
 from mosy_sdmx.validation import Report
 from registry.db.tables import submissions
 from registry.loading import Checked, check_dataset, read_unchecked
-from registry.publication.releases import record_release
+from registry.publication.releases import announce, record_release
 from registry.registrations import register_accepted
 from registry.store.changes import Actor
 from registry.store.observations import FlowRef, lock_flow, store_dataset
@@ -304,6 +304,7 @@ def _accept(
         )
         submission = get_submission(conn, pk)
     assert submission is not None
+    announce(release_pk)
     return submission
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from mosy_sdmx.indicators import population
 from registry.db.engine import make_engine
-from registry.db.tables import data_loads, disclosure_audit, observations
+from registry.db.tables import data_loads, data_series, disclosure_audit, observations
 from registry.publication.frames import current_frame
 from registry.publication.publish import publish_pending, publish_release
 from registry.publication.releases import PENDING, PUBLISHED, get_release, list_releases
@@ -224,3 +224,51 @@ def test_a_release_being_protected_elsewhere_is_left_alone(store, tmp_path) -> N
     assert not publish_release(engine, pk)
     with engine.connect() as conn:
         assert get_release(conn, pk).status == PENDING
+
+
+def test_protect_reads_rows_by_series_then_period_whatever_the_query_plan(store, tmp_path) -> None:
+    """Secondary suppression breaks ties by row: the frame it reads has one stated order
+    (series number, then period) on both databases, revised rows included."""
+    engine, structures = store
+    data = victims(structures, "AT_MOI")
+    load(engine, structures, data, tmp_path, provider="AT_MOI")
+    frame = data.data.copy()
+    year = frame["TIME_PERIOD"].astype(str) == "2020"
+    frame.loc[year, "OBS_VALUE"] = frame.loc[year, "OBS_VALUE"] * 2
+    load(engine, structures, data.with_data(frame[year]), tmp_path, provider="AT_MOI")
+    layout = structures.layout("DF_THB_VICTIMS")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    with engine.connect() as conn:
+        read = current_frame(conn, FlowRef.of_layout(layout), "AT_MOI", layout)
+        numbers = dict(conn.execute(select(data_series.c.series_key, data_series.c.pk)).all())
+    assert len(read) == len(data.data)
+    keys = read[list(layout.dimensions)].astype(str).agg(".".join, axis=1)
+    order = pd.DataFrame({"series": keys.map(numbers), "period": read["TIME_PERIOD"].astype(str)})
+    assert order.equals(order.sort_values(["series", "period"]))
+
+
+def test_a_big_publication_refreshes_statistics_after_it_is_published(
+    store, tmp_path, monkeypatch
+) -> None:
+    """Harvesters see the release without waiting for ANALYZE; a failing ANALYZE is logged,
+    and the release stays published."""
+    from registry.publication import publish
+    from registry.store import observations as store_module
+
+    engine, structures = store
+    load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
+    seen, inside = [], []
+    monkeypatch.setattr(publish, "ANALYZE_ROWS", 1)
+    monkeypatch.setattr(store_module, "_analyze", lambda conn: inside.append(1))
+
+    def analyze(engine_) -> None:
+        with engine_.connect() as conn:
+            seen.append([r.status for r in list_releases(conn, status=None)])
+        raise RuntimeError("statistics unavailable")
+
+    monkeypatch.setattr(publish, "analyze", analyze)
+    assert len(publish_pending(engine)) == 1
+    assert seen == [[PUBLISHED]] and not inside  # after the commit, not in the transaction
+    with engine.connect() as conn:
+        assert [r.status for r in list_releases(conn, status=None)] == [PUBLISHED]

@@ -259,6 +259,82 @@ def test_each_load_records_the_row_range_of_the_versions_it_wrote(
         assert (first, last) == (low, high)
 
 
+def test_deleting_whole_observations_by_key_does_what_the_general_path_does(
+    engine, structures, monkeypatch
+) -> None:
+    """Rows naming whole observations are deleted column-wise; the result (counts, the
+    tombstones and their order) is the general per-pattern path's, edge cases included."""
+    data = victims(structures, "AT_MOI")
+    layout = structures.layout(FLOW)
+    keys = layout.key_columns()
+    frame = data.data
+    rows = frame.iloc[[5, 0, 7, 5, 3]][keys].astype(str).reset_index(drop=True)  # 5 twice
+    padded = frame.iloc[[9]][keys].astype(str).reset_index(drop=True)
+    padded["TIME_PERIOD"] = " " + padded["TIME_PERIOD"] + " "  # the same cell as row 9 below
+    absent = frame.iloc[[2]][keys].astype(str).reset_index(drop=True)
+    absent["TIME_PERIOD"] = "1901"  # no such observation
+    again = frame.iloc[[9, 0]][keys].astype(str).reset_index(drop=True)  # 9 padded above; 0 twice
+    deletion = pd.concat([rows, padded, absent, again], ignore_index=True)
+    first = frame.iloc[[11]][keys].astype(str).reset_index(drop=True)  # deleted beforehand
+
+    def run(provider: str) -> tuple:
+        with engine.begin() as conn:
+            store.store_dataset(conn, data, layout=layout, provider=provider, actor=TESTER)
+            store.store_dataset(conn, data.with_data(first), layout=layout, provider=provider,
+                                action=Action.DELETE, actor=TESTER)  # fmt: skip
+            result = store.store_dataset(
+                conn,
+                data.with_data(pd.concat([deletion, first], ignore_index=True)),
+                layout=layout,
+                provider=provider,
+                action=Action.DELETE,
+                actor=TESTER,
+            )
+            tombstones = conn.execute(
+                sa.text(
+                    "SELECT s.series_key, o.period FROM observations o JOIN data_series s "
+                    "ON s.pk = o.series_pk WHERE o.created_load = :load ORDER BY o.pk"
+                ),
+                {"load": result.load_pk},
+            ).all()
+        return (result.deleted, result.changed, result.unchanged), [tuple(t) for t in tombstones]
+
+    column_wise = run("AT_MOI")
+    monkeypatch.setattr(store, "_whole_keys", lambda *args: False)
+    general = run("BG_NREM")
+    assert column_wise == general
+    # 5, 0, 7, 3 and (padded) 9 deleted; 1901, 9 again (its cell deleted) and 11 unchanged
+    assert column_wise[0] == (5, 0, 3)
+
+
+def test_bulk_rows_with_one_text_in_every_row_are_stored_as_sent(engine) -> None:
+    """A column holding one value throughout is written into the statement (SQLite), quotes
+    and all; a NUL, which no SQL literal holds, is still bound."""
+    import pyarrow as pa
+
+    texts = ["it's \\'x\\'", "a\x00b"]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE bulk_texts (n INTEGER, same TEXT, other TEXT)")
+        for same in texts:
+            rows = pa.table(
+                {
+                    "n": pa.array([1, 2, 3], pa.int64()),
+                    "same": pa.array([same] * 3, pa.string()),
+                    "other": pa.array(["o"] * 3, pa.string()),
+                }
+            )
+            if engine.dialect.name == "postgresql" and "\x00" in same:
+                continue  # PostgreSQL text holds no NUL at all
+            store.bulk_insert(conn, "bulk_texts", rows)
+            stored = conn.exec_driver_sql("SELECT n, same, other FROM bulk_texts ORDER BY n").all()
+            assert [tuple(r) for r in stored] == [(n, same, "o") for n in (1, 2, 3)]
+            conn.exec_driver_sql("DELETE FROM bulk_texts")
+            store.bulk_insert(conn, "bulk_texts", rows.slice(0, 1))  # every column constant
+            stored = conn.exec_driver_sql("SELECT n, same, other FROM bulk_texts").all()
+            assert [tuple(r) for r in stored] == [(1, same, "o")]
+            conn.exec_driver_sql("DELETE FROM bulk_texts")
+
+
 def test_versions_are_written_in_the_order_of_the_current_index(
     engine, structures, tmp_path
 ) -> None:

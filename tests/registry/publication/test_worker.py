@@ -1,0 +1,72 @@
+"""The publication worker wakes when a release is committed, not when it is recorded."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from registry_data import TESTER, victims
+
+from registry.db.engine import make_engine
+from registry.loading import check_dataset, store_checked
+from registry.publication.releases import PUBLISHED, announce, get_release, release_recorded
+from registry.publication.worker import BackgroundWorker
+from registry.store.structures import StructureCache
+
+FLOW = "DF_THB_VICTIMS"
+
+
+@pytest.fixture
+def store(fresh_settings):
+    engine = make_engine(fresh_settings.effective_database_url)
+    with engine.connect() as conn:
+        structures = StructureCache().get(conn).structures
+    yield engine, structures
+    engine.dispose()
+
+
+def _store(conn, structures, provider: str = "AT_MOI"):
+    checked = check_dataset(
+        victims(structures, provider), structures=structures, flow=FLOW, provider=provider
+    )
+    assert checked.valid
+    return store_checked(conn, checked, structures=structures, provider=provider, actor=TESTER)
+
+
+def test_recording_a_release_does_not_wake_the_worker_before_the_commit(store) -> None:
+    engine, structures = store
+    release_recorded.clear()
+    with engine.begin() as conn:
+        outcome = _store(conn, structures)
+        assert outcome.release_pk is not None
+        assert not release_recorded.is_set()  # woken now, it would find nothing yet
+    announce(outcome.release_pk)
+    assert release_recorded.is_set()
+    release_recorded.clear()
+    announce(None)  # a load that changed nothing records no release
+    assert not release_recorded.is_set()
+
+
+def test_the_worker_publishes_a_committed_release_without_waiting_for_its_poll(
+    store, fresh_settings
+) -> None:
+    engine, structures = store
+    slow = fresh_settings.model_copy(update={"worker_poll_seconds": 600})
+    worker = BackgroundWorker(engine, slow, StructureCache()).start()
+    try:
+        time.sleep(0.2)  # its first look at the database: nothing pending
+        with engine.begin() as conn:
+            pk = _store(conn, structures).release_pk
+            time.sleep(0.5)  # a submission keeps its file and registration after the release
+        announce(pk)
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                status = get_release(conn, pk).status
+            if status == PUBLISHED:
+                break
+            time.sleep(0.1)
+        assert status == PUBLISHED
+    finally:
+        worker.stop()
