@@ -170,37 +170,52 @@ class _Protector:
             return 0.0
         if self._known(cell, amount, upwards):
             return amount
-        if cube is not None and cube.cost == 0:
-            self._credit(cube)
-            return amount  # the hidden cells protect it already
-        best = cube
-        if self.method == "hypercube" and best is None:
-            # Hypercubes of hidden cells first, then the cheapest that hide more.
-            best = self.cubes.combine(cell, amount, upwards, pay=True)
-            if best is not None and self._fresh(best) > CHAIN_HIDES:
-                found = self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
-                if found is not None and found.cost < best.cost:
-                    best = found
-        elif self.method == "optimal" and (best is None or best.cost > 0):
-            best = self.cubes.combine(cell, amount, upwards) or best
-        if best is not None and best.cost == 0:
-            self._hide(best)  # hides nothing new; credits its cells
-            return amount
-        if best is None or self.method == "optimal":
-            found = self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
-            if found is not None and (best is None or found.cost <= best.cost):
-                best = found
+        best = self._witness(cell, amount, cube, upwards)
         if best is not None:
             self._hide(best)
             return amount
         reach = self.lp.reach(cell, upwards)
         if reach <= 0:
             return 0.0
-        found = self.lp.witness(cell, *((reach, 0.0) if upwards else (0.0, reach)))
+        found = self._lp_witness(cell, reach, upwards)
         if found is None:
             return 0.0
         self._hide(found)
         return reach
+
+    def _witness(
+        self, cell: int, amount: float, cube: Witness | None, upwards: bool
+    ) -> Witness | None:
+        """The witness to hide for one cell and direction (None: none moves it that far).
+
+        A hypercube of hidden cells first, then a chain of them; beyond that the
+        method decides: ``hypercube`` takes the cheapest hypercube, else the
+        cheapest chain, comparing a chain that hides several new cells with the
+        linear program's witness; ``optimal`` takes the linear program's
+        witness unless the hypercube costs no more.
+        """
+        if cube is not None and cube.cost == 0:
+            return cube
+        if self.method == "hypercube":
+            if cube is not None:
+                return cube
+            chain = self.cubes.combine(cell, amount, upwards, pay=True)
+            if chain is not None and self._fresh(chain) <= CHAIN_HIDES:
+                return chain
+            found = self._lp_witness(cell, amount, upwards)
+            if chain is None or (found is not None and found.cost < chain.cost):
+                return found
+            return chain
+        chain = self.cubes.combine(cell, amount, upwards)
+        if chain is not None:
+            return chain
+        found = self._lp_witness(cell, amount, upwards)
+        if found is not None and (cube is None or found.cost <= cube.cost):
+            return found
+        return cube
+
+    def _lp_witness(self, cell: int, amount: float, upwards: bool) -> Witness | None:
+        return self.lp.witness(cell, *((amount, 0.0) if upwards else (0.0, amount)))
 
     def run(self, cells: np.ndarray, up: np.ndarray, down: np.ndarray):
         moved_up = np.zeros(len(cells))

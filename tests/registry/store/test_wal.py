@@ -92,9 +92,9 @@ def test_sqlite_checkpoints_after_the_commit_not_in_it(monkeypatch, tmp_path) ->
         engine.dispose()
 
 
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)  # the WAL is SQLite's
 def test_sqlite_connections_go_back_to_the_pool_as_they_came(engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's WAL only")
+    assert engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         before = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
     for fail in (False, True):
