@@ -53,12 +53,16 @@ class Component:
     def n_eq(self) -> int:
         return len(self.lower)
 
-    def change(self, cells: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """What moving local ``cells`` by ``delta`` does to each local equation's sum."""
+    def entries(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The entries of local ``cells``, cell after cell, and how many each cell has."""
         starts = self.col_start[cells]
         counts = self.col_start[cells + 1] - starts
         offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        entry = self.by_cell[np.repeat(starts, counts) + offsets]
+        return self.by_cell[np.repeat(starts, counts) + offsets], counts
+
+    def change(self, cells: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """What moving local ``cells`` by ``delta`` does to each local equation's sum."""
+        entry, counts = self.entries(cells)
         weights = self.coef[entry] * np.repeat(delta, counts)
         return np.bincount(self.eq[entry], weights=weights, minlength=self.n_eq)
 

@@ -334,12 +334,9 @@ class HypercubeSearch:
         comp = self.comp
         n_cand, n_corners = local.shape
         owner = np.repeat(np.arange(n_cand), n_corners)
-        cells, signs = local.reshape(-1), sign.reshape(-1)
-        starts = comp.col_start[cells]
-        counts = np.where(signs != 0, comp.col_start[cells + 1] - starts, 0)
-        total = int(counts.sum())
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        entry = comp.by_cell[np.repeat(starts, counts) + offsets]
+        present = sign.reshape(-1) != 0  # a corner the data lack moves nothing
+        owner, signs = owner[present], sign.reshape(-1)[present]
+        entry, counts = comp.entries(local.reshape(-1)[present])
         key = np.repeat(owner, counts) * comp.n_eq + comp.eq[entry]
         weight = comp.coef[entry] * np.repeat(signs, counts)
         if n_cand * comp.n_eq <= 4_000_000:  # dense tally: no sort
