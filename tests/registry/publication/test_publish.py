@@ -12,25 +12,14 @@ from registry_data import load, victims
 from sqlalchemy import select
 
 from mosy_sdmx.indicators import population
-from registry.db.engine import make_engine
 from registry.db.tables import data_loads, data_series, disclosure_audit, observations
 from registry.publication.frames import current_frame
 from registry.publication.publish import publish_pending, publish_release
 from registry.publication.releases import PENDING, PUBLISHED, get_release, list_releases
 from registry.store.observations import FlowRef
-from registry.store.structures import StructureCache
 
 PUB = "DF_THB_VICTIMS_PUB"
 RATES = "DF_THB_RATES_PUB"
-
-
-@pytest.fixture
-def store(fresh_settings):
-    engine = make_engine(fresh_settings.effective_database_url)
-    with engine.connect() as conn:
-        structures = StructureCache().get(conn).structures
-    yield engine, structures
-    engine.dispose()
 
 
 def _public(engine, structures, flow: str, provider: str = "AT_MOI") -> pd.DataFrame:

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from registry_data import TESTER, victims
 
-from registry.db.engine import make_engine
 from registry.loading import check_dataset, store_checked
 from registry.publication.releases import PUBLISHED, announce, get_release, release_recorded
 from registry.publication.worker import BackgroundWorker
 from registry.store.structures import StructureCache
 
 FLOW = "DF_THB_VICTIMS"
-
-
-@pytest.fixture
-def store(fresh_settings):
-    engine = make_engine(fresh_settings.effective_database_url)
-    with engine.connect() as conn:
-        structures = StructureCache().get(conn).structures
-    yield engine, structures
-    engine.dispose()
 
 
 def _store(conn, structures, provider: str = "AT_MOI"):
