@@ -1,7 +1,8 @@
 """``mosy-registry``: serve the registry and administer its store.
 
 Commands are verbs on the store: ``serve``, ``db upgrade``, ``structures
-load|list``, ``data load|list``, ``token create|list|revoke``, ``changes``. Every command takes
+load|list``, ``data load|list``, ``token create|list|revoke``, ``changes``,
+``purge-rejected``. Every command takes
 ``--data-dir`` and ``--database-url`` (or the ``MOSY_*`` variables), and
 refuses bad settings with exit code 2 and a message naming the variable.
 """
@@ -366,6 +367,45 @@ def changes(
     for c in rows:
         table.add_row(c.at.isoformat(), c.actor, c.action, c.target)
     out.print(table)
+
+
+@app.command("purge-rejected")
+def purge_rejected(
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            min=0,
+            help="Remove files of rejected submissions older than this many days; 0: keep "
+            "all [MOSY_REJECTED_FILE_DAYS, default 90].",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Remove the files of old rejected submissions now (the worker does it hourly).
+
+    Their log rows, checksums and reports stay; accepted files are never removed.
+    """
+    from registry.store.revisions import now
+    from registry.submissions.retention import cutoff_of, purge_rejected_files
+
+    settings = _settings(data_dir, database_url)
+    keep = settings.rejected_file_days if days is None else days
+    if keep == 0:
+        out.print("rejected files are kept forever (0 days): nothing removed")
+        return
+    engine = _engine(settings)
+    at = now()
+    try:
+        purged = purge_rejected_files(engine, keep, at=at)
+    finally:
+        engine.dispose()
+    out.print(
+        f"removed {purged.files} file(s), {purged.bytes:,} bytes, of rejected submissions "
+        f"received before {cutoff_of(keep, at):%Y-%m-%d %H:%M} UTC ({keep} days)",
+        soft_wrap=True,
+    )
 
 
 def main() -> None:

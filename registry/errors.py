@@ -56,6 +56,7 @@ _STATUS_CODES = {
     405: "method-not-allowed",
     406: "not-acceptable",
     409: "conflict",
+    410: "gone",
     413: "request-too-large",
     414: "uri-too-long",
     415: "unsupported-media-type",

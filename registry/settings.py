@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     notification_timeout_seconds: float = Field(
         10.0, gt=0, le=300, description="How long a subscriber's callback may take to answer."
     )
+    rejected_file_days: int = Field(
+        90,
+        ge=0,
+        le=36500,
+        description="Days a rejected submission's file is kept before the background worker "
+        "removes it (its log row and report stay); 0: kept forever. Accepted files always stay.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

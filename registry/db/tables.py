@@ -49,6 +49,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 NAMING = {
@@ -345,7 +346,9 @@ Index("ix_notifications_due", notifications.c.status, notifications.c.next_attem
 #   duplicate), who sent it, when, its checksum, action, counts and the library's
 #   validation report; an accepted one names its load, release and registration.
 # - ``submission_files``: each logged submission's original bytes, in chunks, in the
-#   database: every registry process serves them byte for byte.
+#   database: every registry process serves them byte for byte. A rejected
+#   submission's chunks go after ``MOSY_REJECTED_FILE_DAYS`` (its row says when,
+#   ``file_removed_at``); the rest of its row stays.
 
 submissions = Table(
     "submissions",
@@ -376,6 +379,8 @@ submissions = Table(
     Column("release_pk", Integer, ForeignKey("releases.pk"), nullable=True),
     Column("registration", String(64), nullable=True),
     Column("duplicate_of", Integer, ForeignKey("submissions.pk"), nullable=True),
+    #: When a rejected submission's file was removed (``registry.submissions.retention``).
+    Column("file_removed_at", DateTime(timezone=True), nullable=True),
 )
 Index(
     "ix_submissions_provider",
@@ -384,6 +389,23 @@ Index(
     submissions.c.received_at,
 )
 Index("ix_submissions_received_at", submissions.c.received_at)
+# Partial: the retention's look-up reads only rejected files still kept, and the
+# duplicates (which serve their original's bytes), however long the log grows.
+_KEPT = text("status = 'rejected' AND file_removed_at IS NULL")
+Index(
+    "ix_submissions_rejected_files",
+    submissions.c.received_at,
+    submissions.c.pk,
+    sqlite_where=_KEPT,
+    postgresql_where=_KEPT,
+)
+_DUPLICATES = submissions.c.duplicate_of.is_not(None)
+Index(
+    "ix_submissions_duplicate_of",
+    submissions.c.duplicate_of,
+    sqlite_where=_DUPLICATES,
+    postgresql_where=_DUPLICATES,
+)
 
 submission_files = Table(
     "submission_files",

@@ -41,7 +41,7 @@ from registry.settings import Settings
 from registry.store.changes import Actor
 from registry.store.tokens import Role
 from registry.submissions.accepting import parse_action, submit
-from registry.submissions.receipts import message
+from registry.submissions.receipts import check_file_kept, file_removal, message
 from registry.submissions.receiving import receive_upload
 from registry.submissions.records import (
     Status,
@@ -185,7 +185,9 @@ def _summary(submission: Submission) -> dict:
 
 
 @router.get("/partner/submissions/{submission_id}")
-def partner_submission(request: Request, submission_id: RowId, engine: EngineDep) -> Response:
+def partner_submission(
+    request: Request, submission_id: RowId, engine: EngineDep, settings: SettingsDep
+) -> Response:
     """One submission: its receipt, and its validation report rendered."""
     found = _visible(request, engine, submission_id)
     report = found.report
@@ -219,6 +221,11 @@ def partner_submission(request: Request, submission_id: RowId, engine: EngineDep
             [[c in row.marked for c in excerpt.columns] for row in excerpt.rows] if excerpt else []
         ),
         "accepted": found.status is not Status.REJECTED,
+        "removal": (
+            file_removal(found, settings.rejected_file_days)
+            if found.file_removed_at is not None
+            else None
+        ),
     }
     return render(request, "partner_submission.html", context, private=True)
 
@@ -232,6 +239,8 @@ def _where(location: dict) -> str:
 def _excerpt(engine, submission: Submission, report: dict):
     """The file's rows the report names, for a plain CSV upload."""
     name = submission.filename.lower()
+    if submission.file_removed_at is not None:
+        return None  # the rows went with the file; the report still names them
     if not name.endswith(".csv") or not report.get("issues"):
         return None
     try:
@@ -256,9 +265,12 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
 
 
 @router.get("/partner/submissions/{submission_id}/file")
-def partner_submission_file(request: Request, submission_id: RowId, engine: EngineDep) -> Response:
-    """The original upload, byte for byte (as ``/api/submissions/{id}/file``)."""
+def partner_submission_file(
+    request: Request, submission_id: RowId, engine: EngineDep, settings: SettingsDep
+) -> Response:
+    """The original upload, byte for byte (as ``/api/submissions/{id}/file``; 410 once removed)."""
     found = _visible(request, engine, submission_id)
+    check_file_kept(found, settings.rejected_file_days)
     return StreamingResponse(
         file_chunks(engine, found.file_pk),
         media_type="application/octet-stream",

@@ -4,7 +4,9 @@ Two daemon threads, started and stopped with the app: one publishes pending
 releases (woken as soon as a release this process recorded is committed,
 else polling the database, where other processes record theirs), one delivers notifications.
 All their state is in the database, so any number of processes share the
-work; a request never waits for either.
+work; a request never waits for either. A third, light one removes the files
+of rejected submissions past ``MOSY_REJECTED_FILE_DAYS`` (a minute after the
+start, then hourly; not started when the setting is 0).
 """
 
 from __future__ import annotations
@@ -21,17 +23,26 @@ from registry.publication.publish import publish_pending
 from registry.publication.releases import release_recorded
 from registry.settings import Settings
 from registry.store.structures import StructureCache
+from registry.submissions.retention import purge_rejected_files
 from registry.subscriptions.delivery import DeliveryPolicy, deliver_due, notifications_queued
 
 log = logging.getLogger("registry")
 
 
 class BackgroundWorker:
+    #: Seconds from the start to the first look for rejected files due, then between looks:
+    #: the files go within an hour of their day; a process's start is not slowed.
+    RETENTION_DELAY = 60.0
+    RETENTION_EVERY = 3600.0
+
     def __init__(
         self, engine: Engine, settings: Settings, cache: StructureCache | None = None
     ) -> None:
         self.engine = engine
         self.poll = settings.worker_poll_seconds
+        self.rejected_file_days = settings.rejected_file_days
+        self.retention_delay = self.RETENTION_DELAY
+        self.retention_every = self.RETENTION_EVERY
         self.base_url = settings.public_url or ""
         self.policy = DeliveryPolicy(
             retry_base=timedelta(seconds=settings.notification_retry_seconds),
@@ -47,6 +58,10 @@ class BackgroundWorker:
             threading.Thread(target=self._publish_loop, name="mosy-publication", daemon=True),
             threading.Thread(target=self._deliver_loop, name="mosy-notifications", daemon=True),
         ]
+        if self.rejected_file_days > 0:
+            self._threads.append(
+                threading.Thread(target=self._retention_loop, name="mosy-retention", daemon=True)
+            )
 
     def start(self) -> BackgroundWorker:
         for thread in self._threads:
@@ -82,3 +97,12 @@ class BackgroundWorker:
                 # of other processes and the retries that fall due.
                 notifications_queued.wait(min(self.poll, self.policy.retry_base.total_seconds()))
                 notifications_queued.clear()
+
+    def _retention_loop(self) -> None:
+        wait = self.retention_delay
+        while not self._stop.wait(wait):
+            try:
+                purge_rejected_files(self.engine, self.rejected_file_days, stop=self._stop)
+            except Exception:  # the database may be away for a moment: next hour then
+                log.exception("retention of rejected files")
+            wait = self.retention_every

@@ -43,7 +43,7 @@ from registry.store.tokens import Token
 from registry.submissions.accepting import parse_action, submit
 from registry.submissions.converting import write_submission_data
 from registry.submissions.multipart import FormError, receive_form
-from registry.submissions.receipts import receipt
+from registry.submissions.receipts import check_file_kept, receipt
 from registry.submissions.receiving import Received
 from registry.submissions.records import (
     Status,
@@ -385,10 +385,17 @@ async def submission_report(request: Request, submission_id: RowId, engine: Engi
     responses={
         **_READ_RESPONSES,
         200: {"description": "The original bytes.", "content": {"application/octet-stream": {}}},
+        **problems(
+            e410="A rejected submission's file, removed after MOSY_REJECTED_FILE_DAYS; "
+            "its receipt, checksum and report are kept."
+        ),
     },
 )
-async def submission_file(request: Request, submission_id: RowId, engine: EngineDep):
+async def submission_file(
+    request: Request, submission_id: RowId, engine: EngineDep, settings: SettingsDep
+):
     found = await visible_submission(request, engine, submission_id)
+    check_file_kept(found, settings.rejected_file_days)
     # Always as octet-stream: the type the submitter declared is not trusted to be shown.
     return StreamingResponse(
         file_chunks(engine, found.file_pk),
@@ -433,11 +440,13 @@ async def submission_data(
         names = ", ".join(f.value for f in DataFormat)
         raise ApiError(406, "Unknown format", f"format is one of: {names}") from None
     if found.status is Status.REJECTED:
+        original = (
+            f"its original is at /api/submissions/{found.pk}/file"
+            if found.file_removed_at is None
+            else f"its original was removed on {found.file_removed_at:%Y-%m-%d}"
+        )
         raise ApiError(
-            409,
-            "Rejected: no data stored",
-            f"submission {found.pk} was rejected; its original is at "
-            f"/api/submissions/{found.pk}/file",
+            409, "Rejected: no data stored", f"submission {found.pk} was rejected; {original}"
         )
     view = await run_in_threadpool(current_view, engine, cache)
     path = await run_in_threadpool(

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry.errors import ApiError
 from registry.submissions.records import Status, Submission
 
 
 def links(submission: Submission, base_url: str) -> dict[str, str]:
     own = f"{base_url}/api/submissions/{submission.pk}"
-    out = {"self": own, "file": f"{own}/file", "report": f"{own}/report"}
+    out = {"self": own, "report": f"{own}/report"}
+    if submission.file_removed_at is None:  # no link that could only answer 410
+        out["file"] = f"{own}/file"
     if submission.status is not Status.REJECTED:
         out["data"] = f"{own}/data"
     if submission.duplicate_of is not None:
@@ -69,7 +72,32 @@ def receipt(submission: Submission, base_url: str) -> dict[str, Any]:
         "counts": dict(submission.counts),
         "warnings": warning_issues(submission),
         "duplicate_of": submission.duplicate_of,
+        "file_removed_at": (
+            submission.file_removed_at.isoformat() if submission.file_removed_at else None
+        ),
         "release": submission.release_pk,
         "registration": submission.registration,
         "links": links(submission, base_url),
     }
+
+
+def file_removal(submission: Submission, days: int) -> str:
+    """Why a submission's file is gone; ``days``: the retention period now configured."""
+    assert submission.file_removed_at is not None
+    period = (
+        f"MOSY_REJECTED_FILE_DAYS={days} days"
+        if days > 0
+        else "the retention period of rejected files (MOSY_REJECTED_FILE_DAYS)"
+    )
+    return (
+        f"the file of rejected submission {submission.pk} (received "
+        f"{submission.received_at:%Y-%m-%d}) was removed on "
+        f"{submission.file_removed_at:%Y-%m-%d} after {period}; the checksum "
+        f"(sha256:{submission.checksum}) and the validation report are kept"
+    )
+
+
+def check_file_kept(submission: Submission, days: int) -> None:
+    """Raise 410 Gone for a file the retention of rejected files has removed."""
+    if submission.file_removed_at is not None:
+        raise ApiError(410, "File removed", file_removal(submission, days), code="file-removed")

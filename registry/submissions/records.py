@@ -1,6 +1,8 @@
 """The submission log and the original files, in the database.
 
-Rows are written once and never changed (the log is immutable); an accepted
+Rows are written once and never changed (the log is immutable), except for
+``file_removed_at``, set when a rejected submission's file is removed after
+its retention period (``registry.submissions.retention``); an accepted
 submission's row is written in the transaction of its data, so it exists
 exactly when the data does. Files are kept in 1 MiB chunks
 (``submission_files``): any registry process streams them back byte for
@@ -59,6 +61,8 @@ class Submission:
     release_pk: int | None
     registration: str | None
     duplicate_of: int | None
+    #: When the retention of rejected files removed this one's bytes (None: kept).
+    file_removed_at: datetime | None = None
 
     @property
     def report(self) -> dict[str, Any]:
@@ -93,6 +97,7 @@ def _submission(row) -> Submission:
         release_pk=row.release_pk,
         registration=row.registration,
         duplicate_of=row.duplicate_of,
+        file_removed_at=_aware(row.file_removed_at) if row.file_removed_at else None,
     )
 
 

@@ -108,3 +108,59 @@ def test_nonsense_settings_exit_2_naming_the_variable(url, tmp_path) -> None:
     )
     assert result.exit_code == 2
     assert "MOSY_DATABASE_URL" in result.output
+
+
+def _logged(engine, folder, status: str, days: int, size: int) -> int:
+    from datetime import timedelta
+
+    from registry.store.revisions import now
+    from registry.submissions.records import insert_submission, store_file
+
+    path = folder / f"{status}-{days}.csv"
+    path.write_bytes(b"x" * size)
+    with engine.begin() as conn:
+        pk = insert_submission(
+            conn,
+            provider="AT_MOI",
+            status=status,
+            actor="tests",
+            received_at=now() - timedelta(days=days),
+            checksum="0" * 64,
+            size=size,
+            filename=path.name,
+            report="{}",
+        )
+        store_file(conn, pk, path)
+    return pk
+
+
+def test_purge_rejected_says_how_many_files_and_bytes_it_removed(
+    fresh_settings, tmp_path, monkeypatch
+) -> None:
+    from registry.submissions.records import file_chunks
+
+    engine = make_engine(fresh_settings.effective_database_url)
+    kept = _logged(engine, tmp_path, "accepted", 1000, 5_000)
+    young, middle, old = (
+        _logged(engine, tmp_path, "rejected", days, size)
+        for days, size in ((10, 1_111), (40, 2_222), (100, 3_333))
+    )
+
+    forever = runner.invoke(app, ["purge-rejected", "--days", "0", *_args(fresh_settings)])
+    assert forever.exit_code == 0 and "kept forever" in forever.output
+    assert all(list(file_chunks(engine, pk)) for pk in (young, middle, old))
+
+    default = runner.invoke(app, ["purge-rejected", *_args(fresh_settings)])
+    assert default.exit_code == 0, default.output
+    assert "removed 1 file(s), 3,333 bytes" in default.output and "(90 days)" in default.output
+    days_30 = runner.invoke(app, ["purge-rejected", "--days", "30", *_args(fresh_settings)])
+    assert "removed 1 file(s), 2,222 bytes" in days_30.output
+    monkeypatch.setenv("MOSY_REJECTED_FILE_DAYS", "5")
+    from_env = runner.invoke(app, ["purge-rejected", *_args(fresh_settings)])
+    assert "removed 1 file(s), 1,111 bytes" in from_env.output and "(5 days)" in from_env.output
+    again = runner.invoke(app, ["purge-rejected", *_args(fresh_settings)])
+    assert "removed 0 file(s), 0 bytes" in again.output
+
+    assert [list(file_chunks(engine, pk)) for pk in (young, middle, old)] == [[], [], []]
+    assert b"".join(file_chunks(engine, kept)) == b"x" * 5_000
+    engine.dispose()

@@ -55,3 +55,10 @@ def test_every_problem_is_listed_at_once() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"MOSY_LOG_LEVEL": "loud", "MOSY_MAX_URL_LENGTH": "1"})
     assert "MOSY_LOG_LEVEL" in str(caught.value) and "MOSY_MAX_URL_LENGTH" in str(caught.value)
+
+
+def test_rejected_files_are_kept_90_days_by_default_and_0_means_forever() -> None:
+    assert load_settings({}).rejected_file_days == 90
+    assert load_settings({"MOSY_REJECTED_FILE_DAYS": "0"}).rejected_file_days == 0
+    with pytest.raises(SettingsError, match="MOSY_REJECTED_FILE_DAYS"):
+        load_settings({"MOSY_REJECTED_FILE_DAYS": "-1"})

@@ -144,3 +144,41 @@ def test_the_upload_form_has_the_upload_limit_not_the_body_limit(portal_db_store
 
         assert send(3 << 19).status_code == 303  # 1.5 MiB: read, then rejected as data
         assert send(3 << 20).status_code == 413  # 3 MiB: over the upload limit
+
+
+def test_a_removed_file_is_said_so_instead_of_a_dead_link(partner, portal_db_store, tmp_path):
+    """After MOSY_REJECTED_FILE_DAYS the page keeps the receipt and report, says when the
+    file went, and offers no download that could only answer 410."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from registry.db.engine import make_engine
+    from registry.db.tables import submissions
+    from registry.store.revisions import now
+    from registry.submissions.retention import purge_rejected_files
+
+    target = upload(partner, victims_file(tmp_path, bad=True)).headers["location"]
+    pk = int(target.rsplit("/", 1)[1])
+    assert f'href="{target}/file"' in partner.get(target, headers=HTML).text
+    engine = make_engine(portal_db_store.settings.effective_database_url, pool_size=1)
+    try:
+        with engine.begin() as conn:  # older than any other submission of the session's store
+            conn.execute(
+                update(submissions)
+                .where(submissions.c.pk == pk)
+                .values(received_at=now() - timedelta(days=1000))
+            )
+        purge_rejected_files(engine, 900)
+    finally:
+        engine.dispose()
+
+    html = partner.get(target, headers=HTML).text
+    assert 'id="file-removed"' in html and f"removed on {now().date().isoformat()}" in html
+    assert "MOSY_REJECTED_FILE_DAYS=90 days" in html and "validation report are kept" in html
+    assert f'href="{target}/file"' not in html and f'href="{target}/report.json"' in html
+    assert "unknown-code" in html  # the report is still rendered
+    gone = partner.get(f"{target}/file", headers=HTML)
+    assert gone.status_code == 410 and "removed on" in gone.text
+    listing = partner.get("/partner/submissions", headers=HTML).text
+    assert f'href="{target}/file"' not in listing and "file removed on" in listing

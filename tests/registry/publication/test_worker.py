@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from datetime import timedelta
 
 from receiver import Receiver
 from registry_data import TESTER, victims
 
 from registry.loading import check_dataset, store_checked
+from registry.publication import worker as worker_module
 from registry.publication.releases import PUBLISHED, announce, get_release, release_recorded
 from registry.publication.worker import BackgroundWorker
+from registry.store.revisions import now
 from registry.store.structures import StructureCache
+from registry.submissions.records import file_chunks, get_submission, insert_submission, store_file
+from registry.submissions.retention import purge_rejected_files
 from registry.subscriptions.store import create_subscription
 
 FLOW = "DF_THB_VICTIMS"
@@ -89,3 +95,71 @@ def test_the_worker_delivers_a_release_s_notifications_without_waiting_for_its_p
         finally:
             worker.stop()
     assert notified["body"]["release"]["id"] == pk
+
+
+def _old_rejected_file(engine, folder) -> int:
+    path = folder / "sent-by-mistake.csv"
+    path.write_bytes(b"not for keeping\n" * 100)
+    with engine.begin() as conn:
+        pk = insert_submission(
+            conn,
+            provider="AT_MOI",
+            status="rejected",
+            actor="tests",
+            received_at=now() - timedelta(days=120),
+            checksum="0" * 64,
+            size=path.stat().st_size,
+            filename=path.name,
+            report="{}",
+        )
+        store_file(conn, pk, path)
+    return pk
+
+
+def test_the_worker_removes_old_rejected_files_once_an_hour(
+    store, fresh_settings, tmp_path, monkeypatch
+) -> None:
+    engine, _ = store
+    pk = _old_rejected_file(engine, tmp_path)
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(time.monotonic())
+        return purge_rejected_files(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "purge_rejected_files", counted)
+    worker = BackgroundWorker(engine, fresh_settings, StructureCache())
+    assert (worker.retention_delay, worker.retention_every) == (60.0, 3600.0)
+    worker.retention_delay = 0.05
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                removed = get_submission(conn, pk).file_removed_at
+            if removed is not None:
+                break
+            time.sleep(0.05)
+        assert removed is not None
+        assert list(file_chunks(engine, pk)) == []
+        time.sleep(0.5)
+        assert len(calls) == 1  # the next look is an hour later
+    finally:
+        worker.stop()
+
+
+def test_with_zero_days_the_worker_keeps_every_file(store, fresh_settings, tmp_path) -> None:
+    engine, _ = store
+    pk = _old_rejected_file(engine, tmp_path)
+    forever = fresh_settings.model_copy(update={"rejected_file_days": 0})
+    worker = BackgroundWorker(engine, forever, StructureCache())
+    worker.retention_delay = 0.0
+    worker.start()
+    try:
+        time.sleep(0.5)
+        assert "mosy-retention" not in {t.name for t in threading.enumerate()}
+    finally:
+        worker.stop()
+    with engine.connect() as conn:
+        assert get_submission(conn, pk).file_removed_at is None
+    assert b"".join(file_chunks(engine, pk)) == b"not for keeping\n" * 100
