@@ -205,3 +205,34 @@ def test_two_processes_purging_at_once_remove_each_file_once(desk, tmp_path) -> 
     assert len(results) == 2
     assert sum(r.files for r in results) == 40 and sum(r.bytes for r in results) == sizes
     assert all(_chunks(desk.engine, pk) == 0 for pk in pks)
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)  # PostgreSQL's is its vacuum's
+def test_sqlite_zeroes_the_pages_of_a_removed_file(fresh_settings, tmp_path) -> None:
+    """With secure_delete off by default (a build's choice), the removed bytes would stay
+    in the database file's free pages; the purge turns it on for its batches."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import make_url
+
+    from registry.db.engine import make_engine
+
+    engine = make_engine(fresh_settings.effective_database_url)
+    event.listen(engine, "connect", lambda raw, _record: raw.execute("PRAGMA secure_delete=OFF"))
+    marker = b"SENT-BY-MISTAKE-%d\n"
+    removed = logged(engine, tmp_path, days=100, content=b"".join(marker % i for i in range(9999)))
+    kept = logged(engine, tmp_path, status="accepted", days=100, content=b"KEPT-FOR-GOOD\n" * 9999)
+    path = make_url(fresh_settings.effective_database_url).database
+
+    def in_file(text: bytes) -> bool:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        with open(path, "rb") as handle:
+            return text in handle.read()
+
+    assert in_file(b"SENT-BY-MISTAKE-9998") and in_file(b"KEPT-FOR-GOOD")
+    assert purge_rejected_files(engine, 90).files == 1
+    assert not in_file(b"SENT-BY-MISTAKE-") and in_file(b"KEPT-FOR-GOOD")
+    with engine.connect() as conn:  # the pooled connection went back as it came
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 0
+    assert _chunks(engine, removed) == 0 and _chunks(engine, kept) > 0
+    engine.dispose()
