@@ -2,9 +2,9 @@
 
 Commands are verbs on the store: ``serve``, ``db upgrade``, ``structures
 load|list``, ``data load|list``, ``token create|list|revoke``, ``changes``,
-``purge-rejected``. Every command takes
-``--data-dir`` and ``--database-url`` (or the ``MOSY_*`` variables), and
-refuses bad settings with exit code 2 and a message naming the variable.
+``purge-rejected``. Every command takes ``--data-dir`` and ``--database-url``
+(or the ``MOSY_*`` variables), and refuses bad settings with exit code 2 and
+a message naming the variable.
 """
 
 from __future__ import annotations
