@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -109,12 +110,22 @@ def _writer(engine):
 
 
 def _bytes_left(path: Path) -> int:
-    """Times the marker of the removed files occurs in the SQLite file and its WAL."""
-    found = 0
-    for name in (path, Path(f"{path}-wal")):
-        if name.exists():
-            found += name.read_bytes().count(MARKER)
-    return found
+    """Times the marker of the removed files occurs in the SQLite file and its WAL.
+
+    Read by another process: closing a file of the database in this one would drop the
+    POSIX locks this process's SQLite connections hold on it.
+    """
+    count = (
+        "import sys, pathlib; print(sum(pathlib.Path(p).read_bytes().count(sys.argv[1].encode())"
+        " for p in sys.argv[2:] if pathlib.Path(p).exists()))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", count, MARKER.decode(), str(path), f"{path}-wal"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(found.stdout)
 
 
 def run(kind: str, files: int, kib: int, insecure: bool) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
@@ -18,6 +20,9 @@ from registry.db.tables import submission_files, submissions
 from registry.store.revisions import now
 from registry.submissions.records import get_submission, insert_submission, store_file
 from registry.submissions.retention import purge_rejected_files
+
+#: Counts a text in a file (run in another process: see its use).
+_COUNT = "import sys; print(open(sys.argv[1], 'rb').read().count(sys.argv[2].encode()))"
 
 
 @pytest.fixture
@@ -226,8 +231,15 @@ def test_sqlite_zeroes_the_pages_of_a_removed_file(fresh_settings, tmp_path) -> 
     def in_file(text: bytes) -> bool:
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        with open(path, "rb") as handle:
-            return text in handle.read()
+        # Read by another process: closing a file of the database in this one would drop
+        # the POSIX locks every SQLite connection of this process holds on it.
+        found = subprocess.run(
+            [sys.executable, "-c", _COUNT, path, text.decode()],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(found.stdout) > 0
 
     assert in_file(b"SENT-BY-MISTAKE-9998") and in_file(b"KEPT-FOR-GOOD")
     assert purge_rejected_files(engine, 90).files == 1
