@@ -66,14 +66,14 @@ _ORDER_COST = 1e-6
 #: A multiple of a witness no count or relation limits (moving only unbounded cells).
 _FAR = 1e12
 #: With an executor, fewer sensitive cells than this are still protected in this
-#: process: at 20-60 µs of search per sensitive cell that is well under 0.1 s, less
-#: than what sending tasks to other processes and back costs (a few ms per task,
-#: and a process pool's start-up of about a second when it is first used).
+#: process: at about 0.2 ms of search per sensitive cell (one_provider), that is
+#: 0.4 s, and halving it saves about what sending it costs (the tasks' round trips,
+#: each worker's own working out of a shape's hypercubes, 0.2 s on one_provider;
+#: a pool's start-up, a second or two, on its first use).
 PARALLEL_MIN_SENSITIVE = 2000
 #: Tasks per worker process: several, so that components of unequal work even out
-#: across processes; few, so that each task's pickling and its own cache of the
-#: hypercubes of each shape (``shared``, rebuilt per task) stay small beside its work.
-TASKS_PER_PROCESS = 4
+#: across processes; few, so that each task's pickling stays small beside its work.
+TASKS_PER_PROCESS = 8
 #: Shapes whose hypercubes a worker process keeps from task to task, least recently
 #: used dropped: later tasks reuse them as the sequential loop does (a shape's take
 #: 0.2 s to work out on one_provider), and a long-lived pool does not grow with
