@@ -30,11 +30,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-PG_ADMIN = os.environ.get("MOSY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def _proc_cpu(pid: int | None) -> float:
@@ -69,6 +67,7 @@ class Stages:
 
 
 def run(kind: str, n_obs: int, folder: Path) -> Stages:
+    from _stores import store_url
     from submissions import provider_of, valid_victims
 
     import mosy_sdmx as ms
@@ -86,14 +85,8 @@ def run(kind: str, n_obs: int, folder: Path) -> Stages:
     from registry.submissions.multipart import receive_form
     from registry.submissions.records import insert_submission, store_file
 
-    database_url, pg_name, admin = None, None, None
-    if kind == "postgresql":
-        pg_name = f"mosy_bench_accept_{os.getpid()}_{n_obs}"
-        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
-        database_url = sa.engine.make_url(PG_ADMIN).set(database=pg_name).render_as_string(False)
-    try:
+    postgres = kind == "postgresql"
+    with store_url(kind, "mosy_bench_accept") as database_url:
         settings = load_settings({}, data_dir=folder / f"{kind}-{n_obs}", database_url=database_url)
         engine = prepare_store(settings).engine
         with engine.connect() as conn:
@@ -129,10 +122,10 @@ def run(kind: str, n_obs: int, folder: Path) -> Stages:
         with engine.connect() as conn:
             conn.begin()
             stage.backend = (
-                conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() if admin else None
+                conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() if postgres else None
             )
             with stage("transaction: store data"):
-                if not admin:
+                if not postgres:
                     conn.connection.driver_connection.execute("PRAGMA wal_autocheckpoint=0")
                 lock_flow(conn, FlowRef.of_layout(layout))
                 result = store_dataset(
@@ -173,16 +166,12 @@ def run(kind: str, n_obs: int, folder: Path) -> Stages:
             with stage("commit"):
                 conn.commit()
         stage.backend = None
-        if not admin:
+        if not postgres:
             with stage("(after the 201) SQLite WAL checkpoint"):
                 checkpoint_later(engine).join()
         received.discard()
         engine.dispose()
         return stage
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 def main() -> None:

@@ -95,8 +95,8 @@ def time_page(client, path: str, requests: int) -> dict:
 
 def run_db(kind: str, n_obs: int, requests: int, folder: Path) -> dict:
     import httpx
-    import sqlalchemy as sa
-    from registry_data import PG_ADMIN, Server
+    from _stores import store_url
+    from registry_data import Server
     from thb_data import PROVIDER, make_dataset
 
     from registry.bootstrap import prepare_store
@@ -106,15 +106,7 @@ def run_db(kind: str, n_obs: int, requests: int, folder: Path) -> dict:
     from registry.store.structures import StructureCache
     from registry.store.tokens import Role, create_token
 
-    database_url = None
-    pg_name = None
-    if kind == "postgresql":
-        pg_name = f"mosy_bench_portal_{os.getpid()}"
-        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
-        database_url = sa.engine.make_url(PG_ADMIN).set(database=pg_name).render_as_string(False)
-    try:
+    with store_url(kind, "mosy_bench_portal") as database_url:
         settings = load_settings({}, data_dir=folder / f"data-{kind}", database_url=database_url)
         engine = prepare_store(settings).engine
         with engine.connect() as conn:
@@ -160,10 +152,6 @@ def run_db(kind: str, n_obs: int, requests: int, folder: Path) -> dict:
                 client.close()
         out["load_average"] = os.getloadavg()
         return out
-    finally:
-        if pg_name:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 def report(results: list[dict]) -> None:

@@ -22,11 +22,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-PG_ADMIN = os.environ.get("MOSY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def run(kind: str, countries: int, folder: Path) -> dict:
-    import sqlalchemy as sa
+    from _stores import store_url
     from disclosure_tables import two_families
 
     from mosy_sdmx.dataset import Dataset
@@ -38,14 +37,7 @@ def run(kind: str, countries: int, folder: Path) -> dict:
     from registry.store.observations import store_dataset
     from registry.store.structures import StructureCache
 
-    database_url, pg_name, admin = None, None, None
-    if kind == "postgresql":
-        pg_name = f"mosy_bench_pub_{os.getpid()}_{countries}"
-        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
-        database_url = sa.engine.make_url(PG_ADMIN).set(database=pg_name).render_as_string(False)
-    try:
+    with store_url(kind, "mosy_bench_pub") as database_url:
         settings = load_settings(
             {}, data_dir=folder / f"{kind}-{countries}", database_url=database_url
         )
@@ -87,10 +79,6 @@ def run(kind: str, countries: int, folder: Path) -> dict:
             "revision_rows": int((year & area).sum()),
             "revision_s": incremental,
         }
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 def main() -> None:

@@ -28,7 +28,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-PG_ADMIN = os.environ.get("MOSY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 #: (module, function) timed, in the order printed; the report indents protect's steps.
 STEPS = (
     ("registry.publication.publish", "touched_tables"),
@@ -71,7 +70,7 @@ def _stand_in(facts, equations, data, rules, method):
 
 
 def run(kind: str, n_obs: int, folder: Path, stand_in: bool) -> tuple[dict, float, float]:
-    import sqlalchemy as sa
+    from _stores import store_url
     from submissions import provider_of, valid_victims
 
     from registry.bootstrap import prepare_store
@@ -91,37 +90,30 @@ def run(kind: str, n_obs: int, folder: Path, stand_in: bool) -> tuple[dict, floa
             original = _stand_in
         patched.append((module, name, getattr(module, name)))
         setattr(module, name, _timed(name, original, totals))
-    database_url, pg_name, admin = None, None, None
-    if kind == "postgresql":
-        pg_name = f"mosy_bench_split_{os.getpid()}_{n_obs}"
-        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
-        database_url = sa.engine.make_url(PG_ADMIN).set(database=pg_name).render_as_string(False)
     try:
-        settings = load_settings({}, data_dir=folder / f"{kind}-{n_obs}", database_url=database_url)
-        engine = prepare_store(settings).engine
-        cache = StructureCache()
-        with engine.connect() as conn:
-            layout = cache.get(conn).structures.layout("DF_THB_VICTIMS")
-        dataset = valid_victims(n_obs)
-        with engine.begin() as conn:
-            result = store_dataset(
-                conn, dataset, layout=layout, provider=provider_of(n_obs), actor=Actor("bench")
+        with store_url(kind, "mosy_bench_split") as database_url:
+            settings = load_settings(
+                {}, data_dir=folder / f"{kind}-{n_obs}", database_url=database_url
             )
-            record_release(conn, result)
-        del dataset
-        cpu, wall = time.process_time(), time.perf_counter()
-        assert publish_pending(engine, cache=cache)
-        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        engine.dispose()
-        return totals, cpu, wall
+            engine = prepare_store(settings).engine
+            cache = StructureCache()
+            with engine.connect() as conn:
+                layout = cache.get(conn).structures.layout("DF_THB_VICTIMS")
+            dataset = valid_victims(n_obs)
+            with engine.begin() as conn:
+                result = store_dataset(
+                    conn, dataset, layout=layout, provider=provider_of(n_obs), actor=Actor("bench")
+                )
+                record_release(conn, result)
+            del dataset
+            cpu, wall = time.process_time(), time.perf_counter()
+            assert publish_pending(engine, cache=cache)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            engine.dispose()
+            return totals, cpu, wall
     finally:
         for module, name, original in patched:
             setattr(module, name, original)
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 def main() -> None:

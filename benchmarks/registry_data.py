@@ -42,7 +42,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 FLOW = "DF_THB_VICTIMS"
-PG_ADMIN = os.environ.get("MOSY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 CSV2 = "application/vnd.sdmx.data+csv;version=2.0.0"
 SS21 = "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
 
@@ -231,7 +230,7 @@ def distinct_slices(data, layout, target: int, count: int = 400) -> list[str]:
 
 
 def run_db(kind: str, n_obs: int, folder: Path) -> dict:
-    import sqlalchemy as sa
+    from _stores import store_url
     from thb_data import make_dataset
 
     import mosy_sdmx as ms
@@ -243,16 +242,8 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
     from registry.store.tokens import Role, create_token
 
     results: dict = {"database": kind, "observations": n_obs}
-    database_url = None
-    pg_name = None
-    if kind == "postgresql":
-        pg_name = f"mosy_bench_{os.getpid()}"
-        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
-        database_url = sa.engine.make_url(PG_ADMIN).set(database=pg_name).render_as_string(False)
     data_dir = folder / f"data-{kind}"
-    try:
+    with store_url(kind, "mosy_bench_data") as database_url:
         settings = load_settings({}, data_dir=data_dir, database_url=database_url)
         engine = prepare_store(settings).engine
         with engine.connect() as conn:
@@ -348,10 +339,6 @@ def run_db(kind: str, n_obs: int, folder: Path) -> dict:
             print(f"[{kind}] updatedAfter {results['updated_after']}", flush=True)
         results["floor"] = floor(engine, kind, key, layout, since)
         engine.dispose()
-    finally:
-        if pg_name:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
     return results
 
 

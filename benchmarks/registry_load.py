@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -57,36 +56,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(database: str, folder: Path, postgres: str) -> tuple[dict[str, str], str | None]:
+def prepare(folder: Path, database_url: str | None) -> dict[str, str]:
     from registry.bootstrap import prepare_store
     from registry.settings import load_settings
 
     env = {"MOSY_DATA_DIR": str(folder)}
-    dropped = None
-    if database == "postgresql":
-        import sqlalchemy as sa
-
-        name = f"mosy_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        admin = sa.create_engine(postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        env["MOSY_DATABASE_URL"] = (
-            sa.engine.make_url(postgres).set(database=name).render_as_string(hide_password=False)
-        )
-        dropped = name
+    if database_url:
+        env["MOSY_DATABASE_URL"] = database_url
     settings = load_settings(env)
     prepare_store(settings).engine.dispose()
-    return env, dropped
-
-
-def drop(postgres: str, name: str) -> None:
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return env
 
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
@@ -216,6 +195,8 @@ def measure(base: str, name: str, args) -> dict:
 
 
 def main() -> None:
+    from _stores import store_url
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=int, default=10, help="per scenario, with wrk")
@@ -229,8 +210,11 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     for database in args.databases:
-        with tempfile.TemporaryDirectory() as tmp:
-            env, dropped = prepare(database, Path(tmp), args.postgres)
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            store_url(database, "mosy_bench_load", args.postgres) as database_url,
+        ):
+            env = prepare(Path(tmp), database_url)
             port = free_port()
             server = start_server(env, port, args.workers)
             try:
@@ -246,8 +230,6 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-                if dropped:
-                    drop(args.postgres, dropped)
     client = "wrk" if shutil.which("wrk") and not args.python_client else "httpx"
     print(
         f"\n{args.workers} workers, concurrency {args.concurrency}, client {client} in a "

@@ -40,7 +40,6 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-PG_ADMIN = os.environ.get("MOSY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 TARGETS = {100_000: 3.0, 1_000_000: 20.0}
 HARVEST = (
     "/sdmx/3.0/structure/dataflow/MOSY/DF_THB_VICTIMS/*?references=descendants",
@@ -170,114 +169,105 @@ def _p(values: list[float], q: float) -> float:
 
 
 def run(kind: str, n_obs: int, folder: Path, publish_wait: float = 1800) -> dict:
-    import sqlalchemy as sa
+    from _stores import store_url
 
     import mosy_sdmx as ms
     from registry.bootstrap import prepare_store
     from registry.settings import load_settings
     from registry.store.tokens import Role, create_token
 
-    database_url, pg_name, admin_engine = None, None, None
-    if kind == "postgresql":
-        pg_name = f"mosy_bench_sub_{os.getpid()}_{n_obs}"
-        admin_engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin_engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{pg_name}"'))
-        database_url = sa.engine.make_url(PG_ADMIN).set(database=pg_name).render_as_string(False)
-    server = None
-    try:
-        data_dir = folder / f"{kind}-{n_obs}"
-        settings = load_settings({}, data_dir=data_dir, database_url=database_url)
-        engine = prepare_store(settings).engine
-        with engine.begin() as conn:
-            _, submitter = create_token(
-                conn, name="b", role=Role.SUBMITTER, provider=provider_of(n_obs)
-            )
-            _, admin = create_token(conn, name="a", role=Role.ADMIN)
-        engine.dispose()
-        path = folder / f"victims-{n_obs}.csv"
-        if not path.exists():
-            ms.write_data(valid_victims(n_obs), path, "sdmx-csv-2.0", flow="DF_THB_VICTIMS")
-        port = _free_port()
-        env = {**os.environ, "MOSY_DATA_DIR": str(data_dir), "MOSY_LOG_LEVEL": "warning",
-               "MOSY_WORKER_POLL_SECONDS": "0.2"}  # fmt: skip
-        if database_url:
-            env["MOSY_DATABASE_URL"] = database_url
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "registry.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
+    with store_url(kind, "mosy_bench_sub") as database_url:
+        server = None
+        try:
+            data_dir = folder / f"{kind}-{n_obs}"
+            settings = load_settings({}, data_dir=data_dir, database_url=database_url)
+            engine = prepare_store(settings).engine
+            with engine.begin() as conn:
+                _, submitter = create_token(
+                    conn, name="b", role=Role.SUBMITTER, provider=provider_of(n_obs)
+                )
+                _, admin = create_token(conn, name="a", role=Role.ADMIN)
+            engine.dispose()
+            path = folder / f"victims-{n_obs}.csv"
+            if not path.exists():
+                ms.write_data(valid_victims(n_obs), path, "sdmx-csv-2.0", flow="DF_THB_VICTIMS")
+            port = _free_port()
+            env = {**os.environ, "MOSY_DATA_DIR": str(data_dir), "MOSY_LOG_LEVEL": "warning",
+                   "MOSY_WORKER_POLL_SECONDS": "0.2"}  # fmt: skip
+            if database_url:
+                env["MOSY_DATABASE_URL"] = database_url
+            server = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "registry.app:create_app", "--factory",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+                env=env,
+            )  # fmt: skip
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(600):
+                try:
+                    if httpx.get(url + "/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            idle: list[float] = []
+            _latencies(url, threading.Event(), idle, limit=40)
+            busy: list[float] = []
+            stop = threading.Event()
+            harvester = threading.Thread(target=_latencies, args=(url, stop, busy))
+            harvester.start()
+            cpu_start = _cpu_seconds(server.pid)
+            started = time.perf_counter()
+            with open(path, "rb") as handle:
+                answer = httpx.post(
+                    url + "/api/submissions",
+                    files={"file": (path.name, handle, "text/csv")},
+                    data={"flow": "DF_THB_VICTIMS"},
+                    headers={"Authorization": f"Bearer {submitter}"},
+                    timeout=900,
+                )
+            accepted = time.perf_counter() - started
+            cpu_accepted = _cpu_seconds(server.pid) - cpu_start
+            stop.set()
+            harvester.join()
+            assert answer.status_code == 201, answer.text[:500]
+            receipt = answer.json()
+            release = receipt["release"]
+            published = None
+            while time.perf_counter() - started < publish_wait:
+                state = httpx.get(
+                    f"{url}/api/releases/{release}",
+                    headers={"Authorization": f"Bearer {admin}"},
+                    timeout=60,
+                ).json()
+                if state.get("published"):
+                    published = time.perf_counter() - started
                     break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        idle: list[float] = []
-        _latencies(url, threading.Event(), idle, limit=40)
-        busy: list[float] = []
-        stop = threading.Event()
-        harvester = threading.Thread(target=_latencies, args=(url, stop, busy))
-        harvester.start()
-        cpu_start = _cpu_seconds(server.pid)
-        started = time.perf_counter()
-        with open(path, "rb") as handle:
-            answer = httpx.post(
-                url + "/api/submissions",
-                files={"file": (path.name, handle, "text/csv")},
-                data={"flow": "DF_THB_VICTIMS"},
-                headers={"Authorization": f"Bearer {submitter}"},
-                timeout=900,
-            )
-        accepted = time.perf_counter() - started
-        cpu_accepted = _cpu_seconds(server.pid) - cpu_start
-        stop.set()
-        harvester.join()
-        assert answer.status_code == 201, answer.text[:500]
-        receipt = answer.json()
-        release = receipt["release"]
-        published = None
-        while time.perf_counter() - started < publish_wait:
-            state = httpx.get(
-                f"{url}/api/releases/{release}",
-                headers={"Authorization": f"Bearer {admin}"},
-                timeout=60,
-            ).json()
-            if state.get("published"):
-                published = time.perf_counter() - started
-                break
-            time.sleep(0.2)
-        cpu_published = _cpu_seconds(server.pid) - cpu_start
-        peak_mb = _peak_rss_mb(server.pid)
-        public_rows, hidden = _hidden_share(url) if published else (0, float("nan"))
-        return {
-            "database": kind,
-            "cpu_accepted_s": cpu_accepted,
-            "cpu_published_s": cpu_published,
-            "peak_mb": peak_mb,
-            "public_rows": public_rows,
-            "hidden_share": hidden,
-            "observations": receipt["counts"]["rows"],
-            "size_mb": path.stat().st_size / 1e6,
-            "accepted_s": accepted,
-            "published_s": published,
-            "idle_p50_ms": _p(idle, 50),
-            "busy_p50_ms": _p(busy, 50),
-            "busy_p95_ms": _p(busy, 95),
-        }
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # still publishing a large release
-                server.kill()
-                server.wait()
-        if admin_engine is not None:
-            with admin_engine.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+                time.sleep(0.2)
+            cpu_published = _cpu_seconds(server.pid) - cpu_start
+            peak_mb = _peak_rss_mb(server.pid)
+            public_rows, hidden = _hidden_share(url) if published else (0, float("nan"))
+            return {
+                "database": kind,
+                "cpu_accepted_s": cpu_accepted,
+                "cpu_published_s": cpu_published,
+                "peak_mb": peak_mb,
+                "public_rows": public_rows,
+                "hidden_share": hidden,
+                "observations": receipt["counts"]["rows"],
+                "size_mb": path.stat().st_size / 1e6,
+                "accepted_s": accepted,
+                "published_s": published,
+                "idle_p50_ms": _p(idle, 50),
+                "busy_p50_ms": _p(busy, 50),
+                "busy_p95_ms": _p(busy, 95),
+            }
+        finally:
+            if server is not None:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # still publishing a large release
+                    server.kill()
+                    server.wait()
 
 
 def main() -> None:

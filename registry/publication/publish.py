@@ -33,7 +33,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -66,14 +69,20 @@ from registry.store.observations import (
 )
 from registry.store.revisions import get_revision, now
 from registry.store.structures import StructureCache
+from registry.subscriptions.delivery import notifications_queued
+from registry.subscriptions.store import queue_notifications
 
 log = logging.getLogger("registry")
 PUBLISHER = Actor("publication")
 #: A release that failed this often is left failed (and logged), no longer retried.
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
-#: How long a process keeps a release it is protecting from the others (``_lease``).
-LEASE = timedelta(minutes=10)
+#: How long a process keeps a release it is protecting from the others (``_lease``)
+#: without renewing it: a process that dies holding one leaves it after this.
+LEASE = timedelta(seconds=60)
+#: The holder renews its lease this often while it works (``_holding``): a big
+#: release takes minutes, and no other process should take it up meanwhile.
+RENEW = LEASE / 4
 WITHHELD = "withheld"
 HIDDEN_REASONS = ("confidential", "primary", "revision", "secondary", WITHHELD)
 _DERIVED_FROM = "DERIVED_FROM"
@@ -187,32 +196,12 @@ def publish_release(
     if not _lease(engine, pk):
         return False
     try:
-        with engine.connect() as conn:  # a snapshot: no write lock while protecting
-            release = get_release(conn, pk)
-            if release is None or release.status != PENDING:
-                return False
-            structures = cache.get(conn).structures
-            prepared = _prepare(conn, release, structures, rules, executor)
-        with engine.begin() as conn:
-            claimed = conn.execute(
-                update(releases)
-                .where(releases.c.pk == pk, releases.c.status == PENDING)
-                .values(status=PUBLISHED, published_at=now())
-            ).rowcount
-            if not claimed:
-                return False
-            release = get_release(conn, pk)
-            assert release is not None
-            structures = cache.get(conn).structures
-            summary = _publish(conn, release, structures, rules, prepared, executor)
-            conn.execute(
-                update(releases)
-                .where(releases.c.pk == pk)
-                .values(summary=json.dumps(summary), error=None)
-            )
-            from registry.subscriptions.store import queue_notifications
-
-            queue_notifications(conn, get_release(conn, pk), base_url)
+        with _holding(engine, pk):
+            summary, release, queued = _publish_leased(engine, pk, cache, rules, base_url, executor)
+        if release is None:
+            return False
+        if queued:
+            notifications_queued.set()
         if _written(summary, release.flow.id) >= ANALYZE_ROWS:
             _refresh_statistics(engine)
         return True
@@ -222,14 +211,54 @@ def publish_release(
         return False
 
 
+def _publish_leased(
+    engine: Engine,
+    pk: int,
+    cache: StructureCache,
+    rules: DisclosureRules,
+    base_url: str,
+    executor: Executor | None = None,
+) -> tuple[dict[str, Any], Release | None, int]:
+    """Protect from a snapshot, then claim and write: (summary, release, notifications queued).
+
+    The release is None when it was no longer pending (published by another process).
+    """
+    with engine.connect() as conn:  # a snapshot: no write lock while protecting
+        release = get_release(conn, pk)
+        if release is None or release.status != PENDING:
+            return {}, None, 0
+        structures = cache.get(conn).structures
+        prepared = _prepare(conn, release, structures, rules, executor)
+    with engine.begin() as conn:
+        claimed = conn.execute(
+            update(releases)
+            .where(releases.c.pk == pk, releases.c.status == PENDING)
+            .values(status=PUBLISHED, published_at=now())
+        ).rowcount
+        if not claimed:
+            return {}, None, 0
+        release = get_release(conn, pk)
+        assert release is not None
+        structures = cache.get(conn).structures
+        summary = _publish(conn, release, structures, rules, prepared, executor)
+        conn.execute(
+            update(releases)
+            .where(releases.c.pk == pk)
+            .values(summary=json.dumps(summary), error=None)
+        )
+        queued = queue_notifications(conn, get_release(conn, pk), base_url)
+    return summary, release, queued
+
+
 def _lease(engine: Engine, pk: int) -> bool:
     """Take a due pending release for LEASE: other processes leave it alone meanwhile.
 
     Disclosure control runs outside the transaction that publishes; without
     the lease every process polling for work would protect the same release.
     The lease only saves work: the claim in the publishing transaction still
-    decides who publishes. A process that dies holding one leaves the release
-    to the others when it runs out.
+    decides who publishes. Its holder renews it while it works (``_holding``);
+    a process that dies holding one leaves the release to the others when it
+    runs out, within LEASE.
     """
     moment = now()
     with engine.begin() as conn:
@@ -244,6 +273,41 @@ def _lease(engine: Engine, pk: int) -> bool:
                 .values(next_attempt_at=moment + LEASE)
             ).rowcount
         )
+
+
+def _renew(engine: Engine, pk: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(releases)
+            .where(releases.c.pk == pk, releases.c.status == PENDING)
+            .values(next_attempt_at=now() + LEASE)
+        )
+
+
+@contextmanager
+def _holding(engine: Engine, pk: int) -> Iterator[None]:
+    """Renew the lease on release ``pk`` every RENEW while the block runs.
+
+    A short lease, kept alive while its holder works: a big release is not
+    taken up by a second process half-way, and one whose holder died is
+    published by another within a minute, not after a long fixed lease.
+    """
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(RENEW.total_seconds()):
+            try:
+                _renew(engine, pk)
+            except Exception as exc:  # the database away a moment: the next renewal may do
+                log.warning("lease of release %s not renewed: %s", pk, exc)
+
+    thread = threading.Thread(target=renew, name=f"mosy-lease-{pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _failed(engine: Engine, pk: int, exc: Exception) -> None:

@@ -25,7 +25,7 @@ from registry.publication.publish import publish_pending
 from registry.publication.releases import release_recorded
 from registry.settings import Settings
 from registry.store.structures import StructureCache
-from registry.subscriptions.delivery import DeliveryPolicy, deliver_due
+from registry.subscriptions.delivery import DeliveryPolicy, deliver_due, notifications_queued
 
 log = logging.getLogger("registry")
 
@@ -62,6 +62,7 @@ class BackgroundWorker:
     def stop(self) -> None:
         self._stop.set()
         release_recorded.set()
+        notifications_queued.set()
         for thread in self._threads:
             thread.join(timeout=30)
         if self.pool is not None:  # waits for the tasks under way, if any
@@ -87,4 +88,7 @@ class BackgroundWorker:
                         pass
                 except Exception:
                     log.exception("notification worker")
-                self._stop.wait(min(self.poll, self.policy.retry_base.total_seconds()))
+                # Woken by a publication of this process; else its poll finds those
+                # of other processes and the retries that fall due.
+                notifications_queued.wait(min(self.poll, self.policy.retry_base.total_seconds()))
+                notifications_queued.clear()

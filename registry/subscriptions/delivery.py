@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +28,9 @@ from registry.subscriptions.store import DELIVERED, FAILED, PENDING, precise_now
 
 log = logging.getLogger("registry")
 LEASE = timedelta(seconds=120)
+#: Set when this process committed new notifications: its deliverer wakes at once
+#: instead of at its next poll (other processes find them when they poll).
+notifications_queued = threading.Event()
 MAX_DELAY = timedelta(hours=1)
 
 

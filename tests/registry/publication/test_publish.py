@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -261,3 +263,47 @@ def test_a_big_publication_refreshes_statistics_after_it_is_published(
     assert seen == [[PUBLISHED]] and not inside  # after the commit, not in the transaction
     with engine.connect() as conn:
         assert [r.status for r in list_releases(conn, status=None)] == [PUBLISHED]
+
+
+def test_a_release_s_lease_is_renewed_while_it_is_protected(store, tmp_path, monkeypatch) -> None:
+    """The holder keeps its short lease alive: a slow protection is not taken up
+    by a second process half-way, however long it takes."""
+    from registry.publication import publish
+
+    engine, structures = store
+    monkeypatch.setattr(publish, "LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(publish, "RENEW", timedelta(seconds=0.2))
+    load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
+    with engine.connect() as conn:
+        (pk,) = [r.pk for r in list_releases(conn, status=PENDING)]
+    prepare = publish._prepare
+    seen = []
+
+    def slow_prepare(conn, release, *args):
+        time.sleep(2.5)  # more than two leases
+        seen.append(publish._lease(engine, pk))  # what another process would get
+        return prepare(conn, release, *args)
+
+    monkeypatch.setattr(publish, "_prepare", slow_prepare)
+    assert publish_release(engine, pk)
+    assert seen == [False]
+    with engine.connect() as conn:
+        assert get_release(conn, pk).status == PUBLISHED
+
+
+def test_a_release_whose_holder_died_is_published_once_its_lease_runs_out(
+    store, tmp_path, monkeypatch
+) -> None:
+    from registry.publication import publish
+
+    engine, structures = store
+    monkeypatch.setattr(publish, "LEASE", timedelta(seconds=1))
+    load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
+    with engine.connect() as conn:
+        (pk,) = [r.pk for r in list_releases(conn, status=PENDING)]
+    assert publish._lease(engine, pk)  # a process took it, then died: no renewal
+    assert publish_pending(engine) == []
+    time.sleep(1.2)
+    assert publish_pending(engine) == [pk]
+    with engine.connect() as conn:
+        assert get_release(conn, pk).status == PUBLISHED

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
+from receiver import Receiver
 from registry_data import TESTER, victims
 
 from registry.loading import check_dataset, store_checked
 from registry.publication.releases import PUBLISHED, announce, get_release, release_recorded
 from registry.publication.worker import BackgroundWorker
 from registry.store.structures import StructureCache
+from registry.subscriptions.store import create_subscription
 
 FLOW = "DF_THB_VICTIMS"
 
@@ -59,3 +61,31 @@ def test_the_worker_publishes_a_committed_release_without_waiting_for_its_poll(
         assert status == PUBLISHED
     finally:
         worker.stop()
+
+
+def test_the_worker_delivers_a_release_s_notifications_without_waiting_for_its_poll(
+    store, fresh_settings
+) -> None:
+    """Publishing wakes this process's deliverer: a harvester hears of a release at once,
+    not at the deliverer's next poll (600 s here)."""
+    engine, structures = store
+    slow = fresh_settings.model_copy(
+        update={
+            "worker_poll_seconds": 600,
+            "notification_retry_seconds": 600,
+            "callback_private": True,  # the receiver listens on 127.0.0.1
+        }
+    )
+    with Receiver() as receiver:
+        with engine.begin() as conn:
+            create_subscription(conn, owner="tests", token_pk=None, dataflow="*", url=receiver.url)
+        worker = BackgroundWorker(engine, slow, StructureCache()).start()
+        try:
+            time.sleep(0.2)  # both loops have looked once: nothing to do, asleep for 600 s
+            with engine.begin() as conn:
+                pk = _store(conn, structures).release_pk
+            announce(pk)
+            (notified,) = receiver.wait_for(1, timeout=60)
+        finally:
+            worker.stop()
+    assert notified["body"]["release"]["id"] == pk
