@@ -1,6 +1,6 @@
 """THB victims tables for disclosure-control benchmarks and attacks.
 
-Two shapes, each consistent by construction (every total is the sum of its
+Four shapes (``SHAPES``), each consistent by construction (every total is the sum of its
 parts, as ``mosy validate`` requires):
 
 - ``two_families``: per country, data source and year, the SEX × AGE and the
@@ -25,6 +25,7 @@ incidence matrix per shape, so building 100k rows takes milliseconds.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -254,4 +255,10 @@ def several_areas(
     return _frame(template, leaf_values @ incidence.T, keys)
 
 
-SHAPES = {"two-families": two_families, "cube": cube}
+SHAPES = {
+    "two-families": two_families,
+    "cube": cube,
+    # What one national provider submits (101,088 rows), and a provider of many areas (1M).
+    "one_provider": functools.partial(one_provider, 101_088),
+    "several_areas": functools.partial(several_areas, 1_034_208),
+}

@@ -8,6 +8,7 @@ with one line per bad setting, naming the variable, not deep in a request.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,6 +74,13 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(
         2.0, gt=0, le=3600, description="How often the worker looks for work of other processes."
+    )
+    publish_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=0,
+        le=256,
+        description="Processes that protect a large table's sub-tables in parallel when "
+        "publishing (default: the machine's CPUs); 0 or 1: in the publishing thread.",
     )
     notification_retry_seconds: float = Field(
         30.0, gt=0, description="First retry delay of a failed notification (doubles each time)."

@@ -23,6 +23,7 @@ Everything is columnar except the per-sensitive-cell witness search.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -179,12 +180,17 @@ def _protection_levels(facts: CellFacts, rules: DisclosureRules) -> tuple[np.nda
 
 
 def _suppress(
-    facts: CellFacts, equations: Equations, data: pd.DataFrame, rules, method
+    facts: CellFacts,
+    equations: Equations,
+    data: pd.DataFrame,
+    rules,
+    method,
+    executor: Executor | None = None,
 ) -> tuple[np.ndarray, Protection]:
     state = _cell_state(facts, rules)
     up, down = _protection_levels(facts, rules)
     sensitive = facts.sensitive & facts.valued & ~facts.known
-    result = protect_sensitive(equations, data, state, sensitive, up, down, method)
+    result = protect_sensitive(equations, data, state, sensitive, up, down, method, executor)
     hidden = state.hidden | facts.sensitive
     return hidden, result
 
@@ -391,6 +397,7 @@ def protect(
     sensitive: pd.DataFrame | None = None,
     method: Method | None = None,
     strict: bool = True,
+    executor: Executor | None = None,
 ) -> tuple[Dataset, Audit]:
     """Derive the public dataset and the audit of what was hidden, rounded or reshaped.
 
@@ -413,6 +420,10 @@ def protect(
         method: ``auto`` (default from the rules), ``optimal`` or ``hypercube``.
         strict: raise ``ProtectionError`` (with the audit) instead of returning
             when a hidden cell stays derivable.
+        executor: a process pool (``spawn`` or ``forkserver``) to protect
+            independent sub-tables in parallel; the output does not change.
+            Small tables stay in this process (``secondary.PARALLEL_MIN_SENSITIVE``).
+            A worker that dies raises ``BrokenProcessPool``.
 
     Raises:
         DatasetError: no measure column (missing-measure), or totals that do not add
@@ -424,7 +435,7 @@ def protect(
     data = restricted.data
     facts = _classify(data, plan, sensitive, previous_public)
     equations = _relations(data, facts, plan)
-    hidden, result = _suppress(facts, equations, data, plan.rules, plan.method)
+    hidden, result = _suppress(facts, equations, data, plan.rules, plan.method, executor)
     rounded = facts.rounding & facts.valued & ~hidden
     out = _public_frame(data, facts, hidden, rounded, plan.measure, plan.rules)
     audit = _audit(data, facts, out, hidden, rounded, restricted, result, plan)

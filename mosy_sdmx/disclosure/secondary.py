@@ -27,11 +27,19 @@ Methods:
 
 Each component is protected from what it holds alone, so a sub-table comes
 out the same whether it is protected by itself (as the registry does for the
-sub-tables a release touched) or inside a whole table.
+sub-tables a release touched) or inside a whole table. For the same reason
+components may be protected in other processes (``executor``): each task gets
+its components and their rows only, and the outcome is bit for bit the
+sequential one. Threads would not help: the search holds the GIL.
 """
 
 from __future__ import annotations
 
+import copy
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,6 +65,22 @@ CHAIN_HIDES = 1
 _ORDER_COST = 1e-6
 #: A multiple of a witness no count or relation limits (moving only unbounded cells).
 _FAR = 1e12
+#: With an executor, fewer sensitive cells than this are still protected in this
+#: process: at about 0.2 ms of search per sensitive cell (one_provider), that is
+#: 0.4 s, and halving it saves about what sending it costs (the tasks' round trips,
+#: each worker's own working out of a shape's hypercubes, 0.2 s on one_provider;
+#: a pool's start-up, a second or two, on its first use).
+PARALLEL_MIN_SENSITIVE = 2000
+#: Tasks per worker process: several, so that components of unequal work even out
+#: across processes; few, so that each task's pickling stays small beside its work.
+TASKS_PER_PROCESS = 8
+#: Shapes whose hypercubes a worker process keeps from task to task, least recently
+#: used dropped: later tasks reuse them as the sequential loop does (a shape's take
+#: 0.2 s to work out on one_provider), and a long-lived pool does not grow with
+#: every table it protects.
+WORKER_SHAPES = 8
+#: Per worker (thread-local, should an executor run tasks on threads).
+_worker = threading.local()
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +295,7 @@ def protect_sensitive(
     protect_up: np.ndarray,
     protect_down: np.ndarray,
     method: Method = "auto",
+    executor: Executor | None = None,
 ) -> Protection:
     """Hide cells (in ``state.hidden``) until each sensitive cell has its protection.
 
@@ -281,6 +306,9 @@ def protect_sensitive(
         sensitive: bool per row, cells that need protection (hidden already).
         protect_up, protect_down: per row, the movement asked for each way.
         method: see the module docstring.
+        executor: where components may be protected (a process pool: threads
+            gain nothing); a table below ``PARALLEL_MIN_SENSITIVE`` sensitive
+            cells stays in this process. The outcome is the same either way.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
@@ -290,13 +318,15 @@ def protect_sensitive(
     moves_down = np.zeros(n)
     linked = np.zeros(n, dtype=bool)
     used = set()
-    shapes: dict[bytes, dict] = {}  # what components of one shape share (see witness)
-    for comp in split_components(equations, data, sensitive):
-        linked[comp.rows] = True
-        shared = shapes.setdefault(shape_key(comp), {})
-        rows, up, down, how = protect_component(
-            comp, state, sensitive, protect_up, protect_down, method, shared
+    comps = split_components(equations, data, sensitive)
+    if executor is not None and _worth_sending(comps, sensitive):
+        outcomes = _protect_elsewhere(
+            executor, comps, state, sensitive, protect_up, protect_down, method
         )
+    else:
+        outcomes = _protect_here(comps, state, sensitive, protect_up, protect_down, method)
+    for comp, (rows, up, down, how) in zip(comps, outcomes, strict=True):
+        linked[comp.rows] = True
         used.add(how)
         moves_up[rows] = up
         moves_down[rows] = down
@@ -310,3 +340,162 @@ def protect_sensitive(
     return Protection(
         state.hidden & ~before, moves_up, moves_down, residual, "+".join(sorted(used)) or fallback
     )
+
+
+_Outcome = tuple[np.ndarray, np.ndarray, np.ndarray, str]
+
+
+def _protect_here(
+    comps: list[Component],
+    state: CellState,
+    sensitive: np.ndarray,
+    protect_up: np.ndarray,
+    protect_down: np.ndarray,
+    method: str,
+    shapes: OrderedDict[bytes, dict] | None = None,
+) -> list[_Outcome]:
+    """Each component in turn, in this process (``state`` changed in place).
+
+    ``shapes``: what components of one shape share (see witness); given, it is
+    kept to ``WORKER_SHAPES`` shapes.
+    """
+    limit = None if shapes is None else WORKER_SHAPES
+    shapes = OrderedDict() if shapes is None else shapes
+    outcomes = []
+    for comp in comps:
+        key = shape_key(comp)
+        shared = shapes.setdefault(key, {})
+        shapes.move_to_end(key)
+        while limit is not None and len(shapes) > limit:
+            shapes.popitem(last=False)
+        outcomes.append(
+            protect_component(comp, state, sensitive, protect_up, protect_down, method, shared)
+        )
+    return outcomes
+
+
+def _worth_sending(comps: list[Component], sensitive: np.ndarray) -> bool:
+    return len(comps) > 1 and int(sensitive.sum()) >= PARALLEL_MIN_SENSITIVE
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    """Some components with only their own rows: what one worker process is sent."""
+
+    comps: list[Component]  # ``rows`` renumbered into the arrays below
+    state: CellState
+    sensitive: np.ndarray
+    protect_up: np.ndarray
+    protect_down: np.ndarray
+    method: str
+
+
+def _run_task(task: _Task) -> tuple[list[_Outcome], np.ndarray, np.ndarray]:
+    """A task's components protected in turn: their outcomes, then hidden and cost."""
+    state = task.state
+    if not hasattr(_worker, "shapes"):
+        _worker.shapes = OrderedDict()
+    outcomes = _protect_here(
+        task.comps,
+        state,
+        task.sensitive,
+        task.protect_up,
+        task.protect_down,
+        task.method,
+        _worker.shapes,
+    )
+    return outcomes, state.hidden, state.cost
+
+
+def _tasks(executor: Executor, comps: list[Component], sensitive: np.ndarray) -> list[list[int]]:
+    """Components (indexes) per task: of equal work roughly, those of one shape together.
+
+    Work is taken as the sensitive cells a component holds; components of one
+    shape stay in one task as far as the split allows, so that the hypercubes of
+    their shape are worked out once per task.
+    """
+    # A ProcessPoolExecutor's size (no public attribute); else the machine's.
+    workers = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
+    first: dict[bytes, int] = {}
+    group = [first.setdefault(shape_key(comp), len(first)) for comp in comps]
+    order = sorted(range(len(comps)), key=lambda i: (group[i], i))
+    work = np.array([int(sensitive[comp.rows].sum()) + 1 for comp in comps], dtype=float)
+    target = work.sum() / (workers * TASKS_PER_PROCESS)
+    tasks, current, load = [], [], 0.0
+    for i in order:
+        current.append(i)
+        load += work[i]
+        if load >= target:
+            tasks.append(current)
+            current, load = [], 0.0
+    if current:
+        tasks.append(current)
+    return tasks
+
+
+def _task(
+    members: list[int],
+    comps: list[Component],
+    rows: np.ndarray,
+    state: CellState,
+    sensitive: np.ndarray,
+    protect_up: np.ndarray,
+    protect_down: np.ndarray,
+    method: str,
+) -> _Task:
+    """The task of ``members``, whose rows, in order, are ``rows``."""
+    local = []
+    offset = 0
+    for i in members:
+        comp = copy.copy(comps[i])
+        # Rows stay in the same order (a component's rows ascend), so ties break alike.
+        comp.rows = np.arange(offset, offset + comp.n_cells)
+        offset += comp.n_cells
+        local.append(comp)
+    part = CellState(
+        state.value[rows],
+        state.hidden[rows],
+        state.hideable[rows],
+        state.slack_down[rows],
+        state.slack_up[rows],
+        state.cost[rows],
+    )
+    return _Task(local, part, sensitive[rows], protect_up[rows], protect_down[rows], method)
+
+
+def _protect_elsewhere(
+    executor: Executor,
+    comps: list[Component],
+    state: CellState,
+    sensitive: np.ndarray,
+    protect_up: np.ndarray,
+    protect_down: np.ndarray,
+    method: str,
+) -> list[_Outcome]:
+    """``_protect_here``'s outcomes, the components protected by ``executor``'s workers.
+
+    ``state`` is changed only once every task is back: a failed task (a worker
+    process that died) leaves it as it was, and the error is raised.
+    """
+    tasks = _tasks(executor, comps, sensitive)
+    rows = [np.concatenate([comps[i].rows for i in members]) for members in tasks]
+    futures = [
+        executor.submit(
+            _run_task,
+            _task(members, comps, task_rows, state, sensitive, protect_up, protect_down, method),
+        )
+        for members, task_rows in zip(tasks, rows, strict=True)
+    ]
+    try:
+        results = [future.result() for future in futures]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    outcomes: list[_Outcome | None] = [None] * len(comps)
+    for members, task_rows, (done, hidden, cost) in zip(tasks, rows, results, strict=True):
+        state.hidden[task_rows] = hidden
+        state.cost[task_rows] = cost
+        for i, (local, up, down, how) in zip(members, done, strict=True):
+            outcomes[i] = (task_rows[local], up, down, how)
+    return [outcome for outcome in outcomes if outcome is not None]

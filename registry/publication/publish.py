@@ -35,6 +35,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -144,8 +145,12 @@ def publish_pending(
     rules: DisclosureRules | None = None,
     limit: int = 100,
     base_url: str = "",
+    executor: Executor | None = None,
 ) -> list[int]:
-    """Publish the due pending releases, oldest first; the numbers of those published here."""
+    """Publish the due pending releases, oldest first; the numbers of those published here.
+
+    ``executor``: processes for the disclosure control of large tables (``protect``).
+    """
     cache = cache or StructureCache()
     with engine.connect() as conn:
         moment = now()
@@ -165,7 +170,9 @@ def publish_pending(
     done = []
     rules = rules or load_disclosure_rules()
     for pk in due:
-        if publish_release(engine, pk, cache=cache, rules=rules, base_url=base_url):
+        if publish_release(
+            engine, pk, cache=cache, rules=rules, base_url=base_url, executor=executor
+        ):
             done.append(pk)
     return done
 
@@ -177,15 +184,20 @@ def publish_release(
     cache: StructureCache | None = None,
     rules: DisclosureRules | None = None,
     base_url: str = "",
+    executor: Executor | None = None,
 ) -> bool:
-    """Publish one release if due; False if another process has it (or had it) already."""
+    """Publish one release if due; False if another process has it (or had it) already.
+
+    Any failure, a worker process of ``executor`` that died too, leaves the
+    release pending for a retry after a back-off (``_failed``).
+    """
     cache = cache or StructureCache()
     rules = rules or load_disclosure_rules()
     if not _lease(engine, pk):
         return False
     try:
         with _holding(engine, pk):
-            summary, release, queued = _publish_leased(engine, pk, cache, rules, base_url)
+            summary, release, queued = _publish_leased(engine, pk, cache, rules, base_url, executor)
         if release is None:
             return False
         if queued:
@@ -200,7 +212,12 @@ def publish_release(
 
 
 def _publish_leased(
-    engine: Engine, pk: int, cache: StructureCache, rules: DisclosureRules, base_url: str
+    engine: Engine,
+    pk: int,
+    cache: StructureCache,
+    rules: DisclosureRules,
+    base_url: str,
+    executor: Executor | None = None,
 ) -> tuple[dict[str, Any], Release | None, int]:
     """Protect from a snapshot, then claim and write: (summary, release, notifications queued).
 
@@ -211,7 +228,7 @@ def _publish_leased(
         if release is None or release.status != PENDING:
             return {}, None, 0
         structures = cache.get(conn).structures
-        prepared = _prepare(conn, release, structures, rules)
+        prepared = _prepare(conn, release, structures, rules, executor)
     with engine.begin() as conn:
         claimed = conn.execute(
             update(releases)
@@ -223,7 +240,7 @@ def _publish_leased(
         release = get_release(conn, pk)
         assert release is not None
         structures = cache.get(conn).structures
-        summary = _publish(conn, release, structures, rules, prepared)
+        summary = _publish(conn, release, structures, rules, prepared, executor)
         conn.execute(
             update(releases)
             .where(releases.c.pk == pk)
@@ -348,7 +365,11 @@ def _public_id(release: Release, structures: StructureSet, rules: DisclosureRule
 
 
 def _prepare(
-    conn: Connection, release: Release, structures: StructureSet, rules: DisclosureRules
+    conn: Connection,
+    release: Release,
+    structures: StructureSet,
+    rules: DisclosureRules,
+    executor: Executor | None = None,
 ) -> _Prepared | None:
     """Steps 1-3 and the rates, read from ``conn``: what the release publishes, not yet written."""
     flow_id = release.flow.id
@@ -368,7 +389,7 @@ def _prepare(
         conn, FlowRef.of_layout(public_layout), release.provider, public_layout, tables
     )
     dataset = Dataset(raw, structure_urn=layout.structure_urn, provider=release.provider)
-    public, audit_rows, withheld = _protect(dataset, previous, tables, structures, rules)
+    public, audit_rows, withheld = _protect(dataset, previous, tables, structures, rules, executor)
     rates = None
     if RATES_FLOW in derived_flows(structures, flow_id) and public_id != RATES_FLOW:
         rates = _rates(raw, public, structures, rules)
@@ -381,6 +402,7 @@ def _publish(
     structures: StructureSet,
     rules: DisclosureRules,
     prepared: _Prepared | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     summary = dict(release.summary)
     summary["public"] = {}
@@ -403,7 +425,7 @@ def _publish(
     for flow in flows[1:]:
         lock_flow(conn, flow)
     if prepared is None or prepared.revisions != _revisions(conn, flows):
-        prepared = _prepare(conn, release, structures, rules)  # a load came in between
+        prepared = _prepare(conn, release, structures, rules, executor)  # a load came in between
     assert prepared is not None
     if prepared.tables.empty:
         return summary
@@ -438,13 +460,22 @@ def _protect(
     tables: pd.DataFrame,
     structures: StructureSet,
     rules: DisclosureRules,
+    executor: Executor | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
-    """(public rows, audit cells, withheld table numbers); whole, or table by table on failure."""
+    """(public rows, audit cells, withheld table numbers); whole, or table by table on failure.
+
+    ``executor`` protects the whole's sub-tables in parallel (identical output);
+    a table by itself is small enough for this process.
+    """
     if dataset.data.empty:
         return dataset.data, pd.DataFrame(columns=["REASON"]), []
     try:
         public, audit = protect(
-            dataset, structures, rules=rules, previous_public=previous if len(previous) else None
+            dataset,
+            structures,
+            rules=rules,
+            previous_public=previous if len(previous) else None,
+            executor=executor,
         )
         return public.data, _tagged(audit.cells, tables), []
     except (ProtectionError, MosyError):

@@ -3,6 +3,9 @@
 Two daemon threads, started and stopped with the app: one publishes pending
 releases (woken as soon as a release this process recorded is committed,
 else polling the database, where other processes record theirs), one delivers notifications.
+The publishing thread protects large tables on a pool of processes
+(``MOSY_PUBLISH_PROCESSES``, ``pool``), made when first needed and shut down
+with the worker.
 All their state is in the database, so any number of processes share the
 work; a request never waits for either. A third, light one removes the files
 of rejected submissions past ``MOSY_REJECTED_FILE_DAYS`` (a minute after the
@@ -19,6 +22,7 @@ import httpx
 from sqlalchemy import Engine
 
 from registry.memory import give_back_memory
+from registry.publication.pool import PublicationPool
 from registry.publication.publish import publish_pending
 from registry.publication.releases import release_recorded
 from registry.settings import Settings
@@ -53,6 +57,8 @@ class BackgroundWorker:
         # The app's cache when given: structures parsed once per process, already
         # parsed (by the submission's validation) when a release comes in.
         self.cache = cache or StructureCache()
+        processes = settings.publish_processes
+        self.pool = PublicationPool(processes) if processes > 1 else None
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._publish_loop, name="mosy-publication", daemon=True),
@@ -74,11 +80,15 @@ class BackgroundWorker:
         notifications_queued.set()
         for thread in self._threads:
             thread.join(timeout=30)
+        if self.pool is not None:  # waits for the tasks under way, if any
+            self.pool.shutdown(cancel_futures=True)
 
     def _publish_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                if publish_pending(self.engine, cache=self.cache, base_url=self.base_url):
+                if publish_pending(
+                    self.engine, cache=self.cache, base_url=self.base_url, executor=self.pool
+                ):
                     give_back_memory()  # a big release's frames: not kept for good
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("publication worker")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from registry.settings import SettingsError, load_settings
@@ -16,6 +18,11 @@ def test_defaults_to_embedded_sqlite_in_the_data_dir(tmp_path) -> None:
 def test_postgresql_urls_use_psycopg_3() -> None:
     settings = load_settings({"MOSY_DATABASE_URL": "postgresql://postgres@127.0.0.1/db"})
     assert settings.effective_database_url == "postgresql+psycopg://postgres@127.0.0.1/db"
+
+
+def test_publication_processes_default_to_the_machines_cpus() -> None:
+    assert load_settings({}).publish_processes == (os.cpu_count() or 1)
+    assert load_settings({"MOSY_PUBLISH_PROCESSES": "0"}).publish_processes == 0
 
 
 def test_environment_is_read_when_no_mapping_is_given(monkeypatch) -> None:
@@ -35,6 +42,7 @@ def test_environment_is_read_when_no_mapping_is_given(monkeypatch) -> None:
         ("MOSY_LOG_LEVEL", "loud", "debug, info, warning, error"),
         ("MOSY_PUBLIC_URL", "registry.example", "http://"),
         ("MOSY_STRUCTURE_FILE", "/no/such/file.xml", "is not a file"),
+        ("MOSY_PUBLISH_PROCESSES", "-1", "greater than or equal to 0"),
     ],
 )
 def test_nonsense_is_refused_naming_the_variable(variable, value, says) -> None:
