@@ -227,10 +227,10 @@ def data_load(
             action=Action.parse(action) if action else None,
             actor=CLI,
         )
+        published = publish_pending(engine) if outcome.accepted else []
     except MosyError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-        published = publish_pending(engine) if outcome.accepted else []
     finally:
         engine.dispose()
     if not outcome.accepted:

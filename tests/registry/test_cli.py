@@ -164,3 +164,45 @@ def test_purge_rejected_says_how_many_files_and_bytes_it_removed(
     assert [list(file_chunks(engine, pk)) for pk in (young, middle, old)] == [[], [], []]
     assert b"".join(file_chunks(engine, kept)) == b"x" * 5_000
     engine.dispose()
+
+
+def test_data_load_stores_an_accepted_file_and_publishes_it(fresh_settings, tmp_path) -> None:
+    from registry_data import victims, write
+
+    from registry.publication.releases import PUBLISHED, list_releases
+
+    engine = make_engine(fresh_settings.effective_database_url)
+    try:
+        structures = builtin_structures()
+        path = write(victims(structures, "AT_MOI"), structures, tmp_path / "victims.csv")
+        args = ["data", "load", str(path), "--flow", "DF_THB_VICTIMS", "--provider", "AT_MOI"]
+        result = runner.invoke(app, [*args, *_args(fresh_settings)])
+        assert result.exit_code == 0, result.output
+        assert "stored victims.csv in MOSY:DF_THB_VICTIMS(1.0.0) for AT_MOI" in result.output
+        assert "250 added" in result.output
+        with engine.connect() as conn:
+            (release,) = list_releases(conn, status=PUBLISHED)
+        assert f"published: release(s) {release.pk}" in result.output
+    finally:
+        engine.dispose()
+
+
+def test_data_load_of_data_outside_the_provider_s_area_stores_nothing(
+    fresh_settings, tmp_path
+) -> None:
+    from registry_data import victims, write
+
+    from registry.publication.releases import list_releases
+
+    engine = make_engine(fresh_settings.effective_database_url)
+    try:
+        structures = builtin_structures()
+        path = write(victims(structures, "AT_MOI"), structures, tmp_path / "victims.csv")
+        args = ["data", "load", str(path), "--flow", "DF_THB_VICTIMS", "--provider", "BG_NREM"]
+        result = runner.invoke(app, [*args, *_args(fresh_settings)])
+        assert result.exit_code == 1, result.output
+        assert "rejected: nothing was stored" in result.output
+        with engine.connect() as conn:
+            assert list_releases(conn, status=None) == []
+    finally:
+        engine.dispose()
