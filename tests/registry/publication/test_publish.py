@@ -271,8 +271,9 @@ def test_a_release_s_lease_is_renewed_while_it_is_protected(store, tmp_path, mon
     from registry.publication import publish
 
     engine, structures = store
-    monkeypatch.setattr(publish, "LEASE", timedelta(seconds=1))
-    monkeypatch.setattr(publish, "RENEW", timedelta(seconds=0.2))
+    # A renewal is a short write; on a busy disk it may take a good part of a second.
+    monkeypatch.setattr(publish, "LEASE", timedelta(seconds=2))
+    monkeypatch.setattr(publish, "RENEW", timedelta(seconds=0.1))
     load(engine, structures, victims(structures, "AT_MOI"), tmp_path, provider="AT_MOI")
     with engine.connect() as conn:
         (pk,) = [r.pk for r in list_releases(conn, status=PENDING)]
@@ -280,7 +281,7 @@ def test_a_release_s_lease_is_renewed_while_it_is_protected(store, tmp_path, mon
     seen = []
 
     def slow_prepare(conn, release, *args):
-        time.sleep(2.5)  # more than two leases
+        time.sleep(4.5)  # more than two leases
         seen.append(publish._lease(engine, pk))  # what another process would get
         return prepare(conn, release, *args)
 
