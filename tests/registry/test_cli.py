@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from paths import STANDARDS
 from registry_specimens import ECB_FILE, ecb_storable_file
+from submission_log import logged
 from typer.testing import CliRunner
 
 from mosy_sdmx.structures import builtin_structures
@@ -110,39 +111,15 @@ def test_nonsense_settings_exit_2_naming_the_variable(url, tmp_path) -> None:
     assert "MOSY_DATABASE_URL" in result.output
 
 
-def _logged(engine, folder, status: str, days: int, size: int) -> int:
-    from datetime import timedelta
-
-    from registry.store.revisions import now
-    from registry.submissions.records import insert_submission, store_file
-
-    path = folder / f"{status}-{days}.csv"
-    path.write_bytes(b"x" * size)
-    with engine.begin() as conn:
-        pk = insert_submission(
-            conn,
-            provider="AT_MOI",
-            status=status,
-            actor="tests",
-            received_at=now() - timedelta(days=days),
-            checksum="0" * 64,
-            size=size,
-            filename=path.name,
-            report="{}",
-        )
-        store_file(conn, pk, path)
-    return pk
-
-
 def test_purge_rejected_says_how_many_files_and_bytes_it_removed(
     fresh_settings, tmp_path, monkeypatch
 ) -> None:
     from registry.submissions.records import file_chunks
 
     engine = make_engine(fresh_settings.effective_database_url)
-    kept = _logged(engine, tmp_path, "accepted", 1000, 5_000)
+    kept = logged(engine, tmp_path, status="accepted", days=1000, content=b"x" * 5_000)
     young, middle, old = (
-        _logged(engine, tmp_path, "rejected", days, size)
+        logged(engine, tmp_path, days=days, content=b"x" * size)
         for days, size in ((10, 1_111), (40, 2_222), (100, 3_333))
     )
 
@@ -166,17 +143,22 @@ def test_purge_rejected_says_how_many_files_and_bytes_it_removed(
     engine.dispose()
 
 
-def test_data_load_stores_an_accepted_file_and_publishes_it(fresh_settings, tmp_path) -> None:
+def _data_load(settings, folder, provider: str):
+    """``mosy-registry data load`` of AT_MOI's victims file, as ``provider``."""
     from registry_data import victims, write
 
+    structures = builtin_structures()
+    path = write(victims(structures, "AT_MOI"), structures, folder / "victims.csv")
+    args = ["data", "load", str(path), "--flow", "DF_THB_VICTIMS", "--provider", provider]
+    return runner.invoke(app, [*args, *_args(settings)])
+
+
+def test_data_load_stores_an_accepted_file_and_publishes_it(fresh_settings, tmp_path) -> None:
     from registry.publication.releases import PUBLISHED, list_releases
 
     engine = make_engine(fresh_settings.effective_database_url)
     try:
-        structures = builtin_structures()
-        path = write(victims(structures, "AT_MOI"), structures, tmp_path / "victims.csv")
-        args = ["data", "load", str(path), "--flow", "DF_THB_VICTIMS", "--provider", "AT_MOI"]
-        result = runner.invoke(app, [*args, *_args(fresh_settings)])
+        result = _data_load(fresh_settings, tmp_path, "AT_MOI")
         assert result.exit_code == 0, result.output
         assert "stored victims.csv in MOSY:DF_THB_VICTIMS(1.0.0) for AT_MOI" in result.output
         assert "250 added" in result.output
@@ -190,16 +172,11 @@ def test_data_load_stores_an_accepted_file_and_publishes_it(fresh_settings, tmp_
 def test_data_load_of_data_outside_the_provider_s_area_stores_nothing(
     fresh_settings, tmp_path
 ) -> None:
-    from registry_data import victims, write
-
     from registry.publication.releases import list_releases
 
     engine = make_engine(fresh_settings.effective_database_url)
     try:
-        structures = builtin_structures()
-        path = write(victims(structures, "AT_MOI"), structures, tmp_path / "victims.csv")
-        args = ["data", "load", str(path), "--flow", "DF_THB_VICTIMS", "--provider", "BG_NREM"]
-        result = runner.invoke(app, [*args, *_args(fresh_settings)])
+        result = _data_load(fresh_settings, tmp_path, "BG_NREM")
         assert result.exit_code == 1, result.output
         assert "rejected: nothing was stored" in result.output
         with engine.connect() as conn:

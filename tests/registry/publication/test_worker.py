@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 from receiver import Receiver
 from registry_data import TESTER, victims
+from submission_log import logged
 
 from registry.loading import check_dataset, store_checked
 from registry.publication import worker as worker_module
 from registry.publication.releases import PUBLISHED, announce, get_release, release_recorded
 from registry.publication.worker import BackgroundWorker
-from registry.store.revisions import now
 from registry.store.structures import StructureCache
-from registry.submissions.records import file_chunks, get_submission, insert_submission, store_file
+from registry.submissions.records import file_chunks, get_submission
 from registry.submissions.retention import purge_rejected_files
 from registry.subscriptions.store import create_subscription
 
@@ -96,30 +95,11 @@ def test_the_worker_delivers_a_release_s_notifications_without_waiting_for_its_p
     assert notified["body"]["release"]["id"] == pk
 
 
-def _old_rejected_file(engine, folder) -> int:
-    path = folder / "sent-by-mistake.csv"
-    path.write_bytes(b"not for keeping\n" * 100)
-    with engine.begin() as conn:
-        pk = insert_submission(
-            conn,
-            provider="AT_MOI",
-            status="rejected",
-            actor="tests",
-            received_at=now() - timedelta(days=120),
-            checksum="0" * 64,
-            size=path.stat().st_size,
-            filename=path.name,
-            report="{}",
-        )
-        store_file(conn, pk, path)
-    return pk
-
-
 def test_the_worker_removes_old_rejected_files_once_an_hour(
     store, fresh_settings, tmp_path, monkeypatch
 ) -> None:
     engine, _ = store
-    pk = _old_rejected_file(engine, tmp_path)
+    pk = logged(engine, tmp_path, days=120, content=b"not for keeping\n" * 100)
     calls = []
 
     def counted(on, *args, **kwargs):
@@ -150,7 +130,7 @@ def test_the_worker_removes_old_rejected_files_once_an_hour(
 
 def test_with_zero_days_the_worker_keeps_every_file(store, fresh_settings, tmp_path) -> None:
     engine, _ = store
-    pk = _old_rejected_file(engine, tmp_path)
+    pk = logged(engine, tmp_path, days=120, content=b"not for keeping\n" * 100)
     forever = fresh_settings.model_copy(update={"rejected_file_days": 0})
     worker = BackgroundWorker(engine, forever, StructureCache())
     worker.retention_delay = 0.0

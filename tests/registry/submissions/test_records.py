@@ -5,16 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from submission_log import logged
 
 from registry.db.engine import make_engine
-from registry.store.revisions import now
-from registry.submissions.records import (
-    FILE_CHUNK,
-    _has_lz4,
-    file_chunks,
-    insert_submission,
-    store_file,
-)
+from registry.submissions.records import FILE_CHUNK, _has_lz4, file_chunks
 
 
 @pytest.fixture
@@ -24,30 +18,12 @@ def engine(fresh_settings):
     engine.dispose()
 
 
-def _stored(engine, path) -> int:
-    with engine.begin() as conn:
-        pk = insert_submission(
-            conn,
-            provider="AT_MOI",
-            status="rejected",
-            actor="tests",
-            received_at=now(),
-            checksum="0" * 64,
-            size=path.stat().st_size,
-            filename=path.name,
-            report="{}",
-        )
-        store_file(conn, pk, path)
-    return pk
-
-
 def test_a_file_comes_back_byte_for_byte(engine, tmp_path) -> None:
-    path = tmp_path / "upload.csv"
     row = b"dataflow,MOSY:DF_THB_VICTIMS(1.0.0),I,A,PT,NREM,PER_VICT,F,TOTAL,_T,2020,12,A\r\n"
     # compressible text, then bytes that are not, across more than two chunks
-    path.write_bytes(row * (2 * FILE_CHUNK // len(row)) + os.urandom(FILE_CHUNK // 2))
-    pk = _stored(engine, path)
-    assert b"".join(file_chunks(engine, pk)) == path.read_bytes()
+    content = row * (2 * FILE_CHUNK // len(row)) + os.urandom(FILE_CHUNK // 2)
+    pk = logged(engine, tmp_path, content=content)
+    assert b"".join(file_chunks(engine, pk)) == content
 
 
 @pytest.mark.parametrize("db_kind", ["postgresql"], indirect=True)  # TOAST is PostgreSQL's
@@ -57,9 +33,8 @@ def test_postgresql_keeps_the_chunks_with_lz4(engine, tmp_path) -> None:
         if not _has_lz4(conn):
             pytest.skip("this PostgreSQL was built without lz4")
         server_default = conn.exec_driver_sql("SHOW default_toast_compression").scalar()
-    path = tmp_path / "upload.csv"
-    path.write_bytes(b"dataflow,MOSY:DF_THB_VICTIMS(1.0.0),I,A,PT,NREM,2020,12\n" * 60_000)
-    pk = _stored(engine, path)
+    content = b"dataflow,MOSY:DF_THB_VICTIMS(1.0.0),I,A,PT,NREM,2020,12\n" * 60_000
+    pk = logged(engine, tmp_path, content=content)
     with engine.connect() as conn:
         methods = conn.exec_driver_sql(
             "SELECT DISTINCT pg_column_compression(content) FROM submission_files "
@@ -69,4 +44,4 @@ def test_postgresql_keeps_the_chunks_with_lz4(engine, tmp_path) -> None:
         default = conn.exec_driver_sql("SHOW default_toast_compression").scalar()
     assert [m for (m,) in methods] == ["lz4"]
     assert default == server_default
-    assert b"".join(file_chunks(engine, pk)) == path.read_bytes()
+    assert b"".join(file_chunks(engine, pk)) == content

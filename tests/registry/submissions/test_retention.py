@@ -3,7 +3,6 @@ report stay, ``/file`` answers 410; recent rejected, accepted and duplicated fil
 
 from __future__ import annotations
 
-import hashlib
 import re
 import subprocess
 import sys
@@ -14,11 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from submission_data import FLOW
+from submission_log import logged
 
 from registry.app import create_app
 from registry.db.tables import submission_files, submissions
 from registry.store.revisions import now
-from registry.submissions.records import get_submission, insert_submission, store_file
+from registry.submissions.records import get_submission
 from registry.submissions.retention import purge_rejected_files
 
 #: Counts a text in a file (run in another process: see its use).
@@ -63,30 +63,6 @@ def _chunks(engine, pk: int) -> int:
 def _row(engine, pk: int) -> dict:
     with engine.connect() as conn:
         return dict(conn.execute(select(submissions).where(submissions.c.pk == pk)).one()._mapping)
-
-
-def logged(engine, folder, *, status="rejected", days=100.0, content=b"", duplicate_of=None):
-    """A logged submission with a stored file (none for a duplicate), ``days`` old."""
-    content = content or f"a file {status} {days}\n".encode() * 50
-    path = folder / f"upload-{hashlib.sha256(content).hexdigest()[:12]}.csv"
-    path.write_bytes(content)
-    with engine.begin() as conn:
-        pk = insert_submission(
-            conn,
-            provider="AT_MOI",
-            flow=FLOW,
-            status=status,
-            actor="tests",
-            received_at=now() - timedelta(days=days),
-            checksum=hashlib.sha256(content).hexdigest(),
-            size=len(content),
-            filename=path.name,
-            report='{"valid": false}',
-            duplicate_of=duplicate_of,
-        )
-        if duplicate_of is None:
-            store_file(conn, pk, path)
-    return pk
 
 
 def test_an_old_rejected_file_goes_and_its_row_and_report_stay(api, desk) -> None:
